@@ -1,0 +1,377 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { VoxnixError } from "./errors.js";
+import { Secret } from "./secret.js";
+import { formatSize, parseSize } from "./size.js";
+
+/**
+ * The daemon's configuration, read from the environment (design.md, Configuration).
+ *
+ * Every problem is collected before anything fails, so an admin fixes a unit file once rather
+ * than once per variable. Secrets come from `NAME` or `NAME_FILE` (agenix and systemd credentials
+ * hand over files) and are wrapped in {@link Secret} so they cannot be printed by accident.
+ */
+export interface Config {
+  readonly telegram: { readonly botToken: Secret | undefined; readonly apiRoot: string };
+  readonly access: { readonly admins: readonly number[]; readonly users: readonly number[] };
+  readonly llm: {
+    readonly baseUrl: string;
+    readonly apiKey: Secret | undefined;
+    readonly model: string;
+  };
+  readonly stateDir: string;
+  readonly nixDir: string;
+  readonly storage: {
+    readonly backend: "zfs" | "dir";
+    readonly pool: string;
+    readonly userQuotaBytes: number;
+  };
+  readonly tailscale: { readonly authKeyFile: string | undefined; readonly authKey: Secret | undefined };
+  readonly limits: {
+    readonly buildSlots: number;
+    readonly maxContainers: number;
+    readonly maxContainersPerUser: number;
+    readonly defaultCpus: number;
+    readonly maxCpus: number;
+    readonly defaultMemoryBytes: number;
+    readonly maxMemoryBytes: number;
+    readonly trashDays: number;
+  };
+  readonly log: { readonly level: LogLevel };
+  readonly telemetry: { readonly otlpEndpoint: string | undefined };
+}
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** What the configuration is loaded for: serving needs credentials that admin verbs do not. */
+export type ConfigPurpose = "serve" | "admin";
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly problem: string;
+}
+
+/** Invalid configuration; `message` lists every problem, never a secret value. */
+export class ConfigError extends VoxnixError {
+  readonly userMessage = "voxnix is misconfigured; the admin has the details.";
+
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${p.variable}: ${p.problem}`).join("\n"),
+    );
+  }
+}
+
+export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
+export const DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1";
+const DEFAULT_LLM_MODEL = "openai/gpt-4o-mini";
+/** The package root: it holds nix/mkContainer.nix and modules/ (nix/package.nix installs both). */
+const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const SECRET_VARIABLES = ["TELEGRAM_BOT_TOKEN", "LLM_API_KEY"] as const;
+type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Field parsers. Each message says what was expected, so the admin knows the fix.
+
+const whole = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, `expected a whole number from ${min} to ${max}`)
+        .max(max, `expected a whole number from ${min} to ${max}`),
+    )
+    .default(fallback);
+
+const cpus = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "expected a number of CPUs such as 1, 2 or 0.5")
+    .transform(Number)
+    .pipe(z.number().min(0.1, "expected at least 0.1 CPUs").max(1024, "expected at most 1024 CPUs"))
+    .default(fallback);
+
+const size = (fallback: string, min = 1) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      const bytes = parseSize(text);
+      if (bytes === undefined || bytes < min) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a size such as 10G, 512M or 1T${min > 1 ? ` (at least ${formatSize(min)})` : ""}`,
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .default(parseSize(fallback) ?? 0);
+
+const userIds = z
+  .string()
+  .transform((text, ctx) => {
+    const ids = text
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== "");
+    const bad = ids.filter((id) => !/^[1-9]\d{0,15}$/.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected comma-separated numeric Telegram user ids; not ids: ${bad.join(", ")}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(ids.map(Number))];
+  })
+  .default([]);
+
+const httpUrl = z
+  .string()
+  .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), "expected an http(s) URL")
+  .transform((text) => text.replace(/\/+$/, ""));
+
+const absolutePath = z.string().startsWith("/", "expected an absolute path");
+
+const EnvironmentSchema = z
+  .object({
+    TELEGRAM_API_ROOT: httpUrl.default(DEFAULT_TELEGRAM_API_ROOT),
+    VOXNIX_ADMINS: userIds,
+    VOXNIX_USERS: userIds,
+    LLM_BASE_URL: httpUrl.default(DEFAULT_LLM_BASE_URL),
+    LLM_MODEL: z.string().default(DEFAULT_LLM_MODEL),
+    VOXNIX_STATE_DIR: absolutePath.default("/var/lib/voxnix"),
+    VOXNIX_NIX_DIR: absolutePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
+    VOXNIX_STORAGE: z
+      .enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' })
+      .default("zfs"),
+    ZFS_POOL: z
+      .string()
+      .regex(
+        /^[A-Za-z][\w.:-]*(\/[\w.:-]+)*$/,
+        "expected a ZFS dataset name such as tank or tank/voxnix",
+      )
+      .default("tank"),
+    ZFS_USER_QUOTA: size("10G", 64 * 1024 ** 2),
+    TAILSCALE_AUTH_KEY_FILE: absolutePath.optional(),
+    VOXNIX_BUILD_SLOTS: whole(2, 1, 64),
+    VOXNIX_MAX_CONTAINERS: whole(20, 1, 10_000),
+    VOXNIX_MAX_CONTAINERS_PER_USER: whole(5, 1, 10_000),
+    VOXNIX_DEFAULT_CPUS: cpus(1),
+    VOXNIX_MAX_CPUS: cpus(4),
+    VOXNIX_DEFAULT_MEMORY: size("2G", 64 * 1024 ** 2),
+    VOXNIX_MAX_MEMORY: size("8G", 64 * 1024 ** 2),
+    VOXNIX_TRASH_DAYS: whole(7, 0, 3650),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
+      .default("info"),
+    OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  })
+  .superRefine((env, ctx) => {
+    const atMost = (lower: keyof typeof env, upper: keyof typeof env) => {
+      if ((env[lower] as number) > (env[upper] as number)) {
+        ctx.addIssue({ code: "custom", path: [lower], message: `must not exceed ${upper}` });
+      }
+    };
+    atMost("VOXNIX_DEFAULT_CPUS", "VOXNIX_MAX_CPUS");
+    atMost("VOXNIX_DEFAULT_MEMORY", "VOXNIX_MAX_MEMORY");
+    atMost("VOXNIX_MAX_CONTAINERS_PER_USER", "VOXNIX_MAX_CONTAINERS");
+  });
+
+// ---------------------------------------------------------------------------------------------
+
+export interface LoadConfigOptions {
+  readonly purpose: ConfigPurpose;
+  /** Reads a secret file; tests replace it only to simulate unreadable files. */
+  readonly readFile?: (path: string) => string;
+}
+
+/**
+ * Parses the environment into a {@link Config}.
+ *
+ * @throws ConfigError listing every problem (variable, what is wrong, what is expected).
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  { purpose, readFile = (path) => readFileSync(path, "utf8") }: LoadConfigOptions,
+): Config {
+  const present = withoutEmptyValues(env);
+  const problems: ConfigProblem[] = [];
+  const secret = (name: SecretVariable) => readSecret(present, name, readFile, problems);
+
+  const botToken = secret("TELEGRAM_BOT_TOKEN");
+  const llmApiKey = secret("LLM_API_KEY");
+  const parsed = EnvironmentSchema.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? "environment");
+      problems.push({ variable, problem: withReceived(issue.message, present[variable]) });
+    }
+  }
+
+  let tailscaleKey: Secret | undefined;
+  const keyFile = present.TAILSCALE_AUTH_KEY_FILE;
+  if (parsed.success && keyFile !== undefined) {
+    tailscaleKey = readSecretFile(keyFile, readFile, "TAILSCALE_AUTH_KEY_FILE", problems);
+  }
+
+  if (purpose === "serve") {
+    if (botToken === undefined && !problems.some((p) => p.variable.startsWith("TELEGRAM_BOT_TOKEN"))) {
+      problems.push({
+        variable: "TELEGRAM_BOT_TOKEN",
+        problem: "required to serve; set it or TELEGRAM_BOT_TOKEN_FILE (the token BotFather gave you)",
+      });
+    }
+    if (parsed.success && parsed.data.VOXNIX_ADMINS.length === 0) {
+      problems.push({
+        variable: "VOXNIX_ADMINS",
+        problem: "required to serve: at least one Telegram user id, or nobody can approve access",
+      });
+    }
+    if (
+      parsed.success &&
+      llmApiKey === undefined &&
+      parsed.data.LLM_BASE_URL === DEFAULT_LLM_BASE_URL &&
+      !problems.some((p) => p.variable.startsWith("LLM_API_KEY"))
+    ) {
+      problems.push({
+        variable: "LLM_API_KEY",
+        problem:
+          "required for OpenRouter (the default LLM_BASE_URL); set it or LLM_API_KEY_FILE, or point LLM_BASE_URL at a local server",
+      });
+    }
+  }
+
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    telegram: { botToken, apiRoot: e.TELEGRAM_API_ROOT },
+    access: { admins: e.VOXNIX_ADMINS, users: e.VOXNIX_USERS.filter((id) => !e.VOXNIX_ADMINS.includes(id)) },
+    llm: { baseUrl: e.LLM_BASE_URL, apiKey: llmApiKey, model: e.LLM_MODEL },
+    stateDir: e.VOXNIX_STATE_DIR,
+    nixDir: e.VOXNIX_NIX_DIR,
+    storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
+    tailscale: { authKeyFile: e.TAILSCALE_AUTH_KEY_FILE, authKey: tailscaleKey },
+    limits: {
+      buildSlots: e.VOXNIX_BUILD_SLOTS,
+      maxContainers: e.VOXNIX_MAX_CONTAINERS,
+      maxContainersPerUser: e.VOXNIX_MAX_CONTAINERS_PER_USER,
+      defaultCpus: e.VOXNIX_DEFAULT_CPUS,
+      maxCpus: e.VOXNIX_MAX_CPUS,
+      defaultMemoryBytes: e.VOXNIX_DEFAULT_MEMORY,
+      maxMemoryBytes: e.VOXNIX_MAX_MEMORY,
+      trashDays: e.VOXNIX_TRASH_DAYS,
+    },
+    log: { level: e.LOG_LEVEL },
+    telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
+  };
+}
+
+/** Every secret value the configuration holds, for the log redactor. */
+export function secretValues(config: Config): string[] {
+  return [config.telegram.botToken, config.llm.apiKey, config.tailscale.authKey]
+    .filter((secret): secret is Secret => secret !== undefined)
+    .map((secret) => secret.reveal());
+}
+
+/**
+ * The effective configuration in the shape the admin writes it (variable = value), secrets
+ * shown only as set or unset. Backs `voxnix config check`.
+ */
+export function describeConfig(config: Config): Record<string, string> {
+  const masked = (secret: Secret | undefined) => (secret ? "(set, hidden)" : "(unset)");
+  const l = config.limits;
+  return {
+    TELEGRAM_BOT_TOKEN: masked(config.telegram.botToken),
+    TELEGRAM_API_ROOT: config.telegram.apiRoot,
+    VOXNIX_ADMINS: config.access.admins.join(",") || "(none)",
+    VOXNIX_USERS: config.access.users.join(",") || "(none)",
+    LLM_BASE_URL: config.llm.baseUrl,
+    LLM_API_KEY: masked(config.llm.apiKey),
+    LLM_MODEL: config.llm.model,
+    VOXNIX_STATE_DIR: config.stateDir,
+    VOXNIX_NIX_DIR: config.nixDir,
+    VOXNIX_STORAGE: config.storage.backend,
+    ZFS_POOL: config.storage.pool,
+    ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),
+    TAILSCALE_AUTH_KEY_FILE: config.tailscale.authKeyFile ?? "(unset: the tailscale module is unavailable)",
+    VOXNIX_BUILD_SLOTS: String(l.buildSlots),
+    VOXNIX_MAX_CONTAINERS: String(l.maxContainers),
+    VOXNIX_MAX_CONTAINERS_PER_USER: String(l.maxContainersPerUser),
+    VOXNIX_DEFAULT_CPUS: String(l.defaultCpus),
+    VOXNIX_MAX_CPUS: String(l.maxCpus),
+    VOXNIX_DEFAULT_MEMORY: formatSize(l.defaultMemoryBytes),
+    VOXNIX_MAX_MEMORY: formatSize(l.maxMemoryBytes),
+    VOXNIX_TRASH_DAYS: String(l.trashDays),
+    LOG_LEVEL: config.log.level,
+    OTEL_EXPORTER_OTLP_ENDPOINT: config.telemetry.otlpEndpoint ?? "(unset: tracing off)",
+  };
+}
+
+/**
+ * Reads `.env` from the working directory into `env` without overriding what is already set:
+ * the development convenience design.md promises. The appliance's unit sets everything itself.
+ */
+export function readDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function withoutEmptyValues(env: Readonly<Record<string, string | undefined>>) {
+  const present: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") present[name] = value.trim();
+  }
+  return present;
+}
+
+function readSecret(
+  env: Record<string, string>,
+  name: SecretVariable,
+  readFile: (path: string) => string,
+  problems: ConfigProblem[],
+): Secret | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && file !== undefined) {
+    problems.push({ variable: name, problem: `set either ${name} or ${name}_FILE, not both` });
+    return undefined;
+  }
+  if (file !== undefined) return readSecretFile(file, readFile, `${name}_FILE`, problems);
+  return direct === undefined ? undefined : new Secret(direct);
+}
+
+function readSecretFile(
+  path: string,
+  readFile: (path: string) => string,
+  variable: string,
+  problems: ConfigProblem[],
+): Secret | undefined {
+  let content: string;
+  try {
+    content = readFile(path).trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push({ variable, problem: `cannot read ${path} (${code})` });
+    return undefined;
+  }
+  if (content === "") {
+    problems.push({ variable, problem: `${path} is empty` });
+    return undefined;
+  }
+  return new Secret(content);
+}
+
+/** Adds the offending value to a problem. Secrets are read apart from the schema, so none is echoed. */
+function withReceived(message: string, value: string | undefined): string {
+  return value === undefined ? message : `${message} (got "${value}")`;
+}
+

@@ -1,0 +1,194 @@
+import { execa, type Result } from "execa";
+import type { Logger } from "../log.js";
+import {
+  HostCommandError,
+  HostCommandTimeout,
+  HostOutputTooLarge,
+  HostToolMissing,
+  tail,
+} from "./errors.js";
+
+/** A command line: the binary (looked up on PATH) and its arguments. Never a shell string. */
+export type Argv = readonly [binary: string, ...args: string[]];
+
+export interface RunOptions {
+  /** Deadline for the whole command, in ms; the runner's default when omitted. */
+  readonly timeoutMs?: number;
+  /** Aborting kills the command's process group, like a timeout. */
+  readonly signal?: AbortSignal;
+  /** Written to the command's stdin; stdin is closed (not a TTY) otherwise. */
+  readonly input?: string;
+  /** Exit codes that are answers rather than failures (`systemctl is-active` exits 3 for "inactive"). */
+  readonly allowExitCodes?: readonly number[];
+  /** Most bytes kept from each of stdout and stderr; the runner's default when omitted. */
+  readonly maxOutputBytes?: number;
+}
+
+export interface CommandResult {
+  readonly argv: Argv;
+  readonly exitCode: number;
+  /** Exactly as printed, final newline included: some tools' blank lines carry meaning. */
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+/** Runs host commands. Every host tool call in voxnix goes through one of these. */
+export interface Runner {
+  /**
+   * Runs `argv` and resolves with its output when it exits 0 (or with an allowed exit code).
+   *
+   * @throws HostToolMissing when the binary is not on PATH
+   * @throws HostCommandTimeout when the deadline passes or `signal` aborts (process group killed)
+   * @throws HostOutputTooLarge when stdout or stderr exceeds the cap (process group killed)
+   * @throws HostCommandError for any other non-zero exit or death by signal
+   */
+  run(argv: Argv, options?: RunOptions): Promise<CommandResult>;
+}
+
+export interface RunnerOptions {
+  readonly log: Logger;
+  /** The complete environment of every command: nothing of the daemon's own is inherited. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Default deadline, in ms (default 60 000). */
+  readonly defaultTimeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL of a timed-out process group, in ms (default 2 000). */
+  readonly killGraceMs?: number;
+  /** Default cap on each output stream, in bytes (default 4 MiB). */
+  readonly maxOutputBytes?: number;
+}
+
+/**
+ * Variables host tools may see. An allowlist, so the daemon's secrets (bot token, LLM key) and
+ * anything else in its environment never reach a child process or, through it, a container.
+ * NIX_PATH is kept because extra-container resolves `<nixpkgs/nixos>` through it.
+ */
+const HOST_TOOL_VARIABLES = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "NIX_PATH", "LOCALE_ARCHIVE"];
+
+/** The environment host tools run with, picked from the daemon's. */
+export function hostToolEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of HOST_TOOL_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}
+
+export function createRunner(options: RunnerOptions): Runner {
+  const log = options.log;
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+  const killGraceMs = options.killGraceMs ?? 2_000;
+  const defaultMaxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
+
+  async function run(argv: Argv, runOptions: RunOptions = {}): Promise<CommandResult> {
+    const [binary, ...args] = argv;
+    const timeoutMs = runOptions.timeoutMs ?? defaultTimeoutMs;
+    const maxOutputBytes = runOptions.maxOutputBytes ?? defaultMaxOutputBytes;
+    const started = performance.now();
+
+    const subprocess = execa(binary, args, {
+      env: options.env,
+      extendEnv: false,
+      // Its own process group, so a timeout can kill the tool's children too (nix-build,
+      // systemctl, a shell's pipeline) and not just the process we started.
+      detached: true,
+      ...(runOptions.input === undefined ? { stdin: "ignore" as const } : { input: runOptions.input }),
+      stripFinalNewline: false,
+      maxBuffer: maxOutputBytes,
+      reject: false,
+    });
+
+    const group = subprocess.pid === undefined ? undefined : trackGroup(subprocess.pid);
+    let stopReason: "timeout" | "abort" | undefined;
+    let forceKill: NodeJS.Timeout | undefined;
+    const stop = (reason: "timeout" | "abort") => {
+      if (stopReason !== undefined || group === undefined) return;
+      stopReason = reason;
+      group.signal("SIGTERM");
+      forceKill = setTimeout(() => group.signal("SIGKILL"), killGraceMs);
+    };
+    const deadline = setTimeout(() => stop("timeout"), timeoutMs);
+    const onAbort = () => stop("abort");
+    runOptions.signal?.addEventListener("abort", onAbort, { once: true });
+    if (runOptions.signal?.aborted) stop("abort");
+
+    let result: Result;
+    try {
+      result = (await subprocess) as Result;
+    } finally {
+      clearTimeout(deadline);
+      clearTimeout(forceKill);
+      runOptions.signal?.removeEventListener("abort", onAbort);
+      // Stragglers of a stopped command die with it; a command that ended on its own keeps
+      // nothing running in its group either way, so this is a no-op then.
+      if (stopReason !== undefined) group?.signal("SIGKILL");
+      group?.release();
+    }
+
+    const durationMs = Math.round(performance.now() - started);
+    const stdout = String(result.stdout ?? "");
+    const stderr = String(result.stderr ?? "");
+    const exitCode = result.exitCode ?? null;
+    log.debug({ argv, exitCode, signal: result.signal, durationMs }, "host command");
+
+    if (isMissingBinary(result)) throw new HostToolMissing(argv, options.env.PATH ?? "");
+    if (stopReason !== undefined) {
+      throw new HostCommandTimeout(argv, stopReason === "timeout" ? timeoutMs : undefined, tail(stdout), tail(stderr));
+    }
+    if (result.isMaxBuffer) {
+      group?.signal("SIGKILL");
+      throw new HostOutputTooLarge(argv, maxOutputBytes, tail(stdout), tail(stderr));
+    }
+    if (exitCode === 0 || (exitCode !== null && runOptions.allowExitCodes?.includes(exitCode))) {
+      return { argv, exitCode, stdout, stderr, durationMs };
+    }
+    throw new HostCommandError(argv, exitCode, tail(stdout), tail(stderr), undefined, {
+      cause: result.signal ? new Error(`killed by ${result.signal}`) : undefined,
+    });
+  }
+
+  return { run };
+}
+
+function isMissingBinary(result: Result): boolean {
+  const cause = (result as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
+  return result.failed && result.exitCode === undefined && cause?.code === "ENOENT";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process groups still running. When the daemon exits (even on an uncaught error), they are
+// killed with it rather than left running detached.
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(pid: number) {
+  liveGroups.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", killAllHostCommands);
+  }
+  return {
+    signal(signal: NodeJS.Signals) {
+      signalGroup(pid, signal);
+    },
+    release() {
+      liveGroups.delete(pid);
+    },
+  };
+}
+
+/** Kills every host command still running, with its children. For shutdown. */
+export function killAllHostCommands(): void {
+  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
+  liveGroups.clear();
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone, which is what we wanted.
+  }
+}

@@ -1,0 +1,90 @@
+import type { Db } from "./database.js";
+import { fromJsonText, type JsonObject } from "./json.js";
+
+export const CONTAINER_STATES = ["creating", "running", "stopped", "failed", "destroying"] as const;
+export type ContainerState = (typeof CONTAINER_STATES)[number];
+
+export interface ContainerRecord {
+  readonly name: string;
+  readonly ownerId: number;
+  /** The validated spec as written for mkContainer; workloads/ owns its shape. */
+  readonly spec: JsonObject;
+  readonly state: ContainerState;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+interface Row {
+  name: string;
+  owner_id: number;
+  spec: string;
+  state: ContainerState;
+  created_at: number;
+  updated_at: number;
+}
+
+const fromRow = (row: Row): ContainerRecord => ({
+  name: row.name,
+  ownerId: row.owner_id,
+  spec: fromJsonText<JsonObject>(row.spec) ?? {},
+  state: row.state,
+  createdAtMs: row.created_at,
+  updatedAtMs: row.updated_at,
+});
+
+/** The container registry: who owns what, with which spec, in which state. */
+export function containersRepository(db: Db, now: () => number) {
+  const insert = db.prepare<[string, number, string, string, number, number]>(
+    `INSERT INTO containers (name, owner_id, spec, state, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
+  );
+  const find = db.prepare<[string], Row>(`SELECT * FROM containers WHERE name = ?`);
+  const byOwner = db.prepare<[number], Row>(`SELECT * FROM containers WHERE owner_id = ? ORDER BY name`);
+  const all = db.prepare<[], Row>(`SELECT * FROM containers ORDER BY name`);
+  const countOwner = db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM containers WHERE owner_id = ?`);
+  const countAll = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM containers`);
+  const setState = db.prepare<[string, number, string]>(
+    `UPDATE containers SET state = ?, updated_at = ? WHERE name = ?`,
+  );
+  const setSpec = db.prepare<[string, number, string]>(`UPDATE containers SET spec = ?, updated_at = ? WHERE name = ?`);
+  const remove = db.prepare<[string]>(`DELETE FROM containers WHERE name = ?`);
+
+  return {
+    /**
+     * Registers a new container. Returns false, changing nothing, when the name is taken by
+     * anyone: the primary key decides, so two concurrent creates cannot both win.
+     */
+    insert(input: { name: string; ownerId: number; spec: JsonObject; state: ContainerState }): boolean {
+      const t = now();
+      return insert.run(input.name, input.ownerId, JSON.stringify(input.spec), input.state, t, t).changes === 1;
+    },
+    find(name: string): ContainerRecord | undefined {
+      const row = find.get(name);
+      return row && fromRow(row);
+    },
+    listByOwner(ownerId: number): ContainerRecord[] {
+      return byOwner.all(ownerId).map(fromRow);
+    },
+    listAll(): ContainerRecord[] {
+      return all.all().map(fromRow);
+    },
+    countByOwner(ownerId: number): number {
+      return countOwner.get(ownerId)?.n ?? 0;
+    },
+    countAll(): number {
+      return countAll.get()?.n ?? 0;
+    },
+    /** Returns false when no such container is registered. */
+    setState(name: string, state: ContainerState): boolean {
+      return setState.run(state, now(), name).changes === 1;
+    },
+    setSpec(name: string, spec: JsonObject): boolean {
+      return setSpec.run(JSON.stringify(spec), now(), name).changes === 1;
+    },
+    remove(name: string): boolean {
+      return remove.run(name).changes === 1;
+    },
+  };
+}
+
+export type ContainersRepository = ReturnType<typeof containersRepository>;

@@ -1,0 +1,41 @@
+import { auditRepository } from "./audit.js";
+import { chatHistoryRepository } from "./chat-history.js";
+import { containersRepository } from "./containers.js";
+import { openDatabase, type Db } from "./database.js";
+import { pendingActionsRepository } from "./pending-actions.js";
+import { usersRepository } from "./users.js";
+
+export type { AuditEntry, AuditOutcome } from "./audit.js";
+export type { Turn } from "./chat-history.js";
+export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./containers.js";
+export { SchemaTooNewError } from "./database.js";
+export type { Json, JsonObject } from "./json.js";
+export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
+export type { Role, UserRecord } from "./users.js";
+
+export interface StoreOptions {
+  /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
+  readonly now?: () => number;
+}
+
+/** The host-side registry. All SQL in voxnix lives below this interface. */
+export function openStore(path: string, options: StoreOptions = {}) {
+  const now = options.now ?? Date.now;
+  const db: Db = openDatabase(path);
+  return {
+    containers: containersRepository(db, now),
+    users: usersRepository(db, now),
+    audit: auditRepository(db, now),
+    chatHistory: chatHistoryRepository(db, now),
+    pendingActions: pendingActionsRepository(db, now),
+    /** Runs `fn` atomically; a throw rolls back every write made inside it. */
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn).immediate();
+    },
+    close(): void {
+      db.close();
+    },
+  };
+}
+
+export type Store = ReturnType<typeof openStore>;

@@ -1,0 +1,71 @@
+/**
+ * Schema migrations, applied in order at start-up. Each runs once, in its own transaction, and
+ * `PRAGMA user_version` records the last one applied. Never edit a migration that has shipped:
+ * add the next one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "registry, users, audit, chat history, pending actions",
+    sql: `
+      -- Container names are nspawn machine names, so they are unique host-wide: the primary key
+      -- is the guarantee, not a check in code that could race.
+      CREATE TABLE containers (
+        name        TEXT PRIMARY KEY,
+        owner_id    INTEGER NOT NULL,
+        spec        TEXT NOT NULL CHECK (json_valid(spec)),
+        state       TEXT NOT NULL CHECK (state IN ('creating', 'running', 'stopped', 'failed', 'destroying')),
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX containers_by_owner ON containers (owner_id);
+
+      CREATE TABLE users (
+        id           INTEGER PRIMARY KEY,
+        role         TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+        display_name TEXT,
+        approved_by  INTEGER,
+        approved_at  INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       INTEGER NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        target   TEXT,
+        outcome  TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'failed')),
+        detail   TEXT CHECK (detail IS NULL OR json_valid(detail))
+      ) STRICT;
+      CREATE INDEX audit_by_target ON audit (target, at);
+
+      -- One row per message; turn groups the messages of one exchange so trimming removes whole
+      -- turns and never separates a tool call from its result.
+      CREATE TABLE chat_history (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id  INTEGER NOT NULL,
+        turn     INTEGER NOT NULL,
+        at       INTEGER NOT NULL,
+        message  TEXT NOT NULL CHECK (json_valid(message))
+      ) STRICT;
+      CREATE INDEX chat_history_by_user ON chat_history (user_id, turn);
+
+      CREATE TABLE pending_actions (
+        id          TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        action      TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        payload     TEXT CHECK (payload IS NULL OR json_valid(payload)),
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL,
+        used_at     INTEGER
+      ) STRICT;
+    `,
+  },
+];

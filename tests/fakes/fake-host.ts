@@ -1,0 +1,140 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHostDir } from "./lib/create-host.mjs";
+import { readState, updateState } from "./lib/state.mjs";
+
+export interface FaultRule {
+  /** Tool and verb, e.g. "zfs create"; "journalctl" for tools without verbs. */
+  readonly command: string;
+  /** Checkpoint inside the command: "before" (default); extra-container create also "install", "start". */
+  readonly step?: "before" | "install" | "start";
+  /** Only calls whose arguments contain this text. */
+  readonly match?: string;
+  /** Only the nth matching call (1-based); every matching call when omitted. */
+  readonly nth?: number;
+  readonly action: "fail" | "hang" | "malformed" | "delay";
+  readonly exitCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+  readonly delayMs?: number;
+  /** With "hang": leave a grandchild running in the tool's process group too. */
+  readonly spawnChild?: boolean;
+}
+
+export interface FakeHostSettings {
+  readonly systemd?: boolean;
+  readonly buildDelayMs?: number;
+  readonly startDelayMs?: number;
+  readonly poolFreeBytes?: number;
+  readonly templateUnit?: boolean;
+  readonly units?: Readonly<Record<string, string>>;
+}
+
+export interface FakeCall {
+  readonly tool: string;
+  readonly args: readonly string[];
+  readonly at: number;
+}
+
+export interface FakeDataset {
+  readonly props: Readonly<Record<string, string | number>>;
+  readonly mounted: boolean;
+  readonly usedBytes: number;
+}
+
+/**
+ * A fake NixOS host in a temp directory: the fake tools in `bin` (put it first on PATH) and
+ * accessors that tests assert on. See tests/fakes/README.md.
+ */
+export interface FakeHost {
+  readonly dir: string;
+  readonly bin: string;
+  /** Where the fake extra-container writes <name>.conf (the "installed" signal). */
+  readonly confDir: string;
+  /** PATH with the fakes first, then the system's. */
+  readonly path: string;
+  calls(tool?: string): FakeCall[];
+  /** Calls rendered as command lines ("zfs create -p tank/x"), for golden comparisons. */
+  commandLines(tool?: string): string[];
+  datasets(): string[];
+  dataset(name: string): FakeDataset | undefined;
+  snapshots(): string[];
+  /** Running machines, as machinectl sees them. */
+  machines(): string[];
+  /** Containers whose conf file exists. */
+  installed(): string[];
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  configure(settings: FakeHostSettings): void;
+  setUsed(dataset: string, bytes: number): void;
+  tailscaleNodes(): string[];
+  /** Pids of children that "hang" faults spawned and that are still alive. */
+  livePids(): number[];
+  cleanup(): Promise<void>;
+}
+
+export async function createFakeHost(
+  options: { settings?: FakeHostSettings; pool?: string; tools?: string[] } = {},
+): Promise<FakeHost> {
+  const dir = await mkdtemp(join(tmpdir(), "voxnix-host-"));
+  const host = createHostDir(dir, options);
+  const state = () => readState(host);
+  const calls = (tool?: string): FakeCall[] =>
+    readFileSync(host.calls, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as FakeCall)
+      .filter((call) => tool === undefined || call.tool === tool);
+
+  return {
+    dir,
+    bin: host.bin,
+    confDir: host.confDir,
+    path: `${host.bin}:${process.env.PATH ?? ""}`,
+    calls,
+    commandLines: (tool) => calls(tool).map((c) => [c.tool, ...c.args].join(" ")),
+    datasets: () => Object.keys(state().datasets).sort(),
+    dataset: (name) => state().datasets[name],
+    snapshots: () => Object.keys(state().snapshots).sort(),
+    machines: () => Object.keys(state().machines).sort(),
+    installed: () =>
+      readdirSync(host.confDir)
+        .filter((f) => f.endsWith(".conf"))
+        .map((f) => f.slice(0, -5))
+        .sort(),
+    injectFault(rule) {
+      const rules = JSON.parse(readFileSync(host.faults, "utf8")) as FaultRule[];
+      writeFileSync(host.faults, JSON.stringify([...rules, rule]));
+    },
+    clearFaults: () => writeFileSync(host.faults, "[]"),
+    configure: (settings) => updateState((s: { settings: object }) => Object.assign(s.settings, settings), host),
+    setUsed: (name, bytes) =>
+      updateState((s: { datasets: Record<string, { usedBytes: number }> }) => {
+        const dataset = s.datasets[name];
+        if (!dataset) throw new Error(`fake host: no dataset ${name}`);
+        dataset.usedBytes = bytes;
+      }, host),
+    tailscaleNodes: () => Object.keys(state().tailscale).sort(),
+    livePids: () =>
+      (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    cleanup: async () => {
+      for (const pid of existsSync(host.pids) ? readdirSync(host.pids) : []) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

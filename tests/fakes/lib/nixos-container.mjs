@@ -1,0 +1,82 @@
+// nixos-container (nixpkgs' Perl script): list, start, stop, status, run, show-ip, destroy.
+// extra-container execs it for every verb it does not handle itself.
+import {
+  confPath,
+  installedNames,
+  isRunning,
+  mustBeInstalled,
+  NIXOS_CONTAINER,
+  start,
+  stop,
+  uninstall,
+} from "./containers.mjs";
+import { readState, recordCall, updateState } from "./state.mjs";
+import { checkpoints, die, out, sleep } from "./tool.mjs";
+import { tailscale } from "./tailscale.mjs";
+import { readFileSync } from "node:fs";
+
+export async function nixosContainer(args) {
+  const [verb, name, ...rest] = args;
+  const checkpoint = checkpoints("nixos-container", args, verb);
+  await checkpoint();
+  switch (verb) {
+    case "list":
+      out(installedNames().map((n) => `${n}\n`).join(""));
+      return;
+    case "start": {
+      mustBeInstalled(name);
+      if (isRunning(readState(), name)) return;
+      const delay = readState().settings.startDelayMs;
+      if (delay > 0) await sleep(delay);
+      await checkpoint("start");
+      updateState((state) => start(state, name));
+      return;
+    }
+    case "stop":
+      mustBeInstalled(name);
+      updateState((state) => stop(state, name));
+      return;
+    case "status":
+      mustBeInstalled(name);
+      out(isRunning(readState(), name) ? "up\n" : "down\n");
+      return;
+    case "show-ip": {
+      mustBeInstalled(name);
+      const address = /^LOCAL_ADDRESS=(.*)$/m.exec(readFileSync(confPath(name), "utf8"))?.[1];
+      const running = readState().machines[name];
+      out(`${address || running?.addresses[0] || ""}\n`);
+      return;
+    }
+    case "destroy":
+      mustBeInstalled(name);
+      updateState((state) => stop(state, name));
+      uninstall(name);
+      return;
+    case "run": {
+      mustBeInstalled(name);
+      if (!isRunning(readState(), name)) die(`${NIXOS_CONTAINER}: unable to get container's main PID`, 255);
+      const command = rest[0] === "--" ? rest.slice(1) : rest;
+      await runInside(name, command);
+      return;
+    }
+    default:
+      die(`${NIXOS_CONTAINER}: unknown action ‘${verb ?? ""}’`, 255);
+  }
+}
+
+/** What a login shell in the container does with the command. */
+async function runInside(name, [program, ...args]) {
+  switch (program) {
+    case "tailscale":
+      recordCall("tailscale", args);
+      await tailscale(name, args);
+      return;
+    case "true":
+      return;
+    case "echo":
+      out(`${args.join(" ")}\n`);
+      return;
+    default:
+      die(`bash: line 1: ${program}: command not found`, 127);
+  }
+}

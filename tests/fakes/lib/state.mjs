@@ -1,0 +1,131 @@
+// Shared state of one fake host: a directory named by VOXNIX_FAKE_HOST.
+//
+//   state.json      datasets, snapshots, running machines, journals, tailscale nodes, settings
+//   faults.json     failure-injection rules (see faults.mjs)
+//   calls.jsonl     one line per invocation of any fake tool: { tool, args, at }
+//   root/           files the real tools write: etc/nixos-containers/<n>.conf,
+//                   etc/systemd-mutable/system/container@<n>.service, nix/var/nix/gcroots/auto/…
+//   pids/           pids of children that a "hang" fault spawned (tests check they die)
+//
+// Every read-modify-write of state.json happens under a lock, because the daemon runs tools
+// concurrently (parallel creates, list while a build runs).
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+
+export function hostDir() {
+  const dir = process.env.VOXNIX_FAKE_HOST;
+  if (!dir) {
+    process.stderr.write("fake host tool: VOXNIX_FAKE_HOST is not set (use tests/fakes/make-fake-host.mjs)\n");
+    process.exit(70);
+  }
+  return dir;
+}
+
+export const paths = (dir = hostDir()) => ({
+  dir,
+  state: join(dir, "state.json"),
+  faults: join(dir, "faults.json"),
+  calls: join(dir, "calls.jsonl"),
+  lock: join(dir, "lock"),
+  pids: join(dir, "pids"),
+  root: join(dir, "root"),
+  confDir: join(dir, "root/etc/nixos-containers"),
+  unitDir: join(dir, "root/etc/systemd-mutable/system"),
+  gcrootDir: join(dir, "root/nix/var/nix/gcroots/auto"),
+});
+
+export function initialState(settings = {}) {
+  return {
+    settings: {
+      systemd: true, // false: extra-container's preflight fails ("requires systemd")
+      buildDelayMs: 0, // how long a fake build takes
+      startDelayMs: 0, // how long a container takes to start
+      poolFreeBytes: 100 * 1024 ** 3,
+      templateUnit: true, // container@.service exists (boot.enableContainers)
+      ...settings,
+    },
+    datasets: {},
+    snapshots: {},
+    machines: {},
+    nextAddress: 2,
+    journal: {},
+    tailscale: {},
+    unitProperties: {},
+    counters: {},
+  };
+}
+
+export function readState(p = paths()) {
+  return JSON.parse(readFileSync(p.state, "utf8"));
+}
+
+function writeState(p, state) {
+  const temp = `${p.state}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(state, null, 1));
+  renameSync(temp, p.state);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export const sleepSync = (ms) => Atomics.wait(sleeper, 0, 0, ms);
+
+/** Runs fn(state) under the host lock and saves what it leaves in state. */
+export function updateState(fn, p = paths()) {
+  acquire(p.lock);
+  try {
+    const state = readState(p);
+    const result = fn(state);
+    writeState(p, state);
+    return result;
+  } finally {
+    rmSync(p.lock, { recursive: true, force: true });
+  }
+}
+
+function acquire(lock) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "owner"), String(process.pid));
+      return;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      if (ownerIsDead(lock)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`fake host: lock ${lock} held too long`);
+      else sleepSync(2);
+    }
+  }
+}
+
+function ownerIsDead(lock) {
+  try {
+    const pid = Number(readFileSync(join(lock, "owner"), "utf8"));
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // No owner file yet (being written) counts as alive; ESRCH means the owner died holding it.
+    return error.code === "ESRCH";
+  }
+}
+
+export function recordCall(tool, args, p = paths()) {
+  appendFileSync(p.calls, `${JSON.stringify({ tool, args, at: Date.now() })}\n`);
+}
+
+export function readFaults(p = paths()) {
+  return existsSync(p.faults) ? JSON.parse(readFileSync(p.faults, "utf8")) : [];
+}
+
+/** The journal a line goes to: a container's own (`machine:dev`) or a host unit's. */
+export function appendJournal(state, key, message) {
+  const at = new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
+  (state.journal[key] ??= []).push(`${at} voxnix-host ${message}`);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Fake `systemctl` for the host: container@NAME.service units follow the fake containers (active
+// while the machine runs, loaded while the unit file exists); other units come from the
+// fake host's settings.units ({ "voxnix.service": "active" }).
+import { existsSync } from "node:fs";
+import { isInstalled, start, stop, unitPath } from "../lib/containers.mjs";
+import { readState, updateState } from "../lib/state.mjs";
+import { checkpoints, die, out, runTool, ToolExit } from "../lib/tool.mjs";
+
+const containerOf = (unit) => /^container@(.+)\.service$/.exec(unit)?.[1];
+
+function unitState(state, unit) {
+  if (unit === "container@.service") return state.settings.templateUnit ? { loaded: true, active: "inactive" } : undefined;
+  const name = containerOf(unit);
+  if (name !== undefined) {
+    if (!existsSync(unitPath(name))) return undefined;
+    return { loaded: true, active: name in state.machines ? "active" : "inactive", since: state.machines[name]?.since };
+  }
+  const active = state.settings.units?.[unit];
+  return active === undefined ? undefined : { loaded: true, active };
+}
+
+const timestamp = (ms) =>
+  new Date(ms).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_, d, day, mon, y, t) => {
+    const month = String(new Date(`${mon} 1, 2000`).getMonth() + 1).padStart(2, "0");
+    return `${d} ${y}-${month}-${day.padStart(2, "0")} ${t} UTC`;
+  });
+
+await runTool("systemctl", async (args) => {
+  const operands = args.filter((a) => !a.startsWith("-"));
+  const [verb, ...units] = operands;
+  await checkpoints("systemctl", args, verb)();
+  const state = readState();
+  switch (verb) {
+    case "is-active": {
+      const states = units.map((u) => unitState(state, u)?.active ?? "inactive");
+      const stdout = states.map((s) => `${s}\n`).join("");
+      if (states.some((s) => s !== "active")) throw new ToolExit(3, { stdout });
+      out(stdout);
+      return;
+    }
+    case "show": {
+      const unit = units[0];
+      const s = unitState(state, unit);
+      const values = {
+        ActiveState: s?.active ?? "inactive",
+        LoadState: s ? "loaded" : "not-found",
+        ActiveEnterTimestamp: s?.since ? timestamp(s.since) : "",
+        ...state.unitProperties[unit],
+      };
+      const wanted = args.filter((a) => a.startsWith("--property=")).flatMap((a) => a.slice(11).split(","));
+      out((wanted.length ? wanted : Object.keys(values)).map((k) => `${k}=${values[k] ?? ""}\n`).join(""));
+      return;
+    }
+    case "status": {
+      const unit = units[0];
+      const s = unitState(state, unit);
+      if (!s) die(`Unit ${unit} could not be found.`, 4);
+      const stdout = `● ${unit}\n     Loaded: loaded\n     Active: ${s.active}\n`;
+      if (s.active !== "active") throw new ToolExit(3, { stdout });
+      out(stdout);
+      return;
+    }
+    case "cat": {
+      const unit = units[0];
+      if (!unitState(state, unit)) die(`No files found for ${unit}.`);
+      out(`# /etc/systemd/system/${unit}\n[Unit]\nDescription=Container '%i'\n`);
+      return;
+    }
+    case "set-property": {
+      const [unit, ...assignments] = units.length ? [units[0], ...args.slice(args.indexOf(units[0]) + 1)] : [];
+      if (!unitState(state, unit)) die(`Failed to set unit properties on ${unit}: Unit ${unit} not found.`);
+      updateState((s) => {
+        s.unitProperties[unit] ??= {};
+        for (const a of assignments.filter((x) => x.includes("="))) {
+          const [key, ...value] = a.split("=");
+          s.unitProperties[unit][key] = value.join("=");
+        }
+      });
+      return;
+    }
+    case "start":
+    case "stop":
+    case "restart": {
+      for (const unit of units) {
+        const name = containerOf(unit);
+        if (name === undefined || !isInstalled(name)) die(`Failed to ${verb} ${unit}: Unit ${unit} not found.`, 5);
+        updateState((s) => {
+          if (verb !== "start") stop(s, name);
+          if (verb !== "stop") start(s, name);
+        });
+      }
+      return;
+    }
+    case "daemon-reload":
+      return;
+    default:
+      die(`Unknown command verb '${verb}'.`);
+  }
+});
