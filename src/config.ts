@@ -27,7 +27,10 @@ export interface Config {
     readonly pool: string;
     readonly userQuotaBytes: number;
   };
-  readonly tailscale: { readonly authKeyFile: string | undefined; readonly authKey: Secret | undefined };
+  readonly tailscale: {
+    readonly authKeyFile: string | undefined;
+    readonly authKey: Secret | undefined;
+  };
   readonly limits: {
     readonly buildSlots: number;
     readonly maxContainers: number;
@@ -71,8 +74,8 @@ const DEFAULT_LLM_MODEL = "openai/gpt-4o-mini";
 /** The package root: it holds nix/mkContainer.nix and modules/ (nix/package.nix installs both). */
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-const SECRET_VARIABLES = ["TELEGRAM_BOT_TOKEN", "LLM_API_KEY"] as const;
-type SecretVariable = (typeof SECRET_VARIABLES)[number];
+/** Variables holding secrets: read apart from the schema, each also as NAME_FILE. */
+type SecretVariable = "TELEGRAM_BOT_TOKEN" | "LLM_API_KEY";
 
 // ---------------------------------------------------------------------------------------------
 // Field parsers. Each message says what was expected, so the admin knows the fix.
@@ -149,9 +152,7 @@ const EnvironmentSchema = z
     LLM_MODEL: z.string().default(DEFAULT_LLM_MODEL),
     VOXNIX_STATE_DIR: absolutePath.default("/var/lib/voxnix"),
     VOXNIX_NIX_DIR: absolutePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
-    VOXNIX_STORAGE: z
-      .enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' })
-      .default("zfs"),
+    VOXNIX_STORAGE: z.enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' }).default("zfs"),
     ZFS_POOL: z
       .string()
       .regex(
@@ -175,13 +176,22 @@ const EnvironmentSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   })
   .superRefine((env, ctx) => {
-    const atMost = (lower: keyof typeof env, upper: keyof typeof env) => {
-      if ((env[lower] as number) > (env[upper] as number)) {
-        ctx.addIssue({ code: "custom", path: [lower], message: `must not exceed ${upper}` });
+    const atMost = (
+      lower: keyof typeof env,
+      upper: keyof typeof env,
+      show: (n: number) => string = String,
+    ) => {
+      const limit = env[upper] as number;
+      if ((env[lower] as number) > limit) {
+        ctx.addIssue({
+          code: "custom",
+          path: [lower],
+          message: `must not exceed ${upper}, which is ${show(limit)}`,
+        });
       }
     };
     atMost("VOXNIX_DEFAULT_CPUS", "VOXNIX_MAX_CPUS");
-    atMost("VOXNIX_DEFAULT_MEMORY", "VOXNIX_MAX_MEMORY");
+    atMost("VOXNIX_DEFAULT_MEMORY", "VOXNIX_MAX_MEMORY", formatSize);
     atMost("VOXNIX_MAX_CONTAINERS_PER_USER", "VOXNIX_MAX_CONTAINERS");
   });
 
@@ -223,24 +233,24 @@ export function loadConfig(
   }
 
   if (purpose === "serve") {
-    if (botToken === undefined && !problems.some((p) => p.variable.startsWith("TELEGRAM_BOT_TOKEN"))) {
+    // Checked on the raw environment, so they are reported even when other variables are invalid.
+    const reported = (variable: string) => problems.some((p) => p.variable.startsWith(variable));
+    if (botToken === undefined && !reported("TELEGRAM_BOT_TOKEN")) {
       problems.push({
         variable: "TELEGRAM_BOT_TOKEN",
-        problem: "required to serve; set it or TELEGRAM_BOT_TOKEN_FILE (the token BotFather gave you)",
+        problem:
+          "required to serve; set it or TELEGRAM_BOT_TOKEN_FILE (the token BotFather gave you)",
       });
     }
-    if (parsed.success && parsed.data.VOXNIX_ADMINS.length === 0) {
+    if (present.VOXNIX_ADMINS === undefined) {
       problems.push({
         variable: "VOXNIX_ADMINS",
         problem: "required to serve: at least one Telegram user id, or nobody can approve access",
       });
     }
-    if (
-      parsed.success &&
-      llmApiKey === undefined &&
-      parsed.data.LLM_BASE_URL === DEFAULT_LLM_BASE_URL &&
-      !problems.some((p) => p.variable.startsWith("LLM_API_KEY"))
-    ) {
+    const usesOpenRouter =
+      (present.LLM_BASE_URL ?? DEFAULT_LLM_BASE_URL).replace(/\/+$/, "") === DEFAULT_LLM_BASE_URL;
+    if (llmApiKey === undefined && usesOpenRouter && !reported("LLM_API_KEY")) {
       problems.push({
         variable: "LLM_API_KEY",
         problem:
@@ -253,7 +263,10 @@ export function loadConfig(
   const e = parsed.data;
   return {
     telegram: { botToken, apiRoot: e.TELEGRAM_API_ROOT },
-    access: { admins: e.VOXNIX_ADMINS, users: e.VOXNIX_USERS.filter((id) => !e.VOXNIX_ADMINS.includes(id)) },
+    access: {
+      admins: e.VOXNIX_ADMINS,
+      users: e.VOXNIX_USERS.filter((id) => !e.VOXNIX_ADMINS.includes(id)),
+    },
     llm: { baseUrl: e.LLM_BASE_URL, apiKey: llmApiKey, model: e.LLM_MODEL },
     stateDir: e.VOXNIX_STATE_DIR,
     nixDir: e.VOXNIX_NIX_DIR,
@@ -301,7 +314,8 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_STORAGE: config.storage.backend,
     ZFS_POOL: config.storage.pool,
     ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),
-    TAILSCALE_AUTH_KEY_FILE: config.tailscale.authKeyFile ?? "(unset: the tailscale module is unavailable)",
+    TAILSCALE_AUTH_KEY_FILE:
+      config.tailscale.authKeyFile ?? "(unset: the tailscale module is unavailable)",
     VOXNIX_BUILD_SLOTS: String(l.buildSlots),
     VOXNIX_MAX_CONTAINERS: String(l.maxContainers),
     VOXNIX_MAX_CONTAINERS_PER_USER: String(l.maxContainersPerUser),
@@ -374,4 +388,3 @@ function readSecretFile(
 function withReceived(message: string, value: string | undefined): string {
   return value === undefined ? message : `${message} (got "${value}")`;
 }
-

@@ -45,7 +45,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const maskSecrets = secretMasker(options.secrets ?? []);
   const destination =
     options.destination ??
-    (options.pretty ? PinoPretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l" }) : undefined);
+    (options.pretty
+      ? PinoPretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l" })
+      : undefined);
   const pinoOptions = {
     level: options.level,
     base: { pid: process.pid },

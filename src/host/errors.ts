@@ -28,9 +28,15 @@ export class HostCommandError extends VoxnixError {
 
 /** The command ran past its deadline (or was aborted); its whole process group was killed. */
 export class HostCommandTimeout extends HostCommandError {
-  override readonly userMessage = "A host step took too long and was stopped; try again in a minute.";
+  override readonly userMessage =
+    "A host step took too long and was stopped; try again in a minute.";
 
-  constructor(argv: readonly string[], readonly timeoutMs: number | undefined, stdoutTail: string, stderrTail: string) {
+  constructor(
+    argv: readonly string[],
+    readonly timeoutMs: number | undefined,
+    stdoutTail: string,
+    stderrTail: string,
+  ) {
     super(
       argv,
       null,
@@ -45,17 +51,32 @@ export class HostCommandTimeout extends HostCommandError {
 
 /** The binary is not on PATH: a deployment problem, not a user's. */
 export class HostToolMissing extends HostCommandError {
-  override readonly userMessage = "The host is missing a tool voxnix needs; the admin has been told.";
+  override readonly userMessage =
+    "The host is missing a tool voxnix needs; the admin has been told.";
 
-  constructor(argv: readonly string[], readonly searchedPath: string) {
+  constructor(
+    argv: readonly string[],
+    readonly searchedPath: string,
+  ) {
     super(argv, null, "", "", `${argv[0]} not found on PATH (${searchedPath || "PATH is empty"})`);
   }
 }
 
 /** The command printed more than the runner keeps; it was stopped rather than buffered. */
 export class HostOutputTooLarge extends HostCommandError {
-  constructor(argv: readonly string[], readonly maxOutputBytes: number, stdoutTail: string, stderrTail: string) {
-    super(argv, null, stdoutTail, stderrTail, `${argv.join(" ")} printed more than ${maxOutputBytes} bytes; stopped`);
+  constructor(
+    argv: readonly string[],
+    readonly maxOutputBytes: number,
+    stdoutTail: string,
+    stderrTail: string,
+  ) {
+    super(
+      argv,
+      null,
+      stdoutTail,
+      stderrTail,
+      `${argv.join(" ")} printed more than ${maxOutputBytes} bytes; stopped`,
+    );
   }
 }
 

@@ -66,7 +66,9 @@ export interface RunnerOptions {
 const HOST_TOOL_VARIABLES = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "NIX_PATH", "LOCALE_ARCHIVE"];
 
 /** The environment host tools run with, picked from the daemon's. */
-export function hostToolEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function hostToolEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of HOST_TOOL_VARIABLES) {
     const value = env[name];
@@ -93,21 +95,32 @@ export function createRunner(options: RunnerOptions): Runner {
       // Its own process group, so a timeout can kill the tool's children too (nix-build,
       // systemctl, a shell's pipeline) and not just the process we started.
       detached: true,
-      ...(runOptions.input === undefined ? { stdin: "ignore" as const } : { input: runOptions.input }),
+      ...(runOptions.input === undefined
+        ? { stdin: "ignore" as const }
+        : { input: runOptions.input }),
       stripFinalNewline: false,
       maxBuffer: maxOutputBytes,
       reject: false,
     });
 
     const group = subprocess.pid === undefined ? undefined : trackGroup(subprocess.pid);
-    let stopReason: "timeout" | "abort" | undefined;
+    let stopReason: "timeout" | "abort" | "output" | undefined;
     let forceKill: NodeJS.Timeout | undefined;
-    const stop = (reason: "timeout" | "abort") => {
+    const stop = (reason: NonNullable<typeof stopReason>) => {
       if (stopReason !== undefined || group === undefined) return;
       stopReason = reason;
       group.signal("SIGTERM");
       forceKill = setTimeout(() => group.signal("SIGKILL"), killGraceMs);
     };
+    // execa's maxBuffer only truncates; a child still holding the pipe would keep us waiting,
+    // so the group is stopped as soon as either stream passes the cap.
+    for (const stream of [subprocess.stdout, subprocess.stderr]) {
+      let bytes = 0;
+      stream?.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > maxOutputBytes) stop("output");
+      });
+    }
     const deadline = setTimeout(() => stop("timeout"), timeoutMs);
     const onAbort = () => stop("abort");
     runOptions.signal?.addEventListener("abort", onAbort, { once: true });
@@ -133,12 +146,16 @@ export function createRunner(options: RunnerOptions): Runner {
     log.debug({ argv, exitCode, signal: result.signal, durationMs }, "host command");
 
     if (isMissingBinary(result)) throw new HostToolMissing(argv, options.env.PATH ?? "");
-    if (stopReason !== undefined) {
-      throw new HostCommandTimeout(argv, stopReason === "timeout" ? timeoutMs : undefined, tail(stdout), tail(stderr));
-    }
-    if (result.isMaxBuffer) {
-      group?.signal("SIGKILL");
+    if (stopReason === "output" || result.isMaxBuffer) {
       throw new HostOutputTooLarge(argv, maxOutputBytes, tail(stdout), tail(stderr));
+    }
+    if (stopReason !== undefined) {
+      throw new HostCommandTimeout(
+        argv,
+        stopReason === "timeout" ? timeoutMs : undefined,
+        tail(stdout),
+        tail(stderr),
+      );
     }
     if (exitCode === 0 || (exitCode !== null && runOptions.allowExitCodes?.includes(exitCode))) {
       return { argv, exitCode, stdout, stderr, durationMs };

@@ -52,12 +52,20 @@ export function auditRepository(db: Db, now: () => number) {
       outcome: AuditOutcome;
       detail?: JsonObject;
     }): void {
-      insert.run(now(), entry.actor, entry.action, entry.target ?? null, entry.outcome, toJsonText(entry.detail));
+      insert.run(
+        now(),
+        entry.actor,
+        entry.action,
+        entry.target ?? null,
+        entry.outcome,
+        toJsonText(entry.detail),
+      );
     },
     /** The newest entries first, optionally only those about one target. */
     recent(options: { target?: string; limit?: number } = {}): AuditEntry[] {
       const limit = options.limit ?? 50;
-      const rows = options.target === undefined ? recent.all(limit) : recentFor.all(options.target, limit);
+      const rows =
+        options.target === undefined ? recent.all(limit) : recentFor.all(options.target, limit);
       return rows.map(fromRow);
     },
   };

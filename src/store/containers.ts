@@ -39,14 +39,20 @@ export function containersRepository(db: Db, now: () => number) {
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
   );
   const find = db.prepare<[string], Row>(`SELECT * FROM containers WHERE name = ?`);
-  const byOwner = db.prepare<[number], Row>(`SELECT * FROM containers WHERE owner_id = ? ORDER BY name`);
+  const byOwner = db.prepare<[number], Row>(
+    `SELECT * FROM containers WHERE owner_id = ? ORDER BY name`,
+  );
   const all = db.prepare<[], Row>(`SELECT * FROM containers ORDER BY name`);
-  const countOwner = db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM containers WHERE owner_id = ?`);
+  const countOwner = db.prepare<[number], { n: number }>(
+    `SELECT count(*) AS n FROM containers WHERE owner_id = ?`,
+  );
   const countAll = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM containers`);
   const setState = db.prepare<[string, number, string]>(
     `UPDATE containers SET state = ?, updated_at = ? WHERE name = ?`,
   );
-  const setSpec = db.prepare<[string, number, string]>(`UPDATE containers SET spec = ?, updated_at = ? WHERE name = ?`);
+  const setSpec = db.prepare<[string, number, string]>(
+    `UPDATE containers SET spec = ?, updated_at = ? WHERE name = ?`,
+  );
   const remove = db.prepare<[string]>(`DELETE FROM containers WHERE name = ?`);
 
   return {
@@ -54,9 +60,17 @@ export function containersRepository(db: Db, now: () => number) {
      * Registers a new container. Returns false, changing nothing, when the name is taken by
      * anyone: the primary key decides, so two concurrent creates cannot both win.
      */
-    insert(input: { name: string; ownerId: number; spec: JsonObject; state: ContainerState }): boolean {
+    insert(input: {
+      name: string;
+      ownerId: number;
+      spec: JsonObject;
+      state: ContainerState;
+    }): boolean {
       const t = now();
-      return insert.run(input.name, input.ownerId, JSON.stringify(input.spec), input.state, t, t).changes === 1;
+      return (
+        insert.run(input.name, input.ownerId, JSON.stringify(input.spec), input.state, t, t)
+          .changes === 1
+      );
     },
     find(name: string): ContainerRecord | undefined {
       const row = find.get(name);

@@ -10,8 +10,13 @@ export type Db = Database.Database;
 export class SchemaTooNewError extends VoxnixError {
   readonly userMessage = "voxnix was downgraded over a newer database; the admin has the details.";
 
-  constructor(readonly found: number, readonly known: number) {
-    super(`database schema version ${found} is newer than this voxnix knows (${known}); upgrade voxnix`);
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `database schema version ${found} is newer than this voxnix knows (${known}); upgrade voxnix`,
+    );
   }
 }
 

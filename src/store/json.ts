@@ -1,5 +1,6 @@
 /** A value that survives JSON.stringify/JSON.parse unchanged: what the store keeps in TEXT columns. */
-export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+export type Json =
+  string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 export type JsonObject = { readonly [key: string]: Json };
 
 export function toJsonText(value: Json | undefined): string | null {

@@ -68,7 +68,15 @@ export function pendingActionsRepository(db: Db, now: () => number) {
       ttlMs: number;
     }): PendingAction {
       const t = now();
-      insert.run(input.id, input.userId, input.action, input.target, toJsonText(input.payload), t, t + input.ttlMs);
+      insert.run(
+        input.id,
+        input.userId,
+        input.action,
+        input.target,
+        toJsonText(input.payload),
+        t,
+        t + input.ttlMs,
+      );
       return fromRow(find.get(input.id) as Row);
     },
     find(id: string): PendingAction | undefined {

@@ -40,7 +40,12 @@ export function usersRepository(db: Db, now: () => number) {
 
   return {
     /** Adds or replaces a user's access. */
-    grant(input: { id: number; role: Role; displayName?: string; approvedBy?: number }): UserRecord {
+    grant(input: {
+      id: number;
+      role: Role;
+      displayName?: string;
+      approvedBy?: number;
+    }): UserRecord {
       upsert.run(input.id, input.role, input.displayName ?? null, input.approvedBy ?? null, now());
       return fromRow(find.get(input.id) as Row);
     },

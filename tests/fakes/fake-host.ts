@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isRunning } from "../support/processes.js";
 import { createHostDir } from "./lib/create-host.mjs";
 import { readState, updateState } from "./lib/state.mjs";
 
@@ -70,7 +71,9 @@ export interface FakeHost {
   configure(settings: FakeHostSettings): void;
   setUsed(dataset: string, bytes: number): void;
   tailscaleNodes(): string[];
-  /** Pids of children that "hang" faults spawned and that are still alive. */
+  /** Pids of the children that "hang" faults spawned. */
+  spawnedPids(): number[];
+  /** Those of {@link spawnedPids} still alive. */
   livePids(): number[];
   cleanup(): Promise<void>;
 }
@@ -109,7 +112,8 @@ export async function createFakeHost(
       writeFileSync(host.faults, JSON.stringify([...rules, rule]));
     },
     clearFaults: () => writeFileSync(host.faults, "[]"),
-    configure: (settings) => updateState((s: { settings: object }) => Object.assign(s.settings, settings), host),
+    configure: (settings) =>
+      updateState((s: { settings: object }) => Object.assign(s.settings, settings), host),
     setUsed: (name, bytes) =>
       updateState((s: { datasets: Record<string, { usedBytes: number }> }) => {
         const dataset = s.datasets[name];
@@ -117,15 +121,9 @@ export async function createFakeHost(
         dataset.usedBytes = bytes;
       }, host),
     tailscaleNodes: () => Object.keys(state().tailscale).sort(),
+    spawnedPids: () => (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number),
     livePids: () =>
-      (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter((pid) => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      }),
+      (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter(isRunning),
     cleanup: async () => {
       for (const pid of existsSync(host.pids) ? readdirSync(host.pids) : []) {
         try {

@@ -67,14 +67,19 @@ export function install(name, conf, p = paths()) {
 }
 
 export function uninstall(name, p = paths()) {
-  for (const file of [unitPath(name, p), gcrootPath(name, p), confPath(name, p)]) rmSync(file, { force: true });
+  for (const file of [unitPath(name, p), gcrootPath(name, p), confPath(name, p)])
+    rmSync(file, { force: true });
 }
 
 export function start(state, name) {
   if (isRunning(state, name)) return;
   const address = `10.100.0.${state.nextAddress++}`;
   state.machines[name] = { since: Date.now(), addresses: [address, "fe80::1"] };
-  appendJournal(state, `unit:container@${name}.service`, `systemd[1]: Started Container '${name}'.`);
+  appendJournal(
+    state,
+    `unit:container@${name}.service`,
+    `systemd[1]: Started Container '${name}'.`,
+  );
   appendJournal(state, `machine:${name}`, `systemd[1]: Startup finished.`);
 }
 
@@ -82,7 +87,11 @@ export function stop(state, name) {
   if (!isRunning(state, name)) return;
   delete state.machines[name];
   delete state.tailscale[name];
-  appendJournal(state, `unit:container@${name}.service`, `systemd[1]: Stopped Container '${name}'.`);
+  appendJournal(
+    state,
+    `unit:container@${name}.service`,
+    `systemd[1]: Stopped Container '${name}'.`,
+  );
 }
 
 /** nixos-container's Perl `die` for a name without a conf file. */

@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initialState, paths } from "./state.mjs";
 
-export const FAKE_TOOLS = ["zfs", "extra-container", "nixos-container", "machinectl", "systemctl", "journalctl"];
+export const FAKE_TOOLS = [
+  "zfs",
+  "extra-container",
+  "nixos-container",
+  "machinectl",
+  "systemctl",
+  "journalctl",
+];
 const TOOLS_DIR = fileURLToPath(new URL("../tools/", import.meta.url));
 
 const quote = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
@@ -18,7 +25,8 @@ const quote = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
 export function createHostDir(dir, options = {}) {
   const p = paths(dir);
   const bin = join(dir, "bin");
-  for (const d of [bin, p.root, p.confDir, p.unitDir, p.gcrootDir, p.pids]) mkdirSync(d, { recursive: true });
+  for (const d of [bin, p.root, p.confDir, p.unitDir, p.gcrootDir, p.pids])
+    mkdirSync(d, { recursive: true });
   for (const tool of options.tools ?? FAKE_TOOLS) {
     const wrapper = join(bin, tool);
     writeFileSync(
@@ -29,7 +37,12 @@ export function createHostDir(dir, options = {}) {
   }
   const state = initialState(options.settings);
   const pool = options.pool ?? "tank";
-  state.datasets[pool] = { props: {}, mounted: true, usedBytes: 0, creation: Math.floor(Date.now() / 1000) };
+  state.datasets[pool] = {
+    props: {},
+    mounted: true,
+    usedBytes: 0,
+    creation: Math.floor(Date.now() / 1000),
+  };
   writeFileSync(p.state, JSON.stringify(state, null, 1));
   writeFileSync(p.faults, "[]");
   writeFileSync(p.calls, "");

@@ -21,7 +21,11 @@ export async function nixosContainer(args) {
   await checkpoint();
   switch (verb) {
     case "list":
-      out(installedNames().map((n) => `${n}\n`).join(""));
+      out(
+        installedNames()
+          .map((n) => `${n}\n`)
+          .join(""),
+      );
       return;
     case "start": {
       mustBeInstalled(name);
@@ -54,7 +58,8 @@ export async function nixosContainer(args) {
       return;
     case "run": {
       mustBeInstalled(name);
-      if (!isRunning(readState(), name)) die(`${NIXOS_CONTAINER}: unable to get container's main PID`, 255);
+      if (!isRunning(readState(), name))
+        die(`${NIXOS_CONTAINER}: unable to get container's main PID`, 255);
       const command = rest[0] === "--" ? rest.slice(1) : rest;
       await runInside(name, command);
       return;

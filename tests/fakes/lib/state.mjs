@@ -23,7 +23,9 @@ import { join } from "node:path";
 export function hostDir() {
   const dir = process.env.VOXNIX_FAKE_HOST;
   if (!dir) {
-    process.stderr.write("fake host tool: VOXNIX_FAKE_HOST is not set (use tests/fakes/make-fake-host.mjs)\n");
+    process.stderr.write(
+      "fake host tool: VOXNIX_FAKE_HOST is not set (use tests/fakes/make-fake-host.mjs)\n",
+    );
     process.exit(70);
   }
   return dir;

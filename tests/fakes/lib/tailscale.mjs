@@ -8,8 +8,10 @@ export async function tailscale(machine, args) {
   switch (verb) {
     case "up": {
       const key = rest.find((a) => a.startsWith("--auth-key=") || a.startsWith("--authkey="));
-      if (!key) die("tailscale up: an auth key is needed on a headless node (--auth-key=file:PATH)");
-      const hostname = rest.find((a) => a.startsWith("--hostname="))?.slice("--hostname=".length) || machine;
+      if (!key)
+        die("tailscale up: an auth key is needed on a headless node (--auth-key=file:PATH)");
+      const hostname =
+        rest.find((a) => a.startsWith("--hostname="))?.slice("--hostname=".length) || machine;
       updateState((state) => {
         const n = Object.keys(state.tailscale).length + 1;
         state.tailscale[machine] = {
@@ -32,7 +34,9 @@ export async function tailscale(machine, args) {
       const self = node
         ? { HostName: node.hostName, DNSName: node.dnsName, TailscaleIPs: [node.ip], Online: true }
         : { HostName: machine, DNSName: "", TailscaleIPs: null, Online: false };
-      out(`${JSON.stringify({ BackendState: node ? "Running" : "NeedsLogin", Self: self }, null, 2)}\n`);
+      out(
+        `${JSON.stringify({ BackendState: node ? "Running" : "NeedsLogin", Self: self }, null, 2)}\n`,
+      );
       return;
     }
     case "logout":

@@ -73,11 +73,16 @@ async function apply(rule, command, step) {
       await sleep(rule.delayMs ?? 0);
       return;
     case "malformed":
-      throw new ToolExit(rule.exitCode ?? 0, { stdout: rule.stdout ?? "{ this is not what you expected\n", stderr: rule.stderr ?? "" });
+      throw new ToolExit(rule.exitCode ?? 0, {
+        stdout: rule.stdout ?? "{ this is not what you expected\n",
+        stderr: rule.stderr ?? "",
+      });
     case "hang": {
       if (rule.spawnChild) {
         // Same process group as this tool: the runner must kill the group, not just us.
-        const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1e9)"], { stdio: "ignore" });
+        const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1e9)"], {
+          stdio: "ignore",
+        });
         const dir = paths().pids;
         mkdirSync(dir, { recursive: true });
         writeFileSync(join(dir, String(child.pid)), command);

@@ -22,7 +22,8 @@ import { nixosContainer } from "../lib/nixos-container.mjs";
 import { readState, recordCall, updateState } from "../lib/state.mjs";
 import { checkpoints, die, err, out, runTool, sleep, ToolExit } from "../lib/tool.mjs";
 
-const SCRIPT = "/nix/store/00000000000000000000000000000000-extra-container-0.14/bin/extra-container";
+const SCRIPT =
+  "/nix/store/00000000000000000000000000000000-extra-container-0.14/bin/extra-container";
 const USAGE = `Usage:
 extra-container list
 extra-container create <container-config-file> [--start|-s] [--update-changed|-u] [--restart-changed|-r]
@@ -39,7 +40,8 @@ function parseCreate(args) {
     else if (arg === "-E" || arg === "--expr") options.expr = args[++i];
     else if (["-A", "--attr", "--nixpkgs-path", "--nixos-path"].includes(arg)) i++;
     else if (arg === "--build-args") break;
-    else if (arg.startsWith("-")) continue; // -u, -r, --ssh, --update-changed …
+    else if (arg.startsWith("-"))
+      continue; // -u, -r, --ssh, --update-changed …
     else options.file ??= arg;
   }
   return options;
@@ -49,7 +51,9 @@ function parseCreate(args) {
 function specsOf(definition) {
   const paths = [...new Set(definition.match(/\/[^\s"';)]+\.json/g) ?? [])];
   if (paths.length === 0) {
-    die("error: fake extra-container: the definition names no spec JSON file, so the fake cannot tell which containers it defines");
+    die(
+      "error: fake extra-container: the definition names no spec JSON file, so the fake cannot tell which containers it defines",
+    );
   }
   return paths.map((path) => {
     if (!existsSync(path)) die(`error: getting status of '${path}': No such file or directory`);
@@ -64,8 +68,10 @@ async function create(args) {
   const options = parseCreate(args.slice(1));
   let definition;
   if (options.expr !== undefined) definition = options.expr;
-  else if (options.file === undefined || options.file === "-") die("error: no container definition given");
-  else if (!existsSync(options.file)) die(`error: getting status of '${options.file}': No such file or directory`);
+  else if (options.file === undefined || options.file === "-")
+    die("error: no container definition given");
+  else if (!existsSync(options.file))
+    die(`error: getting status of '${options.file}': No such file or directory`);
   else definition = readFileSync(options.file, "utf8");
 
   err("Building containers...\n");
@@ -91,14 +97,19 @@ async function create(args) {
 
   const state = readState();
   const restarting = changed.filter((name) => isRunning(state, name));
-  const starting = options.start ? specs.map((s) => s.name).filter((name) => !isRunning(state, name)) : [];
+  const starting = options.start
+    ? specs.map((s) => s.name).filter((name) => !isRunning(state, name))
+    : [];
   if (starting.length > 0 || restarting.length > 0) {
     try {
       await checkpoint("start");
     } catch (error) {
       // The real script dies under `set -e` after printing what it had done.
       if (error instanceof ToolExit) {
-        throw new ToolExit(error.code, { stdout: `Error at ${SCRIPT}:412\n`, stderr: error.stderr });
+        throw new ToolExit(error.code, {
+          stdout: `Error at ${SCRIPT}:412\n`,
+          stderr: error.stderr,
+        });
       }
       throw error;
     }
@@ -129,7 +140,8 @@ async function restart(args) {
   const names = args.slice(1);
   await checkpoints("extra-container", args, "restart")();
   for (const name of names) {
-    if (!isInstalled(name)) die(`Failed to start container@${name}.service: Unit container@${name}.service not found.`);
+    if (!isInstalled(name))
+      die(`Failed to start container@${name}.service: Unit container@${name}.service not found.`);
     updateState((state) => {
       stop(state, name);
       start(state, name);
@@ -152,7 +164,11 @@ await runTool("extra-container", async (args) => {
       return destroy(args);
     case "list":
       await checkpoints("extra-container", args, "list")();
-      out(unitNames().map((n) => `${n}\n`).join(""));
+      out(
+        unitNames()
+          .map((n) => `${n}\n`)
+          .join(""),
+      );
       return;
     case "restart":
       return restart(args);

@@ -8,7 +8,8 @@ function option(args, short, long) {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === short || args[i] === long) return args[i + 1];
     if (args[i].startsWith(`${long}=`)) return args[i].slice(long.length + 1);
-    if (args[i].startsWith(short) && args[i].length > short.length) return args[i].slice(short.length);
+    if (args[i].startsWith(short) && args[i].length > short.length)
+      return args[i].slice(short.length);
   }
   return undefined;
 }

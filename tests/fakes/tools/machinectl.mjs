@@ -27,8 +27,13 @@ await runTool("machinectl", async (args) => {
         }));
         out(`${JSON.stringify(rows)}\n`);
       } else {
-        const lines = names.map((n) => `${n} container systemd-nspawn nixos 25.11 ${state.machines[n].addresses[0] ?? "-"}`);
-        out(`MACHINE CLASS SERVICE OS VERSION ADDRESSES\n${lines.join("\n")}${lines.length ? "\n" : ""}\n${names.length} machines listed.\n`);
+        const lines = names.map(
+          (n) =>
+            `${n} container systemd-nspawn nixos 25.11 ${state.machines[n].addresses[0] ?? "-"}`,
+        );
+        out(
+          `MACHINE CLASS SERVICE OS VERSION ADDRESSES\n${lines.join("\n")}${lines.length ? "\n" : ""}\n${names.length} machines listed.\n`,
+        );
       }
       return;
     }
@@ -41,18 +46,24 @@ await runTool("machinectl", async (args) => {
         State: "running",
         Timestamp: new Date(machine.since).toUTCString(),
       };
-      const wanted = args.find((a) => a.startsWith("--property="))?.slice("--property=".length).split(",");
+      const wanted = args
+        .find((a) => a.startsWith("--property="))
+        ?.slice("--property=".length)
+        .split(",");
       const keys = wanted ?? Object.keys(properties);
       out(keys.map((k) => `${k}=${properties[k] ?? ""}\n`).join(""));
       return;
     }
     case "status":
       if (!machine) unknown(name, "Could not get path to machine: ");
-      out(`${name}(fake)\n           Since: ${new Date(machine.since).toUTCString()}\n          Leader: 4242 (systemd)\n         Service: systemd-nspawn; class container\n         Address: ${machine.addresses.join("\n                  ")}\n              OS: NixOS 25.11\n`);
+      out(
+        `${name}(fake)\n           Since: ${new Date(machine.since).toUTCString()}\n          Leader: 4242 (systemd)\n         Service: systemd-nspawn; class container\n         Address: ${machine.addresses.join("\n                  ")}\n              OS: NixOS 25.11\n`,
+      );
       return;
     case "terminate":
     case "poweroff":
-      if (!machine) unknown(name, `Could not ${verb === "terminate" ? "terminate" : "power off"} machine: `);
+      if (!machine)
+        unknown(name, `Could not ${verb === "terminate" ? "terminate" : "power off"} machine: `);
       updateState((s) => stop(s, name));
       return;
     default:

@@ -10,21 +10,28 @@ import { checkpoints, die, out, runTool, ToolExit } from "../lib/tool.mjs";
 const containerOf = (unit) => /^container@(.+)\.service$/.exec(unit)?.[1];
 
 function unitState(state, unit) {
-  if (unit === "container@.service") return state.settings.templateUnit ? { loaded: true, active: "inactive" } : undefined;
+  if (unit === "container@.service")
+    return state.settings.templateUnit ? { loaded: true, active: "inactive" } : undefined;
   const name = containerOf(unit);
   if (name !== undefined) {
     if (!existsSync(unitPath(name))) return undefined;
-    return { loaded: true, active: name in state.machines ? "active" : "inactive", since: state.machines[name]?.since };
+    return {
+      loaded: true,
+      active: name in state.machines ? "active" : "inactive",
+      since: state.machines[name]?.since,
+    };
   }
   const active = state.settings.units?.[unit];
   return active === undefined ? undefined : { loaded: true, active };
 }
 
 const timestamp = (ms) =>
-  new Date(ms).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_, d, day, mon, y, t) => {
-    const month = String(new Date(`${mon} 1, 2000`).getMonth() + 1).padStart(2, "0");
-    return `${d} ${y}-${month}-${day.padStart(2, "0")} ${t} UTC`;
-  });
+  new Date(ms)
+    .toUTCString()
+    .replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_, d, day, mon, y, t) => {
+      const month = String(new Date(`${mon} 1, 2000`).getMonth() + 1).padStart(2, "0");
+      return `${d} ${y}-${month}-${day.padStart(2, "0")} ${t} UTC`;
+    });
 
 await runTool("systemctl", async (args) => {
   const operands = args.filter((a) => !a.startsWith("-"));
@@ -48,8 +55,14 @@ await runTool("systemctl", async (args) => {
         ActiveEnterTimestamp: s?.since ? timestamp(s.since) : "",
         ...state.unitProperties[unit],
       };
-      const wanted = args.filter((a) => a.startsWith("--property=")).flatMap((a) => a.slice(11).split(","));
-      out((wanted.length ? wanted : Object.keys(values)).map((k) => `${k}=${values[k] ?? ""}\n`).join(""));
+      const wanted = args
+        .filter((a) => a.startsWith("--property="))
+        .flatMap((a) => a.slice(11).split(","));
+      out(
+        (wanted.length ? wanted : Object.keys(values))
+          .map((k) => `${k}=${values[k] ?? ""}\n`)
+          .join(""),
+      );
       return;
     }
     case "status": {
@@ -68,8 +81,11 @@ await runTool("systemctl", async (args) => {
       return;
     }
     case "set-property": {
-      const [unit, ...assignments] = units.length ? [units[0], ...args.slice(args.indexOf(units[0]) + 1)] : [];
-      if (!unitState(state, unit)) die(`Failed to set unit properties on ${unit}: Unit ${unit} not found.`);
+      const [unit, ...assignments] = units.length
+        ? [units[0], ...args.slice(args.indexOf(units[0]) + 1)]
+        : [];
+      if (!unitState(state, unit))
+        die(`Failed to set unit properties on ${unit}: Unit ${unit} not found.`);
       updateState((s) => {
         s.unitProperties[unit] ??= {};
         for (const a of assignments.filter((x) => x.includes("="))) {
@@ -84,7 +100,8 @@ await runTool("systemctl", async (args) => {
     case "restart": {
       for (const unit of units) {
         const name = containerOf(unit);
-        if (name === undefined || !isInstalled(name)) die(`Failed to ${verb} ${unit}: Unit ${unit} not found.`, 5);
+        if (name === undefined || !isInstalled(name))
+          die(`Failed to ${verb} ${unit}: Unit ${unit} not found.`, 5);
         updateState((s) => {
           if (verb !== "start") stop(s, name);
           if (verb !== "stop") start(s, name);

@@ -29,7 +29,8 @@ function parse(args) {
 }
 
 const parentOf = (name) => (name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : undefined);
-const childrenOf = (state, name) => Object.keys(state.datasets).filter((d) => d.startsWith(`${name}/`));
+const childrenOf = (state, name) =>
+  Object.keys(state.datasets).filter((d) => d.startsWith(`${name}/`));
 const snapshotsOf = (state, name, recursive) =>
   Object.keys(state.snapshots).filter((s) => {
     const ds = s.slice(0, s.indexOf("@"));
@@ -61,12 +62,17 @@ function mountpoint(state, name) {
   const local = state.datasets[name]?.props.mountpoint;
   if (local !== undefined) return local;
   const parent = parentOf(name);
-  return parent === undefined ? `/${name}` : `${mountpoint(state, parent)}/${name.slice(parent.length + 1)}`;
+  return parent === undefined
+    ? `/${name}`
+    : `${mountpoint(state, parent)}/${name.slice(parent.length + 1)}`;
 }
 
 function used(state, name) {
   const own = state.datasets[name]?.usedBytes ?? 0;
-  const snaps = snapshotsOf(state, name, false).reduce((sum, s) => sum + (state.snapshots[s].used ?? 0), 0);
+  const snaps = snapshotsOf(state, name, false).reduce(
+    (sum, s) => sum + (state.snapshots[s].used ?? 0),
+    0,
+  );
   const children = Object.keys(state.datasets).filter((d) => parentOf(d) === name);
   return own + snaps + children.reduce((sum, c) => sum + used(state, c), 0);
 }
@@ -85,7 +91,8 @@ function available(state, name) {
 function userProperty(state, name, prop) {
   for (let ds = name; ds !== undefined; ds = parentOf(ds)) {
     const value = state.datasets[ds]?.props[prop];
-    if (value !== undefined) return { value, source: ds === name ? "local" : `inherited from ${ds}` };
+    if (value !== undefined)
+      return { value, source: ds === name ? "local" : `inherited from ${ds}` };
   }
   return undefined;
 }
@@ -96,7 +103,8 @@ function property(state, name, prop, parsable) {
     const snap = state.snapshots[name];
     if (prop === "name") return name;
     if (prop === "used") return size(snap.used ?? 0);
-    if (prop === "creation") return parsable ? String(snap.creation) : new Date(snap.creation * 1000).toUTCString();
+    if (prop === "creation")
+      return parsable ? String(snap.creation) : new Date(snap.creation * 1000).toUTCString();
     if (prop === "type") return "snapshot";
     return "-";
   }
@@ -133,7 +141,15 @@ function table(rows, header, scripted) {
   if (scripted) return rows.map((r) => `${r.join("\t")}\n`).join("");
   const all = [header.map((h) => h.toUpperCase()), ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}\n`).join("");
+  return all
+    .map(
+      (r) =>
+        `${r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd()}\n`,
+    )
+    .join("");
 }
 
 function setProperty(state, name, assignment) {
@@ -148,7 +164,9 @@ function setProperty(state, name, assignment) {
     ds.props.quota = bytes;
   } else if (prop === "mountpoint" || prop.includes(":")) {
     ds.props[prop] = value;
-  } else if (!["compression", "atime", "recordsize", "canmount", "acltype", "xattr"].includes(prop)) {
+  } else if (
+    !["compression", "atime", "recordsize", "canmount", "acltype", "xattr"].includes(prop)
+  ) {
     die(`cannot set property for '${name}': invalid property '${prop}'`);
   } else ds.props[prop] = value;
 }
@@ -158,7 +176,8 @@ const verbs = {
     const fields = (values.o?.join(",") ?? "name,used,avail,refer,mountpoint").split(",");
     const snapshots = (values.t?.join(",") ?? "").includes("snapshot");
     let names;
-    if (operands.length === 0) names = snapshots ? Object.keys(state.snapshots) : Object.keys(state.datasets);
+    if (operands.length === 0)
+      names = snapshots ? Object.keys(state.snapshots) : Object.keys(state.datasets);
     else {
       names = [];
       for (const name of operands) {
@@ -178,7 +197,9 @@ const verbs = {
       mustExist(state, name);
       for (const prop of props.split(",")) {
         const value = property(state, name, prop, flags.has("p"));
-        const source = prop.includes(":") ? (userProperty(state, name, prop)?.source ?? "-") : "local";
+        const source = prop.includes(":")
+          ? (userProperty(state, name, prop)?.source ?? "-")
+          : "local";
         const cell = { name, property: prop, value, source, received: "-" };
         rows.push(fields.map((f) => cell[f] ?? "-"));
       }
@@ -193,7 +214,12 @@ const verbs = {
       if (!flags.has("p")) die(`cannot create '${name}': parent does not exist`);
       verbs.create(state, { flags, values: {}, operands: [parent] });
     }
-    state.datasets[name] = { props: {}, mounted: true, usedBytes: 0, creation: Math.floor(Date.now() / 1000) };
+    state.datasets[name] = {
+      props: {},
+      mounted: true,
+      usedBytes: 0,
+      creation: Math.floor(Date.now() / 1000),
+    };
     for (const assignment of values.o ?? []) setProperty(state, name, assignment);
   },
   set(state, { operands }) {
@@ -227,7 +253,8 @@ const verbs = {
     mustExist(state, from);
     if (to in state.datasets) die(`cannot rename to '${to}': dataset already exists`);
     const parent = parentOf(to);
-    if (parent !== undefined && !(parent in state.datasets)) die(`cannot rename to '${to}': parent does not exist`);
+    if (parent !== undefined && !(parent in state.datasets))
+      die(`cannot rename to '${to}': parent does not exist`);
     const moved = (n) => `${to}${n.slice(from.length)}`;
     for (const ds of [from, ...childrenOf(state, from)]) {
       state.datasets[moved(ds)] = state.datasets[ds];
@@ -243,8 +270,15 @@ const verbs = {
     if (!(snap in state.snapshots)) die(`cannot open '${snap}': dataset does not exist`);
     if (to in state.datasets) die(`cannot create '${to}': dataset already exists`);
     const parent = parentOf(to);
-    if (parent !== undefined && !(parent in state.datasets)) die(`cannot create '${to}': parent does not exist`);
-    state.datasets[to] = { props: {}, mounted: true, usedBytes: 0, creation: Math.floor(Date.now() / 1000), origin: snap };
+    if (parent !== undefined && !(parent in state.datasets))
+      die(`cannot create '${to}': parent does not exist`);
+    state.datasets[to] = {
+      props: {},
+      mounted: true,
+      usedBytes: 0,
+      creation: Math.floor(Date.now() / 1000),
+      origin: snap,
+    };
     for (const assignment of values.o ?? []) setProperty(state, to, assignment);
   },
   destroy(state, { flags, operands }) {
@@ -256,7 +290,9 @@ const verbs = {
     }
     const children = [...childrenOf(state, name), ...snapshotsOf(state, name, true)];
     if (children.length > 0 && !flags.has("r")) {
-      die(`cannot destroy '${name}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.sort().join("\n")}`);
+      die(
+        `cannot destroy '${name}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.sort().join("\n")}`,
+      );
     }
     for (const ds of [name, ...childrenOf(state, name)]) delete state.datasets[ds];
     for (const snap of snapshotsOf(state, name, true)) delete state.snapshots[snap];

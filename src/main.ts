@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { configCheck } from "./cli/config-check.js";
+import { EXIT } from "./cli/exit-codes.js";
+import { serve } from "./cli/serve.js";
+import { ConfigError, readDotEnv } from "./config.js";
+import { isVoxnixError } from "./errors.js";
+
+const program = new Command()
+  .name("voxnix")
+  .description("A private dev-container host for NixOS, run from Telegram.")
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command("serve")
+  .description("run the daemon (reads the environment; see `voxnix config check`)")
+  .action(() => serve(process.env));
+
+program
+  .command("config")
+  .description("inspect the configuration")
+  .command("check")
+  .description("print the effective configuration with secrets masked, and every problem")
+  .action(() => configCheck(process.env, (line) => process.stdout.write(`${line}\n`)));
+
+readDotEnv();
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportFatal(error);
+}
+
+/** One clear message on stderr; the exit code says which kind of failure it was. */
+function reportFatal(error: unknown): number {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`voxnix: ${error.message}\n`);
+    return EXIT.config;
+  }
+  process.stderr.write(
+    `voxnix: ${isVoxnixError(error) ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
+  return EXIT.failure;
+}

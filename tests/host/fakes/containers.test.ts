@@ -1,0 +1,239 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fakeHostShell } from "../../support/fake-host-runner.js";
+
+async function hostWith(names: { installed?: string[]; running?: string[] }) {
+  const shell = await fakeHostShell();
+  for (const name of [...(names.installed ?? []), ...(names.running ?? [])]) {
+    const spec = join(shell.host.dir, `${name}.json`);
+    writeFileSync(spec, JSON.stringify({ name, modules: [] }));
+    const start = names.running?.includes(name) ? ["--start"] : [];
+    await shell.sh("extra-container", "create", "-E", `f ${spec}`, ...start);
+  }
+  return shell;
+}
+
+describe("fake nixos-container", () => {
+  it("lists conf basenames, starts, stops and reports status", async () => {
+    const { sh, host } = await hostWith({ installed: ["web", "dev"] });
+    expect((await sh("nixos-container", "list")).stdout).toBe("dev\nweb\n");
+    expect((await sh("nixos-container", "status", "dev")).stdout).toBe("down\n");
+    await sh("nixos-container", "start", "dev");
+    expect((await sh("nixos-container", "status", "dev")).stdout).toBe("up\n");
+    expect(host.machines()).toEqual(["dev"]);
+    await sh("nixos-container", "stop", "dev");
+    expect(host.machines()).toEqual([]);
+  });
+
+  it("dies with curly quotes for an unknown container", async () => {
+    const { sh } = await hostWith({});
+    const result = await sh("nixos-container", "start", "ghost");
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("container ‘ghost’ does not exist");
+  });
+
+  it("fails to run a command in a stopped container", async () => {
+    const { sh } = await hostWith({ installed: ["dev"] });
+    const result = await sh("nixos-container", "run", "dev", "--", "tailscale", "ip", "-4");
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("unable to get container's main PID");
+  });
+
+  it("shows the container's address", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    expect((await sh("nixos-container", "show-ip", "dev")).stdout).toMatch(/^10\.100\.0\.\d+\n$/);
+  });
+});
+
+describe("fake machinectl", () => {
+  it("lists running machines as JSON without a state key, [] when none", async () => {
+    const { sh } = await hostWith({ installed: ["web"], running: ["dev"] });
+    const machines = JSON.parse(
+      (await sh("machinectl", "list", "--output=json", "--no-pager")).stdout,
+    ) as Record<string, unknown>[];
+    expect(machines).toEqual([
+      {
+        machine: "dev",
+        class: "container",
+        service: "systemd-nspawn",
+        os: "nixos",
+        version: "25.11",
+        addresses: expect.stringMatching(/^10\.100\.0\.\d+\nfe80::1$/),
+      },
+    ]);
+    expect(machines[0]).not.toHaveProperty("state");
+    await sh("machinectl", "terminate", "dev");
+    expect((await sh("machinectl", "list", "--output=json", "--no-pager")).stdout).toBe("[]\n");
+  });
+
+  it("shows State=running for a running machine and fails for an unknown one", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    expect(await sh("machinectl", "show", "dev", "--property=State", "--no-pager")).toEqual({
+      exitCode: 0,
+      stdout: "State=running\n",
+      stderr: "",
+    });
+    const unknown = await sh("machinectl", "show", "ghost", "--property=State", "--no-pager");
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain("No machine 'ghost' known");
+    expect((await sh("machinectl", "status", "ghost", "--no-pager")).exitCode).toBe(1);
+  });
+
+  it("refuses to terminate an unknown machine", async () => {
+    const { sh } = await hostWith({});
+    expect(await sh("machinectl", "terminate", "ghost")).toEqual({
+      exitCode: 1,
+      stdout: "",
+      stderr: "Could not terminate machine: No machine 'ghost' known\n",
+    });
+  });
+});
+
+describe("fake systemctl", () => {
+  it("prints one line per unit and exits 3 when any is not active", async () => {
+    const { sh } = await hostWith({ installed: ["web"], running: ["dev"] });
+    expect(await sh("systemctl", "is-active", "container@dev.service")).toEqual({
+      exitCode: 0,
+      stdout: "active\n",
+      stderr: "",
+    });
+    expect(
+      await sh("systemctl", "is-active", "container@dev.service", "container@web.service"),
+    ).toEqual({
+      exitCode: 3,
+      stdout: "active\ninactive\n",
+      stderr: "",
+    });
+  });
+
+  it("shows ActiveEnterTimestamp in systemd's format", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    const { stdout } = await sh(
+      "systemctl",
+      "show",
+      "container@dev.service",
+      "--property=ActiveEnterTimestamp",
+      "--no-pager",
+    );
+    expect(stdout).toMatch(
+      /^ActiveEnterTimestamp=(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\n$/,
+    );
+  });
+
+  it("exits 0, 3 and 4 from status for active, inactive and unknown units", async () => {
+    const { sh } = await hostWith({ installed: ["web"], running: ["dev"] });
+    expect(
+      (await sh("systemctl", "status", "container@dev.service", "--no-pager", "-l")).exitCode,
+    ).toBe(0);
+    expect(
+      (await sh("systemctl", "status", "container@web.service", "--no-pager", "-l")).exitCode,
+    ).toBe(3);
+    expect(
+      (await sh("systemctl", "status", "container@ghost.service", "--no-pager", "-l")).exitCode,
+    ).toBe(4);
+  });
+
+  it("records runtime limits from set-property", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    await sh(
+      "systemctl",
+      "set-property",
+      "container@dev.service",
+      "MemoryMax=4G",
+      "CPUQuota=200%",
+      "TasksMax=4096",
+    );
+    const { stdout } = await sh(
+      "systemctl",
+      "show",
+      "container@dev.service",
+      "--property=MemoryMax,CPUQuota",
+      "--no-pager",
+    );
+    expect(stdout).toBe("MemoryMax=4G\nCPUQuota=200%\n");
+  });
+
+  it("knows the container@ template unit when containers are enabled", async () => {
+    const { sh } = await hostWith({});
+    expect((await sh("systemctl", "cat", "container@.service")).exitCode).toBe(0);
+  });
+});
+
+describe("fake journalctl", () => {
+  it("reads a running container's journal and the host unit's, or says there are none", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    const machine = await sh(
+      "journalctl",
+      "-M",
+      "dev",
+      "-n",
+      "50",
+      "--no-pager",
+      "-o",
+      "short-iso",
+    );
+    expect(machine.stdout).toMatch(
+      /^\d{4}-\d{2}-\d{2}T[\d:]+\+00:00 \S+ systemd\[1\]: Startup finished\.\n$/,
+    );
+    const unit = await sh(
+      "journalctl",
+      "-u",
+      "container@dev.service",
+      "-n",
+      "50",
+      "--no-pager",
+      "-o",
+      "short-iso",
+    );
+    expect(unit.stdout).toContain("Started Container 'dev'.");
+    const none = await sh("journalctl", "-u", "container@ghost.service", "-n", "50", "--no-pager");
+    expect(none).toEqual({ exitCode: 0, stdout: "-- No entries --\n", stderr: "" });
+  });
+});
+
+describe("fake tailscale (inside a container)", () => {
+  it("enrolls with a key file, reports its IP and DNS name, and logs out", async () => {
+    const { sh, host } = await hostWith({ running: ["dev"] });
+    const run = (...args: string[]) =>
+      sh("nixos-container", "run", "dev", "--", "tailscale", ...args);
+    expect(
+      (
+        await run(
+          "up",
+          "--auth-key=file:/run/voxnix/tailscale-key",
+          "--hostname=dev",
+          "--ssh",
+          "--reset",
+        )
+      ).exitCode,
+    ).toBe(0);
+    expect((await run("ip", "-4")).stdout).toMatch(/^100\.64\.0\.\d+\n$/);
+    const status = JSON.parse((await run("status", "--self", "--json")).stdout) as {
+      BackendState: string;
+      Self: { DNSName: string; HostName: string };
+    };
+    expect(status.BackendState).toBe("Running");
+    expect(status.Self.HostName).toBe("dev");
+    expect(status.Self.DNSName).toMatch(/^dev\..+\.$/);
+    await run("logout");
+    expect(host.tailscaleNodes()).toEqual([]);
+    expect(host.calls("tailscale").map((c) => c.args[0])).toEqual(["up", "ip", "status", "logout"]);
+  });
+
+  it("forgets the node when the container stops", async () => {
+    const { sh, host } = await hostWith({ running: ["dev"] });
+    await sh(
+      "nixos-container",
+      "run",
+      "dev",
+      "--",
+      "tailscale",
+      "up",
+      "--auth-key=file:/k",
+      "--hostname=dev",
+    );
+    await sh("nixos-container", "stop", "dev");
+    expect(host.tailscaleNodes()).toEqual([]);
+  });
+});

@@ -1,0 +1,139 @@
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  HostCommandError,
+  HostCommandTimeout,
+  HostOutputTooLarge,
+  HostToolMissing,
+} from "../../src/host/errors.js";
+import { createRunner, hostToolEnvironment, type Runner } from "../../src/host/run.js";
+import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
+import { captureLog } from "../support/capture-log.js";
+import { eventually, isRunning } from "../support/processes.js";
+import { tempDir } from "../support/temp-dir.js";
+
+describe("createRunner", () => {
+  let host: FakeHost;
+  let runner: Runner;
+  let logs: ReturnType<typeof captureLog>;
+
+  beforeEach(async () => {
+    host = await createFakeHost();
+    logs = captureLog({ level: "debug" });
+    runner = createRunner({ log: logs.log, env: { PATH: host.path }, killGraceMs: 200 });
+  });
+  afterEach(() => host.cleanup());
+
+  it("returns stdout exactly as printed, blank lines and final newline included", async () => {
+    const result = await runner.run(["sh", "-c", "printf '\\nInstalling containers:\\ndev\\n\\n'"]);
+    expect(result.stdout).toBe("\nInstalling containers:\ndev\n\n");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("throws a typed error with argv, exit code and the tails of both streams", async () => {
+    const error = await runner
+      .run(["zfs", "list", "-H", "-o", "name", "tank/nope"])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandError);
+    expect(error).toMatchObject({
+      argv: ["zfs", "list", "-H", "-o", "name", "tank/nope"],
+      exitCode: 1,
+      stderrTail: "cannot open 'tank/nope': dataset does not exist\n",
+      message:
+        "zfs list -H -o name tank/nope exited with 1: cannot open 'tank/nope': dataset does not exist",
+    });
+  });
+
+  it("treats allowed exit codes as answers", async () => {
+    const result = await runner.run(["systemctl", "is-active", "container@none.service"], {
+      allowExitCodes: [3],
+    });
+    expect(result).toMatchObject({ exitCode: 3, stdout: "inactive\n" });
+  });
+
+  it("kills the whole process group on timeout, grandchildren included", async () => {
+    host.injectFault({ command: "extra-container create", action: "hang", spawnChild: true });
+    const started = Date.now();
+    const error = await runner
+      .run(["extra-container", "create", "-E", "x"], { timeoutMs: 500 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandTimeout);
+    expect((error as HostCommandTimeout).message).toContain("timed out after 500 ms");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(host.spawnedPids()).toHaveLength(1);
+    expect(host.livePids()).toEqual([]);
+  });
+
+  it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
+    const script = join(tempDir(), "stubborn");
+    writeFileSync(script, "#!/bin/sh\ntrap '' TERM\nsleep 30 &\necho $! > \"$0.child\"\nwait\n");
+    chmodSync(script, 0o755);
+    const error = await runner.run([script], { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandTimeout);
+    const child = Number(readFileSync(`${script}.child`, "utf8"));
+    // The group's SIGKILL comes killGraceMs after SIGTERM; the rejection may arrive just before.
+    expect(await eventually(() => !isRunning(child), 1_000)).toBe(true);
+  });
+
+  it("kills the group when the caller aborts", async () => {
+    host.injectFault({ command: "machinectl list", action: "hang" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const error = await runner
+      .run(["machinectl", "list"], { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandTimeout);
+    expect((error as Error).message).toContain("was aborted");
+  });
+
+  it("names the PATH it searched when a binary is missing", async () => {
+    const error = await runner.run(["definitely-not-a-tool", "x"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostToolMissing);
+    expect((error as Error).message).toBe(`definitely-not-a-tool not found on PATH (${host.path})`);
+  });
+
+  it("stops a command, children included, as soon as it prints more than the cap", async () => {
+    const started = Date.now();
+    const error = await runner
+      .run(["sh", "-c", "(sleep 30) & head -c 100000 /dev/zero; wait"], {
+        maxOutputBytes: 1_000,
+        timeoutMs: 20_000,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostOutputTooLarge);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("gives tools only the allowlisted environment, never the daemon's secrets", async () => {
+    const env = hostToolEnvironment({
+      PATH: host.path,
+      HOME: "/root",
+      NIX_PATH: "nixpkgs=/nix/var/nix/profiles/per-user/root/channels/nixos",
+      TELEGRAM_BOT_TOKEN: "123:secret",
+      LLM_API_KEY: "sk-secret",
+      VOXNIX_STATE_DIR: "/var/lib/voxnix",
+    });
+    const isolated = createRunner({ log: logs.log, env });
+    const { stdout } = await isolated.run(["sh", "-c", "env | cut -d= -f1 | sort"]);
+    expect(
+      stdout.split("\n").filter((name) => name && !["PWD", "SHLVL", "_"].includes(name)),
+    ).toEqual(["HOME", "NIX_PATH", "PATH"]);
+  });
+
+  it("writes input to stdin and closes it otherwise", async () => {
+    expect((await runner.run(["cat"], { input: "spec" })).stdout).toBe("spec");
+    expect((await runner.run(["cat"])).stdout).toBe("");
+  });
+
+  it("logs one debug line per call with argv, exit code and duration", async () => {
+    await runner.run(["zfs", "list", "-H", "-o", "name", "tank"]);
+    const entry = logs.entries().find((e) => e.msg === "host command");
+    expect(entry).toMatchObject({
+      argv: ["zfs", "list", "-H", "-o", "name", "tank"],
+      exitCode: 0,
+      level: 20,
+    });
+    expect(entry?.durationMs).toEqual(expect.any(Number));
+  });
+});

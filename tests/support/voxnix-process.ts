@@ -1,0 +1,31 @@
+import { execa } from "execa";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+// Resolved here, not by the child: the child's working directory may be anywhere.
+const TSX = import.meta.resolve("tsx");
+
+/**
+ * Runs the real voxnix CLI (TypeScript source through tsx) as a separate process with exactly
+ * `env` (plus PATH and HOME), and returns its exit code and output.
+ */
+export async function voxnix(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+) {
+  const result = await execa(process.execPath, ["--import", TSX, MAIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: 30_000,
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
+  });
+  return {
+    exitCode: result.exitCode,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
+}

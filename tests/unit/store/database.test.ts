@@ -1,0 +1,52 @@
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { migrate, openDatabase } from "../../../src/store/database.js";
+import { MIGRATIONS } from "../../../src/store/migrations.js";
+import { SchemaTooNewError } from "../../../src/store/index.js";
+import { tempDir } from "../../support/temp-dir.js";
+
+describe("openDatabase", () => {
+  it("creates the file in WAL mode with foreign keys and a busy timeout", () => {
+    const db = openDatabase(join(tempDir(), "nested/dir/voxnix.sqlite"));
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
+    db.close();
+  });
+
+  it("applies each migration once, across restarts", () => {
+    const path = join(tempDir(), "voxnix.sqlite");
+    openDatabase(path).close();
+    const db = openDatabase(path);
+    expect(migrate(db)).toBe(0);
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .pluck()
+      .all();
+    expect(tables).toEqual(["audit", "chat_history", "containers", "pending_actions", "users"]);
+    db.close();
+  });
+
+  it("rolls back a failing migration whole and keeps the version", () => {
+    const db = openDatabase(":memory:");
+    const broken = [
+      ...MIGRATIONS,
+      { version: 99, name: "broken", sql: "CREATE TABLE x (a); INSERT INTO nope VALUES (1);" },
+    ];
+    expect(() => migrate(db, broken)).toThrow(/no such table: nope/);
+    expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'x'").pluck().get()).toBe(0);
+  });
+
+  it("refuses a database written by a newer voxnix", () => {
+    const path = join(tempDir(), "voxnix.sqlite");
+    const raw = new Database(path);
+    raw.pragma("user_version = 999");
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(SchemaTooNewError);
+  });
+});

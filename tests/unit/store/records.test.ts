@@ -1,0 +1,193 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openStore } from "../../../src/store/index.js";
+import { tempDir } from "../../support/temp-dir.js";
+
+function clockedStore() {
+  const clock = { now: 10_000 };
+  const store = openStore(join(tempDir(), "voxnix.sqlite"), { now: () => clock.now });
+  return { store, clock };
+}
+
+describe("users repository", () => {
+  it("grants, updates and revokes access", () => {
+    const { store } = clockedStore();
+    store.users.grant({ id: 2001, role: "user", displayName: "Bob", approvedBy: 1001 });
+    expect(store.users.find(2001)).toEqual({
+      id: 2001,
+      role: "user",
+      displayName: "Bob",
+      approvedBy: 1001,
+      approvedAtMs: 10_000,
+    });
+    store.users.grant({ id: 2001, role: "admin" });
+    expect(store.users.find(2001)).toMatchObject({ role: "admin", approvedBy: undefined });
+    expect(store.users.list().map((u) => u.id)).toEqual([2001]);
+    expect(store.users.revoke(2001)).toBe(true);
+    expect(store.users.revoke(2001)).toBe(false);
+    expect(store.users.find(2001)).toBeUndefined();
+  });
+});
+
+describe("audit repository", () => {
+  it("records who did what, newest first, filterable by target", () => {
+    const { store, clock } = clockedStore();
+    store.audit.record({
+      actor: "tg:1001",
+      action: "create",
+      target: "dev",
+      outcome: "ok",
+      detail: { modules: ["git"] },
+    });
+    clock.now = 11_000;
+    store.audit.record({
+      actor: "tg:2002",
+      action: "stop",
+      target: "dev",
+      outcome: "refused",
+      detail: { reason: "not-owner" },
+    });
+    store.audit.record({ actor: "cli:admin", action: "doctor", outcome: "ok" });
+    expect(
+      store.audit.recent({ target: "dev" }).map((e) => [e.actor, e.action, e.outcome, e.detail]),
+    ).toEqual([
+      ["tg:2002", "stop", "refused", { reason: "not-owner" }],
+      ["tg:1001", "create", "ok", { modules: ["git"] }],
+    ]);
+    expect(store.audit.recent({ limit: 1 })[0]).toMatchObject({
+      action: "doctor",
+      target: undefined,
+      atMs: 11_000,
+    });
+  });
+});
+
+describe("chat history repository", () => {
+  const call = {
+    role: "assistant",
+    content: [{ type: "tool-call", toolCallId: "c1", toolName: "list", input: {} }],
+  };
+  const result = {
+    role: "tool",
+    content: [{ type: "tool-result", toolCallId: "c1", toolName: "list", output: [] }],
+  };
+
+  it("keeps turns whole and in order", () => {
+    const { store } = clockedStore();
+    store.chatHistory.appendTurn(1, [
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "hello" },
+    ]);
+    store.chatHistory.appendTurn(1, [
+      { role: "user", content: "list" },
+      call,
+      result,
+      { role: "assistant", content: "none" },
+    ]);
+    store.chatHistory.appendTurn(2, [{ role: "user", content: "other user" }]);
+    const turns = store.chatHistory.load(1);
+    expect(turns.map((t) => t.turn)).toEqual([1, 2]);
+    expect(turns[1]?.messages).toEqual([
+      { role: "user", content: "list" },
+      call,
+      result,
+      { role: "assistant", content: "none" },
+    ]);
+  });
+
+  it("trims by whole turns, so a tool call never loses its result", () => {
+    const { store } = clockedStore();
+    for (let i = 0; i < 5; i++)
+      store.chatHistory.appendTurn(1, [{ role: "user", content: `q${i}` }, call, result]);
+    store.chatHistory.keepLastTurns(1, 2);
+    const turns = store.chatHistory.load(1);
+    expect(turns.map((t) => t.turn)).toEqual([4, 5]);
+    for (const turn of turns) expect(turn.messages).toHaveLength(3);
+  });
+
+  it("forgets one user on reset and expires old messages for everyone", () => {
+    const { store, clock } = clockedStore();
+    store.chatHistory.appendTurn(1, [{ role: "user", content: "old" }]);
+    clock.now = 20_000;
+    store.chatHistory.appendTurn(1, [{ role: "user", content: "new" }]);
+    store.chatHistory.appendTurn(2, [{ role: "user", content: "b" }]);
+    expect(store.chatHistory.load(1, { sinceMs: 15_000 }).map((t) => t.messages)).toEqual([
+      [{ role: "user", content: "new" }],
+    ]);
+    expect(store.chatHistory.purgeOlderThan(15_000)).toBe(1);
+    store.chatHistory.clear(1);
+    expect(store.chatHistory.load(1)).toEqual([]);
+    expect(store.chatHistory.load(2)).toHaveLength(1);
+  });
+});
+
+describe("pending actions repository", () => {
+  it("runs once, only for its own user, only before expiry", () => {
+    const { store, clock } = clockedStore();
+    store.pendingActions.create({
+      id: "p1",
+      userId: 1001,
+      action: "destroy",
+      target: "dev",
+      ttlMs: 60_000,
+    });
+    expect(store.pendingActions.consume("p1", 2002)).toEqual({ ok: false, reason: "not-yours" });
+    expect(store.pendingActions.consume("nope", 1001)).toEqual({ ok: false, reason: "unknown" });
+    const first = store.pendingActions.consume("p1", 1001);
+    expect(first).toMatchObject({
+      ok: true,
+      action: { id: "p1", action: "destroy", target: "dev", expiresAtMs: 70_000 },
+    });
+    expect(store.pendingActions.consume("p1", 1001)).toEqual({ ok: false, reason: "used" });
+
+    store.pendingActions.create({
+      id: "p2",
+      userId: 1001,
+      action: "destroy",
+      target: "web",
+      ttlMs: 1_000,
+    });
+    clock.now = 11_000;
+    expect(store.pendingActions.consume("p2", 1001)).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("lets exactly one of many concurrent confirmations through", async () => {
+    const dir = tempDir();
+    const path = join(dir, "voxnix.sqlite");
+    const stores = Array.from({ length: 4 }, () => openStore(path));
+    stores[0]?.pendingActions.create({
+      id: "p",
+      userId: 1,
+      action: "destroy",
+      target: "dev",
+      ttlMs: 60_000,
+    });
+    const results = await Promise.all(stores.map(async (s) => s.pendingActions.consume("p", 1).ok));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    for (const s of stores) s.close();
+  });
+
+  it("purges expired actions", () => {
+    const { store, clock } = clockedStore();
+    store.pendingActions.create({
+      id: "a",
+      userId: 1,
+      action: "destroy",
+      target: "x",
+      ttlMs: 1_000,
+      payload: { keep: true },
+    });
+    store.pendingActions.create({
+      id: "b",
+      userId: 1,
+      action: "destroy",
+      target: "y",
+      ttlMs: 100_000,
+    });
+    expect(store.pendingActions.find("a")?.payload).toEqual({ keep: true });
+    clock.now = 50_000;
+    expect(store.pendingActions.purgeExpired()).toBe(1);
+    expect(store.pendingActions.find("a")).toBeUndefined();
+    expect(store.pendingActions.find("b")).toBeDefined();
+  });
+});
