@@ -22,6 +22,8 @@ export interface Config {
   };
   readonly stateDir: string;
   readonly nixDir: string;
+  /** Where NixOS keeps container confs; only tests point it elsewhere (at a fake host). */
+  readonly containerConfDir: string;
   readonly storage: {
     readonly backend: "zfs" | "dir";
     readonly pool: string;
@@ -142,6 +144,12 @@ const httpUrl = z
   .transform((text) => text.replace(/\/+$/, ""));
 
 const absolutePath = z.string().startsWith("/", "expected an absolute path");
+// Interpolated into the one-line Nix expression as path literals (host/index.ts definitionFor),
+// so only characters a Nix path literal allows.
+const nixSafePath = absolutePath.regex(
+  /^\/[A-Za-z0-9._+\-/]*$/,
+  "expected an absolute path of letters, digits and . _ + - /",
+);
 
 const EnvironmentSchema = z
   .object({
@@ -150,8 +158,9 @@ const EnvironmentSchema = z
     VOXNIX_USERS: userIds,
     LLM_BASE_URL: httpUrl.default(DEFAULT_LLM_BASE_URL),
     LLM_MODEL: z.string().default(DEFAULT_LLM_MODEL),
-    VOXNIX_STATE_DIR: absolutePath.default("/var/lib/voxnix"),
-    VOXNIX_NIX_DIR: absolutePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
+    VOXNIX_STATE_DIR: nixSafePath.default("/var/lib/voxnix"),
+    VOXNIX_NIX_DIR: nixSafePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
+    VOXNIX_CONTAINER_CONF_DIR: absolutePath.default("/etc/nixos-containers"),
     VOXNIX_STORAGE: z.enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' }).default("zfs"),
     ZFS_POOL: z
       .string()
@@ -270,6 +279,7 @@ export function loadConfig(
     llm: { baseUrl: e.LLM_BASE_URL, apiKey: llmApiKey, model: e.LLM_MODEL },
     stateDir: e.VOXNIX_STATE_DIR,
     nixDir: e.VOXNIX_NIX_DIR,
+    containerConfDir: e.VOXNIX_CONTAINER_CONF_DIR,
     storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
     tailscale: { authKeyFile: e.TAILSCALE_AUTH_KEY_FILE, authKey: tailscaleKey },
     limits: {
@@ -311,6 +321,7 @@ export function describeConfig(config: Config): Record<string, string> {
     LLM_MODEL: config.llm.model,
     VOXNIX_STATE_DIR: config.stateDir,
     VOXNIX_NIX_DIR: config.nixDir,
+    VOXNIX_CONTAINER_CONF_DIR: config.containerConfDir,
     VOXNIX_STORAGE: config.storage.backend,
     ZFS_POOL: config.storage.pool,
     ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
 import { configCheck } from "./cli/config-check.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { serve } from "./cli/serve.js";
 import { ConfigError, readDotEnv } from "./config.js";
 import { isVoxnixError } from "./errors.js";
+import { Refusal } from "./workloads/index.js";
 
 const program = new Command()
   .name("voxnix")
@@ -24,6 +26,8 @@ program
   .description("print the effective configuration with secrets masked, and every problem")
   .action(() => configCheck(process.env, (line) => process.stdout.write(`${line}\n`)));
 
+registerAdminCommands(program);
+
 readDotEnv();
 try {
   await program.parseAsync(process.argv);
@@ -37,8 +41,17 @@ function reportFatal(error: unknown): number {
     process.stderr.write(`voxnix: ${error.message}\n`);
     return EXIT.config;
   }
-  process.stderr.write(
-    `voxnix: ${isVoxnixError(error) ? error.message : String((error as Error)?.stack ?? error)}\n`,
-  );
+  if (error instanceof UsageError) {
+    process.stderr.write(`voxnix: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // A refusal is an answer, not a fault: say what to do, as the bot would.
+  if (error instanceof Refusal) {
+    process.stderr.write(`voxnix: ${error.userMessage}\n`);
+    return EXIT.failure;
+  }
+  // The CLI user is the admin: facts (already free of secrets) help more than an apology.
+  const text = isVoxnixError(error) ? error.message : String((error as Error)?.stack ?? error);
+  process.stderr.write(`voxnix: ${text}\n`);
   return EXIT.failure;
 }

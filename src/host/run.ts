@@ -44,6 +44,8 @@ export interface Runner {
    * @throws HostCommandError for any other non-zero exit or death by signal
    */
   run(argv: Argv, options?: RunOptions): Promise<CommandResult>;
+  /** The PATH commands are looked up on. */
+  readonly path: string;
 }
 
 export interface RunnerOptions {
@@ -165,7 +167,7 @@ export function createRunner(options: RunnerOptions): Runner {
     });
   }
 
-  return { run };
+  return { run, path: options.env.PATH ?? "" };
 }
 
 function isMissingBinary(result: Result): boolean {

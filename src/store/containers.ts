@@ -12,6 +12,8 @@ export interface ContainerRecord {
   readonly state: ContainerState;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+  /** The trash id chosen when a destroy began; undefined otherwise. */
+  readonly trashId: string | undefined;
 }
 
 interface Row {
@@ -21,6 +23,7 @@ interface Row {
   state: ContainerState;
   created_at: number;
   updated_at: number;
+  trash_id: string | null;
 }
 
 const fromRow = (row: Row): ContainerRecord => ({
@@ -30,6 +33,7 @@ const fromRow = (row: Row): ContainerRecord => ({
   state: row.state,
   createdAtMs: row.created_at,
   updatedAtMs: row.updated_at,
+  trashId: row.trash_id ?? undefined,
 });
 
 /** The container registry: who owns what, with which spec, in which state. */
@@ -54,6 +58,9 @@ export function containersRepository(db: Db, now: () => number) {
     `UPDATE containers SET spec = ?, updated_at = ? WHERE name = ?`,
   );
   const remove = db.prepare<[string]>(`DELETE FROM containers WHERE name = ?`);
+  const beginDestroy = db.prepare<[string, number, string]>(
+    `UPDATE containers SET state = 'destroying', trash_id = coalesce(trash_id, ?), updated_at = ? WHERE name = ?`,
+  );
 
   return {
     /**
@@ -94,6 +101,11 @@ export function containersRepository(db: Db, now: () => number) {
     },
     setSpec(name: string, spec: JsonObject): boolean {
       return setSpec.run(JSON.stringify(spec), now(), name).changes === 1;
+    },
+    /** Marks a destroy as begun and fixes its trash id (kept if a destroy had begun before). */
+    beginDestroy(name: string, trashId: string): ContainerRecord | undefined {
+      beginDestroy.run(trashId, now(), name);
+      return this.find(name);
     },
     remove(name: string): boolean {
       return remove.run(name).changes === 1;

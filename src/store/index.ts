@@ -3,6 +3,7 @@ import { chatHistoryRepository } from "./chat-history.js";
 import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
 import { pendingActionsRepository } from "./pending-actions.js";
+import { trashRepository } from "./trash.js";
 import { usersRepository } from "./users.js";
 
 export type { AuditEntry, AuditOutcome } from "./audit.js";
@@ -11,6 +12,7 @@ export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./c
 export { SchemaTooNewError } from "./database.js";
 export type { Json, JsonObject } from "./json.js";
 export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
+export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 
 export interface StoreOptions {
@@ -28,6 +30,7 @@ export function openStore(path: string, options: StoreOptions = {}) {
     audit: auditRepository(db, now),
     chatHistory: chatHistoryRepository(db, now),
     pendingActions: pendingActionsRepository(db, now),
+    trash: trashRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -68,4 +68,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "trash",
+    sql: `
+      -- Set when a destroy starts, so a destroy interrupted by a crash finishes under the same id.
+      ALTER TABLE containers ADD COLUMN trash_id TEXT;
+
+      -- Workspaces of destroyed containers, restorable into a new container until purged.
+      CREATE TABLE trash (
+        id              TEXT PRIMARY KEY,
+        owner_id        INTEGER NOT NULL,
+        container_name  TEXT NOT NULL,
+        spec            TEXT NOT NULL CHECK (json_valid(spec)),
+        trashed_at      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX trash_by_owner ON trash (owner_id, trashed_at);
+    `,
+  },
 ];

@@ -20,6 +20,7 @@ describe("containers repository", () => {
       state: "creating",
       createdAtMs: 1_000,
       updatedAtMs: 1_000,
+      trashId: undefined,
     });
     expect(s.containers.listByOwner(1001).map((c) => c.name)).toEqual(["dev"]);
     expect(s.containers.listByOwner(2002)).toEqual([]);

@@ -27,7 +27,14 @@ describe("openDatabase", () => {
       )
       .pluck()
       .all();
-    expect(tables).toEqual(["audit", "chat_history", "containers", "pending_actions", "users"]);
+    expect(tables).toEqual([
+      "audit",
+      "chat_history",
+      "containers",
+      "pending_actions",
+      "trash",
+      "users",
+    ]);
     db.close();
   });
 

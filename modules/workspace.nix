@@ -1,0 +1,12 @@
+{
+  description = "The persistent /workspace (always included); login shells start there";
+
+  module =
+    { ... }:
+    {
+      # The bind mount itself is host-side (mkContainer: bindMounts."/workspace").
+      environment.loginShellInit = ''
+        [ "$PWD" = "$HOME" ] && cd /workspace 2>/dev/null || true
+      '';
+    };
+}

@@ -1,0 +1,336 @@
+import type { Command } from "commander";
+import { createInterface } from "node:readline/promises";
+import { loadConfig, secretValues, type Config } from "../config.js";
+import { createLogger, withOperation } from "../log.js";
+import { createRuntime } from "../runtime.js";
+import { parseSize } from "../size.js";
+import type { Actor, Workloads } from "../workloads/index.js";
+import { bytes, formatDuration, formatTable, isoDate } from "./output.js";
+
+interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly isTty: boolean;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const processIo: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  isTty: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  env: process.env,
+};
+
+/** The admin at the CLI acts as the first configured admin (ownership defaults to them). */
+function cliActor(config: Config): Actor {
+  return { userId: config.access.admins[0] ?? 0, role: "admin", via: "cli" };
+}
+
+/** Loads configuration and the runtime, runs one verb, closes everything. Logs go to stderr. */
+async function withWorkloads<T>(
+  io: Io,
+  fn: (w: Workloads, actor: Actor) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(io.env, { purpose: "admin" });
+  const log = createLogger({
+    level: config.log.level === "info" ? "warn" : config.log.level,
+    secrets: secretValues(config),
+    destination: { write: (line: string) => void process.stderr.write(line) },
+  });
+  const runtime = await createRuntime(config, log, io.env);
+  try {
+    return await withOperation(() => fn(runtime.workloads, cliActor(config)));
+  } finally {
+    runtime.close();
+  }
+}
+
+const list = (text: string) =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+const positiveInt = (label: string) => (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${label} must be a positive whole number, not "${text}"`);
+  return n;
+};
+
+/** Registers the admin verbs (issue 3's table) on `program`. */
+export function registerAdminCommands(program: Command, io: Io = processIo): void {
+  const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+  program
+    .command("ls")
+    .description("list containers (yours, or everyone's with --all)")
+    .option("--all", "every user's containers")
+    .option("--json", "machine-readable output")
+    .action((opts: { all?: boolean; json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const rows = await w.list(actor, { all: opts.all ?? false });
+        if (opts.json) return json(rows);
+        if (rows.length === 0) return io.out("no containers");
+        io.out(
+          formatTable(
+            rows.map((r) => ({
+              ...r,
+              modules: r.modules.join(","),
+              workspace: bytes(r.workspaceBytes),
+              owner: r.ownerId,
+            })),
+            ["name", "owner", "state", "modules", "address", "workspace"],
+          ),
+        );
+      }),
+    );
+
+  program
+    .command("create <name>")
+    .description("create and start a container")
+    .option("--modules <list>", "comma-separated modules (voxnix modules lists them)", "")
+    .option(
+      "--as <user>",
+      "owner's Telegram user id (default: you, the first admin)",
+      positiveInt("--as"),
+    )
+    .option("--cpu <n>", "CPUs", (v) => Number(v))
+    .option("--memory <size>", "memory, e.g. 4G")
+    .option("--json", "machine-readable output")
+    .action(
+      (
+        name: string,
+        opts: { modules: string; as?: number; cpu?: number; memory?: string; json?: boolean },
+      ) =>
+        withWorkloads(io, async (w, actor) => {
+          const memory =
+            opts.memory === undefined ? undefined : (parseSize(opts.memory) ?? opts.memory);
+          const result = await w.create(
+            actor,
+            {
+              name,
+              modules: list(opts.modules),
+              ...(opts.as ? { owner: opts.as } : {}),
+              ...(opts.cpu ? { cpus: opts.cpu } : {}),
+              ...(memory !== undefined ? { memory } : {}),
+            },
+            { onProgress: (step, detail) => io.err(`… ${step}${detail ? ` (${detail})` : ""}`) },
+          );
+          if (opts.json) return json(result);
+          io.out(
+            result.state === "running"
+              ? `${result.name} is running (${result.modules.join(", ")})`
+              : `${result.name} is installed but stopped: ${result.problem}`,
+          );
+        }),
+    );
+
+  for (const verb of ["start", "stop", "restart"] as const) {
+    program
+      .command(`${verb} <name>`)
+      .description(`${verb} a container`)
+      .action((name: string) =>
+        withWorkloads(io, async (w, actor) => {
+          const result = await w[verb](actor, { name });
+          io.out(`${result.name} is ${result.state}`);
+        }),
+      );
+  }
+
+  program
+    .command("destroy <name>")
+    .description("destroy a container; its workspace goes to trash")
+    .option("--yes", "do not ask (required when not on a terminal)")
+    .action((name: string, opts: { yes?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const request = w.requestDestroy(actor, { name });
+        if (!opts.yes) {
+          if (!io.isTty)
+            throw new UsageError(
+              "destroy asks for confirmation; pass --yes when not on a terminal",
+            );
+          const rl = createInterface({ input: process.stdin, output: process.stdout });
+          const answer = await rl.question(
+            `Destroy ${name}? Its workspace stays in trash. Type the name to confirm: `,
+          );
+          rl.close();
+          if (answer.trim() !== name) return io.out("not destroyed");
+        }
+        const result = await w.confirm(actor, request.id);
+        io.out(
+          result.trashId
+            ? `${name} destroyed; workspace in trash as ${result.trashId} for ${result.keptDays} days`
+            : `${name} destroyed`,
+        );
+      }),
+    );
+
+  program
+    .command("info <name>")
+    .description("everything known about one container")
+    .option("--json", "machine-readable output")
+    .action((name: string, opts: { json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const info = await w.info(actor, { name });
+        if (opts.json) return json(info);
+        const lines: [string, unknown][] = [
+          ["name", info.name],
+          ["owner", info.ownerId],
+          ["state", info.state],
+          ["uptime", info.uptimeMs === undefined ? undefined : formatDuration(info.uptimeMs)],
+          ["modules", info.modules.join(", ")],
+          ["address", info.address],
+          ["tailscale", info.tailscaleName ?? (info.tailscale ? "enrolling…" : "off")],
+          ["ssh", info.ssh],
+          ["cpus", info.limits?.cpus],
+          ["memory", bytes(info.limits?.memoryBytes)],
+          ["workspace", bytes(info.workspaceBytes)],
+          ["created", isoDate(info.createdAtMs)],
+        ];
+        io.out(lines.map(([k, v]) => `${k.padEnd(10)} ${v ?? "—"}`).join("\n"));
+      }),
+    );
+
+  program
+    .command("logs <name>")
+    .description("recent journal lines of a container")
+    .option("-n, --lines <n>", "how many lines (at most 200)", positiveInt("--lines"), 50)
+    .action((name: string, opts: { lines: number }) =>
+      withWorkloads(io, async (w, actor) => {
+        const logs = await w.logs(actor, { name, lines: opts.lines });
+        if (logs.source === "host-unit")
+          io.err(`(${name} is not running: showing container@${name}.service on the host)`);
+        io.out(logs.lines.length ? logs.lines.join("\n") : "no log lines");
+      }),
+    );
+
+  program
+    .command("usage")
+    .description("storage used: quota, per container, trash")
+    .option("--user <id>", "another user's usage", positiveInt("--user"))
+    .option("--json", "machine-readable output")
+    .action((opts: { user?: number; json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const u = await w.usage(actor, opts.user ? { userId: opts.user } : {});
+        if (opts.json) return json(u);
+        io.out(
+          `user ${u.userId}: ${bytes(u.usedBytes)} used of ${bytes(u.quotaBytes) ?? "no quota"}${u.availableBytes !== undefined ? `, ${bytes(u.availableBytes)} free` : ""}`,
+        );
+        for (const c of u.containers) io.out(`  ${c.name.padEnd(12)} ${bytes(c.bytes)}`);
+        for (const t of u.trash) io.out(`  trash ${t.id.padEnd(26)} ${bytes(t.bytes)}`);
+      }),
+    );
+
+  const trash = program.command("trash").description("workspaces of destroyed containers");
+  trash
+    .command("ls")
+    .description("list trash (everyone's)")
+    .option("--json", "machine-readable output")
+    .action((opts: { json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const entries = w.trash(actor, { all: true });
+        if (opts.json) return json(entries);
+        if (entries.length === 0) return io.out("trash is empty");
+        io.out(
+          formatTable(
+            entries.map((e) => ({
+              ...e,
+              owner: e.ownerId,
+              container: e.containerName,
+              trashed: isoDate(e.trashedAtMs),
+              purged: isoDate(e.expiresAtMs),
+            })),
+            ["id", "owner", "container", "trashed", "purged"],
+          ),
+        );
+      }),
+    );
+  trash
+    .command("restore <id>")
+    .description("bring a trashed workspace back in a new container")
+    .requiredOption("--as <name>", "name of the new container")
+    .option("--json", "machine-readable output")
+    .action((id: string, opts: { as: string; json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const result = await w.restore(
+          actor,
+          { id, name: opts.as },
+          { onProgress: (step) => io.err(`… ${step}`) },
+        );
+        if (opts.json) return json(result);
+        io.out(`${result.name} restored from ${id} and ${result.state}`);
+      }),
+    );
+  trash
+    .command("purge")
+    .description(`delete trash older than VOXNIX_TRASH_DAYS (or all of it)`)
+    .option("--all", "delete all trash now")
+    .action((opts: { all?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const purged = await w.purgeTrash(actor, { everything: opts.all ?? false });
+        io.out(purged.length ? `purged ${purged.join(", ")}` : "nothing to purge");
+      }),
+    );
+
+  const users = program.command("users").description("who may use voxnix");
+  users
+    .command("ls")
+    .option("--json", "machine-readable output")
+    .action((opts: { json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const rows = w.users(actor);
+        if (opts.json) return json(rows);
+        io.out(
+          formatTable(
+            rows.map((u) => ({ ...u, approved_by: u.approvedBy })),
+            ["id", "role", "source", "approved_by"],
+          ),
+        );
+      }),
+    );
+  users
+    .command("add <id>")
+    .option("--admin", "as an admin")
+    .action((id: string, opts: { admin?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const granted = w.grant(actor, {
+          id: positiveInt("id")(id),
+          role: opts.admin ? "admin" : "user",
+        });
+        io.out(`${granted.id} may now use voxnix as ${granted.role}`);
+      }),
+    );
+  users.command("rm <id>").action((id: string) =>
+    withWorkloads(io, async (w, actor) => {
+      w.revoke(actor, positiveInt("id")(id));
+      io.out(`${id} no longer has access`);
+    }),
+  );
+
+  program
+    .command("modules")
+    .description("the container modules")
+    .action(() =>
+      withWorkloads(io, async (w) => {
+        for (const m of w.modules()) io.out(`${m.name.padEnd(12)} ${m.description}`);
+      }),
+    );
+
+  program
+    .command("doctor")
+    .description("check the host and reconcile the registry with it")
+    .option("--json", "machine-readable output")
+    .action((opts: { json?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        const report = await w.doctor(actor);
+        if (opts.json) return json(report);
+        for (const c of report.checks) io.out(`${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+        for (const r of report.repaired) io.out(`repaired: ${r}`);
+        for (const r of report.reported) io.out(`attention: ${r}`);
+        if (report.checks.some((c) => !c.ok)) process.exitCode = 1;
+      }),
+    );
+}
+
+/** The verb was used wrongly (exit 64, EX_USAGE). */
+export class UsageError extends Error {}

@@ -1,0 +1,78 @@
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Storage, UserSpace } from "./storage.js";
+
+/**
+ * Workspaces as plain directories under `root` (VOXNIX_STORAGE=dir), for hosts without ZFS:
+ * same layout as ZFS (`<uid>/containers/<name>`, `<uid>/trash/<id>`), no quota.
+ */
+export function dirStorage(root: string): Storage {
+  const userDir = (uid: number) => join(root, String(uid));
+  const workspaceDir = (uid: number, name: string) => join(userDir(uid), "containers", name);
+  const trashDir = (uid: number, id: string) => join(userDir(uid), "trash", id);
+
+  return {
+    backend: "dir",
+    async createWorkspace(uid, name) {
+      const dir = workspaceDir(uid, name);
+      await mkdir(join(userDir(uid), "containers"), { recursive: true, mode: 0o755 });
+      await mkdir(dir, { mode: 0o755 }); // throws EEXIST rather than adopting a stranger's files
+      return dir;
+    },
+    workspacePath: workspaceDir,
+    ensureMounted: async () => {},
+    removeWorkspace: (uid, name) => rm(workspaceDir(uid, name), { recursive: true, force: true }),
+    async moveToTrash(uid, name, id) {
+      await mkdir(join(userDir(uid), "trash"), { recursive: true });
+      await rename(workspaceDir(uid, name), trashDir(uid, id));
+    },
+    async restoreFromTrash(uid, id, name) {
+      await mkdir(join(userDir(uid), "containers"), { recursive: true });
+      await rename(trashDir(uid, id), workspaceDir(uid, name));
+      return workspaceDir(uid, name);
+    },
+    purgeTrash: (uid, id) => rm(trashDir(uid, id), { recursive: true, force: true }),
+    async scan() {
+      const spaces = new Map<number, UserSpace>();
+      for (const entry of await entries(root)) {
+        const uid = Number(entry);
+        if (!Number.isSafeInteger(uid) || uid <= 0) continue;
+        const workspaces = await sizes(join(userDir(uid), "containers"));
+        const trash = await sizes(join(userDir(uid), "trash"));
+        const usedBytes = [...workspaces.values(), ...trash.values()].reduce((a, b) => a + b, 0);
+        spaces.set(uid, {
+          quotaBytes: undefined,
+          usedBytes,
+          availableBytes: undefined,
+          workspaces,
+          trash,
+        });
+      }
+      return spaces;
+    },
+  };
+}
+
+async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+async function sizes(dir: string): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  for (const name of await entries(dir)) result.set(name, await treeSize(join(dir, name)));
+  return result;
+}
+
+/** Bytes in a directory tree (files only; links not followed). */
+async function treeSize(path: string): Promise<number> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const name of await entries(path)) total += await treeSize(join(path, name));
+  return total;
+}

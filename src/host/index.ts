@@ -1,0 +1,83 @@
+import { dirStorage } from "./dir-storage.js";
+import { extraContainer } from "./extra-container.js";
+import { journalctl } from "./journalctl.js";
+import { machinectl } from "./machinectl.js";
+import { nixosContainer } from "./nixos-container.js";
+import type { Runner } from "./run.js";
+import { stagingArea } from "./staging.js";
+import type { Storage } from "./storage.js";
+import { systemctl } from "./systemctl.js";
+import { tailscale } from "./tailscale.js";
+import { zfs } from "./zfs.js";
+import { zfsStorage } from "./zfs-storage.js";
+import { join } from "node:path";
+import { locateOnPath } from "./locate.js";
+
+export {
+  HostCommandError,
+  HostCommandTimeout,
+  HostOutputTooLarge,
+  HostToolMissing,
+} from "./errors.js";
+export { HostOutputMalformed } from "./machinectl.js";
+export { readModuleLibrary, type ContainerModule } from "./module-library.js";
+export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
+export { trashIdFor, type Storage, type UserSpace } from "./storage.js";
+
+/** The host tools voxnix drives. */
+export const HOST_TOOLS = [
+  "extra-container",
+  "nixos-container",
+  "machinectl",
+  "systemctl",
+  "journalctl",
+  "zfs",
+] as const;
+
+export interface HostOptions {
+  readonly stateDir: string;
+  readonly nixDir: string;
+  readonly confDir: string;
+  readonly storage: {
+    readonly backend: "zfs" | "dir";
+    readonly pool: string;
+    readonly userQuotaBytes: number;
+  };
+  readonly buildTimeoutMs?: number;
+}
+
+/** Every host adapter, over one runner. */
+export function createHost(runner: Runner, options: HostOptions) {
+  const containers = nixosContainer(runner);
+  const zfsTool = zfs(runner);
+  const storage: Storage =
+    options.storage.backend === "zfs"
+      ? zfsStorage(zfsTool, options.storage)
+      : dirStorage(join(options.stateDir, "workspaces"));
+  return {
+    runner,
+    storage,
+    staging: stagingArea(options.stateDir),
+    extraContainer: extraContainer(runner, {
+      confDir: options.confDir,
+      buildTimeoutMs: options.buildTimeoutMs ?? 30 * 60_000,
+    }),
+    machines: machinectl(runner),
+    containers,
+    systemd: systemctl(runner),
+    journal: journalctl(runner),
+    tailscale: tailscale(containers),
+    zfs: zfsTool,
+    /** Where a host tool is on the runner's PATH, if anywhere. */
+    locate: (tool: string) => locateOnPath(tool, runner.path),
+    /**
+     * The one-line definition extra-container evaluates. Only two paths are interpolated, both
+     * from configuration and restricted to path-literal characters; the spec itself travels as
+     * JSON read by `builtins.fromJSON`, never as generated Nix source.
+     */
+    definitionFor: (specPath: string) =>
+      `import ${options.nixDir}/nix/mkContainer.nix { spec = builtins.fromJSON (builtins.readFile ${specPath}); }`,
+  };
+}
+
+export type Host = ReturnType<typeof createHost>;

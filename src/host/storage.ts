@@ -1,0 +1,40 @@
+/** One user's space: quota (undefined without one), usage, and what uses it. */
+export interface UserSpace {
+  readonly quotaBytes: number | undefined;
+  readonly usedBytes: number;
+  readonly availableBytes: number | undefined;
+  /** Bytes used by each container's workspace, by container name. */
+  readonly workspaces: ReadonlyMap<string, number>;
+  /** Bytes used by each trashed workspace, by trash id. */
+  readonly trash: ReadonlyMap<string, number>;
+}
+
+/**
+ * Where workspaces live: ZFS datasets with a per-user quota, or plain directories on hosts
+ * without ZFS. Each user has `containers/<name>` and `trash/<id>`, so trash counts against the
+ * same quota as live workspaces. Names reaching here are validated container names and ids.
+ */
+export interface Storage {
+  readonly backend: "zfs" | "dir";
+  /** Creates a new container's workspace (and the user's space on first use); its host path. */
+  createWorkspace(ownerId: number, name: string): Promise<string>;
+  workspacePath(ownerId: number, name: string): string;
+  /** Mounts survive reboots only if something mounts them; starting a container calls this. */
+  ensureMounted(ownerId: number, name: string): Promise<void>;
+  /** Deletes a workspace for good (rollback of a create); a missing one is not an error. */
+  removeWorkspace(ownerId: number, name: string): Promise<void>;
+  moveToTrash(ownerId: number, name: string, trashId: string): Promise<void>;
+  /** Moves a trashed workspace back as the workspace of container `name`; its host path. */
+  restoreFromTrash(ownerId: number, trashId: string, name: string): Promise<string>;
+  purgeTrash(ownerId: number, trashId: string): Promise<void>;
+  /** Every user's space in one pass (one `zfs list` on ZFS). */
+  scan(): Promise<ReadonlyMap<number, UserSpace>>;
+}
+
+/** Trash ids: the container's name and when it was trashed, readable and sortable. */
+export function trashIdFor(name: string, at: Date): string {
+  return `${name}-${at
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "")}`.toLowerCase();
+}

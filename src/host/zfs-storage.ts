@@ -1,0 +1,92 @@
+import type { Storage, UserSpace } from "./storage.js";
+import type { Zfs } from "./zfs.js";
+
+/**
+ * Workspaces as ZFS datasets:
+ *
+ *   <pool>/users/<uid>                    quota, voxnix:owner, mountpoint=/<pool>/users/<uid>
+ *   <pool>/users/<uid>/containers/<name>  a container's /workspace
+ *   <pool>/users/<uid>/trash/<id>         a destroyed container's workspace, restorable
+ *
+ * Only the user dataset has an explicit (native) mountpoint; everything below inherits it, so a
+ * rename into trash moves the mount with the data and no legacy mountpoints are mixed in.
+ */
+export function zfsStorage(zfs: Zfs, options: { pool: string; userQuotaBytes: number }): Storage {
+  const root = `${options.pool}/users`;
+  const userDataset = (uid: number) => `${root}/${uid}`;
+  const workspaceDataset = (uid: number, name: string) => `${userDataset(uid)}/containers/${name}`;
+  const trashDataset = (uid: number, id: string) => `${userDataset(uid)}/trash/${id}`;
+  const mountpointOf = (dataset: string) => `/${dataset}`;
+
+  async function ensureUser(uid: number) {
+    const dataset = userDataset(uid);
+    if (await zfs.exists(dataset)) return;
+    await zfs.create(dataset, {
+      parents: true,
+      properties: {
+        quota: String(options.userQuotaBytes),
+        mountpoint: mountpointOf(dataset),
+        "voxnix:owner": String(uid),
+      },
+    });
+  }
+
+  return {
+    backend: "zfs",
+    async createWorkspace(uid, name) {
+      await ensureUser(uid);
+      const dataset = workspaceDataset(uid, name);
+      await zfs.create(dataset, { parents: true, properties: { "voxnix:container": name } });
+      return mountpointOf(dataset);
+    },
+    workspacePath: (uid, name) => mountpointOf(workspaceDataset(uid, name)),
+    ensureMounted: (uid, name) => zfs.ensureMounted(workspaceDataset(uid, name)),
+    removeWorkspace: (uid, name) => zfs.destroyRecursive(workspaceDataset(uid, name)),
+    async moveToTrash(uid, name, id) {
+      const trash = `${userDataset(uid)}/trash`;
+      if (!(await zfs.exists(trash))) await zfs.create(trash);
+      await zfs.rename(workspaceDataset(uid, name), trashDataset(uid, id));
+    },
+    async restoreFromTrash(uid, id, name) {
+      const containers = `${userDataset(uid)}/containers`;
+      if (!(await zfs.exists(containers))) await zfs.create(containers);
+      await zfs.rename(trashDataset(uid, id), workspaceDataset(uid, name));
+      await zfs.set(workspaceDataset(uid, name), "voxnix:container", name);
+      return mountpointOf(workspaceDataset(uid, name));
+    },
+    purgeTrash: (uid, id) => zfs.destroyRecursive(trashDataset(uid, id)),
+    async scan() {
+      const rows = await zfs.list(root, ["used", "available", "quota"]);
+      const spaces = new Map<
+        number,
+        {
+          quotaBytes: number | undefined;
+          usedBytes: number;
+          availableBytes: number | undefined;
+          workspaces: Map<string, number>;
+          trash: Map<string, number>;
+        }
+      >();
+      for (const row of rows) {
+        const parts = row.name.slice(root.length + 1).split("/");
+        const uid = Number(parts[0]);
+        if (!Number.isSafeInteger(uid) || uid <= 0) continue;
+        if (parts.length === 1) {
+          const quota = Number(row.quota);
+          spaces.set(uid, {
+            quotaBytes: quota > 0 ? quota : undefined,
+            usedBytes: Number(row.used),
+            availableBytes: Number(row.available),
+            workspaces: spaces.get(uid)?.workspaces ?? new Map(),
+            trash: spaces.get(uid)?.trash ?? new Map(),
+          });
+        } else if (parts.length === 3 && (parts[1] === "containers" || parts[1] === "trash")) {
+          const space = spaces.get(uid);
+          const bucket = parts[1] === "containers" ? space?.workspaces : space?.trash;
+          bucket?.set(parts[2] as string, Number(row.used));
+        }
+      }
+      return spaces as ReadonlyMap<number, UserSpace>;
+    },
+  };
+}

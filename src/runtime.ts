@@ -1,0 +1,57 @@
+import { join } from "node:path";
+import type { Config } from "./config.js";
+import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
+import type { Logger } from "./log.js";
+import { openStore } from "./store/index.js";
+import {
+  createKeyedLock,
+  createSemaphore,
+  createWorkloads,
+  type Workloads,
+} from "./workloads/index.js";
+
+export interface Runtime {
+  readonly workloads: Workloads;
+  readonly log: Logger;
+  close(): void;
+}
+
+/**
+ * The composition root: builds store, host adapters and the workloads service from the
+ * configuration. Only entry points (src/main.ts, src/cli/) call it.
+ */
+export async function createRuntime(
+  config: Config,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime> {
+  const store = openStore(join(config.stateDir, "voxnix.sqlite"));
+  try {
+    const runner = createRunner({
+      log: log.child({ component: "host" }),
+      env: hostToolEnvironment(env),
+    });
+    const host = createHost(runner, {
+      stateDir: config.stateDir,
+      nixDir: config.nixDir,
+      confDir: config.containerConfDir,
+      storage: config.storage,
+    });
+    const workloads = createWorkloads({
+      store,
+      host,
+      log: log.child({ component: "workloads" }),
+      modules: await readModuleLibrary(config.nixDir),
+      limits: config.limits,
+      access: config.access,
+      tailscaleKey: config.tailscale.authKey,
+      containerLocks: createKeyedLock(),
+      buildSlots: createSemaphore(config.limits.buildSlots),
+      now: Date.now,
+    });
+    return { workloads, log, close: () => store.close() };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import { authorize, type Actor } from "./actor.js";
+import type { WorkloadDeps } from "./deps.js";
+import { summarize, type ContainerSummary } from "./list-containers.js";
+import { parseOrRefuse } from "./refusal.js";
+import { NameInput } from "./spec.js";
+
+export interface ContainerInfo extends ContainerSummary {
+  readonly createdAtMs: number;
+  readonly uptimeMs: number | undefined;
+  readonly tailscaleName: string | undefined;
+  readonly tailscaleIp: string | undefined;
+  readonly ssh: string | undefined;
+}
+
+/** Everything known about one of the actor's containers. */
+export async function containerInfo(
+  deps: WorkloadDeps,
+  actor: Actor,
+  input: NameInput,
+): Promise<ContainerInfo> {
+  const { name } = parseOrRefuse(NameInput, input);
+  const record = authorize(actor, name, deps.store.containers.find(name));
+  const { host } = deps;
+  const [running, spaces] = await Promise.all([host.machines.listRunning(), host.storage.scan()]);
+  const summary = summarize(
+    record,
+    running.get(name)?.addresses[0],
+    running.has(name),
+    spaces.get(record.ownerId)?.workspaces.get(name),
+  );
+  const isRunning = summary.state === "running";
+  const since = isRunning
+    ? await host.systemd.activeSince(`container@${name}.service`).catch(() => undefined)
+    : undefined;
+  const node =
+    isRunning && summary.tailscale
+      ? await host.tailscale.node(name).catch(() => undefined)
+      : undefined;
+  return {
+    ...summary,
+    createdAtMs: record.createdAtMs,
+    uptimeMs: since ? Math.max(0, deps.now() - since.getTime()) : undefined,
+    tailscaleName: node?.dnsName,
+    tailscaleIp: node?.ip,
+    ssh: node ? `ssh root@${name}` : undefined,
+  };
+}

@@ -1,0 +1,33 @@
+import type { Config } from "../config.js";
+import type { ContainerModule, Host } from "../host/index.js";
+import type { Logger } from "../log.js";
+import type { Secret } from "../secret.js";
+import type { Store } from "../store/index.js";
+import type { KeyedLock, Semaphore } from "./locks.js";
+
+/** Everything workloads/ operations need, passed in (style.md: dependencies arrive as arguments). */
+export interface WorkloadDeps {
+  readonly store: Store;
+  readonly host: Host;
+  readonly log: Logger;
+  /** The module library, read once at start-up. */
+  readonly modules: readonly ContainerModule[];
+  readonly limits: Config["limits"];
+  /** Admins and users from configuration; approved users are in the store. */
+  readonly access: Config["access"];
+  /** Undefined when TAILSCALE_AUTH_KEY_FILE is not configured: the tailscale module is refused. */
+  readonly tailscaleKey: Secret | undefined;
+  /** Serialises lifecycle operations per container name. */
+  readonly containerLocks: KeyedLock;
+  /** Bounds concurrent Nix builds host-wide. */
+  readonly buildSlots: Semaphore;
+  readonly now: () => number;
+}
+
+/** Steps a long operation reports while it runs (bot/ edits one message with them). */
+export type ProgressStep = "queued" | "workspace" | "building" | "starting" | "enrolling";
+
+export interface OperationOptions {
+  readonly onProgress?: (step: ProgressStep, detail?: string) => void;
+  readonly signal?: AbortSignal;
+}

@@ -1,0 +1,60 @@
+import { HOST_TOOLS } from "../host/index.js";
+import { isAdmin, type Actor } from "./actor.js";
+import type { WorkloadDeps } from "./deps.js";
+import { reconcile } from "./reconcile.js";
+import { Refusal } from "./refusal.js";
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Host health for the admin: tools on PATH, container support, storage, and reconciliation. */
+export async function doctor(
+  deps: WorkloadDeps,
+  actor: Actor,
+): Promise<{ checks: Check[]; repaired: readonly string[]; reported: readonly string[] }> {
+  if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can run doctor.");
+  const { host } = deps;
+  const checks: Check[] = [];
+  for (const tool of HOST_TOOLS.filter((t) => t !== "zfs" || host.storage.backend === "zfs")) {
+    const found = host.locate(tool);
+    checks.push({
+      name: `${tool} on PATH`,
+      ok: found !== undefined,
+      detail: found ?? `not found on PATH (${host.runner.path})`,
+    });
+  }
+  checks.push(
+    await probe("container@.service template (boot.enableContainers)", async () => {
+      if (!(await host.systemd.unitExists("container@.service")))
+        throw new Error("missing: enable boot.enableContainers");
+      return "present";
+    }),
+  );
+  checks.push(
+    await probe(`storage (${host.storage.backend})`, async () => {
+      const spaces = await host.storage.scan();
+      return `${spaces.size} user space${spaces.size === 1 ? "" : "s"}`;
+    }),
+  );
+  let repaired: readonly string[] = [];
+  let reported: readonly string[] = [];
+  checks.push(
+    await probe("registry matches host", async () => {
+      ({ repaired, reported } = await reconcile(deps));
+      if (reported.length > 0) throw new Error(`${reported.length} difference(s) need attention`);
+      return repaired.length > 0 ? `repaired ${repaired.length}` : "in agreement";
+    }),
+  );
+  return { checks, repaired, reported };
+}
+
+async function probe(name: string, check: () => Promise<string>): Promise<Check> {
+  try {
+    return { name, ok: true, detail: await check() };
+  } catch (error) {
+    return { name, ok: false, detail: (error as Error).message };
+  }
+}

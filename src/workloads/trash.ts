@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { auditName, isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
+import { createContainer, type CreateResult } from "./create-container.js";
+import type { OperationOptions, WorkloadDeps } from "./deps.js";
+import { parseOrRefuse, Refusal } from "./refusal.js";
+import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
+
+export interface TrashEntry {
+  readonly id: string;
+  readonly ownerId: number;
+  readonly containerName: string;
+  readonly modules: readonly string[];
+  readonly trashedAtMs: number;
+  /** When it will be purged. */
+  readonly expiresAtMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/** The actor's trashed workspaces (everyone's with `all`, admins only), newest first. */
+export function listTrash(
+  deps: WorkloadDeps,
+  actor: Actor,
+  options: { all?: boolean } = {},
+): TrashEntry[] {
+  if (options.all && !isAdmin(actor))
+    throw new Refusal("not-allowed", "Only admins can list everyone's trash.");
+  const records = options.all
+    ? deps.store.trash.listAll()
+    : deps.store.trash.listByOwner(actor.userId);
+  return records.map((r) => ({
+    id: r.id,
+    ownerId: r.ownerId,
+    containerName: r.containerName,
+    modules: (r.spec as unknown as ContainerSpec).modules ?? [],
+    trashedAtMs: r.trashedAtMs,
+    expiresAtMs: r.trashedAtMs + deps.limits.trashDays * DAY_MS,
+  }));
+}
+
+const RestoreInput = z.object({
+  id: z.string().min(1, "which trash entry? /trash lists them"),
+  name: containerName,
+  modules: z.array(z.string()).optional(),
+});
+
+/**
+ * Brings a trashed workspace back as the /workspace of a new container (same modules unless
+ * others are given), for its owner. All of create's checks and rollback apply.
+ */
+export async function restoreFromTrash(
+  deps: WorkloadDeps,
+  actor: Actor,
+  input: z.input<typeof RestoreInput>,
+  options: OperationOptions = {},
+): Promise<CreateResult> {
+  const request = parseOrRefuse(RestoreInput, input);
+  const record = deps.store.trash.find(request.id);
+  if (!record || (record.ownerId !== actor.userId && !isAdmin(actor))) {
+    throw new Refusal(
+      "not-found",
+      `There is nothing in your trash with id "${request.id}". /trash lists it.`,
+    );
+  }
+  const previous = (record.spec as unknown as ContainerSpec).modules ?? [];
+  const modules =
+    request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
+  return createContainer(
+    deps,
+    actor,
+    { name: request.name, modules, owner: record.ownerId },
+    { ...options, restoreFrom: record },
+  );
+}
+
+/**
+ * Deletes trashed workspaces older than VOXNIX_TRASH_DAYS (all of them with `everything`, admins
+ * only). Runs on a timer and on demand; returns the ids purged.
+ */
+export async function purgeTrash(
+  deps: WorkloadDeps,
+  actor: Actor = SYSTEM_ACTOR,
+  options: { everything?: boolean } = {},
+): Promise<string[]> {
+  if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can purge the trash.");
+  const cutoff = options.everything
+    ? Number.POSITIVE_INFINITY
+    : deps.now() - deps.limits.trashDays * DAY_MS;
+  const purged: string[] = [];
+  for (const record of deps.store.trash.olderThan(cutoff)) {
+    await deps.host.storage.purgeTrash(record.ownerId, record.id);
+    deps.store.trash.remove(record.id);
+    deps.store.audit.record({
+      actor: auditName(actor),
+      action: "purge-trash",
+      target: record.id,
+      outcome: "ok",
+      detail: { owner: record.ownerId },
+    });
+    purged.push(record.id);
+  }
+  return purged;
+}
