@@ -146,10 +146,9 @@ const httpUrl = z
 const absolutePath = z.string().startsWith("/", "expected an absolute path");
 // Interpolated into the one-line Nix expression as path literals (host/index.ts definitionFor),
 // so only characters a Nix path literal allows.
-const nixSafePath = absolutePath.regex(
-  /^\/[A-Za-z0-9._+\-/]*$/,
-  "expected an absolute path of letters, digits and . _ + - /",
-);
+const nixSafePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._+\-/]*$/, "expected an absolute path of letters, digits and . _ + - /");
 
 const EnvironmentSchema = z
   .object({

@@ -54,6 +54,7 @@ export async function createContainer(
     claimName(deps, ownerId, spec);
   } catch (error) {
     if (error instanceof Refusal) audit("refused", { reason: error.reason });
+    else audit("failed", { error: describe(error) });
     throw error;
   }
 
@@ -100,7 +101,11 @@ export async function createContainer(
 
     if (options.restoreFrom) deps.store.trash.remove(options.restoreFrom.id);
     options.onProgress?.("starting");
-    const running = await deps.host.machines.isRunning(spec.name);
+    // Installed is what counts; if machinectl cannot answer now, reconciliation corrects the state.
+    const running = await deps.host.machines.isRunning(spec.name).catch((error: unknown) => {
+      deps.log.warn({ err: error, container: spec.name }, "could not confirm the container runs");
+      return false;
+    });
     deps.store.containers.setState(spec.name, running ? "running" : "stopped");
     audit("ok", {
       modules: spec.modules,

@@ -1,0 +1,95 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createFakeHost } from "../fakes/fake-host.js";
+import { tempDir } from "../support/temp-dir.js";
+import { voxnix } from "../support/voxnix-process.js";
+
+async function cliOnFakeHost() {
+  const host = await createFakeHost();
+  onTestFinished(() => host.cleanup());
+  const env = {
+    PATH: host.path,
+    VOXNIX_STATE_DIR: tempDir("voxnix-state-"),
+    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    VOXNIX_ADMINS: "1",
+  };
+  return { host, run: (...args: string[]) => voxnix(args, { env, cwd: tempDir() }) };
+}
+
+describe("voxnix admin CLI", () => {
+  it("creates, lists, destroys into trash and restores, as issue 3's acceptance describes", async () => {
+    const { host, run } = await cliOnFakeHost();
+
+    const created = await run("create", "dev", "--modules", "git,fish", "--as", "1001");
+    expect(created).toMatchObject({
+      exitCode: 0,
+      stdout: "dev is running (fish, git, workspace)\n",
+    });
+    expect(created.stderr).toContain("… building");
+
+    const listed = await run("ls", "--all", "--json");
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ name: "dev", ownerId: 1001, state: "running" }),
+    ]);
+
+    const destroyed = await run("destroy", "dev", "--yes");
+    expect(destroyed.stdout).toMatch(
+      /^dev destroyed; workspace in trash as (dev-\S+) for 7 days\n$/,
+    );
+    const trashId = /as (dev-\S+) for/.exec(destroyed.stdout)?.[1] as string;
+
+    expect((await run("trash", "ls")).stdout).toContain(trashId);
+    const restored = await run("trash", "restore", trashId, "--as", "dev2");
+    expect(restored).toMatchObject({
+      exitCode: 0,
+      stdout: `dev2 restored from ${trashId} and running\n`,
+    });
+    expect(host.datasets()).toContain("tank/users/1001/containers/dev2");
+    expect(host.machines()).toEqual(["dev2"]);
+  });
+
+  it("refuses to destroy without --yes when not on a terminal (exit 64)", async () => {
+    const { host, run } = await cliOnFakeHost();
+    await run("create", "dev");
+    expect(await run("destroy", "dev")).toMatchObject({
+      exitCode: 64,
+      stderr: "voxnix: destroy asks for confirmation; pass --yes when not on a terminal\n",
+    });
+    expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("explains a refusal in one line and exits 1", async () => {
+    const { run } = await cliOnFakeHost();
+    expect(await run("create", "dev", "--modules", "fihs")).toMatchObject({
+      exitCode: 1,
+      stdout: "",
+      stderr:
+        "voxnix: Unknown module: fihs. Available: devtools, fish, git, tailscale, workspace.\n",
+    });
+  });
+
+  it("reports a healthy fake host from doctor", async () => {
+    const { run } = await cliOnFakeHost();
+    const result = await run("doctor");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ok {3}extra-container on PATH/m);
+    expect(result.stdout).toMatch(/^ok {3}registry matches host: in agreement$/m);
+  });
+
+  it("fails doctor, naming the tool, when one is missing from PATH", async () => {
+    const host = await createFakeHost({
+      tools: ["zfs", "extra-container", "nixos-container", "systemctl", "journalctl"],
+    });
+    onTestFinished(() => host.cleanup());
+    const result = await voxnix(["doctor"], {
+      env: {
+        PATH: host.bin,
+        VOXNIX_STATE_DIR: tempDir(),
+        VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+        VOXNIX_ADMINS: "1",
+      },
+      cwd: tempDir(),
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL machinectl on PATH: not found on PATH/m);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import type { ProgressStep } from "../../../src/workloads/index.js";
+import { alice, bob, admin, testWorkloads } from "../../support/test-workloads.js";
+
+describe("concurrency", () => {
+  it("runs at most VOXNIX_BUILD_SLOTS builds at once while list answers", async () => {
+    const buildMs = 1_200;
+    const t = await testWorkloads({
+      settings: { buildDelayMs: buildMs },
+      limits: { buildSlots: 1 },
+    });
+    await t.workloads.create(alice, { name: "warm", modules: [] });
+    t.host.configure({ buildDelayMs: buildMs });
+    const progress: [string, ProgressStep][] = [];
+    const creates = ["a1", "b1", "c1"].map((name, i) =>
+      t.workloads.create(
+        [alice, bob, admin][i] ?? alice,
+        { name, modules: [] },
+        { onProgress: (step) => progress.push([name, step]) },
+      ),
+    );
+    // list is not held up by builds in progress: it answers well within one build.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    expect((await t.workloads.list(alice)).map((c) => [c.name, c.state])).toEqual([
+      ["a1", "creating"],
+      ["warm", "running"],
+    ]);
+    expect(Date.now() - started).toBeLessThan(buildMs);
+    await Promise.all(creates);
+
+    const builds = t.host
+      .calls("extra-container")
+      .filter((c) => c.args[0] === "create")
+      .slice(1)
+      .map((c) => c.at)
+      .sort();
+    expect(builds).toHaveLength(3);
+    // One slot: each build starts only after the previous one has had its full build time.
+    for (let i = 1; i < builds.length; i++)
+      expect((builds[i] ?? 0) - (builds[i - 1] ?? 0)).toBeGreaterThanOrEqual(buildMs);
+    expect(progress.filter(([, step]) => step === "queued")).toHaveLength(2);
+  });
+
+  it("serialises lifecycle operations on one container", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const results = await Promise.all([
+      t.workloads.stop(alice, { name: "dev" }),
+      t.workloads.start(alice, { name: "dev" }),
+      t.workloads.stop(alice, { name: "dev" }),
+    ]);
+    expect(results.map((r) => r.state)).toEqual(["stopped", "running", "stopped"]);
+    expect(t.host.machines()).toEqual([]);
+  });
+});

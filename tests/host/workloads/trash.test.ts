@@ -1,0 +1,108 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { alice, admin, bob, testWorkloads } from "../../support/test-workloads.js";
+
+const DAY = 24 * 60 * 60_000;
+
+describe("trash", () => {
+  it("lists a destroyed container's workspace and restores it into a new container", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: ["git", "fish"] });
+    const { trashId } = await t.workloads.confirm(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    expect(t.workloads.trash(alice)).toEqual([
+      expect.objectContaining({
+        id: trashId,
+        containerName: "dev",
+        modules: ["fish", "git", "workspace"],
+      }),
+    ]);
+    expect(t.workloads.trash(bob)).toEqual([]);
+    const restored = await t.workloads.restore(alice, { id: trashId as string, name: "dev2" });
+    expect(restored).toMatchObject({
+      name: "dev2",
+      state: "running",
+      modules: ["fish", "git", "workspace"],
+    });
+    expect(t.host.datasets()).toContain("tank/users/1001/containers/dev2");
+    expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+    expect(t.workloads.trash(alice)).toEqual([]);
+  });
+
+  it("keeps the workspace in trash when restoring fails", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const { trashId } = await t.workloads.confirm(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    t.host.injectFault({ command: "extra-container create", action: "fail" });
+    await expect(
+      t.workloads.restore(alice, { id: trashId as string, name: "dev2" }),
+    ).rejects.toThrow();
+    expect(t.host.datasets()).toContain(`tank/users/1001/trash/${trashId}`);
+    expect(t.workloads.trash(alice).map((e) => e.id)).toEqual([trashId]);
+    expect(t.store.containers.find("dev2")).toBeUndefined();
+  });
+
+  it("does not let another user restore someone's trash", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const { trashId } = await t.workloads.confirm(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    await expect(
+      t.workloads.restore(bob, { id: trashId as string, name: "mine" }),
+    ).rejects.toMatchObject({ reason: "not-found" });
+    expect(t.host.datasets()).toContain(`tank/users/1001/trash/${trashId}`);
+  });
+
+  it("counts trash against the owner's quota", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    t.host.setUsed("tank/users/1001/containers/dev", 3 * 1024 ** 3);
+    const { trashId } = await t.workloads.confirm(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    const usage = await t.workloads.usage(alice);
+    expect(usage).toMatchObject({
+      quotaBytes: 10 * 1024 ** 3,
+      usedBytes: 3 * 1024 ** 3,
+      availableBytes: 7 * 1024 ** 3,
+    });
+    expect(usage.trash).toEqual([{ id: trashId, bytes: 3 * 1024 ** 3 }]);
+  });
+
+  it("purges by age, and everything on demand", async () => {
+    let now = Date.UTC(2026, 10, 1);
+    const t = await testWorkloads({ now: () => now });
+    for (const name of ["old", "new"]) {
+      await t.workloads.create(alice, { name, modules: [] });
+      await t.workloads.confirm(alice, t.workloads.requestDestroy(alice, { name }).id);
+      now += 5 * DAY;
+    }
+    expect(await t.workloads.purgeTrash(admin)).toEqual([expect.stringMatching(/^old-/)]);
+    expect(t.workloads.trash(alice).map((e) => e.containerName)).toEqual(["new"]);
+    expect(await t.workloads.purgeTrash(admin, { everything: true })).toEqual([
+      expect.stringMatching(/^new-/),
+    ]);
+    expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+  });
+
+  it("works with plain directories", async () => {
+    const t = await testWorkloads({ storage: "dir" });
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const { trashId } = await t.workloads.confirm(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    expect(readdirSync(join(t.stateDir, "workspaces/1001/trash"))).toEqual([trashId]);
+    await t.workloads.restore(alice, { id: trashId as string, name: "dev" });
+    expect(readdirSync(join(t.stateDir, "workspaces/1001/containers"))).toEqual(["dev"]);
+  });
+});
