@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import { loadConfig, secretValues } from "../config.js";
 import { VoxnixError } from "../errors.js";
-import { createLogger } from "../log.js";
-import { openStore } from "../store/index.js";
+import { createLogger, withOperation } from "../log.js";
+import { startMaintenance } from "../maintenance.js";
+import { createRuntime } from "../runtime.js";
 
 /** The daemon cannot answer anyone yet: the Telegram transport is the bot issue's work. */
 export class TransportUnavailable extends VoxnixError {
@@ -11,7 +11,7 @@ export class TransportUnavailable extends VoxnixError {
 
 /**
  * `voxnix serve`: validates the configuration (every problem at once), opens and migrates the
- * registry, then hands over to the Telegram transport.
+ * registry, reconciles it with the host, purges old trash, then hands over to the transport.
  */
 export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env, { purpose: "serve" });
@@ -20,10 +20,18 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     secrets: secretValues(config),
     pretty: process.stdout.isTTY === true,
   });
-  const store = openStore(join(config.stateDir, "voxnix.sqlite"));
-  log.info({ stateDir: config.stateDir, storage: config.storage.backend }, "registry ready");
-  store.close();
+  const runtime = await createRuntime(config, log, env);
+  try {
+    const stopMaintenance = await withOperation(
+      () => startMaintenance(runtime.workloads, log),
+      "startup",
+    );
+    log.info({ stateDir: config.stateDir, storage: config.storage.backend }, "registry reconciled");
+    stopMaintenance();
+  } finally {
+    runtime.close();
+  }
   throw new TransportUnavailable(
-    "the Telegram transport (src/bot/) is not built yet; configuration and registry are ready (see README, Status)",
+    "the Telegram transport (src/bot/) is not built yet; the registry is reconciled and ready (see README, Status)",
   );
 }
