@@ -2,6 +2,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Runner } from "./run.js";
 
+/**
+ * The one-line definition extra-container evaluates. Only two paths are interpolated, both from
+ * configuration and restricted to path-literal characters (config.ts); the spec itself travels
+ * as JSON read by `builtins.fromJSON`, never as generated Nix source.
+ */
+export function definitionFor(nixDir: string, specPath: string): string {
+  return `import ${nixDir}/nix/mkContainer.nix { spec = builtins.fromJSON (builtins.readFile ${specPath}); }`;
+}
+
 export interface ExtraContainerOptions {
   /** Where NixOS keeps `<name>.conf` (/etc/nixos-containers). */
   readonly confDir: string;

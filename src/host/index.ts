@@ -1,5 +1,5 @@
 import { dirStorage } from "./dir-storage.js";
-import { extraContainer } from "./extra-container.js";
+import { definitionFor, extraContainer } from "./extra-container.js";
 import { journalctl } from "./journalctl.js";
 import { machinectl } from "./machinectl.js";
 import { nixosContainer } from "./nixos-container.js";
@@ -20,6 +20,7 @@ export {
   HostToolMissing,
 } from "./errors.js";
 export { HostOutputMalformed } from "./machinectl.js";
+export { definitionFor } from "./extra-container.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
 export { trashIdFor, type Storage, type UserSpace } from "./storage.js";
@@ -70,13 +71,8 @@ export function createHost(runner: Runner, options: HostOptions) {
     zfs: zfsTool,
     /** Where a host tool is on the runner's PATH, if anywhere. */
     locate: (tool: string) => locateOnPath(tool, runner.path),
-    /**
-     * The one-line definition extra-container evaluates. Only two paths are interpolated, both
-     * from configuration and restricted to path-literal characters; the spec itself travels as
-     * JSON read by `builtins.fromJSON`, never as generated Nix source.
-     */
-    definitionFor: (specPath: string) =>
-      `import ${options.nixDir}/nix/mkContainer.nix { spec = builtins.fromJSON (builtins.readFile ${specPath}); }`,
+    /** The one-line definition extra-container evaluates for a staged spec. */
+    definitionFor: (specPath: string) => definitionFor(options.nixDir, specPath),
   };
 }
 

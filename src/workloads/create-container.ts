@@ -4,7 +4,8 @@ import { auditName, isAdmin, type Actor } from "./actor.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { suggestFreeName } from "./free-name.js";
 import { Refusal, parseOrRefuse } from "./refusal.js";
-import { ContainerSpec, CreateInput, DEFAULT_TASKS_MAX, IMPLICIT_MODULES } from "./spec.js";
+import { buildSpec } from "./build-spec.js";
+import { type ContainerSpec, CreateInput } from "./spec.js";
 import { createUndo } from "./undo.js";
 
 /** Below this, a new workspace would be unusable: the quota counts as exhausted. */
@@ -39,7 +40,15 @@ export async function createContainer(
   if (ownerId !== actor.userId && !isAdmin(actor)) {
     throw new Refusal("not-allowed", "Only admins can create containers for someone else.");
   }
-  const spec = buildSpec(deps, ownerId, request);
+  const spec = buildSpec({
+    request,
+    ownerId,
+    modules: deps.modules,
+    limits: deps.limits,
+    hasTailscaleKey: deps.tailscaleKey !== undefined,
+    tailscaleKeyPath: deps.host.staging.tailscaleKeyPath(request.name),
+    workspacePath: deps.host.storage.workspacePath(ownerId, request.name),
+  });
   const audit = (outcome: "ok" | "refused" | "failed", detail: JsonObject) =>
     deps.store.audit.record({
       actor: auditName(actor),
@@ -73,7 +82,7 @@ export async function createContainer(
           ? host.storage.moveToTrash(ownerId, spec.name, trashed.id)
           : host.storage.removeWorkspace(ownerId, spec.name),
       );
-      const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } };
+      const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
       undo.push("staged files", () => host.staging.remove(spec.name));
       if (finalSpec.tailscale && deps.tailscaleKey) {
         await host.staging.stageTailscaleKey(spec.name, deps.tailscaleKey.reveal());
@@ -121,60 +130,6 @@ export async function createContainer(
           state: "stopped",
           problem: "installed, but it did not report as running",
         };
-  });
-}
-
-function buildSpec(
-  deps: WorkloadDeps,
-  ownerId: number,
-  request: ReturnType<typeof CreateInput.parse>,
-): ContainerSpec {
-  const known = new Set(deps.modules.map((m) => m.name));
-  const unknown = request.modules.filter((m) => !known.has(m));
-  if (unknown.length > 0) {
-    throw new Refusal(
-      "invalid-input",
-      `Unknown module${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}. Available: ${[...known].join(", ")}.`,
-    );
-  }
-  const duplicates = request.modules.filter((m, i) => request.modules.indexOf(m) !== i);
-  if (duplicates.length > 0)
-    throw new Refusal(
-      "invalid-input",
-      `Module listed twice: ${[...new Set(duplicates)].join(", ")}.`,
-    );
-
-  const { limits } = deps;
-  const cpus = request.cpus ?? limits.defaultCpus;
-  const memoryBytes = request.memory ?? limits.defaultMemoryBytes;
-  if (cpus > limits.maxCpus)
-    throw new Refusal("limit", `At most ${limits.maxCpus} CPUs per container; ask for fewer.`);
-  if (memoryBytes > limits.maxMemoryBytes) {
-    throw new Refusal(
-      "limit",
-      `At most ${formatGiB(limits.maxMemoryBytes)} of memory per container; ask for less.`,
-    );
-  }
-  const wantsTailscale = request.modules.includes("tailscale");
-  if (wantsTailscale && !deps.tailscaleKey) {
-    throw new Refusal(
-      "unavailable",
-      "Tailscale is not set up on this host (no auth key); create the container without it, or ask the admin.",
-    );
-  }
-  const modules = [
-    ...new Set([...IMPLICIT_MODULES.filter((m) => known.has(m)), ...request.modules]),
-  ].sort();
-  return ContainerSpec.parse({
-    version: 1,
-    name: request.name,
-    owner: ownerId,
-    modules,
-    limits: { cpus, memoryBytes, tasksMax: DEFAULT_TASKS_MAX },
-    workspace: { hostPath: "/pending" },
-    tailscale: wantsTailscale
-      ? { authKeyFile: deps.host.staging.tailscaleKeyPath(request.name) }
-      : null,
   });
 }
 
@@ -252,5 +207,3 @@ const describe = (error: unknown) =>
       : String(error);
 
 const toJson = (spec: ContainerSpec) => spec as unknown as JsonObject;
-
-const formatGiB = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;

@@ -15,6 +15,7 @@ import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export type { ContainerInfo } from "./container-info.js";
+export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
 export { MIN_FREE_BYTES, type CreateResult } from "./create-container.js";
 export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
 export {
