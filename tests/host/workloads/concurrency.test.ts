@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProgressStep } from "../../../src/workloads/index.js";
+import { eventually } from "../../support/processes.js";
 import { alice, bob, admin, testWorkloads } from "../../support/test-workloads.js";
 
 describe("concurrency", () => {
@@ -20,7 +21,12 @@ describe("concurrency", () => {
       ),
     );
     // list is not held up by builds in progress: it answers well within one build.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(
+      await eventually(
+        () => progress.some(([name, step]) => name === "a1" && step === "building"),
+        10_000,
+      ),
+    ).toBe(true);
     const started = Date.now();
     expect((await t.workloads.list(alice)).map((c) => [c.name, c.state])).toEqual([
       ["a1", "creating"],
