@@ -1,0 +1,90 @@
+{
+  description = "voxnix: a private dev-container host for NixOS, run from Telegram";
+
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    disko = {
+      url = "github:nix-community/disko";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+    agenix = {
+      url = "github:ryantm/agenix";
+      inputs.nixpkgs.follows = "nixpkgs";
+    };
+  };
+
+  outputs =
+    {
+      self,
+      nixpkgs,
+      disko,
+      agenix,
+    }:
+    let
+      system = "x86_64-linux";
+      pkgs = import nixpkgs {
+        inherit system;
+        overlays = [ self.overlays.default ];
+      };
+      # The lockfile names no registry (nothing may commit one); the builder does, through
+      # NPM_CONFIG_REGISTRY and --impure. `just build` and `just deploy` pass both.
+      npmRegistry =
+        let
+          fromEnv = builtins.getEnv "NPM_CONFIG_REGISTRY";
+        in
+        if fromEnv != "" then
+          fromEnv
+        else
+          throw "voxnix: set NPM_CONFIG_REGISTRY to your npm registry's URL and build with --impure (docs/operations.md, Building)";
+      moduleLibrary = import ./nix/module-library.nix { };
+    in
+    {
+      overlays.default = final: _prev: {
+        voxnix = final.callPackage ./nix/package.nix { inherit npmRegistry; };
+      };
+
+      packages.${system} = {
+        voxnix = pkgs.voxnix;
+        default = pkgs.voxnix;
+      };
+
+      nixosModules = {
+        voxnix = {
+          imports = [ ./nix/module.nix ];
+          nixpkgs.overlays = [ self.overlays.default ];
+        };
+        default = self.nixosModules.voxnix;
+      };
+
+      nixosConfigurations.appliance = nixpkgs.lib.nixosSystem {
+        inherit system;
+        modules = [
+          disko.nixosModules.disko
+          agenix.nixosModules.default
+          self.nixosModules.voxnix
+          ./nix/host
+        ];
+      };
+
+      lib = {
+        # import-able by other flakes: mkContainer { spec = …; }
+        mkContainer = import ./nix/mkContainer.nix;
+        # { <name> = "one-line description"; … }
+        modules = builtins.mapAttrs (_: m: m.description) moduleLibrary;
+      };
+
+      checks.${system} = import ./nix/checks { inherit pkgs self; };
+
+      devShells.${system}.default = pkgs.mkShell {
+        packages = [
+          pkgs.nodejs_22
+          pkgs.just
+          pkgs.nixfmt-rfc-style
+          pkgs.nixos-anywhere
+          agenix.packages.${system}.default
+        ];
+      };
+
+      formatter.${system} = pkgs.nixfmt-rfc-style;
+    };
+}

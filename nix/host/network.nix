@@ -1,0 +1,69 @@
+# Networking: the containers' bridge br-vox with DHCP/DNS from dnsmasq, NAT to the uplink, and an
+# nftables policy in which br-vox is NOT trusted: containers reach the host only for DHCP and DNS,
+# and no private range (the LAN, other tailnets' CGNAT space) unless allow-listed in settings.nix.
+{ lib, ... }:
+let
+  settings = import ./settings.nix;
+  privateRanges = [
+    "10.0.0.0/8"
+    "172.16.0.0/12"
+    "192.168.0.0/16"
+    "100.64.0.0/10"
+    "169.254.0.0/16"
+  ];
+  set = list: "{ ${lib.concatStringsSep ", " list} }";
+in
+{
+  networking.hostName = settings.hostName;
+  networking.useNetworkd = true;
+  networking.useDHCP = false;
+  networking.interfaces.${settings.uplink}.useDHCP = true;
+
+  networking.bridges.br-vox.interfaces = [ ];
+  networking.interfaces.br-vox.ipv4.addresses = [
+    {
+      address = settings.bridgeAddress;
+      prefixLength = settings.bridgePrefixLength;
+    }
+  ];
+
+  networking.nat = {
+    enable = true;
+    internalInterfaces = [ "br-vox" ];
+    externalInterface = settings.uplink;
+  };
+
+  services.dnsmasq = {
+    enable = true;
+    resolveLocalQueries = false;
+    settings = {
+      interface = "br-vox";
+      bind-interfaces = true;
+      dhcp-range = settings.dhcpRange;
+      dhcp-authoritative = true;
+    };
+  };
+
+  networking.nftables.enable = true;
+  networking.firewall = {
+    enable = true;
+    # Not in trustedInterfaces: the tenants' network gets only what is opened below.
+    interfaces.br-vox = {
+      allowedUDPPorts = [
+        53
+        67
+      ];
+      allowedTCPPorts = [ 53 ];
+    };
+    # Forwarded traffic from containers: out to the internet, never into private ranges.
+    filterForward = true;
+    extraForwardRules =
+      lib.optionalString (settings.lanAllowlist != [ ]) ''
+        iifname "br-vox" ip daddr ${set settings.lanAllowlist} accept
+      ''
+      + ''
+        iifname "br-vox" ip daddr ${set privateRanges} drop
+        iifname "br-vox" oifname "${settings.uplink}" accept
+      '';
+  };
+}

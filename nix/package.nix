@@ -1,0 +1,71 @@
+# The voxnix daemon, built from package-lock.json.
+#
+# The lockfile deliberately records no download URLs (no registry host is ever committed), so
+# whoever builds names the npm registry: `npmRegistry`, which flake.nix takes from
+# NPM_CONFIG_REGISTRY (build with --impure; docs/operations.md, "Building"). Each tarball URL is
+# then derived with npm's own layout, and the lockfile's integrity hashes pin the contents.
+{
+  lib,
+  buildNpmPackage,
+  importNpmLock,
+  nodejs_22,
+  python3,
+  npmRegistry,
+}:
+let
+  registry = lib.removeSuffix "/" npmRegistry;
+  packageJson = lib.importJSON ../package.json;
+  lock = lib.importJSON ../package-lock.json;
+
+  # "node_modules/a/node_modules/@s/b" → "@s/b"; an alias keeps its real name in `name`.
+  nameAt = path: pkg: pkg.name or (lib.last (lib.splitString "node_modules/" path));
+  tarballUrl =
+    path: pkg:
+    let
+      name = nameAt path pkg;
+      base = lib.last (lib.splitString "/" name);
+    in
+    "${registry}/${name}/-/${base}-${pkg.version}.tgz";
+
+  lockWithUrls = lock // {
+    packages = lib.mapAttrs (
+      path: pkg:
+      if path == "" || pkg ? resolved || (pkg.link or false) then pkg else pkg // { resolved = tarballUrl path pkg; }
+    ) lock.packages;
+  };
+
+  # The runtime needs the Nix side too: mkContainer.nix and the module library.
+  src = lib.fileset.toSource {
+    root = ../.;
+    fileset = lib.fileset.unions [
+      ../package.json
+      ../package-lock.json
+      ../tsconfig.json
+      ../src
+      ../nix
+      ../modules
+    ];
+  };
+in
+buildNpmPackage {
+  pname = packageJson.name;
+  inherit (packageJson) version;
+  inherit src;
+  nodejs = nodejs_22;
+
+  npmDeps = importNpmLock {
+    package = packageJson;
+    packageLock = lockWithUrls;
+  };
+  npmConfigHook = importNpmLock.npmConfigHook;
+
+  # better-sqlite3 compiles its native addon with node-gyp.
+  nativeBuildInputs = [ python3 ];
+
+  meta = {
+    description = packageJson.description;
+    license = lib.licenses.mit;
+    mainProgram = "voxnix";
+    platforms = lib.platforms.linux;
+  };
+}

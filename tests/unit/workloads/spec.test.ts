@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ContainerSpec, containerName } from "../../../src/workloads/index.js";
+import { suggestFreeName } from "../../../src/workloads/free-name.js";
+
+describe("ContainerSpec", () => {
+  it("accepts the fixture the flake's mk-container check evaluates", () => {
+    const fixture: unknown = JSON.parse(
+      readFileSync(new URL("../../nix/fixtures/dev.json", import.meta.url), "utf8"),
+    );
+    expect(ContainerSpec.safeParse(fixture).success).toBe(true);
+  });
+});
+
+describe("containerName", () => {
+  it("accepts exactly the names nspawn and the host veth allow", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (text) => {
+        const ok = containerName.safeParse(text).success;
+        const name = text.trim().toLowerCase();
+        expect(ok).toBe(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/.test(name));
+      }),
+    );
+  });
+});
+
+describe("suggestFreeName", () => {
+  it("suggests the first free numbered variant within 11 characters", () => {
+    const taken = new Set(["dev", "dev-2"]);
+    expect(suggestFreeName("dev", (n) => taken.has(n))).toBe("dev-3");
+    expect(suggestFreeName("abcdefghijk", () => false)).toBe("abcdefghi-2");
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/), (name) => {
+        const suggestion = suggestFreeName(name, (n) => n === name);
+        expect(containerName.safeParse(suggestion).success).toBe(true);
+        expect(suggestion).not.toBe(name);
+      }),
+    );
+  });
+});
