@@ -13,12 +13,19 @@ import { formatSize, parseSize } from "./size.js";
  * hand over files) and are wrapped in {@link Secret} so they cannot be printed by accident.
  */
 export interface Config {
-  readonly telegram: { readonly botToken: Secret | undefined; readonly apiRoot: string };
+  readonly telegram: {
+    readonly botToken: Secret | undefined;
+    readonly apiRoot: string;
+    /** Answer in group chats too (identity is still the sender); off unless the admin enables it. */
+    readonly allowGroups: boolean;
+  };
   readonly access: { readonly admins: readonly number[]; readonly users: readonly number[] };
   readonly llm: {
     readonly baseUrl: string;
     readonly apiKey: Secret | undefined;
     readonly model: string;
+    /** Deadline for one conversational turn, tool calls included. */
+    readonly timeoutMs: number;
   };
   readonly stateDir: string;
   readonly nixDir: string;
@@ -153,10 +160,14 @@ const nixSafePath = z
 const EnvironmentSchema = z
   .object({
     TELEGRAM_API_ROOT: httpUrl.default(DEFAULT_TELEGRAM_API_ROOT),
+    VOXNIX_ALLOW_GROUPS: z
+      .enum(["true", "false"], { error: 'expected "true" or "false"' })
+      .default("false"),
     VOXNIX_ADMINS: userIds,
     VOXNIX_USERS: userIds,
     LLM_BASE_URL: httpUrl.default(DEFAULT_LLM_BASE_URL),
     LLM_MODEL: z.string().default(DEFAULT_LLM_MODEL),
+    LLM_TIMEOUT_SECONDS: whole(60, 1, 600),
     VOXNIX_STATE_DIR: nixSafePath.default("/var/lib/voxnix"),
     VOXNIX_NIX_DIR: nixSafePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
     VOXNIX_CONTAINER_CONF_DIR: absolutePath.default("/etc/nixos-containers"),
@@ -270,12 +281,21 @@ export function loadConfig(
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
-    telegram: { botToken, apiRoot: e.TELEGRAM_API_ROOT },
+    telegram: {
+      botToken,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      allowGroups: e.VOXNIX_ALLOW_GROUPS === "true",
+    },
     access: {
       admins: e.VOXNIX_ADMINS,
       users: e.VOXNIX_USERS.filter((id) => !e.VOXNIX_ADMINS.includes(id)),
     },
-    llm: { baseUrl: e.LLM_BASE_URL, apiKey: llmApiKey, model: e.LLM_MODEL },
+    llm: {
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: llmApiKey,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_SECONDS * 1000,
+    },
     stateDir: e.VOXNIX_STATE_DIR,
     nixDir: e.VOXNIX_NIX_DIR,
     containerConfDir: e.VOXNIX_CONTAINER_CONF_DIR,
@@ -313,11 +333,13 @@ export function describeConfig(config: Config): Record<string, string> {
   return {
     TELEGRAM_BOT_TOKEN: masked(config.telegram.botToken),
     TELEGRAM_API_ROOT: config.telegram.apiRoot,
+    VOXNIX_ALLOW_GROUPS: String(config.telegram.allowGroups),
     VOXNIX_ADMINS: config.access.admins.join(",") || "(none)",
     VOXNIX_USERS: config.access.users.join(",") || "(none)",
     LLM_BASE_URL: config.llm.baseUrl,
     LLM_API_KEY: masked(config.llm.apiKey),
     LLM_MODEL: config.llm.model,
+    LLM_TIMEOUT_SECONDS: String(config.llm.timeoutMs / 1000),
     VOXNIX_STATE_DIR: config.stateDir,
     VOXNIX_NIX_DIR: config.nixDir,
     VOXNIX_CONTAINER_CONF_DIR: config.containerConfDir,

@@ -156,7 +156,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
           rl.close();
           if (answer.trim() !== name) return io.out("not destroyed");
         }
-        const result = await w.confirm(actor, request.id);
+        const result = await w.confirmDestroy(actor, request.id);
         io.out(
           result.trashId
             ? `${name} destroyed; workspace in trash as ${result.trashId} for ${result.keptDays} days`

@@ -1,17 +1,11 @@
 import { loadConfig, secretValues } from "../config.js";
-import { VoxnixError } from "../errors.js";
+import { startDaemon } from "../daemon.js";
+import { killAllHostCommands } from "../host/index.js";
 import { createLogger, withOperation } from "../log.js";
-import { startMaintenance } from "../maintenance.js";
-import { createRuntime } from "../runtime.js";
-
-/** The daemon cannot answer anyone yet: the Telegram transport is the bot issue's work. */
-export class TransportUnavailable extends VoxnixError {
-  readonly userMessage = "voxnix cannot serve yet.";
-}
 
 /**
- * `voxnix serve`: validates the configuration (every problem at once), opens and migrates the
- * registry, reconciles it with the host, purges old trash, then hands over to the transport.
+ * `voxnix serve`: validates the configuration (every problem at once), reconciles the registry
+ * with the host, and serves Telegram until SIGTERM/SIGINT, then lets running work finish.
  */
 export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env, { purpose: "serve" });
@@ -20,18 +14,15 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     secrets: secretValues(config),
     pretty: process.stdout.isTTY === true,
   });
-  const runtime = await createRuntime(config, log, env);
-  try {
-    const stopMaintenance = await withOperation(
-      () => startMaintenance(runtime.workloads, log),
-      "startup",
-    );
-    log.info({ stateDir: config.stateDir, storage: config.storage.backend }, "registry reconciled");
-    stopMaintenance();
-  } finally {
-    runtime.close();
-  }
-  throw new TransportUnavailable(
-    "the Telegram transport (src/bot/) is not built yet; the registry is reconciled and ready (see README, Status)",
-  );
+  const daemon = await withOperation(() => startDaemon(config, log, { env }), "startup");
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ signal }, "stopping");
+    void daemon.stop().finally(() => {
+      killAllHostCommands();
+      process.exit(0);
+    });
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  await daemon.done;
 }

@@ -57,6 +57,12 @@ export function pendingActionsRepository(db: Db, now: () => number) {
   );
   const find = db.prepare<[string], Row>(`SELECT * FROM pending_actions WHERE id = ?`);
   const purge = db.prepare<[number]>(`DELETE FROM pending_actions WHERE expires_at < ?`);
+  const open = db.prepare<[string, string, number], Row>(
+    `SELECT * FROM pending_actions WHERE action = ? AND target = ? AND used_at IS NULL AND expires_at > ?`,
+  );
+  const settle = db.prepare<[number, string, string]>(
+    `UPDATE pending_actions SET used_at = ? WHERE action = ? AND target = ? AND used_at IS NULL`,
+  );
 
   return {
     create(input: {
@@ -93,6 +99,14 @@ export function pendingActionsRepository(db: Db, now: () => number) {
       if (existing.user_id !== userId) return { ok: false, reason: "not-yours" };
       if (existing.used_at !== null) return { ok: false, reason: "used" };
       return { ok: false, reason: "expired" };
+    },
+    /** Unused, unexpired actions of one kind about one target (e.g. open access requests). */
+    openFor(action: string, target: string): PendingAction[] {
+      return open.all(action, target, now()).map(fromRow);
+    },
+    /** Marks every open action of one kind about one target used (the others' cards are moot). */
+    settleAll(action: string, target: string): number {
+      return settle.run(now(), action, target).changes;
     },
     /** Deletes actions that expired before `beforeMs`; returns how many. */
     purgeExpired(beforeMs: number = now()): number {

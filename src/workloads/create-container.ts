@@ -58,10 +58,14 @@ export async function createContainer(
       detail,
     });
 
+  // The name is claimed first, so the container shows as "creating" from the first moment.
+  let claimed = false;
   try {
-    await checkQuota(deps, ownerId);
     claimName(deps, ownerId, spec);
+    claimed = true;
+    await checkQuota(deps, ownerId);
   } catch (error) {
+    if (claimed) deps.store.containers.remove(spec.name);
     if (error instanceof Refusal) audit("refused", { reason: error.reason });
     else audit("failed", { error: describe(error) });
     throw error;

@@ -5,6 +5,7 @@ import { auditName, authorize, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { NameInput } from "./spec.js";
+import { approveAccess } from "./access-requests.js";
 
 /** How long a destroy confirmation stays valid. */
 export const CONFIRMATION_TTL_MS = 5 * 60_000;
@@ -15,6 +16,8 @@ export interface ConfirmationRequest {
   readonly action: "destroy";
   readonly target: string;
   readonly expiresAtMs: number;
+  /** Days the workspace will stay restorable after the destroy. */
+  readonly keptDays: number;
 }
 
 export interface DestroyResult {
@@ -42,15 +45,25 @@ export function requestDestroy(
     target: name,
     ttlMs: CONFIRMATION_TTL_MS,
   });
-  return { id: pending.id, action: "destroy", target: name, expiresAtMs: pending.expiresAtMs };
+  return {
+    id: pending.id,
+    action: "destroy",
+    target: name,
+    expiresAtMs: pending.expiresAtMs,
+    keptDays: deps.limits.trashDays,
+  };
 }
+
+export type ConfirmResult =
+  | ({ readonly action: "destroy" } & DestroyResult)
+  | { readonly action: "grant"; readonly userId: number; readonly role: "admin" | "user" };
 
 /** Runs a pending action: only for the user who requested it, once, before it expires. */
 export async function confirmAction(
   deps: WorkloadDeps,
   actor: Actor,
   id: string,
-): Promise<DestroyResult> {
+): Promise<ConfirmResult> {
   const consumed = deps.store.pendingActions.consume(id, actor.userId);
   if (!consumed.ok) {
     const why = {
@@ -68,7 +81,26 @@ export async function confirmAction(
     });
     throw new Refusal("not-confirmed", why);
   }
-  return destroyContainer(deps, actor, consumed.action.target);
+  const { action, target } = consumed.action;
+  if (action === "grant") {
+    const granted = approveAccess(deps, actor, target);
+    return { action: "grant", userId: granted.id, role: granted.role };
+  }
+  return { action: "destroy", ...(await destroyContainer(deps, actor, target)) };
+}
+
+/** Confirms a pending destroy (refusing any other kind of pending action, untouched). */
+export async function confirmDestroy(
+  deps: WorkloadDeps,
+  actor: Actor,
+  id: string,
+): Promise<DestroyResult> {
+  if (deps.store.pendingActions.find(id)?.action !== "destroy")
+    throw new Refusal("not-confirmed", "That confirmation is not valid.");
+  const result = await confirmAction(deps, actor, id);
+  if (result.action !== "destroy")
+    throw new Refusal("not-confirmed", "That confirmation is not valid.");
+  return { name: result.name, trashId: result.trashId, keptDays: result.keptDays };
 }
 
 /**

@@ -3,7 +3,9 @@ import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
 import { createContainer } from "./create-container.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
-import { confirmAction, requestDestroy } from "./destroy-container.js";
+import { cancelAction, requestAccess } from "./access-requests.js";
+import { conversation } from "./conversation.js";
+import { confirmAction, confirmDestroy, requestDestroy } from "./destroy-container.js";
 import { doctor } from "./doctor.js";
 import { listContainers } from "./list-containers.js";
 import { restartContainer, startContainer, stopContainer } from "./power.js";
@@ -15,6 +17,7 @@ import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export type { ContainerInfo } from "./container-info.js";
+export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
 export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
 export { MIN_FREE_BYTES, type CreateResult } from "./create-container.js";
 export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
@@ -47,6 +50,9 @@ export function createWorkloads(deps: WorkloadDeps) {
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),
     requestDestroy: (actor: Actor, input: NameInput) => requestDestroy(deps, actor, input),
     confirm: (actor: Actor, id: string) => confirmAction(deps, actor, id),
+    confirmDestroy: (actor: Actor, id: string) => confirmDestroy(deps, actor, id),
+    cancel: (actor: Actor, id: string) => cancelAction(deps, actor, id),
+    requestAccess: (requester: { id: number; name: string }) => requestAccess(deps, requester),
     list: (actor: Actor, options?: { all?: boolean }) => listContainers(deps, actor, options),
     info: (actor: Actor, input: NameInput) => containerInfo(deps, actor, input),
     logs: (actor: Actor, input: { name: string; lines?: number }) =>
@@ -61,6 +67,7 @@ export function createWorkloads(deps: WorkloadDeps) {
     purgeTrash: (actor: Actor, options?: { everything?: boolean }) =>
       purgeTrash(deps, actor, options),
     reconcile: () => reconcile(deps),
+    conversation: conversation(deps),
     accessOf: (userId: number) => accessOf(deps, userId),
     users: (actor: Actor) => listUsers(deps, actor),
     grant: (actor: Actor, input: { id: number; role?: "admin" | "user"; displayName?: string }) =>

@@ -73,7 +73,7 @@ describe("isolation between users", () => {
       () => t.workloads.info(bob, { name: "dev" }),
       () => t.workloads.logs(bob, { name: "dev" }),
       () => t.workloads.requestDestroy(bob, { name: "dev" }),
-      () => t.workloads.confirm(bob, pending.id),
+      () => t.workloads.confirmDestroy(bob, pending.id),
       () => t.workloads.list(bob, { all: true }),
       () => t.workloads.usage(bob, { userId: alice.userId }),
       () => t.workloads.trash(bob, { all: true }),
@@ -89,7 +89,7 @@ describe("isolation between users", () => {
     expect(t.host.calls().length).toBe(before); // refused before any host command
     expect(t.host.machines()).toEqual(["dev"]);
     // The owner's pending action survived the forged confirmation.
-    expect((await t.workloads.confirm(alice, pending.id)).name).toBe("dev");
+    expect((await t.workloads.confirmDestroy(alice, pending.id)).name).toBe("dev");
   });
 
   it("answers for someone else's container exactly as for a missing one", async () => {
@@ -122,7 +122,7 @@ describe("destroy", () => {
     const request = t.workloads.requestDestroy(alice, { name: "dev" });
     expect(t.host.machines()).toEqual(["dev"]);
     const mark = t.host.calls().length;
-    const result = await t.workloads.confirm(alice, request.id);
+    const result = await t.workloads.confirmDestroy(alice, request.id);
     expect(result).toEqual({
       name: "dev",
       trashId: expect.stringMatching(/^dev-\d{8}t\d{6}$/),
@@ -141,7 +141,9 @@ describe("destroy", () => {
       ownerId: 1001,
       containerName: "dev",
     });
-    await expect(t.workloads.confirm(alice, request.id)).rejects.toThrow("That was already done.");
+    await expect(t.workloads.confirmDestroy(alice, request.id)).rejects.toThrow(
+      "That was already done.",
+    );
   });
 
   it("logs a tailscale container out of the tailnet before destroying it", async () => {
@@ -154,7 +156,7 @@ describe("destroy", () => {
       "--hostname=ts",
     ]);
     expect(t.host.tailscaleNodes()).toEqual(["ts"]);
-    await t.workloads.confirm(alice, t.workloads.requestDestroy(alice, { name: "ts" }).id);
+    await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name: "ts" }).id);
     expect(t.host.calls("tailscale").map((c) => c.args[0])).toEqual(["up", "logout"]);
     expect(t.host.tailscaleNodes()).toEqual([]);
   });
@@ -165,7 +167,7 @@ describe("destroy", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     const request = t.workloads.requestDestroy(alice, { name: "dev" });
     now += 10 * 60_000;
-    await expect(t.workloads.confirm(alice, request.id)).rejects.toThrow(
+    await expect(t.workloads.confirmDestroy(alice, request.id)).rejects.toThrow(
       "That confirmation expired; ask again.",
     );
     expect(t.host.installed()).toEqual(["dev"]);

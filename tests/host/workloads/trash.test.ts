@@ -9,7 +9,7 @@ describe("trash", () => {
   it("lists a destroyed container's workspace and restores it into a new container", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: ["git", "fish"] });
-    const { trashId } = await t.workloads.confirm(
+    const { trashId } = await t.workloads.confirmDestroy(
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );
@@ -35,7 +35,7 @@ describe("trash", () => {
   it("keeps the workspace in trash when restoring fails", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const { trashId } = await t.workloads.confirm(
+    const { trashId } = await t.workloads.confirmDestroy(
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );
@@ -51,7 +51,7 @@ describe("trash", () => {
   it("does not let another user restore someone's trash", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const { trashId } = await t.workloads.confirm(
+    const { trashId } = await t.workloads.confirmDestroy(
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );
@@ -65,7 +65,7 @@ describe("trash", () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
     t.host.setUsed("tank/users/1001/containers/dev", 3 * 1024 ** 3);
-    const { trashId } = await t.workloads.confirm(
+    const { trashId } = await t.workloads.confirmDestroy(
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );
@@ -83,7 +83,7 @@ describe("trash", () => {
     const t = await testWorkloads({ now: () => now });
     for (const name of ["old", "new"]) {
       await t.workloads.create(alice, { name, modules: [] });
-      await t.workloads.confirm(alice, t.workloads.requestDestroy(alice, { name }).id);
+      await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name }).id);
       now += 5 * DAY;
     }
     expect(await t.workloads.purgeTrash(admin)).toEqual([expect.stringMatching(/^old-/)]);
@@ -97,7 +97,7 @@ describe("trash", () => {
   it("works with plain directories", async () => {
     const t = await testWorkloads({ storage: "dir" });
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const { trashId } = await t.workloads.confirm(
+    const { trashId } = await t.workloads.confirmDestroy(
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );

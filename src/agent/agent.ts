@@ -1,0 +1,72 @@
+import { generateText, stepCountIs, type LanguageModel, type ModelMessage } from "ai";
+import { VoxnixError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Json } from "../store/index.js";
+import type { Actor, Workloads } from "../workloads/index.js";
+import { systemPrompt } from "./prompt.js";
+import { createTools, type TurnEffects } from "./tools.js";
+
+export interface AgentOptions {
+  readonly workloads: Workloads;
+  readonly model: LanguageModel;
+  readonly log: Logger;
+  /** Most model calls in one turn (tool round trips included). */
+  readonly maxSteps?: number;
+  /** Deadline for a whole turn, in ms. */
+  readonly turnTimeoutMs?: number;
+}
+
+/** The model could not answer (provider error, timeout, malformed reply); the chat stays usable. */
+export class AgentUnavailable extends VoxnixError {
+  readonly userMessage =
+    "I can't think right now (the language model did not answer). Commands still work: /help.";
+}
+
+/**
+ * One user turn: the rebuilt system prompt, the user's recent history, the tools for this
+ * actor; the exchange is stored as one turn only when it completes.
+ */
+export function createAgent(options: AgentOptions) {
+  const { workloads, log } = options;
+  return {
+    async turn(actor: Actor, text: string, effects: TurnEffects): Promise<string> {
+      const history = workloads.conversation.load(actor) as unknown as ModelMessage[];
+      const user: ModelMessage = { role: "user", content: text };
+      const system = systemPrompt({
+        actor,
+        modules: workloads.modules(),
+        containers: await workloads.list(actor),
+      });
+      let result;
+      try {
+        result = await generateText({
+          model: options.model,
+          system,
+          messages: [...history, user],
+          tools: createTools(workloads, actor, effects),
+          stopWhen: stepCountIs(options.maxSteps ?? 5),
+          abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),
+          maxRetries: 1,
+        });
+      } catch (error) {
+        log.warn({ err: error }, "agent turn failed");
+        throw new AgentUnavailable("agent turn failed", { cause: error });
+      }
+      log.info({ usage: result.totalUsage, steps: result.steps.length }, "agent turn");
+      workloads.conversation.append(actor, [
+        user,
+        ...result.response.messages,
+      ] as unknown as Json[]);
+      if (result.text.trim()) return result.text.trim();
+      // The step limit ended the turn mid-plan: say so rather than pretend it finished.
+      return result.finishReason === "tool-calls"
+        ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."
+        : "Done.";
+    },
+    reset(actor: Actor) {
+      workloads.conversation.reset(actor);
+    },
+  };
+}
+
+export type Agent = ReturnType<typeof createAgent>;

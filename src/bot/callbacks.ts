@@ -1,0 +1,115 @@
+import { Composer } from "grammy";
+import { Refusal } from "../workloads/index.js";
+import {
+  CONTAINER_VERBS,
+  runVerb,
+  startCreate,
+  type BotDeps,
+  type ContainerVerb,
+} from "./actions.js";
+import type { BotContext } from "./context.js";
+import { bold, code, lines, rich } from "./format.js";
+import { moduleKeyboard } from "./keyboards.js";
+import { describeFailure } from "./reply.js";
+
+/**
+ * Button presses. Callback data is only a request: every one is answered, and every action is
+ * checked again in workloads/ against the presser's identity (forged or replayed data does
+ * nothing). Confirmation buttons disappear once used.
+ */
+export function callbacks(deps: BotDeps) {
+  const composer = new Composer<BotContext>();
+  const w = deps.workloads;
+
+  composer.callbackQuery(/^y:(.+)$/, async (ctx) => {
+    const id = ctx.match[1] as string;
+    try {
+      const result = await w.confirm(ctx.actor, id);
+      await ctx.answerCallbackQuery();
+      if (result.action === "destroy") {
+        const text = lines(
+          rich("🗑 ", bold(result.name), " destroyed."),
+          result.trashId
+            ? rich(
+                "Its workspace is in your trash as ",
+                code(result.trashId),
+                ` for ${result.keptDays} days.`,
+              )
+            : undefined,
+        );
+        await ctx.editMessageText(text.text, { entities: [...text.entities] });
+      } else {
+        await ctx.editMessageText(`✅ Approved ${result.userId}.`);
+        await ctx.api
+          .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
+          .catch(() => {});
+      }
+    } catch (error) {
+      await answerFailure(ctx, error);
+    }
+  });
+
+  composer.callbackQuery(/^n:(.+)$/, async (ctx) => {
+    try {
+      const { action, target } = w.cancel(ctx.actor, ctx.match[1] as string);
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(action === "grant" ? `Denied ${target}.` : `Kept ${target}.`);
+    } catch (error) {
+      await answerFailure(ctx, error);
+    }
+  });
+
+  composer.callbackQuery(/^p:(\w+):([a-z0-9-]{1,11})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => {});
+    const verb = ctx.match[1] as ContainerVerb;
+    if (!CONTAINER_VERBS.includes(verb)) return;
+    await runVerb(ctx, deps, verb, ctx.match[2]);
+  });
+
+  composer.callbackQuery(/^m:([a-z0-9-]{1,11}):([a-z0-9,-]*)$/, async (ctx) => {
+    const name = ctx.match[1] as string;
+    const selected = (ctx.match[2] as string).split(",").filter(Boolean);
+    const available = w
+      .modules()
+      .map((m) => m.name)
+      .filter((m) => m !== "workspace");
+    await ctx.answerCallbackQuery();
+    await ctx
+      .editMessageReplyMarkup({
+        reply_markup: moduleKeyboard(
+          name,
+          available,
+          selected.filter((m) => available.includes(m)),
+        ),
+      })
+      .catch(() => {});
+  });
+
+  composer.callbackQuery(/^k:([a-z0-9-]{1,11}):([a-z0-9,-]*)$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageReplyMarkup().catch(() => {});
+    await startCreate(
+      ctx,
+      deps,
+      ctx.match[1] as string,
+      (ctx.match[2] as string).split(",").filter(Boolean),
+    );
+  });
+
+  // Anything else (stale or forged data) is answered and ignored.
+  composer.on("callback_query:data", (ctx) =>
+    ctx.answerCallbackQuery({ text: "That button no longer does anything." }),
+  );
+  return composer;
+}
+
+async function answerFailure(ctx: BotContext, error: unknown) {
+  await ctx.answerCallbackQuery({
+    text: describeFailure(error).text.slice(0, 190),
+    show_alert: true,
+  });
+  // A confirmation that can no longer run should not keep offering its buttons.
+  if (error instanceof Refusal && error.reason === "not-confirmed")
+    await ctx.editMessageReplyMarkup().catch(() => {});
+}

@@ -1,0 +1,177 @@
+import { Composer } from "grammy";
+import type { BotCommand } from "grammy/types";
+import { formatSize } from "../size.js";
+import {
+  CONTAINER_VERBS,
+  offerModules,
+  runVerb,
+  showList,
+  startCreate,
+  startRestore,
+  type BotDeps,
+} from "./actions.js";
+import type { BotContext } from "./context.js";
+import { bold, code, lines, rich } from "./format.js";
+import { say } from "./reply.js";
+
+export const USER_COMMANDS: readonly BotCommand[] = [
+  { command: "list", description: "your containers" },
+  { command: "new", description: "create a container: /new NAME [modules…]" },
+  { command: "info", description: "details and how to connect" },
+  { command: "up", description: "start a container" },
+  { command: "down", description: "stop a container" },
+  { command: "restart", description: "restart a container" },
+  { command: "logs", description: "recent log lines" },
+  { command: "destroy", description: "destroy a container (asks first)" },
+  { command: "usage", description: "your storage" },
+  { command: "trash", description: "destroyed containers' workspaces" },
+  { command: "restore", description: "restore from trash: /restore ID NAME" },
+  { command: "reset", description: "forget our conversation" },
+  { command: "help", description: "what I can do" },
+];
+
+export const ADMIN_COMMANDS: readonly BotCommand[] = [
+  ...USER_COMMANDS,
+  { command: "all", description: "everyone's containers" },
+  { command: "users", description: "who has access" },
+  { command: "doctor", description: "host health" },
+];
+
+const args = (ctx: BotContext) =>
+  (typeof ctx.match === "string" ? ctx.match : "").split(/[\s,]+/).filter(Boolean);
+
+/** Slash commands: they act directly on workloads/, never through the LLM. */
+export function commands(
+  deps: BotDeps,
+  options: { resetConversation: (actor: BotContext["actor"]) => void },
+) {
+  const composer = new Composer<BotContext>();
+  const w = deps.workloads;
+
+  composer.command("start", (ctx) =>
+    say(
+      ctx,
+      lines(
+        rich("Hi! I run private dev containers on this host."),
+        rich(
+          "Ask me in plain words (",
+          code("a container with git and fish called dev"),
+          ") or use commands:",
+        ),
+        rich(
+          code("/new dev git fish"),
+          " creates one, ",
+          code("/list"),
+          " shows yours, ",
+          code("/help"),
+          " lists everything.",
+        ),
+        rich("Each container keeps a persistent ", code("/workspace"), "."),
+      ),
+    ),
+  );
+  composer.command("help", (ctx) =>
+    say(
+      ctx,
+      lines(
+        bold("Commands"),
+        ...(ctx.actor.role === "admin" ? ADMIN_COMMANDS : USER_COMMANDS).map((c) =>
+          rich(`/${c.command} — ${c.description}`),
+        ),
+      ),
+    ),
+  );
+  composer.command("list", (ctx) => showList(ctx, deps));
+  composer.command("new", async (ctx) => {
+    const [name, ...modules] = args(ctx);
+    if (!name)
+      return say(
+        ctx,
+        rich(
+          "Give it a name: ",
+          code("/new dev"),
+          " (then pick modules) or ",
+          code("/new dev git fish"),
+          ".",
+        ),
+      );
+    if (modules.length === 0) return offerModules(ctx, deps, name);
+    return startCreate(ctx, deps, name, modules);
+  });
+  for (const verb of CONTAINER_VERBS)
+    composer.command(verb, (ctx) => runVerb(ctx, deps, verb, args(ctx)[0]));
+  composer.command("usage", async (ctx) => {
+    const u = await w.usage(ctx.actor);
+    await say(
+      ctx,
+      lines(
+        rich(
+          bold(formatSize(u.usedBytes)),
+          " used",
+          u.quotaBytes ? ` of ${formatSize(u.quotaBytes)}` : "",
+          u.availableBytes !== undefined ? `, ${formatSize(u.availableBytes)} free` : "",
+        ),
+        ...u.containers.map((c) => rich("• ", c.name, " ", formatSize(c.bytes))),
+        ...u.trash.map((t) => rich("• trash ", t.id, " ", formatSize(t.bytes))),
+      ),
+    );
+  });
+  composer.command("trash", async (ctx) => {
+    const entries = w.trash(ctx.actor);
+    if (entries.length === 0) return say(ctx, rich("Your trash is empty."));
+    await say(
+      ctx,
+      lines(
+        bold("Trash"),
+        ...entries.map((e) =>
+          rich(
+            code(e.id),
+            ` (${e.containerName}, kept until ${new Date(e.expiresAtMs).toISOString().slice(0, 10)})`,
+          ),
+        ),
+        rich("Restore with ", code("/restore ID NEWNAME"), "."),
+      ),
+    );
+  });
+  composer.command("restore", async (ctx) => {
+    const [id, name] = args(ctx);
+    if (!id || !name)
+      return say(
+        ctx,
+        rich("Usage: ", code("/restore ID NAME"), " (", code("/trash"), " lists the ids)."),
+      );
+    return startRestore(ctx, deps, id, name);
+  });
+  composer.command("reset", async (ctx) => {
+    options.resetConversation(ctx.actor);
+    await say(ctx, rich("Done: I forgot our conversation."));
+  });
+
+  const admin = composer.filter((ctx) => ctx.actor.role === "admin");
+  admin.command("all", (ctx) => showList(ctx, deps, true));
+  admin.command("users", async (ctx) => {
+    const users = w.users(ctx.actor);
+    await say(
+      ctx,
+      lines(
+        bold("Users"),
+        ...users.map((u) =>
+          rich(code(u.id), ` ${u.role} (${u.source}${u.approvedBy ? ` by ${u.approvedBy}` : ""})`),
+        ),
+      ),
+    );
+  });
+  admin.command("doctor", async (ctx) => {
+    const report = await w.doctor(ctx.actor);
+    await say(
+      ctx,
+      lines(
+        bold("Doctor"),
+        ...report.checks.map((c) => rich(c.ok ? "✅ " : "❌ ", c.name, ": ", c.detail)),
+        ...report.repaired.map((r) => rich("🔧 ", r)),
+        ...report.reported.map((r) => rich("⚠️ ", r)),
+      ),
+    );
+  });
+  return composer;
+}

@@ -1,0 +1,64 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot } from "grammy";
+import type { Logger } from "../log.js";
+import { withOperation } from "../log.js";
+import type { Workloads } from "../workloads/index.js";
+import type { Agent } from "../agent/index.js";
+import type { BackgroundTasks } from "./background.js";
+import { agentConversation } from "./conversation.js";
+import { accessGate } from "./access.js";
+import { callbacks } from "./callbacks.js";
+import { commands } from "./commands.js";
+import type { BotContext } from "./context.js";
+import { rich, code } from "./format.js";
+import { describeFailure, say } from "./reply.js";
+
+export interface CreateBotOptions {
+  readonly token: string;
+  readonly apiRoot: string;
+  readonly workloads: Workloads;
+  readonly tasks: BackgroundTasks;
+  readonly log: Logger;
+  readonly allowGroups: boolean;
+  /** Answers free text; without one the bot works by commands only. */
+  readonly agent?: Agent;
+}
+
+/**
+ * The Telegram transport: identity and order in, workloads/ calls out. It translates; every
+ * decision is made below it.
+ */
+export function createBot(options: CreateBotOptions): Bot<BotContext> {
+  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot } });
+  // Bounded: a 429 or 5xx is retried a few times, never so long that a chat looks stuck.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
+  const log = options.log.child({ component: "bot" });
+  const deps = { workloads: options.workloads, tasks: options.tasks, log };
+
+  // One operation id per update, in every log line it causes.
+  bot.use((ctx, next) => withOperation(next));
+  // Updates of one chat run in order; different chats run concurrently.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(accessGate(options.workloads, { allowGroups: options.allowGroups, log }));
+
+  const safe = bot.errorBoundary(async (error) => {
+    log.error({ err: error.error, update: error.ctx.update.update_id }, "update failed");
+    const failure = describeFailure(error.error);
+    if (error.ctx.callbackQuery)
+      await error.ctx.answerCallbackQuery({ text: failure.text.slice(0, 190) }).catch(() => {});
+    else await say(error.ctx, failure).catch(() => {});
+  });
+  const agent = options.agent;
+  const converse = agent ? agentConversation(agent, deps) : undefined;
+  safe.use(commands(deps, { resetConversation: (actor) => agent?.reset(actor) }));
+  safe.use(callbacks(deps));
+  safe.on("message:text", async (ctx) => {
+    if (ctx.message.text.startsWith("/"))
+      return say(ctx, rich("I do not know that command. ", code("/help"), " lists them."));
+    if (!converse) return say(ctx, rich("Use the commands: ", code("/help"), "."));
+    await converse(ctx, ctx.message.text);
+  });
+  bot.catch((error) => log.error({ err: error.error }, "unhandled bot error"));
+  return bot;
+}

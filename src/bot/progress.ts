@@ -1,0 +1,71 @@
+import type { Context } from "grammy";
+import type { Logger } from "../log.js";
+import type { ProgressStep } from "../workloads/index.js";
+import { lines, rich, type Rich } from "./format.js";
+
+const STEP_TEXT: Record<ProgressStep, string> = {
+  queued: "waiting for a build slot",
+  workspace: "preparing the workspace",
+  building: "building with Nix (a new module set takes a few minutes)",
+  starting: "starting",
+  enrolling: "joining the tailnet",
+};
+
+/** Edits at most this often: Telegram rate-limits edits of one message. */
+export const EDIT_INTERVAL_MS = 1_500;
+/** The typing indicator lasts ~5 s; renew it before it lapses. */
+const TYPING_INTERVAL_MS = 4_500;
+
+/**
+ * One message that a long operation edits as it goes, with the typing indicator kept alive,
+ * ending in a result or a reason. Edits are throttled; the last state always lands.
+ */
+export async function startProgress(ctx: Context, title: Rich, log: Logger) {
+  const done: string[] = [];
+  let current: string | undefined;
+  const render = () =>
+    lines(title, ...done.map((s) => `✓ ${s}`), current ? `… ${current}` : undefined);
+  const first = render();
+  const message = await ctx.reply(first.text, { entities: [...first.entities] });
+  let lastText = first.text;
+  let lastEditAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const edit = async (content: Rich) => {
+    if (content.text === lastText) return;
+    lastText = content.text;
+    lastEditAt = Date.now();
+    await ctx.api
+      .editMessageText(message.chat.id, message.message_id, content.text, {
+        entities: [...content.entities],
+      })
+      .catch((error: unknown) => log.debug({ err: error }, "progress edit failed"));
+  };
+  const schedule = () => {
+    if (timer) return;
+    const wait = Math.max(0, lastEditAt + EDIT_INTERVAL_MS - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      void edit(render());
+    }, wait);
+  };
+  const typing = setInterval(
+    () => void ctx.replyWithChatAction("typing").catch(() => {}),
+    TYPING_INTERVAL_MS,
+  );
+  void ctx.replyWithChatAction("typing").catch(() => {});
+
+  const finish = async (result: Rich) => {
+    clearInterval(typing);
+    clearTimeout(timer);
+    await edit(rich(result));
+  };
+  return {
+    step(step: ProgressStep, detail?: string) {
+      if (current) done.push(current);
+      current = `${STEP_TEXT[step]}${detail ? ` (${detail})` : ""}`;
+      schedule();
+    },
+    finish,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Context } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { isVoxnixError } from "../errors.js";
+import { currentOperationId } from "../log.js";
+import { lines, rich, split, type Rich } from "./format.js";
+
+/**
+ * Sends `message` to the current chat, split at Telegram's limit; buttons go under the last
+ * piece. Returns the last message sent.
+ */
+export async function say(ctx: Context, message: Rich, keyboard?: InlineKeyboardMarkup) {
+  const pieces = split(message);
+  let last;
+  for (const [i, piece] of pieces.entries()) {
+    last = await ctx.reply(piece.text, {
+      entities: [...piece.entities],
+      ...(keyboard && i === pieces.length - 1 ? { reply_markup: keyboard } : {}),
+    });
+  }
+  return last as NonNullable<typeof last>;
+}
+
+/**
+ * What a user sees when something fails: voxnix's own short, actionable message, or for anything
+ * unexpected an apology with the operation id the admin can find in the journal.
+ */
+export function describeFailure(error: unknown): Rich {
+  if (isVoxnixError(error)) return rich(error.userMessage);
+  const ref = currentOperationId();
+  return lines(
+    "Something went wrong on our side.",
+    ref ? rich("The admin can look it up as ref ", ref, ".") : undefined,
+  );
+}

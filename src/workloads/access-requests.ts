@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { auditName, type Actor } from "./actor.js";
+import type { WorkloadDeps } from "./deps.js";
+import { Refusal } from "./refusal.js";
+import { accessOf, grantUser } from "./users.js";
+
+/** Access requests stay answerable for a day. */
+export const ACCESS_REQUEST_TTL_MS = 24 * 60 * 60_000;
+
+export interface AccessRequestCard {
+  /** The admin who may answer this card; the pending action is bound to them. */
+  readonly adminId: number;
+  readonly id: string;
+}
+
+/**
+ * Someone without access asks for it: one pending "grant" action per admin, each only that
+ * admin can answer. A second request while one is open notifies nobody again (returns []).
+ */
+export function requestAccess(
+  deps: WorkloadDeps,
+  requester: { id: number; name: string },
+): AccessRequestCard[] {
+  if (accessOf(deps, requester.id) !== undefined) return [];
+  const target = String(requester.id);
+  if (deps.store.pendingActions.openFor("grant", target).length > 0) return [];
+  deps.store.audit.record({
+    actor: `tg:${requester.id}`,
+    action: "request-access",
+    target,
+    outcome: "ok",
+  });
+  return deps.access.admins.map((adminId) => ({
+    adminId,
+    id: deps.store.pendingActions.create({
+      id: randomBytes(12).toString("base64url"),
+      userId: adminId,
+      action: "grant",
+      target,
+      payload: { name: requester.name.slice(0, 64) },
+      ttlMs: ACCESS_REQUEST_TTL_MS,
+    }).id,
+  }));
+}
+
+/** Grants a requested access (the confirm of a "grant" card); other admins' cards lapse. */
+export function approveAccess(deps: WorkloadDeps, admin: Actor, target: string) {
+  const granted = grantUser(deps, admin, { id: Number(target) });
+  deps.store.pendingActions.settleAll("grant", target);
+  return granted;
+}
+
+/**
+ * Declines a pending action: the requester's own cancel of a destroy, or an admin denying access.
+ * Same rules as confirming: only its user, once, before expiry.
+ */
+export function cancelAction(
+  deps: WorkloadDeps,
+  actor: Actor,
+  id: string,
+): { action: string; target: string } {
+  const consumed = deps.store.pendingActions.consume(id, actor.userId);
+  if (!consumed.ok)
+    throw new Refusal(
+      "not-confirmed",
+      consumed.reason === "used" ? "That was already answered." : "That button is no longer valid.",
+    );
+  const { action, target } = consumed.action;
+  if (action === "grant") deps.store.pendingActions.settleAll("grant", target);
+  deps.store.audit.record({
+    actor: auditName(actor),
+    action: `cancel-${action}`,
+    target,
+    outcome: "ok",
+  });
+  return { action, target };
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { ADMIN, ALICE, BOB, STRANGER, startBotHarness, texts } from "../support/bot-harness.js";
+
+describe("bot access", () => {
+  it("refuses a stranger once with their id, calling neither the LLM nor the host", async () => {
+    const { api, llm, host } = await startBotHarness();
+    const startupCalls = host.calls().length; // start-up reconciliation
+    api.sendText(STRANGER, "give me a container");
+    const refusal = await api.waitFor(STRANGER, (m) => m.text.includes("private voxnix host"));
+    expect(refusal.text).toBe(`This is a private voxnix host.\nYour Telegram id is ${STRANGER}.`);
+    expect(refusal.reply_markup?.inline_keyboard?.[0]?.[0]?.text).toBe("Request access");
+    api.sendText(STRANGER, "/list");
+    api.sendText(STRANGER, "hello?");
+    api.sendText(ALICE, "/help"); // a later update, so the stranger's are surely processed
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"));
+    expect(api.messages(STRANGER)).toHaveLength(1);
+    expect(llm.requests()).toEqual([]);
+    expect(host.calls().slice(startupCalls)).toEqual([]);
+  });
+
+  it("forwards an access request to the admin, whose approval lets the user in", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(STRANGER, "hi");
+    const refusal = await api.waitFor(STRANGER, (m) => m.text.includes("private"));
+    api.pressButton(STRANGER, refusal, "access:request");
+    const card = await api.waitFor(ADMIN, (m) => m.text.includes("asks to use voxnix"));
+    expect(card.text).toContain(`Telegram id ${STRANGER}`);
+    const approve = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    // Another user pressing the admin's button (forged data) changes nothing.
+    api.pressButton(BOB, card, approve);
+    api.pressButton(ADMIN, card, approve);
+    await api.waitFor(STRANGER, (m) => m.text.includes("You now have access"));
+    await api.waitFor(
+      ADMIN,
+      (m) => m.text === `✅ Approved ${STRANGER}.` && m.reply_markup === undefined,
+    );
+    api.sendText(STRANGER, "/list");
+    await api.waitFor(STRANGER, (m) => m.text.startsWith("No containers yet"));
+  });
+
+  it("ignores group chats unless enabled, and then acts as the sender", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/list", { chatId: -100, chatType: "group" });
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"));
+    expect(api.messages(-100)).toEqual([]);
+  });
+});
+
+describe("bot commands", () => {
+  it("creates a container with one progress message that ends with how to connect", async () => {
+    const { api, host } = await startBotHarness({ settings: { buildDelayMs: 2_000 } });
+    api.sendText(ALICE, "/new dev git tailscale");
+    const done = await api.waitFor(ALICE, (m) => m.text.startsWith("✅"), 15_000);
+    expect(done.text).toContain("dev is running (git, tailscale, workspace)");
+    expect(done.text).toContain("ssh root@dev");
+    expect(done.history[0]).toBe("Creating dev…");
+    expect(done.history.some((h) => h.includes("… building with Nix"))).toBe(true);
+    expect(api.messages(ALICE)).toHaveLength(1); // edited, not re-sent
+    expect(api.calls("sendChatAction").length).toBeGreaterThan(0);
+    expect(host.machines()).toEqual(["dev"]);
+  });
+
+  it("answers /list while a build is running in the same chat", async () => {
+    const { api } = await startBotHarness({ settings: { buildDelayMs: 3_000 } });
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.includes("… building"));
+    api.sendText(ALICE, "/list");
+    const list = await api.waitFor(ALICE, (m) => m.text.startsWith("Your containers"));
+    expect(list.text).toContain("dev creating");
+    expect(api.messages(ALICE).find((m) => m.text.startsWith("✅"))).toBeUndefined();
+  });
+
+  it("destroys only after the owner presses Yes, once", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/destroy dev");
+    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    expect(host.installed()).toEqual(["dev"]);
+    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    api.pressButton(ALICE, card, yes);
+    const destroyed = await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
+    expect(destroyed.reply_markup).toBeUndefined();
+    expect(host.installed()).toEqual([]);
+    // A replayed press does nothing but say so.
+    api.pressButton(ALICE, card, yes);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.calls("answerCallbackQuery").at(-1)?.params).toMatchObject({
+      text: "That was already done.",
+      show_alert: true,
+    });
+  });
+
+  it("gives another user no way to reach a container: 0 successes by command, picker or forged callback", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/destroy dev");
+    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    const before = host.calls().length;
+
+    for (const command of [
+      "/info dev",
+      "/up dev",
+      "/down dev",
+      "/restart dev",
+      "/logs dev",
+      "/destroy dev",
+    ])
+      api.sendText(BOB, command);
+    api.sendText(BOB, "/list");
+    await api.waitFor(BOB, (m) => m.text.startsWith("No containers yet"));
+    const bobsLast = api.messages(BOB).at(-1) ?? {
+      message_id: 1,
+      chat_id: BOB,
+      text: "",
+      history: [],
+    };
+    api.pressButton(BOB, bobsLast, yes); // Alice's confirmation, forged by Bob
+    api.pressButton(BOB, bobsLast, "p:down:dev");
+    api.pressButton(BOB, bobsLast, "k:dev:git");
+    api.sendText(BOB, "/help");
+    await api.waitFor(BOB, (m) => m.text.startsWith("Commands"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const refusals = texts(api, BOB).filter((t) => t.includes('You have no container named "dev"'));
+    expect(refusals.length).toBeGreaterThanOrEqual(6);
+    expect(host.machines()).toEqual(["dev"]);
+    expect(host.installed()).toEqual(["dev"]);
+    expect(
+      host
+        .calls()
+        .slice(before)
+        .filter((c) => c.tool !== "machinectl" && c.tool !== "zfs"),
+    ).toEqual([]);
+    // Alice's card still works for Alice.
+    api.pressButton(ALICE, card, yes);
+    await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
+  });
+
+  it("offers a picker when a command needs a container and none was named", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/info");
+    const picker = await api.waitFor(ALICE, (m) => m.text === "Which container? (/info)");
+    expect(picker.reply_markup?.inline_keyboard?.[0]?.[0]).toEqual({
+      text: "dev",
+      callback_data: "p:info:dev",
+    });
+    api.pressButton(ALICE, picker, "p:info:dev");
+    const info = await api.waitFor(ALICE, (m) => m.text.includes("Modules: git, workspace"));
+    expect(info.entities?.[0]).toMatchObject({ type: "bold" });
+  });
+
+  it("lets a user pick modules with buttons for /new NAME", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new web");
+    const picker = await api.waitFor(ALICE, (m) => m.text.startsWith("Which modules for web?"));
+    api.pressButton(ALICE, picker, "m:web:fish");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    api.pressButton(ALICE, picker, "k:web:fish");
+    await api.waitFor(ALICE, (m) => m.text.includes("web is running (fish, workspace)"));
+    expect(host.machines()).toEqual(["web"]);
+  });
+
+  it("still answers when the Bot API throttles it (429 with retry_after)", async () => {
+    const { api } = await startBotHarness();
+    api.fail("sendMessage", 429, { retryAfter: 1, times: 1 });
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"), 10_000);
+    expect(api.calls("sendMessage").length).toBe(2);
+  });
+});

@@ -1,0 +1,71 @@
+import { onTestFinished } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startDaemon, type Daemon } from "../../src/daemon.js";
+import { createFakeHost, type FakeHost, type FakeHostSettings } from "../fakes/fake-host.js";
+import { startBotApiServer, type BotApiServer } from "../fakes/bot-api-server.js";
+import { startLlmServer, type LlmServer } from "../fakes/llm-server.js";
+import { captureLog } from "./capture-log.js";
+import { tempDir } from "./temp-dir.js";
+import { REPO_ROOT, TAILSCALE_KEY } from "./test-workloads.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const ADMIN = 1;
+export const ALICE = 1001;
+export const BOB = 2002;
+export const STRANGER = 6666;
+export const LLM_KEY = "sk-test-llm-key-0123456789";
+
+export interface BotHarness {
+  readonly api: BotApiServer;
+  readonly llm: LlmServer;
+  readonly host: FakeHost;
+  readonly daemon: Daemon;
+  readonly logs: ReturnType<typeof captureLog>;
+}
+
+/**
+ * The real daemon (configuration from an environment, store, host adapters, bot, runner) against
+ * the Bot API emulator, the scripted LLM server and a fake host, all on loopback.
+ */
+export async function startBotHarness(
+  options: { settings?: FakeHostSettings; env?: Record<string, string>; withAgent?: boolean } = {},
+): Promise<BotHarness> {
+  const [api, llm, host] = await Promise.all([
+    startBotApiServer(),
+    startLlmServer(),
+    createFakeHost(options.settings ? { settings: options.settings } : {}),
+  ]);
+  const stateDir = tempDir("voxnix-bot-");
+  const keyFile = join(stateDir, "tailscale-key");
+  writeFileSync(keyFile, TAILSCALE_KEY);
+  const env = {
+    PATH: host.path,
+    TELEGRAM_BOT_TOKEN: api.token,
+    TELEGRAM_API_ROOT: api.url,
+    VOXNIX_ADMINS: String(ADMIN),
+    VOXNIX_USERS: `${ALICE},${BOB}`,
+    LLM_BASE_URL: llm.url,
+    LLM_API_KEY: LLM_KEY,
+    LLM_MODEL: "scripted",
+    VOXNIX_STATE_DIR: stateDir,
+    VOXNIX_NIX_DIR: REPO_ROOT,
+    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    TAILSCALE_AUTH_KEY_FILE: keyFile,
+    ...options.env,
+  };
+  const config = loadConfig(env, { purpose: "serve" });
+  const logs = captureLog({ level: "debug", secrets: [api.token, LLM_KEY, TAILSCALE_KEY] });
+  const daemon = await startDaemon(config, logs.log, {
+    env,
+    ...(options.withAgent === false ? { withAgent: false } : {}),
+  });
+  onTestFinished(async () => {
+    await daemon.stop(5_000);
+    await Promise.all([api.close(), llm.close(), host.cleanup()]);
+  });
+  return { api, llm, host, daemon, logs };
+}
+
+/** The text of every message the bot sent to a chat, in order (latest version of each). */
+export const texts = (api: BotApiServer, chatId: number) => api.messages(chatId).map((m) => m.text);
