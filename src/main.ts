@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
+import { chat } from "./cli/chat.js";
 import { configCheck } from "./cli/config-check.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { serve } from "./cli/serve.js";
@@ -25,6 +26,14 @@ program
   .command("check")
   .description("print the effective configuration with secrets masked, and every problem")
   .action(() => configCheck(process.env, (line) => process.stdout.write(`${line}\n`)));
+
+program
+  .command("chat")
+  .description("talk to the agent in the terminal, as a Telegram user would")
+  .requiredOption("--as <user>", "the Telegram user id to act as (must have access)", (v) =>
+    Number(v),
+  )
+  .action((opts: { as: number }) => chat(process.env, opts.as));
 
 registerAdminCommands(program);
 

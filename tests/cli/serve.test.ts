@@ -1,0 +1,62 @@
+import { execa } from "execa";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { startBotApiServer } from "../fakes/bot-api-server.js";
+import { createFakeHost } from "../fakes/fake-host.js";
+import { startLlmServer } from "../fakes/llm-server.js";
+import { tempDir } from "../support/temp-dir.js";
+import { REPO_ROOT } from "../support/test-workloads.js";
+
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+
+describe("voxnix serve (a real process)", () => {
+  it("serves over the Bot API, answers, and exits 0 on SIGTERM", async () => {
+    const [api, llm, host] = await Promise.all([
+      startBotApiServer(),
+      startLlmServer(),
+      createFakeHost(),
+    ]);
+    onTestFinished(async () => {
+      await Promise.all([api.close(), llm.close(), host.cleanup()]);
+    });
+    // A message sent while the daemon was down is answered once it starts.
+    api.sendText(1001, "/help");
+    const daemon = execa(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
+      {
+        cwd: tempDir(),
+        env: {
+          PATH: host.path,
+          TELEGRAM_BOT_TOKEN: api.token,
+          TELEGRAM_API_ROOT: api.url,
+          VOXNIX_ADMINS: "1",
+          VOXNIX_USERS: "1001",
+          LLM_BASE_URL: llm.url,
+          VOXNIX_STATE_DIR: tempDir(),
+          VOXNIX_NIX_DIR: REPO_ROOT,
+          VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+        },
+        extendEnv: false,
+        reject: false,
+      },
+    );
+    onTestFinished(() => {
+      daemon.kill("SIGKILL");
+    });
+    await api.waitFor(1001, (m) => m.text.startsWith("Commands"), 15_000);
+    llm.script(() => ({ text: "hello from the model" }));
+    api.sendText(1001, "hi");
+    await api.waitFor(1001, (m) => m.text === "hello from the model");
+    expect(api.calls("setMyCommands").length).toBeGreaterThanOrEqual(1);
+    daemon.kill("SIGTERM");
+    const result = await daemon;
+    expect(result.exitCode).toBe(0);
+    const lines = String(result.stdout)
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["serving", "stopping"]));
+    expect(String(result.stdout)).not.toContain(api.token);
+  });
+});
