@@ -1,17 +1,12 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
-import { voxnix } from "../support/voxnix-process.js";
+import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
 async function cliOnFakeHost() {
   const host = await createFakeHost();
   onTestFinished(() => host.cleanup());
-  const env = {
-    PATH: host.path,
-    VOXNIX_STATE_DIR: tempDir("voxnix-state-"),
-    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
-    VOXNIX_ADMINS: "1",
-  };
+  const env = fakeHostEnv(host);
   return { host, run: (...args: string[]) => voxnix(args, { env, cwd: tempDir() }) };
 }
 

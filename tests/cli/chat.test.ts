@@ -2,23 +2,14 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { startLlmServer, type LlmRequest } from "../fakes/llm-server.js";
 import { tempDir } from "../support/temp-dir.js";
-import { REPO_ROOT } from "../support/test-workloads.js";
-import { voxnix } from "../support/voxnix-process.js";
+import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
 async function chatSetup() {
   const [llm, host] = await Promise.all([startLlmServer(), createFakeHost()]);
   onTestFinished(async () => {
     await Promise.all([llm.close(), host.cleanup()]);
   });
-  const env = {
-    PATH: host.path,
-    VOXNIX_ADMINS: "1",
-    VOXNIX_USERS: "1001",
-    LLM_BASE_URL: llm.url,
-    VOXNIX_STATE_DIR: tempDir(),
-    VOXNIX_NIX_DIR: REPO_ROOT,
-    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
-  };
+  const env = fakeHostEnv(host, { LLM_BASE_URL: llm.url });
   return {
     llm,
     host,

@@ -5,7 +5,7 @@ import { startBotApiServer } from "../fakes/bot-api-server.js";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { startLlmServer } from "../fakes/llm-server.js";
 import { tempDir } from "../support/temp-dir.js";
-import { REPO_ROOT } from "../support/test-workloads.js";
+import { fakeHostEnv } from "../support/voxnix-process.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -26,17 +26,11 @@ describe("voxnix serve (a real process)", () => {
       ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
       {
         cwd: tempDir(),
-        env: {
-          PATH: host.path,
+        env: fakeHostEnv(host, {
           TELEGRAM_BOT_TOKEN: api.token,
           TELEGRAM_API_ROOT: api.url,
-          VOXNIX_ADMINS: "1",
-          VOXNIX_USERS: "1001",
           LLM_BASE_URL: llm.url,
-          VOXNIX_STATE_DIR: tempDir(),
-          VOXNIX_NIX_DIR: REPO_ROOT,
-          VOXNIX_CONTAINER_CONF_DIR: host.confDir,
-        },
+        }),
         extendEnv: false,
         reject: false,
       },

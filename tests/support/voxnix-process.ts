@@ -1,5 +1,6 @@
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "./temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -27,5 +28,24 @@ export async function voxnix(
     exitCode: result.exitCode,
     stdout: String(result.stdout),
     stderr: String(result.stderr),
+  };
+}
+
+/**
+ * The environment a voxnix process needs on a fake host: fakes first on PATH, a fresh state
+ * directory, the repo's Nix directory, the fake's conf directory, admin 1 and user 1001.
+ */
+export function fakeHostEnv(
+  host: { path: string; confDir: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: host.path,
+    VOXNIX_ADMINS: "1",
+    VOXNIX_USERS: "1001",
+    VOXNIX_STATE_DIR: tempDir("voxnix-state-"),
+    VOXNIX_NIX_DIR: ROOT.replace(/\/$/, ""),
+    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    ...extra,
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fakeHostShell } from "../../support/fake-host-runner.js";
+import { fakeHostShell, type ToolOutput } from "../../support/fake-host-runner.js";
 
 /** Writes a spec and the one-line definition the daemon hands extra-container. */
 function definition(dir: string, spec: { name: string; modules: string[] }): string {
@@ -10,16 +10,21 @@ function definition(dir: string, spec: { name: string; modules: string[] }): str
   return `import /voxnix/nix/mkContainer.nix { spec = builtins.fromJSON (builtins.readFile ${path}); }`;
 }
 
+/** `extra-container create -E <definition> [--start]`, as the daemon runs it. */
+function create(
+  sh: (...argv: [string, ...string[]]) => Promise<ToolOutput>,
+  dir: string,
+  spec: { name: string; modules: string[] },
+  options: { start?: boolean } = {},
+) {
+  const start = (options.start ?? true) ? ["--start"] : [];
+  return sh("extra-container", "create", "-E", definition(dir, spec), ...start);
+}
+
 describe("fake extra-container", () => {
   it("builds, installs and starts, printing the real text and writing the conf last", async () => {
     const { sh, host } = await fakeHostShell();
-    const result = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: ["git"] }),
-      "--start",
-    );
+    const result = await create(sh, host.dir, { name: "dev", modules: ["git"] });
     expect(result).toEqual({
       exitCode: 0,
       stdout: "\nInstalling containers:\ndev\n\nStarting containers:\ndev\n\n",
@@ -37,40 +42,17 @@ describe("fake extra-container", () => {
 
   it("installs without starting when --start is absent", async () => {
     const { sh, host } = await fakeHostShell();
-    const result = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: [] }),
-    );
+    const result = await create(sh, host.dir, { name: "dev", modules: [] }, { start: false });
     expect(result.stdout).toBe("\nInstalling containers:\ndev\n\n");
     expect(host.machines()).toEqual([]);
   });
 
   it("replaces an existing definition without error, restarting it if it runs", async () => {
     const { sh, host } = await fakeHostShell();
-    await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: ["git"] }),
-      "--start",
-    );
-    const same = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: ["git"] }),
-      "--start",
-    );
+    await create(sh, host.dir, { name: "dev", modules: ["git"] });
+    const same = await create(sh, host.dir, { name: "dev", modules: ["git"] });
     expect(same.stdout).toBe("\nInstalling containers:\ndev (unchanged, skipped)\n\n");
-    const changed = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: ["fish"] }),
-      "--start",
-    );
+    const changed = await create(sh, host.dir, { name: "dev", modules: ["fish"] });
     expect(changed).toMatchObject({
       exitCode: 0,
       stdout: "\nInstalling containers:\ndev\n\nRestarting containers:\ndev\n\n",
@@ -79,18 +61,8 @@ describe("fake extra-container", () => {
 
   it("shares one system path between containers with the same modules", async () => {
     const { sh, host } = await fakeHostShell();
-    await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "a", modules: ["git", "fish"] }),
-    );
-    await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "b", modules: ["fish", "git"] }),
-    );
+    await create(sh, host.dir, { name: "a", modules: ["git", "fish"] }, { start: false });
+    await create(sh, host.dir, { name: "b", modules: ["fish", "git"] }, { start: false });
     const systemPath = (name: string) =>
       /^SYSTEM_PATH=(\S+)-nixos-system-/.exec(
         readFileSync(join(host.confDir, `${name}.conf`), "utf8"),
@@ -106,13 +78,7 @@ describe("fake extra-container", () => {
       stderr: "error: builder for '/nix/store/x.drv' failed with exit code 1\n",
       action: "fail",
     });
-    const result = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: [] }),
-      "--start",
-    );
+    const result = await create(sh, host.dir, { name: "dev", modules: [] });
     expect(result).toEqual({
       exitCode: 1,
       stdout: "",
@@ -131,13 +97,7 @@ describe("fake extra-container", () => {
       action: "fail",
       stderr: "Job for container@dev.service failed.\n",
     });
-    const result = await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: [] }),
-      "--start",
-    );
+    const result = await create(sh, host.dir, { name: "dev", modules: [] });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(
       /^\nInstalling containers:\ndev\n\nError at \/nix\/store\/\S+extra-container:\d+\n$/,
@@ -162,13 +122,7 @@ describe("fake extra-container", () => {
 
   it("destroys, exiting 0 even for a container that does not exist", async () => {
     const { sh, host } = await fakeHostShell();
-    await sh(
-      "extra-container",
-      "create",
-      "-E",
-      definition(host.dir, { name: "dev", modules: [] }),
-      "--start",
-    );
+    await create(sh, host.dir, { name: "dev", modules: [] });
     expect(await sh("extra-container", "destroy", "dev")).toEqual({
       exitCode: 0,
       stdout: "",
@@ -188,7 +142,7 @@ describe("fake extra-container", () => {
     const { sh, host } = await fakeHostShell();
     expect(await sh("extra-container", "list")).toEqual({ exitCode: 0, stdout: "", stderr: "" });
     for (const name of ["web", "dev"])
-      await sh("extra-container", "create", "-E", definition(host.dir, { name, modules: [] }));
+      await create(sh, host.dir, { name, modules: [] }, { start: false });
     expect((await sh("extra-container", "list")).stdout).toBe("dev\nweb\n");
   });
 
@@ -204,7 +158,7 @@ describe("fake extra-container", () => {
 
   it("passes other verbs to nixos-container", async () => {
     const { sh, host } = await fakeHostShell();
-    await sh("extra-container", "create", "-E", definition(host.dir, { name: "dev", modules: [] }));
+    await create(sh, host.dir, { name: "dev", modules: [] }, { start: false });
     expect((await sh("extra-container", "start", "dev")).exitCode).toBe(0);
     expect(host.machines()).toEqual(["dev"]);
     expect(host.commandLines().slice(-2)).toEqual([
