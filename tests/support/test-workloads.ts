@@ -13,7 +13,7 @@ import {
   type Actor,
   type WorkloadDeps,
 } from "../../src/workloads/index.js";
-import { createFakeHost, type FakeHostSettings } from "../fakes/fake-host.js";
+import { createFakeHost, type FakeHost, type FakeHostSettings } from "../fakes/fake-host.js";
 import { captureLog } from "./capture-log.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -48,11 +48,15 @@ export async function testWorkloads(
     tailscaleKey?: string | null;
     storage?: "zfs" | "dir";
     now?: () => number;
+    /** Reuse a fake host and state directory (e.g. after a killed process), instead of new ones. */
+    reuse?: { host: FakeHost; stateDir: string };
   } = {},
 ) {
-  const host = await createFakeHost(options.settings ? { settings: options.settings } : {});
-  onTestFinished(() => host.cleanup());
-  const stateDir = tempDir("voxnix-state-");
+  const host =
+    options.reuse?.host ??
+    (await createFakeHost(options.settings ? { settings: options.settings } : {}));
+  if (!options.reuse) onTestFinished(() => host.cleanup());
+  const stateDir = options.reuse?.stateDir ?? tempDir("voxnix-state-");
   const store = openStore(join(stateDir, "voxnix.sqlite"), options.now ? { now: options.now } : {});
   onTestFinished(() => store.close());
   const logs = captureLog({ level: "debug", secrets: [TAILSCALE_KEY] });
