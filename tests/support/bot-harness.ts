@@ -62,10 +62,39 @@ export async function startBotHarness(
   });
   onTestFinished(async () => {
     await daemon.stop(5_000);
-    await Promise.all([api.close(), llm.close(), host.cleanup()]);
+    try {
+      assertNoSecretLeaked({ api, logs, host }, [api.token, LLM_KEY, TAILSCALE_KEY]);
+    } finally {
+      await Promise.all([api.close(), llm.close(), host.cleanup()]);
+    }
   });
   return { api, llm, host, daemon, logs };
 }
 
 /** The text of every message the bot sent to a chat, in order (latest version of each). */
 export const texts = (api: BotApiServer, chatId: number) => api.messages(chatId).map((m) => m.text);
+
+/**
+ * Every bot test ends with a scan: no log line, no message sent to any chat, no host command
+ * line and no request to the model may contain a secret.
+ */
+function assertNoSecretLeaked(
+  h: { api: BotApiServer; logs: ReturnType<typeof captureLog>; host: FakeHost },
+  secrets: readonly string[],
+) {
+  const surfaces = {
+    logs: h.logs.lines().join("\n"),
+    chats: JSON.stringify(
+      h.api
+        .calls()
+        .filter((c) => c.method !== "getUpdates")
+        .map((c) => c.params),
+    ),
+    hostCommands: JSON.stringify(h.host.calls()),
+  };
+  for (const [surface, text] of Object.entries(surfaces)) {
+    for (const secret of secrets) {
+      if (text.includes(secret)) throw new Error(`a secret leaked into ${surface}`);
+    }
+  }
+}
