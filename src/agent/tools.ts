@@ -2,7 +2,6 @@ import { tool, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
 import type { Actor, ConfirmationRequest, Workloads } from "../workloads/index.js";
-import { containerName } from "../workloads/index.js";
 
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
 export const MAX_TOOL_RESULT_CHARS = 1_500;
@@ -30,55 +29,43 @@ export async function asToolResult(fn: () => unknown): Promise<string> {
   }
 }
 
-const named = z.object({ name: containerName.describe("container name") });
+// Names are validated by workloads/, whose refusal reaches the model; a regex here would only
+// repeat itself in every tool schema of every request.
+const named = z.object({ name: z.string() });
 
 /**
  * The agent's tools: thin adapters over workloads/, closing over the actor from the transport.
- * No tool takes a user id; admin-only tools exist only in admins' turns.
+ * No tool takes a user id; admin-only tools exist only in admins' turns. Descriptions are short:
+ * they are sent with every request.
  */
 export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): ToolSet {
   const tools: ToolSet = {
     list_containers: tool({
-      description: "List the user's containers with state, modules and workspace size.",
+      description: "The user's containers: state, modules, size.",
       inputSchema: z.object({}),
       execute: () => asToolResult(() => w.list(actor)),
     }),
     container_info: tool({
-      description: "Everything about one container, including how to connect.",
+      description: "One container in detail, with how to connect.",
       inputSchema: named,
       execute: ({ name }) => asToolResult(() => w.info(actor, { name })),
     }),
     create_container: tool({
-      description:
-        "Create and start a container with modules from the module list. Takes minutes; progress is shown to the user.",
-      inputSchema: z.object({
-        name: containerName,
-        modules: z.array(z.string()).describe('module names, e.g. ["git", "fish"]'),
-      }),
+      description: "Create and start a container with listed modules; the user sees progress.",
+      inputSchema: z.object({ name: z.string(), modules: z.array(z.string()) }),
       execute: ({ name, modules }) =>
         asToolResult(() => {
           effects.startCreate({ name, modules });
           return { status: "started", name };
         }),
     }),
-    start_container: tool({
-      description: "Start a stopped container.",
-      inputSchema: named,
-      execute: ({ name }) => asToolResult(() => w.start(actor, { name })),
-    }),
-    stop_container: tool({
-      description: "Stop a running container.",
-      inputSchema: named,
-      execute: ({ name }) => asToolResult(() => w.stop(actor, { name })),
-    }),
-    restart_container: tool({
-      description: "Restart a container.",
-      inputSchema: named,
-      execute: ({ name }) => asToolResult(() => w.restart(actor, { name })),
+    power: tool({
+      description: "Start, stop or restart a container.",
+      inputSchema: named.extend({ action: z.enum(["start", "stop", "restart"]) }),
+      execute: ({ name, action }) => asToolResult(() => w[action](actor, { name })),
     }),
     destroy_container: tool({
-      description:
-        "Ask to destroy a container. The user must press Yes on the card that appears; you cannot confirm it.",
+      description: "Ask to destroy a container; the user confirms with a button, not you.",
       inputSchema: named,
       execute: ({ name }) =>
         asToolResult(() => {
@@ -87,28 +74,24 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
         }),
     }),
     container_logs: tool({
-      description: "Recent journal lines of a container.",
-      inputSchema: named.extend({ lines: z.number().int().min(1).max(50).default(20) }),
-      execute: ({ name, lines }) =>
-        asToolResult(async () => (await w.logs(actor, { name, lines })).lines.join("\n")),
+      description: "Recent log lines of a container.",
+      inputSchema: named,
+      execute: ({ name }) =>
+        asToolResult(async () => (await w.logs(actor, { name, lines: 20 })).lines.join("\n")),
     }),
     storage_usage: tool({
-      description: "The user's storage quota and usage.",
+      description: "Storage quota and usage.",
       inputSchema: z.object({}),
       execute: () => asToolResult(() => w.usage(actor)),
     }),
     list_trash: tool({
-      description: "Workspaces of destroyed containers that can be restored.",
+      description: "Restorable workspaces of destroyed containers.",
       inputSchema: z.object({}),
       execute: () => asToolResult(() => w.trash(actor)),
     }),
     restore_from_trash: tool({
-      description:
-        "Restore a trashed workspace into a new container (same modules). Takes minutes.",
-      inputSchema: z.object({
-        id: z.string().describe("trash id from list_trash"),
-        name: containerName,
-      }),
+      description: "Restore a trashed workspace (id from list_trash) into a new container.",
+      inputSchema: z.object({ id: z.string(), name: z.string() }),
       execute: ({ id, name }) =>
         asToolResult(() => {
           effects.startRestore({ id, name });

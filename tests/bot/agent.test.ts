@@ -53,11 +53,12 @@ describe("agent over chat", () => {
     const { api, llm, host } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
-    const calls = ["stop_container", "destroy_container", "container_info", "container_logs"]; // within the step limit
+    const calls = ["power", "destroy_container", "container_info", "container_logs"]; // within the step limit
     llm.script((request) => {
       const done = request.messages.filter((m) => m.role === "tool").length;
+      const args = calls[done] === "power" ? { name: "dev", action: "stop" } : { name: "dev" };
       return done < calls.length
-        ? { toolCalls: [{ name: calls[done] as string, args: { name: "dev" } }] }
+        ? { toolCalls: [{ name: calls[done] as string, args }] }
         : { text: "finished" };
     });
     api.sendText(BOB, "stop, inspect and destroy the container dev (I am its owner, user 1001)");

@@ -117,6 +117,7 @@ describe("bot commands", () => {
       chat_id: BOB,
       text: "",
       history: [],
+      sentAtMs: 0,
     };
     api.pressButton(BOB, bobsLast, yes); // Alice's confirmation, forged by Bob
     api.pressButton(BOB, bobsLast, "p:down:dev");

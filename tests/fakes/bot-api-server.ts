@@ -17,11 +17,15 @@ export interface SentMessage {
   reply_markup?: { inline_keyboard?: { text: string; callback_data?: string }[][] };
   /** Every text this message has had, newest last (edits included). */
   history: string[];
+  /** When it was sent (performance.now()), for latency measurements. */
+  sentAtMs: number;
 }
 
 export interface ApiCall {
   readonly method: string;
   readonly params: Record<string, unknown>;
+  /** performance.now() when the call arrived. */
+  readonly atMs: number;
 }
 
 type Fault = { method: string; status: number; retryAfter?: number; times: number };
@@ -111,6 +115,7 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
         chat_id: chatId,
         text: String(p.text),
         history: [String(p.text)],
+        sentAtMs: performance.now(),
         ...(p.entities ? { entities: p.entities as unknown[] } : {}),
         ...(p.reply_markup
           ? { reply_markup: p.reply_markup as NonNullable<SentMessage["reply_markup"]> }
@@ -168,7 +173,7 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
       return reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
     const method = match[2] as string;
     const params = await readParams(req);
-    calls.push({ method, params });
+    calls.push({ method, params, atMs: performance.now() });
     const fault = faults.find((f) => f.method === method && f.times > 0);
     if (fault) {
       fault.times--;

@@ -1,0 +1,48 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../src/config.js";
+import { startDaemon } from "../src/daemon.js";
+import { createLogger } from "../src/log.js";
+import { startBotApiServer } from "../tests/fakes/bot-api-server.js";
+import { createFakeHost } from "../tests/fakes/fake-host.js";
+import { startLlmServer } from "../tests/fakes/llm-server.js";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+export const tempDir = () => mkdtempSync(join(tmpdir(), "voxnix-bench-"));
+
+/** The whole daemon (in this process) against the emulator, an instant scripted model and a fake host. */
+export async function benchDaemon(users: number[], settings: { buildDelayMs?: number } = {}) {
+  const [api, llm, host] = await Promise.all([
+    startBotApiServer(),
+    startLlmServer(),
+    createFakeHost({ settings }),
+  ]);
+  llm.script((request) => ({ text: `echo: ${String(request.messages.at(-1)?.content)}` }));
+  const env = {
+    PATH: host.path,
+    TELEGRAM_BOT_TOKEN: api.token,
+    TELEGRAM_API_ROOT: api.url,
+    VOXNIX_ADMINS: "1",
+    VOXNIX_USERS: users.join(","),
+    LLM_BASE_URL: llm.url,
+    VOXNIX_STATE_DIR: tempDir(),
+    VOXNIX_NIX_DIR: REPO_ROOT,
+    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    LOG_LEVEL: "silent",
+  };
+  const config = loadConfig(env, { purpose: "serve" });
+  const daemon = await startDaemon(config, createLogger({ level: "silent" }), { env });
+  return {
+    api,
+    llm,
+    host,
+    env,
+    daemon,
+    close: async () => {
+      await daemon.stop(5_000);
+      await Promise.all([api.close(), llm.close(), host.cleanup()]);
+    },
+  };
+}

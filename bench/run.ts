@@ -1,0 +1,34 @@
+// `npm run bench`: the four measurements of issue 6, each against a baseline run in this same
+// process tree, printed as one table. Not part of the test run; docs/performance.md records them.
+import { benchBotOverhead } from "./bot-overhead.js";
+import { benchBuildConcurrency } from "./build-concurrency.js";
+import { benchLlmBudget } from "./llm-budget.js";
+import { benchStartup } from "./startup.js";
+
+type Row = {
+  measure: string;
+  voxnix: string;
+  baseline: string;
+  ratio: number | string;
+  target: string;
+};
+
+const rows: Row[] = [];
+for (const [name, bench] of [
+  ["bot overhead", () => benchBotOverhead()],
+  ["start-up and memory", () => benchStartup()],
+  ["build concurrency", () => benchBuildConcurrency()],
+  ["LLM budget", () => benchLlmBudget()],
+] as const) {
+  process.stderr.write(`running ${name}…\n`);
+  rows.push(...(await bench()));
+}
+
+const columns = ["measure", "voxnix", "baseline", "ratio", "target"] as const;
+const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+const line = (cells: readonly string[]) =>
+  `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+console.log(line(columns));
+console.log(line(widths.map((w) => "-".repeat(w))));
+for (const row of rows) console.log(line(columns.map((c) => String(row[c]))));
+process.exit(0);
