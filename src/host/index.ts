@@ -10,6 +10,7 @@ import { systemctl } from "./systemctl.js";
 import { tailscale } from "./tailscale.js";
 import { zfs } from "./zfs.js";
 import { zfsStorage } from "./zfs-storage.js";
+import { zpool } from "./zpool.js";
 import { join } from "node:path";
 import { locateOnPath } from "./locate.js";
 
@@ -33,6 +34,7 @@ export const HOST_TOOLS = [
   "systemctl",
   "journalctl",
   "zfs",
+  "zpool",
 ] as const;
 
 export interface HostOptions {
@@ -69,6 +71,9 @@ export function createHost(runner: Runner, options: HostOptions) {
     journal: journalctl(runner),
     tailscale: tailscale(containers),
     zfs: zfsTool,
+    zpool: zpool(runner),
+    /** The pool part of ZFS_POOL (which may name a dataset inside it). */
+    pool: options.storage.pool.split("/")[0] as string,
     /** Where a host tool is on the runner's PATH, if anywhere. */
     locate: (tool: string) => locateOnPath(tool, runner.path),
     /** The one-line definition extra-container evaluates for a staged spec. */

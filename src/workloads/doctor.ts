@@ -1,4 +1,5 @@
 import { HOST_TOOLS } from "../host/index.js";
+import { formatSize } from "../size.js";
 import { isAdmin, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { reconcile } from "./reconcile.js";
@@ -18,7 +19,10 @@ export async function doctor(
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can run doctor.");
   const { host } = deps;
   const checks: Check[] = [];
-  for (const tool of HOST_TOOLS.filter((t) => t !== "zfs" || host.storage.backend === "zfs")) {
+  const zfsTools: readonly string[] = ["zfs", "zpool"];
+  for (const tool of HOST_TOOLS.filter(
+    (t) => !zfsTools.includes(t) || host.storage.backend === "zfs",
+  )) {
     const found = host.locate(tool);
     checks.push({
       name: `${tool} on PATH`,
@@ -33,6 +37,17 @@ export async function doctor(
       return "present";
     }),
   );
+  if (host.storage.backend === "zfs") {
+    checks.push(
+      await probe(`pool ${host.pool}`, async () => {
+        const pool = await host.zpool.health(host.pool);
+        const detail = `${pool.health}, ${formatSize(pool.freeBytes)} free of ${formatSize(pool.sizeBytes)}`;
+        if (pool.health !== "ONLINE") throw new Error(`${detail}: run zpool status ${host.pool}`);
+        if (pool.freeBytes < pool.sizeBytes * 0.1) throw new Error(`${detail}: under 10% free`);
+        return detail;
+      }),
+    );
+  }
   checks.push(
     await probe(`storage (${host.storage.backend})`, async () => {
       const spaces = await host.storage.scan();

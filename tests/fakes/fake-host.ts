@@ -29,6 +29,8 @@ export interface FakeHostSettings {
   readonly buildDelayMs?: number;
   readonly startDelayMs?: number;
   readonly poolFreeBytes?: number;
+  /** What `zpool list -o health` reports (default ONLINE). */
+  readonly poolHealth?: string;
   readonly templateUnit?: boolean;
   readonly units?: Readonly<Record<string, string>>;
 }

@@ -7,6 +7,7 @@ import { initialState, paths } from "./state.mjs";
 
 export const FAKE_TOOLS = [
   "zfs",
+  "zpool",
   "extra-container",
   "nixos-container",
   "machinectl",

@@ -187,3 +187,20 @@ describe("fake zfs", () => {
     );
   });
 });
+
+describe("fake zpool", () => {
+  it("lists health, size and free space as tab-separated raw values", async () => {
+    const { sh, host } = await fakeHostShell({ settings: { poolFreeBytes: 100 * G } });
+    await sh("zfs", "create", "tank/a");
+    host.setUsed("tank/a", 30 * G);
+    expect(await sh("zpool", "list", "-H", "-p", "-o", "health,size,free", "tank")).toEqual({
+      exitCode: 0,
+      stdout: `ONLINE\t${100 * G}\t${70 * G}\n`,
+      stderr: "",
+    });
+    expect(await sh("zpool", "list", "-H", "-p", "-o", "health", "nope")).toMatchObject({
+      exitCode: 1,
+      stderr: "cannot open 'nope': no such pool\n",
+    });
+  });
+});
