@@ -12,6 +12,28 @@ import { startLlmServer } from "../tests/fakes/llm-server.js";
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 export const tempDir = () => mkdtempSync(join(tmpdir(), "voxnix-bench-"));
 
+/** The daemon's environment on a fake host with the emulator and the scripted model. */
+export function benchEnv(options: {
+  host: { path: string; confDir: string };
+  api: { url: string; token: string };
+  llm: { url: string };
+  users: readonly number[];
+  logLevel: string;
+}): Record<string, string> {
+  return {
+    PATH: options.host.path,
+    TELEGRAM_BOT_TOKEN: options.api.token,
+    TELEGRAM_API_ROOT: options.api.url,
+    VOXNIX_ADMINS: "1",
+    VOXNIX_USERS: options.users.join(","),
+    LLM_BASE_URL: options.llm.url,
+    VOXNIX_STATE_DIR: tempDir(),
+    VOXNIX_NIX_DIR: REPO_ROOT,
+    VOXNIX_CONTAINER_CONF_DIR: options.host.confDir,
+    LOG_LEVEL: options.logLevel,
+  };
+}
+
 /** The whole daemon (in this process) against the emulator, an instant scripted model and a fake host. */
 export async function benchDaemon(users: number[], settings: { buildDelayMs?: number } = {}) {
   const [api, llm, host] = await Promise.all([
@@ -20,18 +42,7 @@ export async function benchDaemon(users: number[], settings: { buildDelayMs?: nu
     createFakeHost({ settings }),
   ]);
   llm.script((request) => ({ text: `echo: ${String(request.messages.at(-1)?.content)}` }));
-  const env = {
-    PATH: host.path,
-    TELEGRAM_BOT_TOKEN: api.token,
-    TELEGRAM_API_ROOT: api.url,
-    VOXNIX_ADMINS: "1",
-    VOXNIX_USERS: users.join(","),
-    LLM_BASE_URL: llm.url,
-    VOXNIX_STATE_DIR: tempDir(),
-    VOXNIX_NIX_DIR: REPO_ROOT,
-    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
-    LOG_LEVEL: "silent",
-  };
+  const env = benchEnv({ host, api, llm, users, logLevel: "silent" });
   const config = loadConfig(env, { purpose: "serve" });
   const daemon = await startDaemon(config, createLogger({ level: "silent" }), { env });
   return {

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { startBotApiServer } from "../tests/fakes/bot-api-server.js";
 import { createFakeHost } from "../tests/fakes/fake-host.js";
 import { startLlmServer } from "../tests/fakes/llm-server.js";
-import { REPO_ROOT, tempDir } from "./fixtures.js";
+import { benchEnv, REPO_ROOT, tempDir } from "./fixtures.js";
 import { round, rssMb } from "./stats.js";
 
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -21,18 +21,7 @@ export async function benchStartup(messages = 300) {
   const started = performance.now();
   const daemon = execa(process.execPath, [MAIN, "serve"], {
     cwd: tempDir(),
-    env: {
-      PATH: host.path,
-      TELEGRAM_BOT_TOKEN: api.token,
-      TELEGRAM_API_ROOT: api.url,
-      VOXNIX_ADMINS: "1",
-      VOXNIX_USERS: users.join(","),
-      LLM_BASE_URL: llm.url,
-      VOXNIX_STATE_DIR: tempDir(),
-      VOXNIX_NIX_DIR: REPO_ROOT,
-      VOXNIX_CONTAINER_CONF_DIR: host.confDir,
-      LOG_LEVEL: "warn",
-    },
+    env: benchEnv({ host, api, llm, users, logLevel: "warn" }),
     extendEnv: false,
     reject: false,
   });
