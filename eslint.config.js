@@ -39,6 +39,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/agent/**", "src/bot/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/store/**", "**/host/**", "**/cli/**"],
+              message: "bot/ and agent/ go through workloads/ (design.md, Layout).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["src/workloads/**"],
     rules: {
       "no-restricted-imports": [

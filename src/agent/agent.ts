@@ -1,8 +1,7 @@
 import { generateText, stepCountIs, type LanguageModel, type ModelMessage } from "ai";
 import { VoxnixError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { Json } from "../store/index.js";
-import type { Actor, Workloads } from "../workloads/index.js";
+import type { Actor, Json, Workloads } from "../workloads/index.js";
 import { systemPrompt } from "./prompt.js";
 import { createTools, type TurnEffects } from "./tools.js";
 

@@ -1,5 +1,4 @@
-import type { Actor, ContainerSummary } from "../workloads/index.js";
-import type { ContainerModule } from "../host/index.js";
+import type { Actor, ContainerModule, ContainerSummary } from "../workloads/index.js";
 
 /**
  * The system prompt, rebuilt every turn: short rules, the module library, and the user's

@@ -33,6 +33,8 @@ export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";
 export { containerName, ContainerSpec, type CreateInput } from "./spec.js";
 export type { TrashEntry } from "./trash.js";
+export type { ContainerModule } from "../host/index.js";
+export type { Json } from "../store/index.js";
 export type { Usage } from "./usage.js";
 export type { UserAccess } from "./users.js";
 
