@@ -15,6 +15,19 @@ export interface TurnEffects {
   requestConfirmation(request: ConfirmationRequest): void;
 }
 
+/** Effects that record what a turn asked for, for the transport to carry out after the reply. */
+export function collectEffects() {
+  const confirmations: ConfirmationRequest[] = [];
+  const creates: { name: string; modules: string[] }[] = [];
+  const restores: { id: string; name: string }[] = [];
+  const effects: TurnEffects = {
+    startCreate: (input) => void creates.push(input),
+    startRestore: (input) => void restores.push(input),
+    requestConfirmation: (request) => void confirmations.push(request),
+  };
+  return { effects, confirmations, creates, restores };
+}
+
 /** Runs a workloads call for the model: data on success, the user-facing reason on refusal. */
 export async function asToolResult(fn: () => unknown): Promise<string> {
   try {

@@ -1,4 +1,5 @@
 import type { Logger } from "../log.js";
+import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
 import type {
   ConfirmationRequest,
@@ -106,7 +107,7 @@ export async function describeContainer(
   name: string,
 ): Promise<Rich> {
   const info = await deps.workloads.info(ctx.actor, { name });
-  const uptime = info.uptimeMs === undefined ? undefined : formatUptime(info.uptimeMs);
+  const uptime = info.uptimeMs === undefined ? undefined : formatDuration(info.uptimeMs);
   return lines(
     rich(
       STATE_ICON[info.state],
@@ -224,12 +225,4 @@ export async function offerModules(ctx: BotContext, deps: BotDeps, name: string)
       [],
     ),
   );
-}
-
-function formatUptime(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days`;
 }

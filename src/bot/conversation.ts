@@ -1,5 +1,4 @@
-import type { Agent } from "../agent/index.js";
-import type { ConfirmationRequest } from "../workloads/index.js";
+import { collectEffects, type Agent } from "../agent/index.js";
 import { askDestroyCard, showList, startCreate, startRestore, type BotDeps } from "./actions.js";
 import type { BotContext } from "./context.js";
 import { rich } from "./format.js";
@@ -15,18 +14,12 @@ const LIST_REQUEST = /^(?:please\s+)?(?:list|show)(?:\s+me)?(?:\s+my)?\s+contain
 export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
-    const confirmations: ConfirmationRequest[] = [];
-    const creates: { name: string; modules: string[] }[] = [];
-    const restores: { id: string; name: string }[] = [];
+    const { effects, confirmations, creates, restores } = collectEffects();
     await ctx.replyWithChatAction("typing").catch(() => {});
     const typing = setInterval(() => void ctx.replyWithChatAction("typing").catch(() => {}), 4_500);
     let answer: string;
     try {
-      answer = await agent.turn(ctx.actor, text, {
-        startCreate: (input) => creates.push(input),
-        startRestore: (input) => restores.push(input),
-        requestConfirmation: (request) => confirmations.push(request),
-      });
+      answer = await agent.turn(ctx.actor, text, effects);
     } finally {
       clearInterval(typing);
     }

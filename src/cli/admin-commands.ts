@@ -5,7 +5,8 @@ import { createLogger, withOperation } from "../log.js";
 import { createRuntime } from "../runtime.js";
 import { parseSize } from "../size.js";
 import type { Actor, Workloads } from "../workloads/index.js";
-import { bytes, formatDuration, formatTable, isoDate } from "./output.js";
+import { formatDuration } from "../duration.js";
+import { bytes, formatTable, isoDate } from "./output.js";
 
 interface Io {
   readonly out: (text: string) => void;

@@ -1,10 +1,10 @@
 import { createInterface } from "node:readline";
-import { createConfiguredAgent } from "../agent/index.js";
+import { collectEffects, createConfiguredAgent } from "../agent/index.js";
 import { loadConfig, secretValues } from "../config.js";
 import { isVoxnixError } from "../errors.js";
 import { createLogger, withOperation } from "../log.js";
 import { createRuntime } from "../runtime.js";
-import type { Actor, ConfirmationRequest } from "../workloads/index.js";
+import type { Actor } from "../workloads/index.js";
 import { Refusal } from "../workloads/index.js";
 
 /**
@@ -54,15 +54,9 @@ export async function chat(
         continue;
       }
       await withOperation(async () => {
-        const confirmations: ConfirmationRequest[] = [];
-        const creates: { name: string; modules: string[] }[] = [];
-        const restores: { id: string; name: string }[] = [];
+        const { effects, confirmations, creates, restores } = collectEffects();
         try {
-          const answer = await agent.turn(actor, text, {
-            startCreate: (input) => creates.push(input),
-            startRestore: (input) => restores.push(input),
-            requestConfirmation: (request) => confirmations.push(request),
-          });
+          const answer = await agent.turn(actor, text, effects);
           print(`voxnix> ${answer}`);
           const progress = { onProgress: (step: string) => print(`  … ${step}`) };
           for (const input of creates) {

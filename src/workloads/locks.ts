@@ -15,7 +15,6 @@ export function createKeyedLock() {
       });
       return result;
     },
-    isHeld: (key: string) => tails.has(key),
   };
 }
 
@@ -40,12 +39,6 @@ export function createSemaphore(slots: number) {
       } finally {
         release();
       }
-    },
-    get inUse() {
-      return slots - free;
-    },
-    get queued() {
-      return waiting.length;
     },
   };
 }
