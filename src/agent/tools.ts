@@ -1,4 +1,4 @@
-import { tool, type ToolSet } from "ai";
+import { tool, zodSchema, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
 import type { Actor, ConfirmationRequest, Workloads } from "../workloads/index.js";
@@ -42,9 +42,17 @@ export async function asToolResult(fn: () => unknown): Promise<string> {
   }
 }
 
+// Each schema is wrapped once per process: the AI SDK converts a schema to JSON Schema lazily and
+// memoizes it on the wrapper, so wrapping per turn would redo that conversion for every request.
 // Names are validated by workloads/, whose refusal reaches the model; a regex here would only
 // repeat itself in every tool schema of every request.
-const named = z.object({ name: z.string() });
+const input = {
+  none: zodSchema(z.object({})),
+  named: zodSchema(z.object({ name: z.string() })),
+  create: zodSchema(z.object({ name: z.string(), modules: z.array(z.string()) })),
+  power: zodSchema(z.object({ name: z.string(), action: z.enum(["start", "stop", "restart"]) })),
+  restore: zodSchema(z.object({ id: z.string(), name: z.string() })),
+};
 
 /**
  * The agent's tools: thin adapters over workloads/, closing over the actor from the transport.
@@ -55,17 +63,17 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
   const tools: ToolSet = {
     list_containers: tool({
       description: "The user's containers: state, modules, size.",
-      inputSchema: z.object({}),
+      inputSchema: input.none,
       execute: () => asToolResult(() => w.list(actor)),
     }),
     container_info: tool({
       description: "One container in detail, with how to connect.",
-      inputSchema: named,
+      inputSchema: input.named,
       execute: ({ name }) => asToolResult(() => w.info(actor, { name })),
     }),
     create_container: tool({
       description: "Create and start a container with listed modules; the user sees progress.",
-      inputSchema: z.object({ name: z.string(), modules: z.array(z.string()) }),
+      inputSchema: input.create,
       execute: ({ name, modules }) =>
         asToolResult(() => {
           effects.startCreate({ name, modules });
@@ -74,12 +82,12 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
     }),
     power: tool({
       description: "Start, stop or restart a container.",
-      inputSchema: named.extend({ action: z.enum(["start", "stop", "restart"]) }),
+      inputSchema: input.power,
       execute: ({ name, action }) => asToolResult(() => w[action](actor, { name })),
     }),
     destroy_container: tool({
       description: "Ask to destroy a container; the user confirms with a button, not you.",
-      inputSchema: named,
+      inputSchema: input.named,
       execute: ({ name }) =>
         asToolResult(() => {
           effects.requestConfirmation(w.requestDestroy(actor, { name }));
@@ -88,23 +96,23 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
     }),
     container_logs: tool({
       description: "Recent log lines of a container.",
-      inputSchema: named,
+      inputSchema: input.named,
       execute: ({ name }) =>
         asToolResult(async () => (await w.logs(actor, { name, lines: 20 })).lines.join("\n")),
     }),
     storage_usage: tool({
       description: "Storage quota and usage.",
-      inputSchema: z.object({}),
+      inputSchema: input.none,
       execute: () => asToolResult(() => w.usage(actor)),
     }),
     list_trash: tool({
       description: "Restorable workspaces of destroyed containers.",
-      inputSchema: z.object({}),
+      inputSchema: input.none,
       execute: () => asToolResult(() => w.trash(actor)),
     }),
     restore_from_trash: tool({
       description: "Restore a trashed workspace (id from list_trash) into a new container.",
-      inputSchema: z.object({ id: z.string(), name: z.string() }),
+      inputSchema: input.restore,
       execute: ({ id, name }) =>
         asToolResult(() => {
           effects.startRestore({ id, name });
@@ -115,12 +123,12 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
   if (actor.role === "admin") {
     tools.list_all_containers = tool({
       description: "Admin: every user's containers.",
-      inputSchema: z.object({}),
+      inputSchema: input.none,
       execute: () => asToolResult(() => w.list(actor, { all: true })),
     });
     tools.host_doctor = tool({
       description: "Admin: host health checks.",
-      inputSchema: z.object({}),
+      inputSchema: input.none,
       execute: () => asToolResult(() => w.doctor(actor)),
     });
   }
