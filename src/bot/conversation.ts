@@ -15,17 +15,37 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
     const { effects, confirmations, creates, restores } = collectEffects();
-    await ctx.replyWithChatAction("typing").catch(() => {});
-    const typing = setInterval(() => void ctx.replyWithChatAction("typing").catch(() => {}), 4_500);
+    const typing = showTypingWhile(ctx);
     let answer: string;
     try {
       answer = await agent.turn(ctx.actor, text, effects);
     } finally {
-      clearInterval(typing);
+      typing.stop();
     }
     await say(ctx, rich(answer));
     for (const request of confirmations) await askDestroyCard(ctx, request);
     for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
     for (const { id, name } of restores) await startRestore(ctx, deps, id, name);
+  };
+}
+
+/** A reply this quick needs no indicator; a model that thinks longer shows one. */
+const TYPING_AFTER_MS = 300;
+/** Telegram shows "typing" for about five seconds; renewed just before it lapses. */
+const TYPING_RENEW_MS = 4_500;
+
+/** Shows "typing…" in the chat from TYPING_AFTER_MS until `stop()`, never delaying the work. */
+function showTypingWhile(ctx: BotContext) {
+  const send = () => void ctx.replyWithChatAction("typing").catch(() => {});
+  let renew: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    send();
+    renew = setInterval(send, TYPING_RENEW_MS);
+  }, TYPING_AFTER_MS);
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(renew);
+    },
   };
 }

@@ -106,6 +106,16 @@ describe("agent over chat", () => {
     await api.waitFor(ALICE, (m) => m.text === "back");
   });
 
+  it("shows typing while the model thinks", async () => {
+    const { api, llm } = await startBotHarness();
+    llm.queue({ delayMs: 1_200, then: { text: "considered" } });
+    api.sendText(ALICE, "hard one");
+    const reply = await api.waitFor(ALICE, (m) => m.text === "considered");
+    const [typing] = api.calls("sendChatAction");
+    expect(typing?.params).toEqual({ chat_id: ALICE, action: "typing" });
+    expect(typing?.atMs).toBeLessThan(reply.sentAtMs);
+  });
+
   it("keeps history in whole turns: every tool call keeps its result, and old turns drop", async () => {
     const { api, llm } = await startBotHarness();
     llm.script(toolThenText("list_containers", {}, "You have none."));
