@@ -43,7 +43,7 @@ export interface BotApiServer {
   pressButton(from: number, message: SentMessage, data: string): string;
   messages(chatId: number): SentMessage[];
   calls(method?: string): ApiCall[];
-  /** Resolves with the first message in `chatId` matching `predicate`, polling until `timeoutMs`. */
+  /** Resolves with the first message in `chatId` matching `predicate`, as soon as one is sent. */
   waitFor(
     chatId: number,
     predicate: (m: SentMessage) => boolean,
@@ -63,6 +63,8 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
   const calls: ApiCall[] = [];
   const faults: Fault[] = [];
   const pollers = new Set<() => void>();
+  // Woken after every answered call, so waitFor sees a reply as soon as it exists.
+  const watchers = new Set<() => void>();
   const now = () => Math.floor(Date.now() / 1000);
 
   const push = (update: Record<string, unknown>) => {
@@ -192,6 +194,7 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
       return reply(404, { ok: false, error_code: 404, description: "Not Found: method not found" });
     try {
       reply(200, { ok: true, result: await implementation(params) });
+      for (const wake of watchers) wake();
     } catch (error) {
       if (error instanceof ApiError)
         reply(error.status, { ok: false, error_code: error.status, description: error.message });
@@ -255,7 +258,15 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
             `no matching message in chat ${chatId} within ${timeoutMs} ms; saw:\n  ${seen || "(nothing)"}`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            watchers.delete(wake);
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()) + 1);
+          watchers.add(wake);
+        });
       }
     },
     fail(method, status, options = {}) {
@@ -269,6 +280,7 @@ export async function startBotApiServer(token = "123456:TEST-bot-token"): Promis
     close: () =>
       new Promise<void>((resolve) => {
         for (const wake of pollers) wake();
+        for (const wake of watchers) wake();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRunning } from "../support/processes.js";
 import { createHostDir } from "./lib/create-host.mjs";
+import { startToolServer } from "./lib/server.mjs";
 import { readState, updateState } from "./lib/state.mjs";
 
 export interface FaultRule {
@@ -85,6 +86,8 @@ export async function createFakeHost(
 ): Promise<FakeHost> {
   const dir = await mkdtemp(join(tmpdir(), "voxnix-host-"));
   const host = createHostDir(dir, options);
+  // In this process: tests and benches stay up while the code under test calls the fakes.
+  const server = await startToolServer(dir);
   const state = () => readState(host);
   const calls = (tool?: string): FakeCall[] =>
     readFileSync(host.calls, "utf8")
@@ -127,6 +130,7 @@ export async function createFakeHost(
     livePids: () =>
       (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter(isRunning),
     cleanup: async () => {
+      await server.close();
       for (const pid of existsSync(host.pids) ? readdirSync(host.pids) : []) {
         try {
           process.kill(Number(pid), "SIGKILL");

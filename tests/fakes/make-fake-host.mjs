@@ -2,13 +2,30 @@
 // Creates a fake host for trying voxnix by hand on a machine without NixOS:
 //   eval "$(node tests/fakes/make-fake-host.mjs /tmp/vox-host)"
 //   voxnix create dev --modules git,fish --as 1001
-// Prints the exports that put the fakes first on PATH.
+// Prints the exports that put the fakes first on PATH. The host's tool server keeps running in
+// the background until `kill "$(cat /tmp/vox-host/server.pid)"`.
+import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createHostDir } from "./lib/create-host.mjs";
+import { startToolServer } from "./lib/server.mjs";
 
-const dir = resolve(process.argv[2] ?? "/tmp/voxnix-fake-host");
-const host = createHostDir(dir);
-process.stdout.write(
-  `export PATH=${host.bin}:$PATH\nexport VOXNIX_CONTAINER_CONF_DIR=${host.confDir}\n` +
-    `# fake host in ${dir}: calls in ${host.calls}, state in ${host.state}\n`,
-);
+const [dir = "/tmp/voxnix-fake-host", mode] = process.argv.slice(2);
+if (mode === "--serve") {
+  // The background half: serve until killed.
+  await startToolServer(dir);
+  writeFileSync(`${dir}/server.pid`, String(process.pid));
+} else {
+  const where = resolve(dir);
+  const host = createHostDir(where);
+  spawn(process.execPath, [new URL(import.meta.url).pathname, where, "--serve"], {
+    detached: true,
+    stdio: "ignore",
+  }).unref();
+  while (!existsSync(`${where}/port`)) await new Promise((r) => setTimeout(r, 20));
+  process.stdout.write(
+    `export PATH=${host.bin}:$PATH\nexport VOXNIX_CONTAINER_CONF_DIR=${host.confDir}\n` +
+      `# fake host in ${where}: calls in ${host.calls}, state in ${host.state};\n` +
+      `# its tool server runs until: kill "$(cat ${where}/server.pid)"\n`,
+  );
+}

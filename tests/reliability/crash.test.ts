@@ -77,16 +77,12 @@ async function killDuring(
   if (!hostCommandToo) await new Promise((resolve) => setTimeout(resolve, 1_500));
 }
 
-/** Kills every fake tool process of `host` (found through the VOXNIX_FAKE_HOST in its environment). */
+/** Kills every fake tool process of `host`: each runs `bash <host>/bin/<tool> …`. */
 function killFakeTools(host: FakeHost) {
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      if (
-        readFileSync(`/proc/${pid}/environ`, "utf8")
-          .split("\0")
-          .includes(`VOXNIX_FAKE_HOST=${host.dir}`)
-      )
-        process.kill(Number(pid), "SIGKILL");
+      const [, script] = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      if (script?.startsWith(`${host.bin}/`)) process.kill(Number(pid), "SIGKILL");
     } catch {
       // gone already, or not ours to read
     }

@@ -1,8 +1,8 @@
-// Lays out a fake host: bin/ with one wrapper per tool (each pins VOXNIX_FAKE_HOST to this
-// host, so the daemon's runner can keep its strict environment allowlist) and fresh state.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Lays out a fake host: bin/ with one client per tool, which hands its argv to the host's tool
+// server (server.mjs; the host directory is written into each client, so the daemon's runner
+// can keep its strict environment allowlist), and fresh state.
+import { accessSync, chmodSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { initialState, paths } from "./state.mjs";
 
 export const FAKE_TOOLS = [
@@ -14,9 +14,49 @@ export const FAKE_TOOLS = [
   "systemctl",
   "journalctl",
 ];
-const TOOLS_DIR = fileURLToPath(new URL("../tools/", import.meta.url));
 
 const quote = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** An absolute path to `program` on this machine's PATH: the daemon runs fakes with a bare PATH. */
+function locate(program) {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  throw new Error(`fake host: ${program} is not on PATH`);
+}
+
+/** The client for one tool: bash alone (its /dev/tcp), plus cat for the output. */
+function client(dir, tool) {
+  const [bash, cat] = [locate("bash"), locate("cat")];
+  return `#!${bash}
+# Fake \`${tool}\`: runs in the tool server of the fake host below (tests/fakes/lib/server.mjs).
+host=${quote(dir)}
+{ read -r port <"$host/port" && exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || {
+  echo "fake ${tool}: the tool server of $host is not running" >&2
+  exit 70
+}
+printf '%s\\0' "$#" ${quote(tool)} "$@" >&3
+read -r verdict code id <&3 || { echo "fake ${tool}: the tool server went away" >&2; exit 70; }
+if [ "$verdict" = hang ]; then
+  # Blocks until killed; the grandchild is in this process group, as a real tool's would be.
+  if [ "$code" = 1 ]; then
+    (read -r _ <&3) &
+    echo ${quote(tool)} >"$host/pids/$!"
+  fi
+  read -r _ <&3
+  exit 70
+fi
+[ -s "$host/io/$id.out" ] && ${quote(cat)} "$host/io/$id.out"
+[ -s "$host/io/$id.err" ] && ${quote(cat)} "$host/io/$id.err" >&2
+exit "$code"
+`;
+}
 
 /**
  * @param {string} dir  an empty or missing directory
@@ -30,10 +70,7 @@ export function createHostDir(dir, options = {}) {
     mkdirSync(d, { recursive: true });
   for (const tool of options.tools ?? FAKE_TOOLS) {
     const wrapper = join(bin, tool);
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nVOXNIX_FAKE_HOST=${quote(dir)} exec ${quote(process.execPath)} ${quote(join(TOOLS_DIR, `${tool}.mjs`))} "$@"\n`,
-    );
+    writeFileSync(wrapper, client(dir, tool));
     chmodSync(wrapper, 0o755);
   }
   const state = initialState(options.settings);

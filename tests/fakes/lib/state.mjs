@@ -1,4 +1,4 @@
-// Shared state of one fake host: a directory named by VOXNIX_FAKE_HOST.
+// Shared state of one fake host, a directory (the current tool call's, see invocation.mjs).
 //
 //   state.json      datasets, snapshots, running machines, journals, tailscale nodes, settings
 //   faults.json     failure-injection rules (see faults.mjs)
@@ -6,6 +6,8 @@
 //   root/           files the real tools write: etc/nixos-containers/<n>.conf,
 //                   etc/systemd-mutable/system/container@<n>.service, nix/var/nix/gcroots/auto/…
 //   pids/           pids of children that a "hang" fault spawned (tests check they die)
+//   io/             each finished call's stdout and stderr, until its client has printed them
+//   port            the tool server's TCP port on 127.0.0.1
 //
 // Every read-modify-write of state.json happens under a lock, because the daemon runs tools
 // concurrently (parallel creates, list while a build runs).
@@ -19,15 +21,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { currentHostDir } from "./invocation.mjs";
 
 export function hostDir() {
-  const dir = process.env.VOXNIX_FAKE_HOST;
-  if (!dir) {
-    process.stderr.write(
-      "fake host tool: VOXNIX_FAKE_HOST is not set (use tests/fakes/make-fake-host.mjs)\n",
-    );
-    process.exit(70);
-  }
+  const dir = currentHostDir();
+  if (!dir) throw new Error("fake host: no host directory (not inside a fake tool call)");
   return dir;
 }
 

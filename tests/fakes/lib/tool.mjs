@@ -1,5 +1,6 @@
 // The frame every fake tool runs in: records the call, exposes failure-injection checkpoints,
-// and turns a thrown ToolExit into the exit code and output the real tool would give.
+// and turns a thrown ToolExit into the exit code and output the real tool would give. Tools run
+// inside the fake host's tool server (server.mjs); their output goes to the current invocation.
 //
 // Failure injection (faults.json, an array of rules):
 //   { "command": "zfs create",        // tool and verb; "journalctl" for verb-less tools
@@ -11,10 +12,8 @@
 //     "exitCode": 1, "stdout": "…", "stderr": "…",   // for fail / malformed
 //     "delayMs": 500,                 // for delay
 //     "spawnChild": true }            // for hang: leave a grandchild running too
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { paths, readFaults, recordCall, updateState } from "./state.mjs";
+import { CallerGone, invocation, invoke } from "./invocation.mjs";
+import { readFaults, recordCall, updateState } from "./state.mjs";
 
 export class ToolExit extends Error {
   constructor(code, { stdout = "", stderr = "" } = {}) {
@@ -30,9 +29,33 @@ export const die = (stderr, code = 1, stdout = "") => {
   throw new ToolExit(code, { stdout, stderr: stderr.endsWith("\n") ? stderr : `${stderr}\n` });
 };
 
-export const out = (text) => process.stdout.write(text);
-export const err = (text) => process.stderr.write(text);
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const out = (text) => void invocation().stdout.push(text);
+export const err = (text) => void invocation().stderr.push(text);
+
+/** Waits `ms`, unless the caller goes away first: then the call ends there, having done no more. */
+export function sleep(ms) {
+  const { signal } = invocation();
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CallerGone());
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", gone);
+      resolve();
+    }, ms);
+    const gone = () => {
+      clearTimeout(timer);
+      reject(new CallerGone());
+    };
+    signal.addEventListener("abort", gone, { once: true });
+  });
+}
+
+/** Thrown by a "hang" fault: the tool's process blocks until it is killed. */
+export class Hang extends Error {
+  constructor(spawnChild) {
+    super("hang");
+    this.spawnChild = spawnChild;
+  }
+}
 
 export function verbOf(args) {
   return args.find((arg) => !arg.startsWith("-"));
@@ -63,6 +86,7 @@ export function checkpoints(tool, args, verb = verbOf(args)) {
         return rule.nth === undefined || rule.nth === seen;
       }),
     );
+    if (invocation().signal.aborted) throw new CallerGone();
     for (const { rule } of firing) await apply(rule, command, step);
   };
 }
@@ -77,19 +101,10 @@ async function apply(rule, command, step) {
         stdout: rule.stdout ?? "{ this is not what you expected\n",
         stderr: rule.stderr ?? "",
       });
-    case "hang": {
-      if (rule.spawnChild) {
-        // Same process group as this tool: the runner must kill the group, not just us.
-        const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1e9)"], {
-          stdio: "ignore",
-        });
-        const dir = paths().pids;
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, String(child.pid)), command);
-      }
-      await new Promise(() => setInterval(() => {}, 1e9));
-      return;
-    }
+    case "hang":
+      // The tool process itself blocks (and with spawnChild leaves a grandchild in its process
+      // group, which the runner must kill too): see the client in create-host.mjs.
+      throw new Hang(Boolean(rule.spawnChild));
     case "fail":
     default:
       throw new ToolExit(rule.exitCode ?? 1, {
@@ -99,20 +114,31 @@ async function apply(rule, command, step) {
   }
 }
 
-/** Runs one fake tool invocation to completion and exits like the real tool. */
-export async function runTool(tool, main) {
-  const args = process.argv.slice(2);
-  recordCall(tool, args);
-  try {
-    await main(args);
-    process.exitCode = 0;
-  } catch (error) {
-    if (!(error instanceof ToolExit)) {
-      err(`fake ${tool}: internal error: ${error?.stack ?? error}\n`);
-      process.exit(70);
+/** A fake tool: its name and what it does with its arguments. */
+export const defineTool = (name, main) => ({ name, main });
+
+/**
+ * Runs one call of `tool` on the host in `dir` to its end: what the real tool would print and its
+ * exit code, `{ hang }` for a hang fault, or `{ gone }` if the caller went away first.
+ */
+export function runTool(tool, args, dir, signal) {
+  return invoke(dir, signal, async () => {
+    const call = invocation();
+    const result = (code) => ({ code, stdout: call.stdout.join(""), stderr: call.stderr.join("") });
+    recordCall(tool.name, args);
+    try {
+      await tool.main(args);
+      return result(0);
+    } catch (error) {
+      if (error instanceof Hang) return { hang: true, spawnChild: error.spawnChild };
+      if (error instanceof CallerGone) return { gone: true };
+      if (!(error instanceof ToolExit)) {
+        err(`fake ${tool.name}: internal error: ${error?.stack ?? error}\n`);
+        return result(70);
+      }
+      if (error.stdout) out(error.stdout);
+      if (error.stderr) err(error.stderr);
+      return result(error.code);
     }
-    if (error.stdout) out(error.stdout);
-    if (error.stderr) err(error.stderr);
-    process.exitCode = error.code;
-  }
+  });
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Fake `extra-container` (v0.13/v0.14), as in host-cli-reference.md.
 //
 // It cannot evaluate Nix, so `create` finds the containers it defines by reading the spec JSON
@@ -20,7 +19,7 @@ import {
 } from "../lib/containers.mjs";
 import { nixosContainer } from "../lib/nixos-container.mjs";
 import { readState, recordCall, updateState } from "../lib/state.mjs";
-import { checkpoints, die, err, out, runTool, sleep, ToolExit } from "../lib/tool.mjs";
+import { checkpoints, die, err, out, defineTool, sleep, ToolExit } from "../lib/tool.mjs";
 
 const SCRIPT =
   "/nix/store/00000000000000000000000000000000-extra-container-0.14/bin/extra-container";
@@ -149,7 +148,7 @@ async function restart(args) {
   }
 }
 
-await runTool("extra-container", async (args) => {
+export default defineTool("extra-container", async (args) => {
   const [verb] = args;
   if (verb === undefined || verb === "help" || verb === "-h" || verb === "--help") {
     out(USAGE);

@@ -1,8 +1,7 @@
-#!/usr/bin/env node
 // Fake `journalctl`: `-M NAME` reads a running container's journal, `-u UNIT` a host unit's.
 // No entries prints `-- No entries --` and exits 0, as the real one does.
 import { readState } from "../lib/state.mjs";
-import { checkpoints, die, out, runTool } from "../lib/tool.mjs";
+import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 
 function option(args, short, long) {
   for (let i = 0; i < args.length; i++) {
@@ -14,7 +13,7 @@ function option(args, short, long) {
   return undefined;
 }
 
-await runTool("journalctl", async (args) => {
+export default defineTool("journalctl", async (args) => {
   await checkpoints("journalctl", args, undefined)();
   const state = readState();
   const machine = option(args, "-M", "--machine");

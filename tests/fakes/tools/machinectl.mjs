@@ -1,13 +1,12 @@
-#!/usr/bin/env node
 // Fake `machinectl` (systemd ≥ 252): only running machines exist for it. The JSON of
 // `list --output=json` has no state key (host-cli-reference.md).
 import { stop } from "../lib/containers.mjs";
 import { readState, updateState } from "../lib/state.mjs";
-import { checkpoints, die, out, runTool } from "../lib/tool.mjs";
+import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 
 const unknown = (name, prefix = "") => die(`${prefix}No machine '${name}' known`);
 
-await runTool("machinectl", async (args) => {
+export default defineTool("machinectl", async (args) => {
   const operands = args.filter((a) => !a.startsWith("-"));
   const [verb = "list", name] = operands;
   await checkpoints("machinectl", args, verb)();

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 // Fake `nixos-container`: see ../lib/nixos-container.mjs.
 import { nixosContainer } from "../lib/nixos-container.mjs";
-import { runTool } from "../lib/tool.mjs";
+import { defineTool } from "../lib/tool.mjs";
 
-await runTool("nixos-container", nixosContainer);
+export default defineTool("nixos-container", nixosContainer);

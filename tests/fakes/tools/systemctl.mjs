@@ -1,11 +1,10 @@
-#!/usr/bin/env node
 // Fake `systemctl` for the host: container@NAME.service units follow the fake containers (active
 // while the machine runs, loaded while the unit file exists); other units come from the
 // fake host's settings.units ({ "voxnix.service": "active" }).
 import { existsSync } from "node:fs";
 import { isInstalled, start, stop, unitPath } from "../lib/containers.mjs";
 import { readState, updateState } from "../lib/state.mjs";
-import { checkpoints, die, out, runTool, ToolExit } from "../lib/tool.mjs";
+import { checkpoints, die, out, defineTool, ToolExit } from "../lib/tool.mjs";
 
 const containerOf = (unit) => /^container@(.+)\.service$/.exec(unit)?.[1];
 
@@ -33,7 +32,7 @@ const timestamp = (ms) =>
       return `${d} ${y}-${month}-${day.padStart(2, "0")} ${t} UTC`;
     });
 
-await runTool("systemctl", async (args) => {
+export default defineTool("systemctl", async (args) => {
   const operands = args.filter((a) => !a.startsWith("-"));
   const [verb, ...units] = operands;
   await checkpoints("systemctl", args, verb)();

@@ -1,8 +1,7 @@
-#!/usr/bin/env node
 // Fake `zfs` (OpenZFS 2.2/2.3), as in host-cli-reference.md: datasets with quota, mountpoint,
 // mounted, used/available and user properties; snapshots, rename, clone, destroy -r.
 // Sizes are tracked, not stored: tests set a dataset's own usage with the fake host's setUsed().
-import { checkpoints, die, out, runTool } from "../lib/tool.mjs";
+import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 import { readState, updateState } from "../lib/state.mjs";
 
 const VALUE_FLAGS = new Set(["o", "t", "s", "S", "d"]);
@@ -301,7 +300,7 @@ const verbs = {
 
 const READ_ONLY = new Set(["list", "get"]);
 
-await runTool("zfs", async (args) => {
+export default defineTool("zfs", async (args) => {
   const [verb, ...rest] = args;
   if (!(verb in verbs)) die(`unrecognized command '${verb ?? ""}'\nusage: zfs command args ...`, 2);
   await checkpoints("zfs", args, verb)();

@@ -1,11 +1,10 @@
-#!/usr/bin/env node
 // Fake `zpool` (OpenZFS 2.2/2.3): `list [-H] [-p] [-o props] [POOL]` only, from the fake host's
 // pool settings (poolHealth, poolFreeBytes) and the datasets' usage. Scripted mode (-H) separates
 // fields by one tab; an unknown pool fails with `cannot open 'NAME': no such pool` (zpool-list(8)).
 import { readState } from "../lib/state.mjs";
-import { checkpoints, die, out, runTool } from "../lib/tool.mjs";
+import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 
-await runTool("zpool", async (args) => {
+export default defineTool("zpool", async (args) => {
   const [verb, ...rest] = args;
   if (verb !== "list") die(`unrecognized command '${verb ?? ""}'`, 2);
   await checkpoints("zpool", args, verb)();
