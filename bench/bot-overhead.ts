@@ -1,30 +1,31 @@
-import { run, sequentialize } from "@grammyjs/runner";
-import { Bot } from "grammy";
+import { execa } from "execa";
+import { fileURLToPath } from "node:url";
 import { startBotApiServer, type BotApiServer } from "../tests/fakes/bot-api-server.js";
-import { benchDaemon } from "./fixtures.js";
+import { createFakeHost } from "../tests/fakes/fake-host.js";
+import { startLlmServer } from "../tests/fakes/llm-server.js";
+import { benchEnv, DAEMON } from "./fixtures.js";
 import { percentile, round } from "./stats.js";
 
-/** Sends `perChat` messages from each of `chats` users at once; latency from send to reply. */
-async function drive(api: BotApiServer, users: number[], perChat: number) {
-  const sentAt = new Map<string, number>();
+const ECHO_BOT = fileURLToPath(new URL("./echo-bot.mjs", import.meta.url));
+
+/**
+ * `chats` users talk at once, each like a person would: a message, wait for the reply, the next
+ * one. Latency runs from a message entering the emulator to the bot's reply arriving there.
+ */
+async function converse(api: BotApiServer, users: number[], perChat: number) {
+  const latencies: number[] = [];
   const started = performance.now();
-  for (let n = 0; n < perChat; n++) {
-    for (const user of users) {
-      const text = `from ${user} #${n}`;
-      sentAt.set(`${user}:${text}`, performance.now());
-      api.sendText(user, text);
-    }
-  }
-  for (const user of users)
-    await api.waitFor(user, () => api.messages(user).length >= perChat, 120_000);
-  const elapsedMs = performance.now() - started;
-  const latencies = users.flatMap((user) =>
-    api
-      .messages(user)
-      .map(
-        (m) => m.sentAtMs - (sentAt.get(`${user}:${m.text.replace(/^echo: /, "")}`) ?? Number.NaN),
-      ),
+  await Promise.all(
+    users.map(async (user) => {
+      for (let n = 1; n <= perChat; n++) {
+        const sentAt = performance.now();
+        api.sendText(user, `message ${n} from ${user}`);
+        await api.waitFor(user, () => api.messages(user).length >= n, 60_000);
+        latencies.push((api.messages(user)[n - 1]?.sentAtMs ?? Number.NaN) - sentAt);
+      }
+    }),
   );
+  const elapsedMs = performance.now() - started;
   return {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
@@ -32,47 +33,78 @@ async function drive(api: BotApiServer, users: number[], perChat: number) {
   };
 }
 
-/** A bare grammY echo bot on the same kind of emulator: the floor any bot pays. */
-async function echoBaseline(users: number[], perChat: number) {
+// BENCH_CPU_PROF=DIR writes a V8 CPU profile of each bot there (open in Chrome DevTools).
+const profiling = process.env.BENCH_CPU_PROF
+  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  : [];
+const WARM_UP_USERS = [90_001, 90_002, 90_003, 90_004, 90_005];
+
+/** Runs a bot as its own plain-node process (as in production) against a fresh emulator, then stops it. */
+async function measure(
+  entry: string[],
+  env: (api: BotApiServer, users: number[]) => Record<string, string>,
+  users: number[],
+  perChat: number,
+) {
   const api = await startBotApiServer();
-  const bot = new Bot(api.token, { client: { apiRoot: api.url } });
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.on("message:text", (ctx) => ctx.reply(`echo: ${ctx.message.text}`));
-  await bot.init();
-  const runner = run(bot);
-  const result = await drive(api, users, perChat);
-  await runner.stop();
+  const bot = execa(process.execPath, [...profiling, ...entry], {
+    env: env(api, [...WARM_UP_USERS, ...users]),
+    extendEnv: false,
+    reject: false,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  while (api.calls("getUpdates").length === 0) await new Promise((r) => setTimeout(r, 10));
+  // Neither bot is measured while it still compiles its hot paths.
+  await converse(api, WARM_UP_USERS, 3);
+  const measured = await converse(api, users, perChat);
+  bot.kill("SIGTERM");
+  await bot;
   await api.close();
-  return result;
+  return measured;
 }
 
-export async function benchBotOverhead(chats = 50, perChat = 10) {
+export async function benchBotOverhead(chats = 20, perChat = 10) {
   const users = Array.from({ length: chats }, (_, i) => 10_000 + i);
-  const baseline = await echoBaseline(users, perChat);
-  const d = await benchDaemon(users);
-  const voxnix = await drive(d.api, users, perChat);
-  await d.close();
+  const llm = await startLlmServer();
+  llm.script((request) => ({ text: `echo: ${String(request.messages.at(-1)?.content)}` }));
+  const host = await createFakeHost();
+  const bot = (api: BotApiServer) => ({
+    TELEGRAM_BOT_TOKEN: api.token,
+    TELEGRAM_API_ROOT: api.url,
+  });
+  const echo = await measure([ECHO_BOT], bot, users, perChat);
+  const modelEcho = await measure(
+    [ECHO_BOT],
+    (api) => ({ ...bot(api), LLM_BASE_URL: llm.url }),
+    users,
+    perChat,
+  );
+  const voxnix = await measure(
+    [DAEMON, "serve"],
+    (api, everyone) => benchEnv({ host, api, llm, users: everyone, logLevel: "warn" }),
+    users,
+    perChat,
+  );
+  await Promise.all([llm.close(), host.cleanup()]);
+  const row = (measure: string, pick: (m: typeof voxnix) => number, unit: string, target = "") => [
+    {
+      measure,
+      voxnix: `${round(pick(voxnix))} ${unit}`,
+      baseline: `${round(pick(echo))} ${unit} (grammY echo)`,
+      ratio: round(pick(voxnix) / pick(echo), 2),
+      target,
+    },
+    {
+      measure: "",
+      voxnix: "",
+      baseline: `${round(pick(modelEcho))} ${unit} (echo + 1 model call)`,
+      ratio: round(pick(voxnix) / pick(modelEcho), 2),
+      target: "",
+    },
+  ];
   return [
-    {
-      measure: `bot reply latency p50 (${chats} chats × ${perChat})`,
-      voxnix: `${round(voxnix.p50)} ms`,
-      baseline: `${round(baseline.p50)} ms (grammY echo)`,
-      ratio: round(voxnix.p50 / baseline.p50, 2),
-      target: "≤ 1.3",
-    },
-    {
-      measure: "bot reply latency p99",
-      voxnix: `${round(voxnix.p99)} ms`,
-      baseline: `${round(baseline.p99)} ms`,
-      ratio: round(voxnix.p99 / baseline.p99, 2),
-      target: "",
-    },
-    {
-      measure: "throughput",
-      voxnix: `${round(voxnix.throughput)} msg/s`,
-      baseline: `${round(baseline.throughput)} msg/s`,
-      ratio: round(voxnix.throughput / baseline.throughput, 2),
-      target: "",
-    },
+    ...row(`bot reply latency p50 (${chats} chats × ${perChat})`, (m) => m.p50, "ms", "≤ 1.3"),
+    ...row("bot reply latency p99", (m) => m.p99, "ms"),
+    ...row("throughput", (m) => m.throughput, "msg/s"),
   ];
 }

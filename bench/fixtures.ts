@@ -10,6 +10,8 @@ import { createFakeHost } from "../tests/fakes/fake-host.js";
 import { startLlmServer } from "../tests/fakes/llm-server.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+/** The built daemon, as the appliance runs it (`npm run build` first; run.ts does). */
+export const DAEMON = join(REPO_ROOT, "dist", "main.js");
 export const tempDir = () => mkdtempSync(join(tmpdir(), "voxnix-bench-"));
 
 /** The daemon's environment on a fake host with the emulator and the scripted model. */

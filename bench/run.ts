@@ -1,8 +1,10 @@
 // `npm run bench`: the four measurements of issue 6, each against a baseline run in this same
 // process tree, printed as one table. Not part of the test run; docs/performance.md records them.
+import { execa } from "execa";
 import { benchBotOverhead } from "./bot-overhead.js";
 import { benchBuildConcurrency } from "./build-concurrency.js";
 import { benchLlmBudget } from "./llm-budget.js";
+import { REPO_ROOT } from "./fixtures.js";
 import { benchStartup } from "./startup.js";
 
 type Row = {
@@ -12,6 +14,10 @@ type Row = {
   ratio: number | string;
   target: string;
 };
+
+// The daemon is measured as the appliance runs it: compiled, under plain node.
+process.stderr.write("building dist/…\n");
+await execa("npm", ["run", "build", "--silent"], { cwd: REPO_ROOT });
 
 const rows: Row[] = [];
 for (const [name, bench] of [

@@ -1,16 +1,12 @@
 import { execa } from "execa";
-import { fileURLToPath } from "node:url";
 import { startBotApiServer } from "../tests/fakes/bot-api-server.js";
 import { createFakeHost } from "../tests/fakes/fake-host.js";
 import { startLlmServer } from "../tests/fakes/llm-server.js";
-import { benchEnv, REPO_ROOT, tempDir } from "./fixtures.js";
+import { benchEnv, DAEMON, tempDir } from "./fixtures.js";
 import { round, rssMb } from "./stats.js";
-
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
 /** Time from process start to the first getUpdates, and RSS idle and under load, of the built daemon. */
 export async function benchStartup(messages = 300) {
-  await execa("npm", ["run", "build", "--silent"], { cwd: REPO_ROOT });
   const [api, llm, host] = await Promise.all([
     startBotApiServer(),
     startLlmServer(),
@@ -19,7 +15,7 @@ export async function benchStartup(messages = 300) {
   llm.script(() => ({ text: "ok" }));
   const users = Array.from({ length: 30 }, (_, i) => 20_000 + i);
   const started = performance.now();
-  const daemon = execa(process.execPath, [MAIN, "serve"], {
+  const daemon = execa(process.execPath, [DAEMON, "serve"], {
     cwd: tempDir(),
     env: benchEnv({ host, api, llm, users, logLevel: "warn" }),
     extendEnv: false,
