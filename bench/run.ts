@@ -1,4 +1,4 @@
-// `npm run bench`: the four measurements of issue 6, each against a baseline run in this same
+// `npm run bench [-- NAME…]`: the four measurements of issue 6, each against a baseline run in this same
 // process tree, printed as one table. Not part of the test run; docs/performance.md records them.
 import { execa } from "execa";
 import { benchBotOverhead } from "./bot-overhead.js";
@@ -19,6 +19,8 @@ type Row = {
 process.stderr.write("building dist/…\n");
 await execa("npm", ["run", "build", "--silent"], { cwd: REPO_ROOT });
 
+// `npm run bench -- startup llm` runs only the measurements whose names contain those words.
+const only = process.argv.slice(2);
 const rows: Row[] = [];
 for (const [name, bench] of [
   ["bot overhead", () => benchBotOverhead()],
@@ -26,6 +28,8 @@ for (const [name, bench] of [
   ["build concurrency", () => benchBuildConcurrency()],
   ["LLM budget", () => benchLlmBudget()],
 ] as const) {
+  if (only.length > 0 && !only.some((word) => name.toLowerCase().includes(word.toLowerCase())))
+    continue;
   process.stderr.write(`running ${name}…\n`);
   rows.push(...(await bench()));
 }

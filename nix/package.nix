@@ -41,6 +41,7 @@ let
       ../package.json
       ../package-lock.json
       ../tsconfig.json
+      ../build.mjs
       ../src
       ../nix
       ../modules

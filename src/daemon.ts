@@ -1,8 +1,8 @@
 import { run } from "@grammyjs/runner";
 import type { Config } from "./config.js";
 import { createBackgroundTasks } from "./bot/background.js";
-import { ADMIN_COMMANDS, USER_COMMANDS } from "./bot/commands.js";
-import { createConfiguredAgent } from "./agent/index.js";
+import { publishCommands } from "./bot/commands.js";
+import { deferredAgent } from "./agent/deferred.js";
 import { createBot } from "./bot/create-bot.js";
 import type { Logger } from "./log.js";
 import { startMaintenance } from "./maintenance.js";
@@ -17,9 +17,9 @@ export interface Daemon {
 }
 
 /**
- * The daemon: registry reconciled with the host before anything else, then the Telegram
- * transport. Pending updates are not dropped at start-up: requests sent while it was down are
- * answered.
+ * The daemon: registry reconciled with the host before the first update is taken, then the
+ * Telegram transport. Pending updates are not dropped at start-up: requests sent while it was
+ * down are answered.
  */
 export async function startDaemon(
   config: Config,
@@ -31,10 +31,13 @@ export async function startDaemon(
   } = {},
 ): Promise<Daemon> {
   const runtime = await createRuntime(config, log, options.env);
-  const stopMaintenance = await startMaintenance(runtime.workloads, log);
   const tasks = createBackgroundTasks(log);
   const agent =
-    options.withAgent === false ? undefined : createConfiguredAgent(config, runtime.workloads, log);
+    options.withAgent === false
+      ? undefined
+      : deferredAgent(async () =>
+          (await import("./agent/index.js")).createConfiguredAgent(config, runtime.workloads, log),
+        );
   const bot = createBot({
     token: config.telegram.botToken?.reveal() ?? "",
     apiRoot: config.telegram.apiRoot,
@@ -44,23 +47,24 @@ export async function startDaemon(
     allowGroups: config.telegram.allowGroups,
     ...(agent ? { agent } : {}),
   });
-  await bot.init();
-  await bot.api.deleteWebhook({ drop_pending_updates: false });
-  await bot.api.setMyCommands([...USER_COMMANDS]);
-  for (const admin of config.access.admins) {
-    await bot.api
-      .setMyCommands([...ADMIN_COMMANDS], { scope: { type: "chat", chat_id: admin } })
-      .catch((error: unknown) =>
-        log.warn(
-          { err: error, admin },
-          "could not set admin commands (has the admin started the bot?)",
-        ),
-      );
+  let stopMaintenance: () => Promise<void>;
+  try {
+    // Reconciliation (host commands) and Telegram's handshake (two round trips) overlap.
+    [stopMaintenance] = await Promise.all([
+      startMaintenance(runtime.workloads, log),
+      bot.init().then(() => bot.api.deleteWebhook({ drop_pending_updates: false })),
+    ]);
+  } catch (error) {
+    runtime.close();
+    throw error;
   }
   const runner = run(bot, {
     runner: { fetch: { allowed_updates: ["message", "callback_query"] } },
   });
   log.info({ bot: bot.botInfo.username }, "serving");
+  // Neither is needed to answer: command menus are cosmetic, the agent loads on demand anyway.
+  void publishCommands(bot.api, config.access.admins, log);
+  agent?.preload();
 
   let stopped = false;
   return {
@@ -76,7 +80,7 @@ export async function startDaemon(
           { unfinished },
           "stopping with work in progress; start-up reconciliation will settle it",
         );
-      stopMaintenance();
+      await stopMaintenance();
       runtime.close();
     },
   };

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
-import { chat } from "./cli/chat.js";
 import { configCheck } from "./cli/config-check.js";
 import { EXIT } from "./cli/exit-codes.js";
-import { serve } from "./cli/serve.js";
 import { ConfigError, readDotEnv } from "./config.js";
 import { isVoxnixError } from "./errors.js";
 import { Refusal } from "./workloads/index.js";
@@ -18,7 +16,8 @@ const program = new Command()
 program
   .command("serve")
   .description("run the daemon (reads the environment; see `voxnix config check`)")
-  .action(() => serve(process.env));
+  // Loaded on demand, like chat: admin verbs need neither grammY nor the AI SDK.
+  .action(async () => (await import("./cli/serve.js")).serve(process.env));
 
 program
   .command("config")
@@ -33,7 +32,9 @@ program
   .requiredOption("--as <user>", "the Telegram user id to act as (must have access)", (v) =>
     Number(v),
   )
-  .action((opts: { as: number }) => chat(process.env, opts.as));
+  .action(async (opts: { as: number }) =>
+    (await import("./cli/chat.js")).chat(process.env, opts.as),
+  );
 
 registerAdminCommands(program);
 

@@ -3,7 +3,8 @@ import { VoxnixError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Actor, Json, Workloads } from "../workloads/index.js";
 import { systemPrompt } from "./prompt.js";
-import { createTools, type TurnEffects } from "./tools.js";
+import type { TurnEffects } from "./effects.js";
+import { createTools } from "./tools.js";
 
 export interface AgentOptions {
   readonly workloads: Workloads;
@@ -61,9 +62,6 @@ export function createAgent(options: AgentOptions) {
       return result.finishReason === "tool-calls"
         ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."
         : "Done.";
-    },
-    reset(actor: Actor) {
-      workloads.conversation.reset(actor);
     },
   };
 }

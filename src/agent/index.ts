@@ -5,7 +5,8 @@ import type { Workloads } from "../workloads/index.js";
 import { createAgent } from "./agent.js";
 
 export { AgentUnavailable, createAgent, type Agent } from "./agent.js";
-export { collectEffects, MAX_TOOL_RESULT_CHARS, type TurnEffects } from "./tools.js";
+export { collectEffects, type TurnEffects } from "./effects.js";
+export { MAX_TOOL_RESULT_CHARS } from "./tools.js";
 
 /** The agent over any OpenAI-compatible chat-completions endpoint (`.chat()`, not Responses). */
 export function createConfiguredAgent(config: Config, workloads: Workloads, log: Logger) {

@@ -1,32 +1,11 @@
 import { tool, zodSchema, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
-import type { Actor, ConfirmationRequest, Workloads } from "../workloads/index.js";
+import type { Actor, Workloads } from "../workloads/index.js";
+import type { TurnEffects } from "./effects.js";
 
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
 export const MAX_TOOL_RESULT_CHARS = 1_500;
-
-/** What a turn asks the transport to do beyond replying. */
-export interface TurnEffects {
-  /** Starts a create in the background (the bot shows its progress); resolves once accepted. */
-  startCreate(input: { name: string; modules: string[] }): void;
-  startRestore(input: { id: string; name: string }): void;
-  /** A destroy waiting for the user's button press. */
-  requestConfirmation(request: ConfirmationRequest): void;
-}
-
-/** Effects that record what a turn asked for, for the transport to carry out after the reply. */
-export function collectEffects() {
-  const confirmations: ConfirmationRequest[] = [];
-  const creates: { name: string; modules: string[] }[] = [];
-  const restores: { id: string; name: string }[] = [];
-  const effects: TurnEffects = {
-    startCreate: (input) => void creates.push(input),
-    startRestore: (input) => void restores.push(input),
-    requestConfirmation: (request) => void confirmations.push(request),
-  };
-  return { effects, confirmations, creates, restores };
-}
 
 /** Runs a workloads call for the model: data on success, the user-facing reason on refusal. */
 export async function asToolResult(fn: () => unknown): Promise<string> {

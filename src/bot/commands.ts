@@ -1,5 +1,6 @@
-import { Composer } from "grammy";
+import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
+import type { Logger } from "../log.js";
 import { formatSize } from "../size.js";
 import {
   CONTAINER_VERBS,
@@ -37,14 +38,31 @@ export const ADMIN_COMMANDS: readonly BotCommand[] = [
   { command: "doctor", description: "host health" },
 ];
 
+/**
+ * Sets the command menus: the user list for everyone, the admin list in each admin's chat.
+ * Failures are logged, never fatal (an admin who never started the bot has no chat yet).
+ */
+export async function publishCommands(api: Api, admins: readonly number[], log: Logger) {
+  await api
+    .setMyCommands([...USER_COMMANDS])
+    .catch((error: unknown) => log.warn({ err: error }, "could not set the command menu"));
+  for (const admin of admins) {
+    await api
+      .setMyCommands([...ADMIN_COMMANDS], { scope: { type: "chat", chat_id: admin } })
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, admin },
+          "could not set admin commands (has the admin started the bot?)",
+        ),
+      );
+  }
+}
+
 const args = (ctx: BotContext) =>
   (typeof ctx.match === "string" ? ctx.match : "").split(/[\s,]+/).filter(Boolean);
 
 /** Slash commands: they act directly on workloads/, never through the LLM. */
-export function commands(
-  deps: BotDeps,
-  options: { resetConversation: (actor: BotContext["actor"]) => void },
-) {
+export function commands(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const w = deps.workloads;
 
@@ -143,7 +161,7 @@ export function commands(
     return startRestore(ctx, deps, id, name);
   });
   composer.command("reset", async (ctx) => {
-    options.resetConversation(ctx.actor);
+    w.conversation.reset(ctx.actor);
     await say(ctx, rich("Done: I forgot our conversation."));
   });
 

@@ -1,4 +1,5 @@
-import { collectEffects, type Agent } from "../agent/index.js";
+import { collectEffects } from "../agent/effects.js";
+import type { Agent } from "../agent/index.js";
 import { askDestroyCard, showList, startCreate, startRestore, type BotDeps } from "./actions.js";
 import type { BotContext } from "./context.js";
 import { rich } from "./format.js";

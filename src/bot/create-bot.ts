@@ -49,9 +49,8 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       await error.ctx.answerCallbackQuery({ text: failure.text.slice(0, 190) }).catch(() => {});
     else await say(error.ctx, failure).catch(() => {});
   });
-  const agent = options.agent;
-  const converse = agent ? agentConversation(agent, deps) : undefined;
-  safe.use(commands(deps, { resetConversation: (actor) => agent?.reset(actor) }));
+  const converse = options.agent ? agentConversation(options.agent, deps) : undefined;
+  safe.use(commands(deps));
   safe.use(callbacks(deps));
   safe.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/"))

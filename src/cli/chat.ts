@@ -49,7 +49,7 @@ export async function chat(
       if (text === undefined || text === "/quit") break;
       if (text === "") continue;
       if (text === "/reset") {
-        agent.reset(actor);
+        workloads.conversation.reset(actor);
         print("voxnix> Done: I forgot our conversation.");
         continue;
       }
