@@ -11,7 +11,10 @@ export function systemPrompt(options: {
 }): string {
   const containers = options.containers.length
     ? options.containers
-        .map((c) => `- ${c.name}: ${c.state}; modules ${c.modules.join(", ")}`)
+        .map(
+          (c) =>
+            `- ${c.name}: ${c.state}${c.live ? "" : " (last known)"}; modules ${c.modules.join(", ")}`,
+        )
         .join("\n")
     : "- (none yet)";
   return [

@@ -1,11 +1,12 @@
 import type { Logger } from "../log.js";
 import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
-import type {
-  ConfirmationRequest,
-  ContainerSummary,
-  CreateResult,
-  Workloads,
+import {
+  STALE_NOTE,
+  type ConfirmationRequest,
+  type ContainerSummary,
+  type CreateResult,
+  type Workloads,
 } from "../workloads/index.js";
 import type { BackgroundTasks } from "./background.js";
 import type { BotContext } from "./context.js";
@@ -13,6 +14,7 @@ import { bold, code, italic, lines, pre, rich, type Rich } from "./format.js";
 import { confirmKeyboard, moduleKeyboard, pickerKeyboard } from "./keyboards.js";
 import { startProgress } from "./progress.js";
 import { describeFailure, say } from "./reply.js";
+import { replySoonOrLater } from "./reply-soon-or-later.js";
 
 export interface BotDeps {
   readonly workloads: Workloads;
@@ -57,6 +59,7 @@ export async function showList(ctx: BotContext, deps: BotDeps, all = false) {
     lines(
       bold(all ? "All containers" : "Your containers"),
       ...containers.map((c) => containerLine(c, all)),
+      containers.some((c) => !c.live) ? STALE_NOTE : undefined,
     ),
   );
 }
@@ -77,27 +80,42 @@ export async function runVerb(
   const w = deps.workloads;
   switch (verb) {
     case "info":
-      return say(ctx, await describeContainer(ctx, deps, name));
+      return replySoonOrLater(ctx, deps, rich("Looking up ", bold(name), "…"), () =>
+        describeContainer(ctx, deps, name),
+      );
     case "up":
     case "down":
     case "restart": {
-      const action = verb === "up" ? w.start : verb === "down" ? w.stop : w.restart;
-      const result = await action(ctx.actor, { name });
-      return say(ctx, rich(bold(result.name), ` is ${result.state}.`));
+      const [action, doing] =
+        verb === "up"
+          ? [w.start, "Starting"]
+          : verb === "down"
+            ? [w.stop, "Stopping"]
+            : [w.restart, "Restarting"];
+      return replySoonOrLater(ctx, deps, rich(`${doing} `, bold(name), "…"), async () => {
+        const result = await action(ctx.actor, { name });
+        return rich(bold(result.name), ` is ${result.state}.`);
+      });
     }
     case "destroy":
       return askDestroy(ctx, deps, name);
-    case "logs": {
-      const logs = await w.logs(ctx.actor, { name, lines: 40 });
-      const header =
-        logs.source === "host-unit"
-          ? rich(bold(name), " is not running; the host's view of it:")
-          : rich("Last lines of ", bold(name), ":");
-      return say(
+    case "logs":
+      return replySoonOrLater(
         ctx,
-        lines(header, logs.lines.length ? pre(logs.lines.join("\n")) : italic("no log lines")),
+        deps,
+        rich("Reading the logs of ", bold(name), "…"),
+        async () => {
+          const logs = await w.logs(ctx.actor, { name, lines: 40 });
+          const header =
+            logs.source === "host-unit"
+              ? rich(bold(name), " is not running; the host's view of it:")
+              : rich("Last lines of ", bold(name), ":");
+          return lines(
+            header,
+            logs.lines.length ? pre(logs.lines.join("\n")) : italic("no log lines"),
+          );
+        },
       );
-    }
   }
 }
 

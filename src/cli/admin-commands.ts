@@ -4,7 +4,7 @@ import { loadConfig, secretValues, type Config } from "../config.js";
 import { createLogger, withOperation } from "../log.js";
 import { createRuntime } from "../runtime.js";
 import { parseSize } from "../size.js";
-import type { Actor, Workloads } from "../workloads/index.js";
+import { STALE_NOTE, type Actor, type Workloads } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 
@@ -83,6 +83,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
             ["name", "owner", "state", "modules", "address", "workspace"],
           ),
         );
+        if (rows.some((r) => !r.live)) io.err(STALE_NOTE);
       }),
     );
 

@@ -27,7 +27,7 @@ export {
   type DestroyResult,
 } from "./destroy-container.js";
 export type { Check } from "./doctor.js";
-export type { ContainerSummary } from "./list-containers.js";
+export { STALE_NOTE, type ContainerSummary } from "./list-containers.js";
 export { createKeyedLock, createSemaphore } from "./locks.js";
 export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";

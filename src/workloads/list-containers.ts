@@ -14,11 +14,22 @@ export interface ContainerSummary {
   readonly limits: ContainerSpec["limits"];
   readonly workspaceBytes: number | undefined;
   readonly address: string | undefined;
+  /** false: the host did not answer in time, so `state` is the registry's last known one. */
+  readonly live: boolean;
 }
 
 /**
+ * How long a listing waits for the host. machinectl and zfs answer in milliseconds on a healthy
+ * host; past this, the user (or the agent's prompt) gets the registry's view rather than a wait.
+ */
+export const LIST_HOST_DEADLINE_MS = 3_000;
+/** What a listing with states that are not live says, wherever it is shown. */
+export const STALE_NOTE = "The host did not answer in time: these states are the last known.";
+
+/**
  * The actor's containers (or, with `all`, everyone's: admins only), joined with one
- * `machinectl list` call and one storage scan, however many containers there are.
+ * `machinectl list` call and one storage scan, however many containers there are. A host that
+ * fails or hangs does not fail the listing: it answers from the registry, marked not live.
  */
 export async function listContainers(
   deps: WorkloadDeps,
@@ -31,18 +42,50 @@ export async function listContainers(
     ? deps.store.containers.listAll()
     : deps.store.containers.listByOwner(actor.userId);
   if (records.length === 0) return [];
-  const [running, spaces] = await Promise.all([
-    deps.host.machines.listRunning(),
-    deps.host.storage.scan(),
-  ]);
+  const view = await hostView(deps);
   return records.map((record) =>
-    summarize(
-      record,
-      running.get(record.name)?.addresses[0],
-      running.has(record.name),
-      spaces.get(record.ownerId)?.workspaces.get(record.name),
-    ),
+    view
+      ? summarize(
+          record,
+          view.running.get(record.name)?.addresses[0],
+          view.running.has(record.name),
+          view.spaces.get(record.ownerId)?.workspaces.get(record.name),
+        )
+      : lastKnown(record),
   );
+}
+
+/** What the host says is running and how much space each workspace uses, if it says so in time. */
+async function hostView(deps: WorkloadDeps) {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), LIST_HOST_DEADLINE_MS);
+  });
+  const asked = Promise.all([deps.host.machines.listRunning(), deps.host.storage.scan()]).then(
+    ([running, spaces]) => ({ running, spaces }),
+  );
+  try {
+    const view = await Promise.race([asked, deadline]);
+    if (!view) {
+      deps.log.warn(
+        { deadlineMs: LIST_HOST_DEADLINE_MS },
+        "host too slow; listing last known states",
+      );
+      // The runner's own timeout still ends the commands; only their outcome is no longer awaited.
+      asked.catch(() => {});
+    }
+    return view;
+  } catch (error) {
+    deps.log.warn({ err: error }, "host query failed; listing last known states");
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A summary from the registry alone. */
+function lastKnown(record: ContainerRecord): ContainerSummary {
+  return { ...summarize(record, undefined, record.state === "running", undefined), live: false };
 }
 
 export function summarize(
@@ -62,5 +105,6 @@ export function summarize(
     limits: spec.limits,
     workspaceBytes,
     address: isRunning ? address : undefined,
+    live: true,
   };
 }

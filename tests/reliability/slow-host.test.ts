@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { STALE_NOTE } from "../../src/workloads/index.js";
+import type { BotApiServer } from "../fakes/bot-api-server.js";
+import { ALICE, BOB, startBotHarness } from "../support/bot-harness.js";
+
+const createDev = async (api: BotApiServer) => {
+  api.sendText(ALICE, "/new dev git");
+  await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running"), 15_000);
+};
+
+describe("a slow or hung host", () => {
+  it("lists from the registry when machinectl hangs; other chats and the agent still answer", async () => {
+    const { api, llm, host } = await startBotHarness();
+    await createDev(api);
+    host.injectFault({ command: "machinectl list", action: "hang", spawnChild: true });
+
+    api.sendText(ALICE, "/list");
+    api.sendText(BOB, "/help");
+    const help = await api.waitFor(BOB, (m) => m.text.startsWith("Commands"));
+    const stale = await api.waitFor(ALICE, (m) => m.text.startsWith("Your containers"));
+    expect(help.sentAtMs).toBeLessThan(stale.sentAtMs);
+    expect(stale.text).toContain("dev running");
+    expect(stale.text).toContain(STALE_NOTE);
+
+    // The agent's prompt lists containers too: the turn goes on with the last known states.
+    llm.script(() => ({ text: "dev was running when I last looked." }));
+    api.sendText(ALICE, "is dev up?");
+    await api.waitFor(ALICE, (m) => m.text === "dev was running when I last looked.");
+    expect(String(llm.requests().at(-1)?.messages[0]?.content)).toContain(
+      "dev: running (last known)",
+    );
+
+    host.clearFaults();
+    api.sendText(ALICE, "/list");
+    const live = await api.waitFor(
+      ALICE,
+      (m) => m.text.startsWith("Your containers") && m.message_id !== stale.message_id,
+    );
+    expect(live.text).not.toContain(STALE_NOTE);
+  });
+
+  it("answers a slow start in its placeholder, taking the chat's next message meanwhile", async () => {
+    const { api, host } = await startBotHarness();
+    await createDev(api);
+    api.sendText(ALICE, "/down dev");
+    await api.waitFor(ALICE, (m) => m.text === "dev is stopped.");
+    host.injectFault({ command: "nixos-container start", action: "delay", delayMs: 4_000 });
+
+    api.sendText(ALICE, "/up dev");
+    const placeholder = await api.waitFor(ALICE, (m) => m.text === "Starting dev…");
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"));
+    expect(placeholder.text).toBe("Starting dev…"); // still starting while /help was answered
+    await api.waitFor(ALICE, (m) => m === placeholder && m.text === "dev is running.", 15_000);
+    expect(host.machines()).toEqual(["dev"]);
+  });
+
+  it("answers a refusal at once, without a placeholder", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(BOB, "/up nothere");
+    const reply = await api.waitFor(BOB, () => api.messages(BOB).length > 0);
+    expect(reply.text).not.toContain("Starting");
+    expect(reply.history).toHaveLength(1);
+  });
+});
