@@ -54,7 +54,9 @@ export interface BotApiServer {
   close(): Promise<void>;
 }
 
-export async function startBotApiServer(token = "123456:TEST-bot-token"): Promise<BotApiServer> {
+export const DEFAULT_BOT_TOKEN = "123456:TEST-bot-token";
+
+export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotApiServer> {
   const updates: Record<string, unknown>[] = [];
   let nextUpdateId = 1;
   let nextMessageId = 1;

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRunning } from "../support/processes.js";
+import { assertNoSecretsIn } from "../support/secrets.js";
 import { createHostDir } from "./lib/create-host.mjs";
 import { startToolServer } from "./lib/server.mjs";
 import { readState, updateState } from "./lib/state.mjs";
@@ -131,14 +132,19 @@ export async function createFakeHost(
       (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter(isRunning),
     cleanup: async () => {
       await server.close();
-      for (const pid of existsSync(host.pids) ? readdirSync(host.pids) : []) {
-        try {
-          process.kill(Number(pid), "SIGKILL");
-        } catch {
-          // already gone
+      try {
+        // Its state, call log and the files its tools wrote hold no secret.
+        assertNoSecretsIn(dir);
+      } finally {
+        for (const pid of existsSync(host.pids) ? readdirSync(host.pids) : []) {
+          try {
+            process.kill(Number(pid), "SIGKILL");
+          } catch {
+            // already gone
+          }
         }
+        await rm(dir, { recursive: true, force: true });
       }
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

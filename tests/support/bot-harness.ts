@@ -6,6 +6,7 @@ import { startBotApiServer, type BotApiServer } from "../fakes/bot-api-server.js
 import { startLlmServer, type LlmServer } from "../fakes/llm-server.js";
 import { captureLog } from "./capture-log.js";
 import { tempDir } from "./temp-dir.js";
+import { TEST_SECRETS } from "./secrets.js";
 import { REPO_ROOT, TAILSCALE_KEY } from "./test-workloads.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ export const ADMIN = 1;
 export const ALICE = 1001;
 export const BOB = 2002;
 export const STRANGER = 6666;
-export const LLM_KEY = "sk-test-llm-key-0123456789";
+export const LLM_KEY = TEST_SECRETS.llmKey;
 
 export interface BotHarness {
   readonly api: BotApiServer;

@@ -2,10 +2,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
+import { assertNoSecretsIn } from "./secrets.js";
 
-/** A fresh directory removed when the current test finishes. */
+/** A fresh directory, scanned for leaked secrets and removed when the current test finishes. */
 export function tempDir(prefix = "voxnix-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  onTestFinished(() => {
+    try {
+      assertNoSecretsIn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   return dir;
 }
