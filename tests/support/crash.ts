@@ -1,13 +1,14 @@
+// The SIGKILL reliability cases (tests/reliability/crash-*.test.ts), split in two files so
+// that they run in parallel.
 import { execa } from "execa";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { createFakeHost, type FakeHost, type FaultRule } from "../fakes/fake-host.js";
-import { eventually } from "../support/processes.js";
-import { testWorkloads } from "../support/test-workloads.js";
-import { tempDir } from "../support/temp-dir.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
+import { expect } from "vitest";
+import type { FakeHost, FaultRule } from "../fakes/fake-host.js";
+import { eventually } from "./processes.js";
+import { testWorkloads } from "./test-workloads.js";
+import { tempDir } from "./temp-dir.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -20,7 +21,7 @@ const pause = (command: string, extra: Partial<FaultRule> = {}): FaultRule => ({
 });
 
 /** Every host step of a create, in order: the daemon dies while each one runs. */
-const CREATE_STEPS: Step[] = [
+export const CREATE_STEPS: Step[] = [
   { label: "quota scan", fault: pause("zfs list", { match: "-p -r" }) },
   { label: "user dataset", fault: pause("zfs create", { nth: 1 }) },
   { label: "workspace dataset", fault: pause("zfs create", { nth: 2 }) },
@@ -31,7 +32,7 @@ const CREATE_STEPS: Step[] = [
 ];
 
 /** Every host step of a destroy. */
-const DESTROY_STEPS: Step[] = [
+export const DESTROY_STEPS: Step[] = [
   { label: "extra-container destroy", fault: pause("extra-container destroy") },
   { label: "workspace scan", fault: pause("zfs list", { match: "-p -r" }) },
   { label: "trash dataset", fault: pause("zfs create") },
@@ -43,7 +44,7 @@ const DESTROY_STEPS: Step[] = [
  * `hostCommandToo`, the host command dies as well, as when systemd kills a crashed unit's cgroup;
  * otherwise it runs to its end, as a command outside the cgroup would.
  */
-async function killDuring(
+export async function killDuring(
   env: Record<string, string>,
   args: string[],
   fault: FaultRule,
@@ -89,7 +90,7 @@ function killFakeTools(host: FakeHost) {
   }
 }
 
-async function consistentAfterRestart(host: FakeHost, stateDir: string) {
+export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
   const t = await testWorkloads({ reuse: { host, stateDir } });
   const report = await t.workloads.reconcile();
   expect(report.reported).toEqual([]);
@@ -111,43 +112,5 @@ const VARIANTS = [
   { variant: "the daemon", hostCommandToo: false },
   { variant: "the daemon and its host command", hostCommandToo: true },
 ];
-const cases = (steps: Step[]) => steps.flatMap((step) => VARIANTS.map((v) => ({ ...step, ...v })));
-
-describe("SIGKILL of", () => {
-  it.each(cases(CREATE_STEPS))(
-    "$variant during create ($label) leaves no orphan once restarted",
-    async ({ fault, hostCommandToo }) => {
-      const host = await createFakeHost();
-      onTestFinished(() => host.cleanup());
-      const env = fakeHostEnv(host);
-      await killDuring(
-        env,
-        ["create", "dev", "--modules", "git", "--as", "1001"],
-        fault,
-        host,
-        hostCommandToo,
-      );
-      await consistentAfterRestart(host, env.VOXNIX_STATE_DIR as string);
-    },
-  );
-
-  it.each(cases(DESTROY_STEPS))(
-    "$variant during destroy ($label) loses no workspace once restarted",
-    async ({ fault, hostCommandToo }) => {
-      const host = await createFakeHost();
-      onTestFinished(() => host.cleanup());
-      const env = fakeHostEnv(host);
-      const created = await execa(
-        process.execPath,
-        ["--import", import.meta.resolve("tsx"), MAIN, "create", "dev", "--as", "1001"],
-        { env, extendEnv: false, cwd: tempDir() },
-      );
-      expect(created.exitCode).toBe(0);
-      await killDuring(env, ["destroy", "dev", "--yes"], fault, host, hostCommandToo);
-      const { rows, trash } = await consistentAfterRestart(host, env.VOXNIX_STATE_DIR as string);
-      // Either the destroy never really began (still there) or it finished with the workspace kept.
-      if (rows.length === 0) expect(trash).toHaveLength(1);
-      else expect(rows.map((r) => r.name)).toEqual(["dev"]);
-    },
-  );
-});
+export const cases = (steps: Step[]) =>
+  steps.flatMap((step) => VARIANTS.map((v) => ({ ...step, ...v })));
