@@ -35,17 +35,23 @@ export function chatHistoryRepository(db: Db, now: () => number) {
   const clear = db.prepare<[number]>(`DELETE FROM chat_history WHERE user_id = ?`);
   const purge = db.prepare<[number]>(`DELETE FROM chat_history WHERE at < ?`);
 
-  const appendTurn = db.transaction((userId: number, messages: readonly Json[]) => {
-    const turn = nextTurn.get(userId)?.next ?? 1;
-    const at = now();
-    for (const message of messages) insert.run(userId, turn, at, JSON.stringify(message));
-    return turn;
-  });
+  const appendTurn = db.transaction(
+    (userId: number, messages: readonly Json[], keepTurns: number | undefined) => {
+      const turn = nextTurn.get(userId)?.next ?? 1;
+      const at = now();
+      for (const message of messages) insert.run(userId, turn, at, JSON.stringify(message));
+      if (keepTurns !== undefined) keepLast.run(userId, keepTurns, userId);
+      return turn;
+    },
+  );
 
   return {
-    /** Stores one exchange as a new turn; returns its number. */
-    appendTurn(userId: number, messages: readonly Json[]): number {
-      return appendTurn.immediate(userId, messages);
+    /**
+     * Stores one exchange as a new turn and returns its number; with `keepTurns`, drops all but
+     * the newest that many turns in the same transaction.
+     */
+    appendTurn(userId: number, messages: readonly Json[], options: { keepTurns?: number } = {}) {
+      return appendTurn.immediate(userId, messages, options.keepTurns);
     },
     /** The user's turns, oldest first, optionally only those newer than `sinceMs`. */
     load(userId: number, options: { sinceMs?: number } = {}): Turn[] {
@@ -57,10 +63,6 @@ export function chatHistoryRepository(db: Db, now: () => number) {
         else turns.push({ turn: row.turn, atMs: row.at, messages: [message] });
       }
       return turns;
-    },
-    /** Deletes all but the newest `turns` turns of a user. */
-    keepLastTurns(userId: number, turns: number): void {
-      keepLast.run(userId, turns, userId);
     },
     /** Forgets a user's whole conversation (`/reset`). */
     clear(userId: number): void {

@@ -20,8 +20,7 @@ export function conversation(deps: WorkloadDeps) {
     },
     append(actor: Actor, messages: readonly Json[]): void {
       if (messages.length === 0) return;
-      history.appendTurn(actor.userId, messages);
-      history.keepLastTurns(actor.userId, HISTORY_TURNS);
+      history.appendTurn(actor.userId, messages, { keepTurns: HISTORY_TURNS });
     },
     reset(actor: Actor): void {
       history.clear(actor.userId);

@@ -118,6 +118,7 @@ describe("bot commands", () => {
       text: "",
       history: [],
       sentAtMs: 0,
+      changedAtMs: 0,
     };
     api.pressButton(BOB, bobsLast, yes); // Alice's confirmation, forged by Bob
     api.pressButton(BOB, bobsLast, "p:down:dev");

@@ -19,6 +19,8 @@ export interface SentMessage {
   history: string[];
   /** When it was sent (performance.now()), for latency measurements. */
   sentAtMs: number;
+  /** When its text last changed (sent or edited), likewise. */
+  changedAtMs: number;
 }
 
 export interface ApiCall {
@@ -120,6 +122,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
         text: String(p.text),
         history: [String(p.text)],
         sentAtMs: performance.now(),
+        changedAtMs: performance.now(),
         ...(p.entities ? { entities: p.entities as unknown[] } : {}),
         ...(p.reply_markup
           ? { reply_markup: p.reply_markup as NonNullable<SentMessage["reply_markup"]> }
@@ -145,6 +148,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
       }
       message.text = String(p.text);
       message.history.push(message.text);
+      message.changedAtMs = performance.now();
       if (p.entities) message.entities = p.entities as unknown[];
       if (p.reply_markup)
         message.reply_markup = p.reply_markup as NonNullable<SentMessage["reply_markup"]>;

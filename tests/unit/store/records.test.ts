@@ -98,8 +98,9 @@ describe("chat history repository", () => {
   it("trims by whole turns, so a tool call never loses its result", () => {
     const { store } = clockedStore();
     for (let i = 0; i < 5; i++)
-      store.chatHistory.appendTurn(1, [{ role: "user", content: `q${i}` }, call, result]);
-    store.chatHistory.keepLastTurns(1, 2);
+      store.chatHistory.appendTurn(1, [{ role: "user", content: `q${i}` }, call, result], {
+        keepTurns: 2,
+      });
     const turns = store.chatHistory.load(1);
     expect(turns.map((t) => t.turn)).toEqual([4, 5]);
     for (const turn of turns) expect(turn.messages).toHaveLength(3);
