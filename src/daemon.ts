@@ -59,7 +59,8 @@ export async function startDaemon(
     throw error;
   }
   const runner = run(bot, {
-    runner: { fetch: { allowed_updates: ["message", "callback_query"] } },
+    // silent: polling failures are logged by the bot as JSON, not printed by the runner.
+    runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true },
   });
   log.info({ bot: bot.botInfo.username }, "serving");
   // Neither is needed to answer: command menus are cosmetic, the agent loads on demand anyway.

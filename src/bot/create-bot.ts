@@ -31,9 +31,20 @@ export interface CreateBotOptions {
  */
 export function createBot(options: CreateBotOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot } });
-  // Bounded: a 429 or 5xx is retried a few times, never so long that a chat looks stuck.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 }));
   const log = options.log.child({ component: "bot" });
+  // Calls are retried on 429 and 5xx, bounded so that a chat never looks stuck. Not polling:
+  // the runner retries getUpdates itself from 100 ms up, where auto-retry would wait 3 s, 6 s …
+  // before the bot sees any message again.
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    if (method !== "getUpdates") return retry(prev, method, payload, signal);
+    try {
+      return await prev(method, payload, signal);
+    } catch (error) {
+      if (!signal?.aborted) log.warn({ err: error }, "polling Telegram failed; retrying");
+      throw error;
+    }
+  });
   const deps = { workloads: options.workloads, tasks: options.tasks, log };
 
   // One operation id per update, in every log line it causes.

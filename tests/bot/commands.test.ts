@@ -175,4 +175,15 @@ describe("bot commands", () => {
     await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"), 10_000);
     expect(api.calls("sendMessage").length).toBe(2);
   });
+
+  it("still answers when the Bot API fails with 5xx, while polling and while replying", async () => {
+    const { api } = await startBotHarness();
+    api.fail("getUpdates", 502, { times: 2 });
+    api.fail("sendMessage", 500, { times: 1 });
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"), 15_000);
+    expect(api.messages(ALICE)).toHaveLength(1); // answered once, not once per attempt
+    api.sendText(ALICE, "/list");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("No containers yet"));
+  });
 });
