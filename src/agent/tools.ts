@@ -2,7 +2,11 @@ import { tool, zodSchema, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
 import type { Actor, Workloads } from "../workloads/index.js";
+import { within } from "../within.js";
 import type { TurnEffects } from "./effects.js";
+
+/** How long a turn waits for a start, stop or restart before the transport takes it over. */
+export const POWER_WAIT_MS = 3_000;
 
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
 export const MAX_TOOL_RESULT_CHARS = 1_500;
@@ -62,7 +66,16 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
     power: tool({
       description: "Start, stop or restart a container.",
       inputSchema: input.power,
-      execute: ({ name, action }) => asToolResult(() => w[action](actor, { name })),
+      execute: ({ name, action }) =>
+        asToolResult(async () => {
+          const outcome = w[action](actor, { name });
+          const result = await within(outcome, POWER_WAIT_MS);
+          if (result) return result;
+          // Handled here in case the turn fails before the transport takes it over.
+          outcome.catch(() => {});
+          effects.followPower(outcome);
+          return { status: "still in progress; the user will be told when it ends", name };
+        }),
     }),
     destroy_container: tool({
       description: "Ask to destroy a container; the user confirms with a button, not you.",

@@ -6,6 +6,7 @@ import {
   type ConfirmationRequest,
   type ContainerSummary,
   type CreateResult,
+  type PowerResult,
   type Workloads,
 } from "../workloads/index.js";
 import type { BackgroundTasks } from "./background.js";
@@ -13,7 +14,7 @@ import type { BotContext } from "./context.js";
 import { bold, code, italic, lines, pre, rich, type Rich } from "./format.js";
 import { confirmKeyboard, moduleKeyboard, pickerKeyboard } from "./keyboards.js";
 import { startProgress } from "./progress.js";
-import { describeFailure, say } from "./reply.js";
+import { answerOrFailure, describeFailure, say } from "./reply.js";
 import { replySoonOrLater } from "./reply-soon-or-later.js";
 
 export interface BotDeps {
@@ -92,10 +93,9 @@ export async function runVerb(
           : verb === "down"
             ? [w.stop, "Stopping"]
             : [w.restart, "Restarting"];
-      return replySoonOrLater(ctx, deps, rich(`${doing} `, bold(name), "…"), async () => {
-        const result = await action(ctx.actor, { name });
-        return rich(bold(result.name), ` is ${result.state}.`);
-      });
+      return replySoonOrLater(ctx, deps, rich(`${doing} `, bold(name), "…"), async () =>
+        powerLine(await action(ctx.actor, { name })),
+      );
     }
     case "destroy":
       return askDestroy(ctx, deps, name);
@@ -117,6 +117,17 @@ export async function runVerb(
         },
       );
   }
+}
+
+/** What a finished start, stop or restart says. */
+export const powerLine = (result: PowerResult) => rich(bold(result.name), ` is ${result.state}.`);
+
+/** Sends what `answer` settles to once it does, in the background: the chat goes on meanwhile. */
+export function reportWhenDone(ctx: BotContext, deps: BotDeps, answer: Promise<Rich>) {
+  deps.tasks.run(
+    "report",
+    async () => void (await say(ctx, await answerOrFailure(answer, deps.log))),
+  );
 }
 
 export async function describeContainer(

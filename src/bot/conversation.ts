@@ -1,6 +1,14 @@
 import { collectEffects } from "../agent/effects.js";
 import type { Agent } from "../agent/index.js";
-import { askDestroyCard, showList, startCreate, startRestore, type BotDeps } from "./actions.js";
+import {
+  askDestroyCard,
+  powerLine,
+  reportWhenDone,
+  showList,
+  startCreate,
+  startRestore,
+  type BotDeps,
+} from "./actions.js";
 import type { BotContext } from "./context.js";
 import { rich } from "./format.js";
 import { say } from "./reply.js";
@@ -15,7 +23,7 @@ const LIST_REQUEST = /^(?:please\s+)?(?:list|show)(?:\s+me)?(?:\s+my)?\s+contain
 export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
-    const { effects, confirmations, creates, restores } = collectEffects();
+    const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
     const typing = showTypingWhile(ctx);
     let answer: string;
     try {
@@ -27,6 +35,7 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
     for (const request of confirmations) await askDestroyCard(ctx, request);
     for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
     for (const { id, name } of restores) await startRestore(ctx, deps, id, name);
+    for (const outcome of powerOutcomes) reportWhenDone(ctx, deps, outcome.then(powerLine));
   };
 }
 

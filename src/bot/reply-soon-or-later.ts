@@ -1,8 +1,9 @@
+import { within } from "../within.js";
 import type { BotDeps } from "./actions.js";
 import type { BotContext } from "./context.js";
 import { rich, split, type Rich } from "./format.js";
 import { startProgress } from "./progress.js";
-import { describeFailure, say } from "./reply.js";
+import { answerOrFailure, say } from "./reply.js";
 
 /** An answer ready this soon is simply sent; a slower one gets a placeholder first. */
 export const QUICK_ANSWER_MS = 1_000;
@@ -20,18 +21,8 @@ export async function replySoonOrLater(
   pending: Rich,
   work: () => Promise<Rich>,
 ) {
-  const answer = work().catch((error: unknown) => {
-    deps.log.error({ err: error }, "request failed");
-    return describeFailure(error);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const soon = await Promise.race([
-    answer,
-    new Promise<undefined>(
-      (resolve) => (timer = setTimeout(() => resolve(undefined), QUICK_ANSWER_MS)),
-    ),
-  ]);
-  clearTimeout(timer);
+  const answer = answerOrFailure(work(), deps.log);
+  const soon = await within(answer, QUICK_ANSWER_MS);
   if (soon) return void (await say(ctx, soon));
 
   const placeholder = await startProgress(ctx, pending, deps.log);

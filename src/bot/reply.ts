@@ -1,6 +1,7 @@
 import type { Context } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { isVoxnixError } from "../errors.js";
+import type { Logger } from "../log.js";
 import { currentOperationId } from "../log.js";
 import { lines, rich, split, type Rich } from "./format.js";
 
@@ -18,6 +19,14 @@ export async function say(ctx: Context, message: Rich, keyboard?: InlineKeyboard
     });
   }
   return last as NonNullable<typeof last>;
+}
+
+/** The answer, or what the user sees when producing it failed (logged). */
+export function answerOrFailure(answer: Promise<Rich>, log: Logger): Promise<Rich> {
+  return answer.catch((error: unknown) => {
+    log.error({ err: error }, "request failed");
+    return describeFailure(error);
+  });
 }
 
 /**

@@ -54,10 +54,14 @@ export async function chat(
         continue;
       }
       await withOperation(async () => {
-        const { effects, confirmations, creates, restores } = collectEffects();
+        const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
         try {
           const answer = await agent.turn(actor, text, effects);
           print(`voxnix> ${answer}`);
+          for (const outcome of powerOutcomes) {
+            const result = await outcome;
+            print(`  ${result.name} is ${result.state}`);
+          }
           const progress = { onProgress: (step: string) => print(`  … ${step}`) };
           for (const input of creates) {
             const result = await workloads.create(actor, input, progress);

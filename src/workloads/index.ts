@@ -35,6 +35,7 @@ export { containerName, ContainerSpec, type CreateInput } from "./spec.js";
 export type { TrashEntry } from "./trash.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json } from "../store/index.js";
+export type { PowerResult } from "./power.js";
 export type { Usage } from "./usage.js";
 export type { UserAccess } from "./users.js";
 

@@ -1,4 +1,5 @@
 import type { ContainerRecord } from "../store/index.js";
+import { within } from "../within.js";
 import { isAdmin, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
@@ -57,30 +58,20 @@ export async function listContainers(
 
 /** What the host says is running and how much space each workspace uses, if it says so in time. */
 async function hostView(deps: WorkloadDeps) {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), LIST_HOST_DEADLINE_MS);
-  });
-  const asked = Promise.all([deps.host.machines.listRunning(), deps.host.storage.scan()]).then(
-    ([running, spaces]) => ({ running, spaces }),
-  );
+  const asked = Promise.all([deps.host.machines.listRunning(), deps.host.storage.scan()]);
   try {
-    const view = await Promise.race([asked, deadline]);
-    if (!view) {
-      deps.log.warn(
-        { deadlineMs: LIST_HOST_DEADLINE_MS },
-        "host too slow; listing last known states",
-      );
-      // The runner's own timeout still ends the commands; only their outcome is no longer awaited.
-      asked.catch(() => {});
-    }
-    return view;
+    const view = await within(asked, LIST_HOST_DEADLINE_MS);
+    if (view) return { running: view[0], spaces: view[1] };
+    deps.log.warn(
+      { deadlineMs: LIST_HOST_DEADLINE_MS },
+      "host too slow; listing last known states",
+    );
+    // The runner's own timeout still ends the commands; only their outcome is no longer awaited.
+    asked.catch(() => {});
   } catch (error) {
     deps.log.warn({ err: error }, "host query failed; listing last known states");
-    return undefined;
-  } finally {
-    clearTimeout(timer);
   }
+  return undefined;
 }
 
 /** A summary from the registry alone. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_TOOL_RESULT_CHARS } from "../../src/agent/index.js";
 import { HISTORY_TURNS } from "../../src/workloads/index.js";
 import type { LlmRequest } from "../fakes/llm-server.js";
-import { ALICE, BOB, LLM_KEY, startBotHarness } from "../support/bot-harness.js";
+import { ALICE, BOB, LLM_KEY, startBotHarness, texts } from "../support/bot-harness.js";
 
 /** Scripts one tool call on a turn's first request, then a closing text once the result is back. */
 const toolThenText =
@@ -114,6 +114,26 @@ describe("agent over chat", () => {
     const [typing] = api.calls("sendChatAction");
     expect(typing?.params).toEqual({ chat_id: ALICE, action: "typing" });
     expect(typing?.atMs).toBeLessThan(reply.sentAtMs);
+  });
+
+  it("hands a slow start over to the chat: the reply comes now, the outcome when it ends", async () => {
+    const { api, llm, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running"), 15_000);
+    api.sendText(ALICE, "/down dev");
+    await api.waitFor(ALICE, (m) => m.text === "dev is stopped.");
+    host.injectFault({ command: "nixos-container start", action: "delay", delayMs: 5_000 });
+    llm.script(toolThenText("power", { name: "dev", action: "start" }, "Starting dev for you."));
+
+    api.sendText(ALICE, "please start dev");
+    await api.waitFor(ALICE, (m) => m.text === "Starting dev for you.", 10_000);
+    const toolResult = llm.requests().at(-1)?.messages.at(-1);
+    expect(String(toolResult?.content)).toContain("still in progress");
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"));
+    expect(texts(api, ALICE)).not.toContain("dev is running.");
+    await api.waitFor(ALICE, (m) => m.text === "dev is running.", 10_000);
+    expect(host.machines()).toEqual(["dev"]);
   });
 
   it("keeps history in whole turns: every tool call keeps its result, and old turns drop", async () => {
