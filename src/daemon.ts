@@ -1,5 +1,6 @@
 import { run } from "@grammyjs/runner";
-import type { Config } from "./config.js";
+import { GrammyError } from "grammy";
+import { ConfigError, type Config } from "./config.js";
 import { createBackgroundTasks } from "./bot/background.js";
 import { publishCommands } from "./bot/commands.js";
 import { deferredAgent } from "./agent/deferred.js";
@@ -47,17 +48,23 @@ export async function startDaemon(
     allowGroups: config.telegram.allowGroups,
     ...(agent ? { agent } : {}),
   });
-  let stopMaintenance: () => Promise<void>;
+  // Reconciliation (host commands) and Telegram's handshake (two round trips) overlap.
+  const maintenance = startMaintenance(runtime.workloads, log);
   try {
-    // Reconciliation (host commands) and Telegram's handshake (two round trips) overlap.
-    [stopMaintenance] = await Promise.all([
-      startMaintenance(runtime.workloads, log),
+    await Promise.all([
+      maintenance,
       bot.init().then(() => bot.api.deleteWebhook({ drop_pending_updates: false })),
     ]);
   } catch (error) {
+    // Not closing the store under a reconciliation that is still running.
+    await maintenance.then(
+      (stop) => stop(),
+      () => {},
+    );
     runtime.close();
-    throw error;
+    throw rejectedToken(error) ?? error;
   }
+  const stopMaintenance = await maintenance;
   const runner = run(bot, {
     // silent: polling failures are logged by the bot as JSON, not printed by the runner.
     runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true },
@@ -85,4 +92,18 @@ export async function startDaemon(
       runtime.close();
     },
   };
+}
+
+/**
+ * Telegram refusing the token is a configuration error (exit 78, which the unit does not
+ * restart), not an outage to retry.
+ */
+function rejectedToken(error: unknown): ConfigError | undefined {
+  if (!(error instanceof GrammyError) || error.error_code !== 401) return undefined;
+  return new ConfigError([
+    {
+      variable: "TELEGRAM_BOT_TOKEN",
+      problem: "Telegram rejected it (401 Unauthorized); use the token BotFather gave you",
+    },
+  ]);
 }

@@ -71,8 +71,6 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
           const outcome = w[action](actor, { name });
           const result = await within(outcome, POWER_WAIT_MS);
           if (result) return result;
-          // Handled here in case the turn fails before the transport takes it over.
-          outcome.catch(() => {});
           effects.followPower(outcome);
           return { status: "still in progress; the user will be told when it ends", name };
         }),

@@ -65,6 +65,12 @@ export async function showList(ctx: BotContext, deps: BotDeps, all = false) {
   );
 }
 
+const POWER_VERBS = {
+  up: { action: "start", doing: "Starting" },
+  down: { action: "stop", doing: "Stopping" },
+  restart: { action: "restart", doing: "Restarting" },
+} as const;
+
 /** Runs a verb on a named container, or offers a picker of the user's containers. */
 export async function runVerb(
   ctx: BotContext,
@@ -87,14 +93,9 @@ export async function runVerb(
     case "up":
     case "down":
     case "restart": {
-      const [action, doing] =
-        verb === "up"
-          ? [w.start, "Starting"]
-          : verb === "down"
-            ? [w.stop, "Stopping"]
-            : [w.restart, "Restarting"];
+      const { action, doing } = POWER_VERBS[verb];
       return replySoonOrLater(ctx, deps, rich(`${doing} `, bold(name), "…"), async () =>
-        powerLine(await action(ctx.actor, { name })),
+        powerLine(await w[action](ctx.actor, { name })),
       );
     }
     case "destroy":

@@ -62,12 +62,11 @@ async function hostView(deps: WorkloadDeps) {
   try {
     const view = await within(asked, LIST_HOST_DEADLINE_MS);
     if (view) return { running: view[0], spaces: view[1] };
+    // The runner's own timeout still ends the commands; only their outcome is no longer awaited.
     deps.log.warn(
       { deadlineMs: LIST_HOST_DEADLINE_MS },
       "host too slow; listing last known states",
     );
-    // The runner's own timeout still ends the commands; only their outcome is no longer awaited.
-    asked.catch(() => {});
   } catch (error) {
     deps.log.warn({ err: error }, "host query failed; listing last known states");
   }

@@ -53,4 +53,29 @@ describe("voxnix serve (a real process)", () => {
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["serving", "stopping"]));
     expect(String(result.stdout)).not.toContain(api.token);
   });
+
+  it("exits 78 with a clear message when Telegram rejects the token", async () => {
+    const [api, host] = await Promise.all([startBotApiServer(), createFakeHost()]);
+    onTestFinished(async () => {
+      await Promise.all([api.close(), host.cleanup()]);
+    });
+    const result = await execa(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
+      {
+        cwd: tempDir(),
+        env: fakeHostEnv(host, {
+          TELEGRAM_BOT_TOKEN: "999:not-the-token",
+          TELEGRAM_API_ROOT: api.url,
+          LLM_BASE_URL: "http://127.0.0.1:9/v1",
+        }),
+        extendEnv: false,
+        reject: false,
+        timeout: 20_000,
+      },
+    );
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toContain("TELEGRAM_BOT_TOKEN: Telegram rejected it (401 Unauthorized)");
+    expect(`${result.stdout}${result.stderr}`).not.toContain("not-the-token");
+  });
 });
