@@ -55,7 +55,7 @@ async function measure(
   });
   while (api.calls("getUpdates").length === 0) await new Promise((r) => setTimeout(r, 10));
   // Neither bot is measured while it still compiles its hot paths.
-  await converse(api, WARM_UP_USERS, 3);
+  await converse(api, WARM_UP_USERS, 6);
   const measured = await converse(api, users, perChat);
   bot.kill("SIGTERM");
   await bot;
@@ -63,7 +63,7 @@ async function measure(
   return measured;
 }
 
-export async function benchBotOverhead(chats = 20, perChat = 10) {
+export async function benchBotOverhead(chats = 20, perChat = 30) {
   const users = Array.from({ length: chats }, (_, i) => 10_000 + i);
   const llm = await startLlmServer();
   llm.script((request) => ({ text: `echo: ${String(request.messages.at(-1)?.content)}` }));

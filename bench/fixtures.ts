@@ -11,7 +11,7 @@ import { startLlmServer } from "../tests/fakes/llm-server.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 /** The built daemon, as the appliance runs it (`npm run build` first; run.ts does). */
-export const DAEMON = process.env.BENCH_DAEMON ?? join(REPO_ROOT, "dist", "main.js");
+export const DAEMON = join(REPO_ROOT, "dist", "main.js");
 export const tempDir = () => mkdtempSync(join(tmpdir(), "voxnix-bench-"));
 
 /** The daemon's environment on a fake host with the emulator and the scripted model. */
