@@ -11,11 +11,21 @@ export const POWER_WAIT_MS = 3_000;
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
 export const MAX_TOOL_RESULT_CHARS = 1_500;
 
+/**
+ * How long a turn waits for any one tool. Host commands have their own, longer timeouts; a turn
+ * should not sit through them while the user waits, so the model hears "no answer" instead.
+ */
+export const TOOL_DEADLINE_MS = 8_000;
+const NO_ANSWER = { error: "The host did not answer in time. Try again in a minute." };
+
 /** Runs a workloads call for the model: data on success, the user-facing reason on refusal. */
 export async function asToolResult(fn: () => unknown): Promise<string> {
   try {
-    const value = await fn();
-    const text = JSON.stringify(value ?? { ok: true });
+    const settled = await within(
+      Promise.resolve(fn()).then((value) => ({ value })),
+      TOOL_DEADLINE_MS,
+    );
+    const text = JSON.stringify(settled ? (settled.value ?? { ok: true }) : NO_ANSWER);
     return text.length > MAX_TOOL_RESULT_CHARS
       ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}… (truncated)`
       : text;

@@ -55,6 +55,21 @@ describe("a slow or hung host", () => {
     expect(host.machines()).toEqual(["dev"]);
   });
 
+  it("gives the model 'no answer' from a tool whose host command hangs, and replies", async () => {
+    const { api, llm, host } = await startBotHarness();
+    await createDev(api);
+    host.injectFault({ command: "systemctl show", action: "hang" });
+    llm.script((request) =>
+      request.messages.at(-1)?.role === "tool"
+        ? { text: "The host is not answering right now." }
+        : { toolCalls: [{ name: "container_info", args: { name: "dev" } }] },
+    );
+    api.sendText(ALICE, "how long has dev been up?");
+    await api.waitFor(ALICE, (m) => m.text === "The host is not answering right now.", 15_000);
+    const toolResult = llm.requests().at(-1)?.messages.at(-1);
+    expect(String(toolResult?.content)).toContain("did not answer in time");
+  });
+
   it("answers a refusal at once, without a placeholder", async () => {
     const { api } = await startBotHarness();
     api.sendText(BOB, "/up nothere");
