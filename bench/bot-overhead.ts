@@ -8,18 +8,24 @@ import { percentile, round } from "./stats.js";
 
 const ECHO_BOT = fileURLToPath(new URL("./echo-bot.mjs", import.meta.url));
 
+/** What user `user` writes as their message number `n`. */
+type Text = (user: number, n: number) => string;
+const FREE_TEXT: Text = (user, n) => `message ${n} from ${user}`;
+/** A command voxnix answers itself: no model, no host command. */
+const COMMAND: Text = () => "/help";
+
 /**
  * `chats` users talk at once, each like a person would: a message, wait for the reply, the next
  * one. Latency runs from a message entering the emulator to the bot's reply arriving there.
  */
-async function converse(api: BotApiServer, users: number[], perChat: number) {
+async function converse(api: BotApiServer, users: number[], perChat: number, text: Text) {
   const latencies: number[] = [];
   const started = performance.now();
   await Promise.all(
     users.map(async (user) => {
       for (let n = 1; n <= perChat; n++) {
         const sentAt = performance.now();
-        api.sendText(user, `message ${n} from ${user}`);
+        api.sendText(user, text(user, n));
         await api.waitFor(user, () => api.messages(user).length >= n, 60_000);
         latencies.push((api.messages(user)[n - 1]?.sentAtMs ?? Number.NaN) - sentAt);
       }
@@ -45,6 +51,7 @@ async function measure(
   env: (api: BotApiServer, users: number[]) => Record<string, string>,
   users: number[],
   perChat: number,
+  text: Text = FREE_TEXT,
 ) {
   const api = await startBotApiServer();
   const bot = execa(process.execPath, [...profiling, ...entry], {
@@ -55,8 +62,8 @@ async function measure(
   });
   while (api.calls("getUpdates").length === 0) await new Promise((r) => setTimeout(r, 10));
   // Neither bot is measured while it still compiles its hot paths.
-  await converse(api, WARM_UP_USERS, 6);
-  const measured = await converse(api, users, perChat);
+  await converse(api, WARM_UP_USERS, 6, text);
+  const measured = await converse(api, users, perChat, text);
   bot.kill("SIGTERM");
   await bot;
   await api.close();
@@ -79,32 +86,45 @@ export async function benchBotOverhead(chats = 20, perChat = 30) {
     users,
     perChat,
   );
-  const voxnix = await measure(
-    [DAEMON, "serve"],
-    (api, everyone) => benchEnv({ host, api, llm, users: everyone, logLevel: "warn" }),
-    users,
-    perChat,
-  );
+  const voxnixEnv = (api: BotApiServer, everyone: number[]) =>
+    benchEnv({ host, api, llm, users: everyone, logLevel: "warn" });
+  const voxnix = await measure([DAEMON, "serve"], voxnixEnv, users, perChat);
+  const commands = await measure([DAEMON, "serve"], voxnixEnv, users, perChat, COMMAND);
   await Promise.all([llm.close(), host.cleanup()]);
-  const row = (measure: string, pick: (m: typeof voxnix) => number, unit: string, target = "") => [
-    {
-      measure,
-      voxnix: `${round(pick(voxnix))} ${unit}`,
-      baseline: `${round(pick(echo))} ${unit} (grammY echo)`,
-      ratio: round(pick(voxnix) / pick(echo), 2),
-      target,
-    },
+
+  type Run = typeof voxnix;
+  const against = (run: Run, base: Run, name: string, pick: (m: Run) => number, unit: string) => ({
+    voxnix: `${round(pick(run))} ${unit}`,
+    baseline: `${round(pick(base))} ${unit} (${name})`,
+    ratio: round(pick(run) / pick(base), 2),
+  });
+  const rows = (label: string, pick: (m: Run) => number, unit: string, target = "") => [
+    { measure: label, ...against(voxnix, echo, "grammY echo", pick, unit), target },
     {
       measure: "",
+      ...against(voxnix, modelEcho, "echo + 1 model call", pick, unit),
       voxnix: "",
-      baseline: `${round(pick(modelEcho))} ${unit} (echo + 1 model call)`,
-      ratio: round(pick(voxnix) / pick(modelEcho), 2),
       target: "",
     },
   ];
   return [
-    ...row(`bot reply latency p50 (${chats} chats × ${perChat})`, (m) => m.p50, "ms", "≤ 1.3"),
-    ...row("bot reply latency p99", (m) => m.p99, "ms"),
-    ...row("throughput", (m) => m.throughput, "msg/s"),
+    ...rows(`bot reply latency p50 (${chats} chats × ${perChat})`, (m) => m.p50, "ms", "≤ 1.3"),
+    ...rows("bot reply latency p99", (m) => m.p99, "ms"),
+    ...rows("throughput", (m) => m.throughput, "msg/s"),
+    {
+      measure: "command (/help) latency p50",
+      ...against(commands, echo, "grammY echo", (m) => m.p50, "ms"),
+      target: "",
+    },
+    {
+      measure: "command (/help) latency p99",
+      ...against(commands, echo, "grammY echo", (m) => m.p99, "ms"),
+      target: "",
+    },
+    {
+      measure: "command throughput",
+      ...against(commands, echo, "grammY echo", (m) => m.throughput, "msg/s"),
+      target: "",
+    },
   ];
 }
