@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import { Refusal } from "../workloads/index.js";
+import { within } from "../within.js";
 import {
   CONTAINER_VERBS,
   runVerb,
@@ -11,6 +12,7 @@ import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
 import { moduleKeyboard } from "./keyboards.js";
 import { describeFailure } from "./reply.js";
+import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
 
 /**
  * Button presses. Callback data is only a request: every one is answered, and every action is
@@ -22,31 +24,29 @@ export function callbacks(deps: BotDeps) {
   const w = deps.workloads;
 
   composer.callbackQuery(/^y:(.+)$/, async (ctx) => {
-    const id = ctx.match[1] as string;
+    const outcome = w.confirm(ctx.actor, ctx.match[1] as string);
+    let quick: Confirmed | undefined;
     try {
-      const result = await w.confirm(ctx.actor, id);
-      await ctx.answerCallbackQuery();
-      if (result.action === "destroy") {
-        const text = lines(
-          rich("🗑 ", bold(result.name), " destroyed."),
-          result.trashId
-            ? rich(
-                "Its workspace is in your trash as ",
-                code(result.trashId),
-                ` for ${result.keptDays} days.`,
-              )
-            : undefined,
-        );
-        await ctx.editMessageText(text.text, { entities: [...text.entities] });
-      } else {
-        await ctx.editMessageText(`✅ Approved ${result.userId}.`);
-        await ctx.api
-          .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
-          .catch(() => {});
-      }
+      quick = await within(outcome, QUICK_ANSWER_MS);
     } catch (error) {
-      await answerFailure(ctx, error);
+      return answerFailure(ctx, error);
     }
+    if (quick) {
+      await ctx.answerCallbackQuery();
+      return showConfirmed(ctx, quick);
+    }
+    // Telegram gives up on a press left unanswered, and the chat should not wait for a slow
+    // host: the press is answered now, and the card becomes the outcome when it ends.
+    await ctx.answerCallbackQuery({ text: "Working on it…" });
+    await ctx.editMessageReplyMarkup().catch(() => {});
+    deps.tasks.run("confirmation", async () => {
+      try {
+        await showConfirmed(ctx, await outcome);
+      } catch (error) {
+        const failure = describeFailure(error);
+        await ctx.editMessageText(failure.text, { entities: [...failure.entities] });
+      }
+    });
   });
 
   composer.callbackQuery(/^n:(.+)$/, async (ctx) => {
@@ -102,6 +102,30 @@ export function callbacks(deps: BotDeps) {
     ctx.answerCallbackQuery({ text: "That button no longer does anything." }),
   );
   return composer;
+}
+
+type Confirmed = Awaited<ReturnType<BotDeps["workloads"]["confirm"]>>;
+
+/** The card of a confirmed action, edited to say what was done. */
+async function showConfirmed(ctx: BotContext, result: Confirmed) {
+  if (result.action === "destroy") {
+    const text = lines(
+      rich("🗑 ", bold(result.name), " destroyed."),
+      result.trashId
+        ? rich(
+            "Its workspace is in your trash as ",
+            code(result.trashId),
+            ` for ${result.keptDays} days.`,
+          )
+        : undefined,
+    );
+    await ctx.editMessageText(text.text, { entities: [...text.entities] });
+  } else {
+    await ctx.editMessageText(`✅ Approved ${result.userId}.`);
+    await ctx.api
+      .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
+      .catch(() => {});
+  }
 }
 
 async function answerFailure(ctx: BotContext, error: unknown) {

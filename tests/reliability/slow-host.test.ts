@@ -70,6 +70,25 @@ describe("a slow or hung host", () => {
     expect(String(toolResult?.content)).toContain("did not answer in time");
   });
 
+  it("answers a press on a slow destroy at once, and the card becomes the outcome", async () => {
+    const { api, host } = await startBotHarness();
+    await createDev(api);
+    api.sendText(ALICE, "/destroy dev");
+    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    host.injectFault({ command: "extra-container destroy", action: "delay", delayMs: 4_000 });
+    api.pressButton(ALICE, card, card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data ?? "");
+    await api.waitFor(ALICE, () => api.calls("answerCallbackQuery").length > 0);
+    expect(api.calls("answerCallbackQuery")[0]?.params).toMatchObject({ text: "Working on it…" });
+    await api.waitFor(ALICE, (m) => m === card && !m.reply_markup); // no second press meanwhile
+    api.sendText(ALICE, "/help");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Commands"));
+    expect(card.text).toBe(
+      "Destroy dev?\nIts /workspace stays in your trash for 7 days; /restore brings it back.",
+    );
+    await api.waitFor(ALICE, (m) => m === card && m.text.startsWith("🗑 dev destroyed"), 15_000);
+    expect(host.installed()).toEqual([]);
+  });
+
   it("answers a refusal at once, without a placeholder", async () => {
     const { api } = await startBotHarness();
     api.sendText(BOB, "/up nothere");
