@@ -246,7 +246,10 @@ in
         ]
         ++ lib.optional (cfg.storage.backend == "zfs") config.boot.zfs.package;
 
-      inherit environment;
+      # Node ≥ 22.1 keeps compiled code between starts there: a faster start after a deploy.
+      environment = environment // {
+        NODE_COMPILE_CACHE = "/var/cache/voxnix";
+      };
 
       serviceConfig = {
         ExecStart = "${lib.getExe cfg.package} serve";
@@ -256,6 +259,8 @@ in
           ++ lib.optional (cfg.tailscaleAuthKeyFile != null) "tailscale-auth-key:${cfg.tailscaleAuthKeyFile}";
         StateDirectory = "voxnix";
         StateDirectoryMode = "0700";
+        CacheDirectory = "voxnix";
+        CacheDirectoryMode = "0700";
         WorkingDirectory = "/var/lib/voxnix";
 
         Restart = "on-failure";
