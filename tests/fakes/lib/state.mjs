@@ -1,7 +1,7 @@
 // Shared state of one fake host, a directory (the current tool call's, see invocation.mjs).
 //
 //   state.json      datasets, snapshots, running machines, journals, tailscale nodes, settings
-//   faults.json     failure-injection rules (see faults.mjs)
+//   faults.json     failure-injection rules (see tool.mjs)
 //   calls.jsonl     one line per invocation of any fake tool: { tool, args, at }
 //   root/           files the real tools write: etc/nixos-containers/<n>.conf,
 //                   etc/systemd-mutable/system/container@<n>.service, nix/var/nix/gcroots/auto/…
@@ -9,17 +9,11 @@
 //   io/             each finished call's stdout and stderr, until its client has printed them
 //   port            the tool server's TCP port on 127.0.0.1
 //
-// Every read-modify-write of state.json happens under a lock, because the daemon runs tools
-// concurrently (parallel creates, list while a build runs).
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+// One process writes state.json: the tool server runs in the process that made the host (the
+// test, or make-fake-host's server), and each read-modify-write is synchronous, so concurrent
+// tool calls cannot interleave inside one and no lock is needed. Writes go through a rename, so
+// a reader never sees half a file.
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { currentHostDir } from "./invocation.mjs";
 
@@ -34,7 +28,6 @@ export const paths = (dir = hostDir()) => ({
   state: join(dir, "state.json"),
   faults: join(dir, "faults.json"),
   calls: join(dir, "calls.jsonl"),
-  lock: join(dir, "lock"),
   pids: join(dir, "pids"),
   root: join(dir, "root"),
   confDir: join(dir, "root/etc/nixos-containers"),
@@ -68,52 +61,17 @@ export function readState(p = paths()) {
 }
 
 function writeState(p, state) {
-  const temp = `${p.state}.${process.pid}.tmp`;
+  const temp = `${p.state}.tmp`;
   writeFileSync(temp, JSON.stringify(state, null, 1));
   renameSync(temp, p.state);
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-export const sleepSync = (ms) => Atomics.wait(sleeper, 0, 0, ms);
-
-/** Runs fn(state) under the host lock and saves what it leaves in state. */
+/** Runs fn(state) and saves what it leaves in state. */
 export function updateState(fn, p = paths()) {
-  acquire(p.lock);
-  try {
-    const state = readState(p);
-    const result = fn(state);
-    writeState(p, state);
-    return result;
-  } finally {
-    rmSync(p.lock, { recursive: true, force: true });
-  }
-}
-
-function acquire(lock) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, "owner"), String(process.pid));
-      return;
-    } catch (error) {
-      if (error.code !== "EEXIST") throw error;
-      if (ownerIsDead(lock)) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`fake host: lock ${lock} held too long`);
-      else sleepSync(2);
-    }
-  }
-}
-
-function ownerIsDead(lock) {
-  try {
-    const pid = Number(readFileSync(join(lock, "owner"), "utf8"));
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // No owner file yet (being written) counts as alive; ESRCH means the owner died holding it.
-    return error.code === "ESRCH";
-  }
+  const state = readState(p);
+  const result = fn(state);
+  writeState(p, state);
+  return result;
 }
 
 export function recordCall(tool, args, p = paths()) {
