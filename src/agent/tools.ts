@@ -6,7 +6,7 @@ import { within } from "../within.js";
 import type { TurnEffects } from "./effects.js";
 
 /** How long a turn waits for a start, stop or restart before the transport takes it over. */
-export const POWER_WAIT_MS = 3_000;
+const POWER_WAIT_MS = 3_000;
 
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
 export const MAX_TOOL_RESULT_CHARS = 1_500;
@@ -15,7 +15,7 @@ export const MAX_TOOL_RESULT_CHARS = 1_500;
  * How long a turn waits for any one tool. Host commands have their own, longer timeouts; a turn
  * should not sit through them while the user waits, so the model hears "no answer" instead.
  */
-export const TOOL_DEADLINE_MS = 8_000;
+const TOOL_DEADLINE_MS = 8_000;
 const NO_ANSWER = { error: "The host did not answer in time. Try again in a minute." };
 
 /** Runs a workloads call for the model: data on success, the user-facing reason on refusal. */

@@ -9,9 +9,9 @@ import {
   type ContainerVerb,
 } from "./actions.js";
 import type { BotContext } from "./context.js";
-import { bold, code, lines, rich } from "./format.js";
+import { bold, code, lines, rich, type Rich } from "./format.js";
 import { moduleKeyboard } from "./keyboards.js";
-import { describeFailure } from "./reply.js";
+import { answerOrFailure, describeFailure } from "./reply.js";
 import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
 
 /**
@@ -33,20 +33,22 @@ export function callbacks(deps: BotDeps) {
     }
     if (quick) {
       await ctx.answerCallbackQuery();
-      return showConfirmed(ctx, quick);
+      return editCard(ctx, await confirmed(ctx, quick));
     }
-    // Telegram gives up on a press left unanswered, and the chat should not wait for a slow
-    // host: the press is answered now, and the card becomes the outcome when it ends.
+    // Telegram refuses an answer to a press a few seconds old ("query is too old and response
+    // timeout expired"), and the chat should not wait for a slow host: the press is answered
+    // now, and the card becomes the outcome when it ends.
     await ctx.answerCallbackQuery({ text: "Working on it…" });
     await ctx.editMessageReplyMarkup().catch(() => {});
-    deps.tasks.run("confirmation", async () => {
-      try {
-        await showConfirmed(ctx, await outcome);
-      } catch (error) {
-        const failure = describeFailure(error);
-        await ctx.editMessageText(failure.text, { entities: [...failure.entities] });
-      }
-    });
+    deps.tasks.run("confirmation", async () =>
+      editCard(
+        ctx,
+        await answerOrFailure(
+          outcome.then((result) => confirmed(ctx, result)),
+          deps.log,
+        ),
+      ),
+    );
   });
 
   composer.callbackQuery(/^n:(.+)$/, async (ctx) => {
@@ -106,10 +108,10 @@ export function callbacks(deps: BotDeps) {
 
 type Confirmed = Awaited<ReturnType<BotDeps["workloads"]["confirm"]>>;
 
-/** The card of a confirmed action, edited to say what was done. */
-async function showConfirmed(ctx: BotContext, result: Confirmed) {
-  if (result.action === "destroy") {
-    const text = lines(
+/** What a confirmed action's card says; an approval also tells the new user. */
+async function confirmed(ctx: BotContext, result: Confirmed): Promise<Rich> {
+  if (result.action === "destroy")
+    return lines(
       rich("🗑 ", bold(result.name), " destroyed."),
       result.trashId
         ? rich(
@@ -119,14 +121,14 @@ async function showConfirmed(ctx: BotContext, result: Confirmed) {
           )
         : undefined,
     );
-    await ctx.editMessageText(text.text, { entities: [...text.entities] });
-  } else {
-    await ctx.editMessageText(`✅ Approved ${result.userId}.`);
-    await ctx.api
-      .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
-      .catch(() => {});
-  }
+  await ctx.api
+    .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
+    .catch(() => {});
+  return rich(`✅ Approved ${result.userId}.`);
 }
+
+const editCard = (ctx: BotContext, text: Rich) =>
+  ctx.editMessageText(text.text, { entities: [...text.entities] });
 
 async function answerFailure(ctx: BotContext, error: unknown) {
   await ctx.answerCallbackQuery({

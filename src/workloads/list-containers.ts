@@ -23,7 +23,7 @@ export interface ContainerSummary {
  * How long a listing waits for the host. machinectl and zfs answer in milliseconds on a healthy
  * host; past this, the user (or the agent's prompt) gets the registry's view rather than a wait.
  */
-export const LIST_HOST_DEADLINE_MS = 3_000;
+const LIST_HOST_DEADLINE_MS = 3_000;
 /** What a listing with states that are not live says, wherever it is shown. */
 export const STALE_NOTE = "The host did not answer in time: these states are the last known.";
 

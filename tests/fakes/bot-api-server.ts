@@ -6,6 +6,10 @@ import type { AddressInfo } from "node:net";
  * and fault injection (429 with retry_after, 5xx). Tests act as users (`sendText`,
  * `pressButton`) and assert on what the bot sent.
  *
+ * Not modelled: Telegram refuses answerCallbackQuery for a press more than a few seconds old
+ * (400 "query is too old and response timeout expired or query ID is invalid", as bots' issue
+ * trackers report), so the bot answers presses before any slow work.
+ *
  * Our own rather than telegram-test-api, which lacks sendChatAction/setMyCommands and answers
  * getUpdates without honouring long-poll timeouts (design.md allows either).
  */
