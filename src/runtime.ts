@@ -3,12 +3,7 @@ import type { Config } from "./config.js";
 import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
 import type { Logger } from "./log.js";
 import { openStore } from "./store/index.js";
-import {
-  createKeyedLock,
-  createSemaphore,
-  createWorkloads,
-  type Workloads,
-} from "./workloads/index.js";
+import { createSemaphore, createWorkloads, type Workloads } from "./workloads/index.js";
 
 export interface Runtime {
   readonly workloads: Workloads;
@@ -45,7 +40,6 @@ export async function createRuntime(
       limits: config.limits,
       access: config.access,
       tailscaleKey: config.tailscale.authKey,
-      containerLocks: createKeyedLock(),
       buildSlots: createSemaphore(config.limits.buildSlots),
       now: Date.now,
     });

@@ -11,6 +11,7 @@ export interface ContainerRecord {
   readonly spec: JsonObject;
   readonly state: ContainerState;
   readonly createdAtMs: number;
+  /** Grows with every change to the row, even two within one millisecond (a version, too). */
   readonly updatedAtMs: number;
   /** The trash id chosen when a destroy began; undefined otherwise. */
   readonly trashId: string | undefined;
@@ -52,14 +53,19 @@ export function containersRepository(db: Db, now: () => number) {
   );
   const countAll = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM containers`);
   const setState = db.prepare<[string, number, string]>(
-    `UPDATE containers SET state = ?, updated_at = ? WHERE name = ?`,
+    `UPDATE containers SET state = ?, updated_at = max(?, updated_at + 1) WHERE name = ?`,
   );
   const setSpec = db.prepare<[string, number, string]>(
-    `UPDATE containers SET spec = ?, updated_at = ? WHERE name = ?`,
+    `UPDATE containers SET spec = ?, updated_at = max(?, updated_at + 1) WHERE name = ?`,
+  );
+  const settle = db.prepare<[string, number, string, number]>(
+    `UPDATE containers SET state = ?, updated_at = max(?, updated_at + 1)
+     WHERE name = ? AND updated_at = ?
+       AND NOT EXISTS (SELECT 1 FROM operations WHERE operations.container = containers.name)`,
   );
   const remove = db.prepare<[string]>(`DELETE FROM containers WHERE name = ?`);
   const beginDestroy = db.prepare<[string, number, string]>(
-    `UPDATE containers SET state = 'destroying', trash_id = coalesce(trash_id, ?), updated_at = ? WHERE name = ?`,
+    `UPDATE containers SET state = 'destroying', trash_id = coalesce(trash_id, ?), updated_at = max(?, updated_at + 1) WHERE name = ?`,
   );
 
   return {
@@ -101,6 +107,14 @@ export function containersRepository(db: Db, now: () => number) {
     },
     setSpec(name: string, spec: JsonObject): boolean {
       return setSpec.run(JSON.stringify(spec), now(), name).changes === 1;
+    },
+    /**
+     * Sets the state that a look at the host found, only if nothing changed the row since it was
+     * read (`seenUpdatedAtMs`) and no operation holds it: a reconcile never overwrites what an
+     * operation did meanwhile. Returns whether it changed the row.
+     */
+    settleState(name: string, state: ContainerState, seenUpdatedAtMs: number): boolean {
+      return settle.run(state, now(), name, seenUpdatedAtMs).changes === 1;
     },
     /** Marks a destroy as begun and fixes its trash id (kept if a destroy had begun before). */
     beginDestroy(name: string, trashId: string): ContainerRecord | undefined {

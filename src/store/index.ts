@@ -2,6 +2,8 @@ import { auditRepository } from "./audit.js";
 import { chatHistoryRepository } from "./chat-history.js";
 import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
+import { noticesRepository } from "./notices.js";
+import { operationsRepository } from "./operations.js";
 import { pendingActionsRepository } from "./pending-actions.js";
 import { trashRepository } from "./trash.js";
 import { usersRepository } from "./users.js";
@@ -11,6 +13,15 @@ export type { Turn } from "./chat-history.js";
 export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./containers.js";
 export { SchemaTooNewError } from "./database.js";
 export type { Json, JsonObject } from "./json.js";
+export type { NoticeRecord } from "./notices.js";
+export {
+  OPERATION_KINDS,
+  type BeginResult,
+  type Holder,
+  type OperationKind,
+  type OperationRecord,
+  type ReportTarget,
+} from "./operations.js";
 export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
 export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
@@ -31,6 +42,8 @@ export function openStore(path: string, options: StoreOptions = {}) {
     chatHistory: chatHistoryRepository(db, now),
     pendingActions: pendingActionsRepository(db, now),
     trash: trashRepository(db, now),
+    operations: operationsRepository(db, now),
+    notices: noticesRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

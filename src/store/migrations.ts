@@ -86,4 +86,42 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX trash_by_owner ON trash (owner_id, trashed_at);
     `,
   },
+  {
+    version: 3,
+    name: "operation leases and notices",
+    sql: `
+      -- One row per state-changing operation in flight, named for the process doing it. The
+      -- unique columns are the lease: a container, or a trash entry, has at most one operation,
+      -- whichever process (daemon or admin CLI) started it. Reconcile repairs an operation only
+      -- once its holder is provably gone (another boot, or no process with that pid and start
+      -- time); holder_pid 0 is an operation its holder gave up for reconcile to finish.
+      CREATE TABLE operations (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('create', 'restore', 'destroy', 'start', 'stop', 'restart', 'purge')),
+        container     TEXT UNIQUE,
+        trash_id      TEXT UNIQUE,
+        owner_id      INTEGER NOT NULL,
+        actor         TEXT NOT NULL,
+        holder_pid    INTEGER NOT NULL,
+        holder_boot   TEXT NOT NULL,
+        holder_start  INTEGER NOT NULL,
+        started_at    INTEGER NOT NULL,
+        -- Where the operation reports progress ({"chatId", "messageId"}), so that after a crash
+        -- reconcile can turn that message into the real outcome.
+        report        TEXT CHECK (report IS NULL OR json_valid(report)),
+        CHECK (container IS NOT NULL OR trash_id IS NOT NULL)
+      ) STRICT;
+
+      -- What a person must be told that no running request will tell them (a repair after a
+      -- crash, made by whichever process reconciled): the daemon delivers and deletes them.
+      CREATE TABLE notices (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id     INTEGER NOT NULL,
+        chat_id     INTEGER,
+        message_id  INTEGER,
+        text        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

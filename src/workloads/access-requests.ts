@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { auditName, type Actor } from "./actor.js";
+import type { Actor } from "./actor.js";
+import { requestConfirmation } from "./confirmations.js";
 import type { WorkloadDeps } from "./deps.js";
-import { Refusal } from "./refusal.js";
 import { accessOf, grantUser } from "./users.js";
 
 /** Access requests stay answerable for a day. */
@@ -32,10 +31,9 @@ export function requestAccess(
   });
   return deps.access.admins.map((adminId) => ({
     adminId,
-    id: deps.store.pendingActions.create({
-      id: randomBytes(12).toString("base64url"),
+    id: requestConfirmation(deps, {
       userId: adminId,
-      action: "grant",
+      kind: "grant",
       target,
       payload: { name: requester.name.slice(0, 64) },
       ttlMs: ACCESS_REQUEST_TTL_MS,
@@ -48,30 +46,4 @@ export function approveAccess(deps: WorkloadDeps, admin: Actor, target: string) 
   const granted = grantUser(deps, admin, { id: Number(target) });
   deps.store.pendingActions.settleAll("grant", target);
   return granted;
-}
-
-/**
- * Declines a pending action: the requester's own cancel of a destroy, or an admin denying access.
- * Same rules as confirming: only its user, once, before expiry.
- */
-export function cancelAction(
-  deps: WorkloadDeps,
-  actor: Actor,
-  id: string,
-): { action: string; target: string } {
-  const consumed = deps.store.pendingActions.consume(id, actor.userId);
-  if (!consumed.ok)
-    throw new Refusal(
-      "not-confirmed",
-      consumed.reason === "used" ? "That was already answered." : "That button is no longer valid.",
-    );
-  const { action, target } = consumed.action;
-  if (action === "grant") deps.store.pendingActions.settleAll("grant", target);
-  deps.store.audit.record({
-    actor: auditName(actor),
-    action: `cancel-${action}`,
-    target,
-    outcome: "ok",
-  });
-  return { action, target };
 }

@@ -2,8 +2,8 @@ import type { Config } from "../config.js";
 import type { ContainerModule, Host } from "../host/index.js";
 import type { Logger } from "../log.js";
 import type { Secret } from "../secret.js";
-import type { Store } from "../store/index.js";
-import type { KeyedLock, Semaphore } from "./locks.js";
+import type { ReportTarget, Store } from "../store/index.js";
+import type { Semaphore } from "./semaphore.js";
 
 /** Everything workloads/ operations need, passed in (style.md: dependencies arrive as arguments). */
 export interface WorkloadDeps {
@@ -17,8 +17,6 @@ export interface WorkloadDeps {
   readonly access: Config["access"];
   /** Undefined when TAILSCALE_AUTH_KEY_FILE is not configured: the tailscale module is refused. */
   readonly tailscaleKey: Secret | undefined;
-  /** Serialises lifecycle operations per container name. */
-  readonly containerLocks: KeyedLock;
   /** Bounds concurrent Nix builds host-wide. */
   readonly buildSlots: Semaphore;
   readonly now: () => number;
@@ -30,4 +28,6 @@ export type ProgressStep = "queued" | "workspace" | "building" | "starting" | "e
 export interface OperationOptions {
   readonly onProgress?: (step: ProgressStep, detail?: string) => void;
   readonly signal?: AbortSignal;
+  /** The message showing this operation's progress: after a crash, reconcile edits it. */
+  readonly report?: ReportTarget | undefined;
 }

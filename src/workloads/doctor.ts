@@ -2,7 +2,7 @@ import { HOST_TOOLS } from "../host/index.js";
 import { formatSize } from "../size.js";
 import { isAdmin, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
-import { reconcile } from "./reconcile.js";
+import { reconcile, type ReconcileReport } from "./reconcile.js";
 import { Refusal } from "./refusal.js";
 
 export interface Check {
@@ -15,7 +15,7 @@ export interface Check {
 export async function doctor(
   deps: WorkloadDeps,
   actor: Actor,
-): Promise<{ checks: Check[]; repaired: readonly string[]; reported: readonly string[] }> {
+): Promise<{ checks: Check[] } & ReconcileReport> {
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can run doctor.");
   const { host } = deps;
   const checks: Check[] = [];
@@ -54,16 +54,24 @@ export async function doctor(
       return `${spaces.size} user space${spaces.size === 1 ? "" : "s"}`;
     }),
   );
-  let repaired: readonly string[] = [];
-  let reported: readonly string[] = [];
-  checks.push(
-    await probe("registry matches host", async () => {
-      ({ repaired, reported } = await reconcile(deps));
-      if (reported.length > 0) throw new Error(`${reported.length} difference(s) need attention`);
-      return repaired.length > 0 ? `repaired ${repaired.length}` : "in agreement";
-    }),
-  );
-  return { checks, repaired, reported };
+  // Never waits for operations in flight: they are listed as in progress.
+  const reconciled = await reconcile(deps);
+  const { repaired, reported, inProgress, failed } = reconciled;
+  const problems = reported.length + failed.length;
+  checks.push({
+    name: "registry matches host",
+    ok: problems === 0,
+    detail:
+      problems > 0
+        ? `${problems} difference(s) need attention`
+        : [
+            repaired.length > 0 ? `repaired ${repaired.length}` : "in agreement",
+            inProgress.length > 0 ? `${inProgress.length} operation(s) in progress` : undefined,
+          ]
+            .filter(Boolean)
+            .join("; "),
+  });
+  return { checks, ...reconciled };
 }
 
 async function probe(name: string, check: () => Promise<string>): Promise<Check> {

@@ -3,13 +3,15 @@ import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
 import { createContainer } from "./create-container.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
-import { cancelAction, requestAccess } from "./access-requests.js";
+import { approveAccess, requestAccess } from "./access-requests.js";
+import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmations.js";
 import { conversation } from "./conversation.js";
-import { confirmAction, confirmDestroy, requestDestroy } from "./destroy-container.js";
+import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
 import { doctor } from "./doctor.js";
 import { listContainers } from "./list-containers.js";
 import { restartContainer, startContainer, stopContainer } from "./power.js";
 import { reconcile } from "./reconcile.js";
+import { Refusal } from "./refusal.js";
 import type { CreateInput, NameInput } from "./spec.js";
 import { listTrash, purgeTrash, restoreFromTrash } from "./trash.js";
 import { usage } from "./usage.js";
@@ -19,7 +21,7 @@ export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
 export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
-export { MIN_FREE_BYTES, type CreateResult } from "./create-container.js";
+export { MIN_FREE_BYTES, type CreateResult } from "./provision.js";
 export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
 export {
   CONFIRMATION_TTL_MS,
@@ -28,22 +30,39 @@ export {
 } from "./destroy-container.js";
 export type { Check } from "./doctor.js";
 export { STALE_NOTE, type ContainerSummary } from "./list-containers.js";
-export { createKeyedLock, createSemaphore } from "./locks.js";
+export { createSemaphore } from "./semaphore.js";
 export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";
 export { containerName, ContainerSpec, type CreateInput } from "./spec.js";
 export type { TrashEntry } from "./trash.js";
 export type { ContainerModule } from "../host/index.js";
-export type { Json } from "../store/index.js";
+export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { Usage } from "./usage.js";
 export type { UserAccess } from "./users.js";
+
+export type ConfirmResult =
+  | ({ readonly action: "destroy" } & DestroyResult)
+  | { readonly action: "grant"; readonly userId: number; readonly role: "admin" | "user" };
+
+/** What each kind of confirmation runs once its user confirms it. */
+const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
+  destroy: async (actor, pending) => ({
+    action: "destroy",
+    ...(await destroyContainer(deps, actor, pending.target)),
+  }),
+  grant: (actor, pending) => {
+    const granted = approveAccess(deps, actor, pending.target);
+    return { action: "grant", userId: granted.id, role: granted.role };
+  },
+});
 
 /**
  * The one service behind the bot's commands, the LLM's tools and the admin CLI: every rule
  * (validation, ownership, limits, locks, rollback, audit) lives behind these methods.
  */
 export function createWorkloads(deps: WorkloadDeps) {
+  const handlers = confirmations(deps);
   return {
     modules: () => deps.modules,
     create: (actor: Actor, input: CreateInput, options?: OperationOptions) =>
@@ -52,9 +71,15 @@ export function createWorkloads(deps: WorkloadDeps) {
     stop: (actor: Actor, input: NameInput) => stopContainer(deps, actor, input),
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),
     requestDestroy: (actor: Actor, input: NameInput) => requestDestroy(deps, actor, input),
-    confirm: (actor: Actor, id: string) => confirmAction(deps, actor, id),
-    confirmDestroy: (actor: Actor, id: string) => confirmDestroy(deps, actor, id),
-    cancel: (actor: Actor, id: string) => cancelAction(deps, actor, id),
+    confirm: (actor: Actor, id: string) => confirmPending(deps, actor, id, handlers),
+    /** Confirms a pending destroy, refusing any other kind of pending action untouched. */
+    confirmDestroy: async (actor: Actor, id: string): Promise<DestroyResult> => {
+      const result = await confirmPending(deps, actor, id, handlers, "destroy");
+      if (result.action !== "destroy")
+        throw new Refusal("not-confirmed", "That confirmation is not valid.");
+      return { name: result.name, trashId: result.trashId, keptDays: result.keptDays };
+    },
+    cancel: (actor: Actor, id: string) => cancelPending(deps, actor, id),
     requestAccess: (requester: { id: number; name: string }) => requestAccess(deps, requester),
     list: (actor: Actor, options?: { all?: boolean }) => listContainers(deps, actor, options),
     info: (actor: Actor, input: NameInput) => containerInfo(deps, actor, input),
@@ -70,6 +95,11 @@ export function createWorkloads(deps: WorkloadDeps) {
     purgeTrash: (actor: Actor, options?: { everything?: boolean }) =>
       purgeTrash(deps, actor, options),
     reconcile: () => reconcile(deps),
+    /** Notices waiting in the outbox, and taking one out once it is delivered (the daemon's). */
+    notices: {
+      pending: () => deps.store.notices.listAll(),
+      delivered: (id: number) => void deps.store.notices.remove(id),
+    },
     conversation: conversation(deps),
     accessOf: (userId: number) => accessOf(deps, userId),
     users: (actor: Actor) => listUsers(deps, actor),

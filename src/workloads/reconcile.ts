@@ -1,100 +1,226 @@
+import { currentProcess } from "../process-identity.js";
+import type { ContainerRecord, OperationRecord } from "../store/index.js";
 import { auditName, SYSTEM_ACTOR } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
-import { finishDestroy } from "./destroy-container.js";
+import { beginOperation, isLive, leaseFor, type Lease } from "./lease.js";
+import { repairOperation } from "./repair.js";
 
 export interface ReconcileReport {
   /** What was repaired, one sentence each. */
   readonly repaired: readonly string[];
   /** What needs the admin (never shown to other users), one sentence each. */
   readonly reported: readonly string[];
+  /** Operations whose holders are still at work: left alone, never waited for. */
+  readonly inProgress: readonly string[];
+  /** Repairs or host checks that failed this time, with the host's error; tried again later. */
+  readonly failed: readonly string[];
 }
 
 /**
- * Makes the registry agree with the host after a crash or restart, so nothing is lost:
+ * Makes the registry agree with the host after a crash, a restart or a failed step, so nothing
+ * is lost. Safe beside running operations, in this process or another: it repairs only
+ * operations whose holder is provably gone (taking each over first, so two reconcilers never
+ * both repair one), reports live ones as in progress, and corrects a state only if no operation
+ * has touched that row since the host was looked at.
  *
- * - a create interrupted before install is rolled back; after install, it is kept;
- * - a destroy interrupted anywhere is finished, under the trash id it started with;
+ * - an interrupted or abandoned operation is finished or undone (see repair.ts), and whoever
+ *   was waiting on it is told through the notices outbox;
  * - running/stopped states follow machinectl;
  * - staged files without a container are removed;
- * - containers, workspaces and trash on the host that the registry does not know are reported.
+ * - containers, workspaces and trash on the host that the registry does not know, and trash
+ *   entries whose workspace is missing, are reported.
  *
- * Runs at start-up before anything else touches containers, and by `voxnix doctor`.
+ * Never throws for a host failure: each one is in `failed`, and the rest still runs.
  */
 export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
   const { store, host } = deps;
-  const repaired: string[] = [];
-  const reported: string[] = [];
-  const audit = (target: string, detail: Record<string, string>) =>
-    store.audit.record({
-      actor: auditName(SYSTEM_ACTOR),
-      action: "reconcile",
-      target,
-      outcome: "ok",
-      detail,
-    });
+  const report = {
+    repaired: [] as string[],
+    reported: [] as string[],
+    inProgress: [] as string[],
+    failed: [] as string[],
+  };
 
-  for (const record of store.containers.listAll()) {
-    await deps.containerLocks.run(record.name, async () => {
-      if (record.state === "creating") {
-        if (host.extraContainer.isInstalled(record.name)) {
-          store.containers.setState(record.name, "stopped");
-          repaired.push(`${record.name}: create was interrupted after install; kept as stopped`);
-        } else {
-          await host.extraContainer.destroy(record.name);
-          await host.storage.removeWorkspace(record.ownerId, record.name);
-          await host.staging.remove(record.name);
-          store.containers.remove(record.name);
-          repaired.push(`${record.name}: create was interrupted before install; rolled back`);
-        }
-        audit(record.name, { was: "creating" });
-      } else if (record.state === "destroying") {
-        const trashId = await finishDestroy(deps, record);
-        repaired.push(
-          `${record.name}: destroy was interrupted; finished${trashId ? ` (workspace in trash as ${trashId})` : ""}`,
-        );
-        audit(record.name, { was: "destroying" });
-      }
-    });
+  for (const operation of store.operations.listAll()) {
+    if (isLive(operation)) {
+      report.inProgress.push(describeInProgress(operation, deps.now()));
+      continue;
+    }
+    if (!store.operations.takeOver(operation.id, operation.holder, currentProcess())) continue;
+    await repair(
+      deps,
+      operation,
+      leaseFor(deps, { ...operation, holder: currentProcess() }),
+      report,
+    );
+  }
+  // Rows written mid-operation by a voxnix from before leases: adopted, then repaired alike.
+  for (const row of store.containers.listAll()) {
+    if (row.state !== "creating" && row.state !== "destroying") continue;
+    if (store.operations.forContainer(row.name)) continue;
+    let lease: Lease;
+    try {
+      lease = beginOperation(deps, {
+        kind: row.state === "creating" ? "create" : "destroy",
+        container: row.name,
+        ownerId: row.ownerId,
+        actor: SYSTEM_ACTOR,
+      });
+    } catch {
+      continue; // an operation began on it meanwhile
+    }
+    await repair(deps, lease.operation, lease, report);
   }
 
+  const before = registry(deps);
+  let seen;
+  try {
+    seen = await lookAtHost(deps);
+  } catch (error) {
+    report.failed.push(`looking at the host: ${messageOf(error)}`);
+    deps.log.warn({ err: error }, "reconcile could not look at the host; retrying later");
+    return report;
+  }
+  const { running, installed, spaces, staged } = seen;
+  const after = registry(deps);
+
+  for (const record of before.rows.values()) {
+    if (record.state === "creating" || record.state === "destroying") continue;
+    if (!host.extraContainer.isInstalled(record.name)) {
+      if (record.state !== "failed")
+        store.containers.settleState(record.name, "failed", record.updatedAtMs);
+      if (after.rows.has(record.name))
+        report.reported.push(
+          `${record.name} (owner ${record.ownerId}) is registered but not installed on the host`,
+        );
+      continue;
+    }
+    const expected = running.has(record.name) ? "running" : "stopped";
+    if (
+      record.state !== expected &&
+      store.containers.settleState(record.name, expected, record.updatedAtMs)
+    )
+      report.repaired.push(`${record.name}: state ${record.state} → ${expected}`);
+  }
+
+  // Known to the registry before or after the host was listed: anything made or removed while
+  // it was being listed is not an orphan.
+  const knows = (name: string) => before.rows.has(name) || after.rows.has(name);
+  const ownsWorkspace = (ownerId: number, name: string) =>
+    before.rows.get(name)?.ownerId === ownerId || after.rows.get(name)?.ownerId === ownerId;
+  const knowsTrash = (id: string) => before.trash.has(id) || after.trash.has(id);
+  for (const name of installed) {
+    if (!knows(name))
+      report.reported.push(`container ${name} is on the host but not in the registry`);
+  }
+  for (const [ownerId, space] of spaces) {
+    for (const name of space.workspaces.keys()) {
+      if (!ownsWorkspace(ownerId, name))
+        report.reported.push(`workspace ${ownerId}/${name} belongs to no container`);
+    }
+    for (const id of space.trash.keys()) {
+      if (!knowsTrash(id)) report.reported.push(`trash ${ownerId}/${id} is not in the registry`);
+    }
+  }
+  for (const [id, ownerId] of before.trashRows) {
+    if (
+      after.trashRows.has(id) &&
+      !after.leasedTrash.has(id) &&
+      !spaces.get(ownerId)?.trash.has(id)
+    )
+      report.reported.push(
+        `trash ${ownerId}/${id} is in the registry but its workspace is missing`,
+      );
+  }
+  for (const name of staged) {
+    if (knows(name)) continue;
+    try {
+      await host.staging.remove(name);
+      report.repaired.push(`${name}: removed staged files of a container that no longer exists`);
+    } catch (error) {
+      report.failed.push(`${name}: could not remove staged files: ${messageOf(error)}`);
+    }
+  }
+  return report;
+}
+
+async function repair(
+  deps: WorkloadDeps,
+  operation: OperationRecord,
+  lease: Lease,
+  report: { repaired: string[]; failed: string[] },
+) {
+  const subject = operation.container ?? `trash ${operation.trashId ?? "?"}`;
+  try {
+    const { line, notice } = await repairOperation(deps, operation, lease);
+    report.repaired.push(line);
+    deps.store.audit.record({
+      actor: auditName(SYSTEM_ACTOR),
+      action: "reconcile",
+      target: subject,
+      outcome: "ok",
+      detail: { was: operation.kind, by: operation.actor },
+    });
+    const asker = /^tg:(\d+)$/.exec(operation.actor)?.[1];
+    if (notice && asker)
+      deps.store.notices.add({
+        userId: Number(asker),
+        ...(operation.report
+          ? { chatId: operation.report.chatId, messageId: operation.report.messageId }
+          : {}),
+        text: notice,
+      });
+  } catch (error) {
+    // Left abandoned: the next reconcile tries again, and nothing else touches it meanwhile.
+    lease.abandon();
+    report.failed.push(
+      `${subject}: could not finish the interrupted ${operation.kind}: ${messageOf(error)}`,
+    );
+    deps.store.audit.record({
+      actor: auditName(SYSTEM_ACTOR),
+      action: "reconcile",
+      target: subject,
+      outcome: "failed",
+      detail: { was: operation.kind, error: messageOf(error) },
+    });
+    deps.log.warn(
+      { err: error, target: subject, operation: operation.kind },
+      "repair failed; retrying later",
+    );
+  }
+}
+
+async function lookAtHost({ host }: WorkloadDeps) {
   const [running, installed, spaces, staged] = await Promise.all([
     host.machines.listRunning(),
     host.extraContainer.list(),
     host.storage.scan(),
     host.staging.stagedNames(),
   ]);
-  const known = new Map(store.containers.listAll().map((c) => [c.name, c]));
-  for (const record of known.values()) {
-    const isRunning = running.has(record.name);
-    const expected = isRunning ? "running" : "stopped";
-    if (!host.extraContainer.isInstalled(record.name)) {
-      if (record.state !== "failed") store.containers.setState(record.name, "failed");
-      reported.push(
-        `${record.name} (owner ${record.ownerId}) is registered but not installed on the host`,
-      );
-    } else if (record.state !== expected) {
-      store.containers.setState(record.name, expected);
-      repaired.push(`${record.name}: state ${record.state} → ${expected}`);
-    }
-  }
-  for (const name of installed) {
-    if (!known.has(name)) reported.push(`container ${name} is on the host but not in the registry`);
-  }
-  const trashIds = new Set(store.trash.listAll().map((t) => t.id));
-  for (const [ownerId, space] of spaces) {
-    for (const name of space.workspaces.keys()) {
-      if (known.get(name)?.ownerId !== ownerId)
-        reported.push(`workspace ${ownerId}/${name} belongs to no container`);
-    }
-    for (const id of space.trash.keys()) {
-      if (!trashIds.has(id)) reported.push(`trash ${ownerId}/${id} is not in the registry`);
-    }
-  }
-  for (const name of staged) {
-    if (!known.has(name)) {
-      await host.staging.remove(name);
-      repaired.push(`${name}: removed staged files of a container that no longer exists`);
-    }
-  }
-  return { repaired, reported };
+  return { running, installed, spaces, staged };
 }
+
+/** What the registry knows at one moment: rows, trash entries, and trash held by operations. */
+function registry(deps: WorkloadDeps) {
+  const rows = new Map<string, ContainerRecord>(
+    deps.store.containers.listAll().map((r) => [r.name, r]),
+  );
+  const trashRows = new Map(deps.store.trash.listAll().map((t) => [t.id, t.ownerId]));
+  const operations = deps.store.operations.listAll();
+  const leasedTrash = new Set(operations.flatMap((o) => (o.trashId ? [o.trashId] : [])));
+  // A destroy's workspace is in trash before its trash row is written.
+  const trash = new Set([
+    ...trashRows.keys(),
+    ...leasedTrash,
+    ...[...rows.values()].flatMap((r) => (r.trashId ? [r.trashId] : [])),
+  ]);
+  return { rows, trashRows, leasedTrash, trash };
+}
+
+function describeInProgress(operation: OperationRecord, nowMs: number): string {
+  const seconds = Math.max(0, Math.round((nowMs - operation.startedAtMs) / 1000));
+  const subject = operation.container ?? `trash ${operation.trashId ?? "?"}`;
+  return `${subject}: ${operation.kind} in progress (${operation.actor}, pid ${operation.holder.pid}, for ${seconds} s)`;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -10,7 +10,8 @@ export type RefusalReason =
   | "unavailable"
   | "not-allowed"
   | "not-confirmed"
-  | "conflict";
+  | "conflict"
+  | "busy";
 
 /**
  * A request voxnix will not carry out, with the reason and what the user can do instead.

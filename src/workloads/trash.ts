@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { auditName, isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
-import { createContainer, type CreateResult } from "./create-container.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
+import { beginOperation } from "./lease.js";
+import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
 
@@ -65,17 +66,14 @@ export async function restoreFromTrash(
   const previous = (record.spec as unknown as ContainerSpec).modules ?? [];
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
-  return createContainer(
-    deps,
-    actor,
-    { name: request.name, modules, owner: record.ownerId },
-    { ...options, restoreFrom: record },
-  );
+  const spec = planContainer(deps, actor, { name: request.name, modules, owner: record.ownerId });
+  return provisionContainer(deps, actor, spec, { ...options, fromTrash: record });
 }
 
 /**
  * Deletes trashed workspaces older than VOXNIX_TRASH_DAYS (all of them with `everything`, admins
- * only). Runs on a timer and on demand; returns the ids purged.
+ * only). Runs on a timer and on demand; returns the ids purged. An entry that another operation
+ * holds (a restore under way) is skipped; one that fails is left for the next run.
  */
 export async function purgeTrash(
   deps: WorkloadDeps,
@@ -88,8 +86,28 @@ export async function purgeTrash(
     : deps.now() - deps.limits.trashDays * DAY_MS;
   const purged: string[] = [];
   for (const record of deps.store.trash.olderThan(cutoff)) {
-    await deps.host.storage.purgeTrash(record.ownerId, record.id);
-    deps.store.trash.remove(record.id);
+    let lease;
+    try {
+      lease = beginOperation(deps, {
+        kind: "purge",
+        trashId: record.id,
+        ownerId: record.ownerId,
+        actor,
+      });
+    } catch (error) {
+      if (error instanceof Refusal) continue;
+      throw error;
+    }
+    try {
+      await deps.host.storage.purgeTrash(record.ownerId, record.id);
+    } catch (error) {
+      lease.end();
+      throw error;
+    }
+    deps.store.transaction(() => {
+      deps.store.trash.remove(record.id);
+      lease.end();
+    });
     deps.store.audit.record({
       actor: auditName(actor),
       action: "purge-trash",

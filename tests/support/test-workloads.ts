@@ -7,7 +7,6 @@ import { readModuleLibrary } from "../../src/host/module-library.js";
 import { Secret } from "../../src/secret.js";
 import { openStore } from "../../src/store/index.js";
 import {
-  createKeyedLock,
   createSemaphore,
   createWorkloads,
   type Actor,
@@ -77,7 +76,6 @@ export async function testWorkloads(
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     access: { admins: [admin.userId], users: [alice.userId, bob.userId] },
     tailscaleKey: key === null ? undefined : new Secret(key),
-    containerLocks: createKeyedLock(),
     buildSlots: createSemaphore(options.limits?.buildSlots ?? DEFAULT_LIMITS.buildSlots),
     now: options.now ?? Date.now,
   };

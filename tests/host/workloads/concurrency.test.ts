@@ -48,15 +48,31 @@ describe("concurrency", () => {
     expect(progress.filter(([, step]) => step === "queued")).toHaveLength(2);
   });
 
-  it("serialises lifecycle operations on one container", async () => {
+  it("lets one lifecycle operation hold a container at a time, refusing the others", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const results = await Promise.all([
+    const destroy = t.workloads.requestDestroy(alice, { name: "dev" });
+    const [first, second, third] = await Promise.allSettled([
       t.workloads.stop(alice, { name: "dev" }),
       t.workloads.start(alice, { name: "dev" }),
-      t.workloads.stop(alice, { name: "dev" }),
+      t.workloads.confirmDestroy(alice, destroy.id),
     ]);
-    expect(results.map((r) => r.state)).toEqual(["stopped", "running", "stopped"]);
+    expect(first).toMatchObject({ status: "fulfilled", value: { state: "stopped" } });
+    for (const refused of [second, third])
+      expect(refused).toMatchObject({
+        status: "rejected",
+        reason: {
+          reason: "busy",
+          userMessage: '"dev" is being stopped by another request; try again when it finishes.',
+        },
+      });
     expect(t.host.machines()).toEqual([]);
+    expect(t.store.containers.find("dev")?.state).toBe("stopped");
+    // Once it ends, the container is free again.
+    expect(await t.workloads.start(alice, { name: "dev" })).toEqual({
+      name: "dev",
+      state: "running",
+    });
+    expect(t.store.operations.listAll()).toEqual([]);
   });
 });

@@ -55,17 +55,18 @@ describe("containers repository", () => {
     expect(s.containers.countAll()).toBe(3);
   });
 
-  it("updates state and spec with a new timestamp, and removes rows", () => {
+  it("updates state and spec with a timestamp that grows with every change, and removes rows", () => {
     let t = 1_000;
     const s = store(() => t);
     s.containers.insert({ name: "dev", ownerId: 1, spec, state: "creating" });
     t = 2_000;
     expect(s.containers.setState("dev", "running")).toBe(true);
     expect(s.containers.setSpec("dev", { ...spec, modules: ["git"] })).toBe(true);
+    // Two changes in one millisecond still leave two versions, for reconcile's compare-and-set.
     expect(s.containers.find("dev")).toMatchObject({
       state: "running",
       createdAtMs: 1_000,
-      updatedAtMs: 2_000,
+      updatedAtMs: 2_001,
     });
     expect(s.containers.setState("ghost", "running")).toBe(false);
     expect(s.containers.remove("dev")).toBe(true);

@@ -31,6 +31,8 @@ describe("openDatabase", () => {
       "audit",
       "chat_history",
       "containers",
+      "notices",
+      "operations",
       "pending_actions",
       "trash",
       "users",

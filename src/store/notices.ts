@@ -1,0 +1,53 @@
+import type { Db } from "./database.js";
+
+export interface NoticeRecord {
+  readonly id: number;
+  /** Who is told. */
+  readonly userId: number;
+  /** The chat and message that showed the operation's progress, edited into the outcome. */
+  readonly chatId: number | undefined;
+  readonly messageId: number | undefined;
+  readonly text: string;
+  readonly createdAtMs: number;
+}
+
+interface Row {
+  id: number;
+  user_id: number;
+  chat_id: number | null;
+  message_id: number | null;
+  text: string;
+  created_at: number;
+}
+
+const fromRow = (row: Row): NoticeRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  chatId: row.chat_id ?? undefined,
+  messageId: row.message_id ?? undefined,
+  text: row.text,
+  createdAtMs: row.created_at,
+});
+
+/**
+ * An outbox of things people must be told that no request in flight will tell them, such as a
+ * repair after a crash. Any process may add one (the CLI's doctor too); the daemon delivers
+ * them and deletes each once delivered, so a restart in between loses none.
+ */
+export function noticesRepository(db: Db, now: () => number) {
+  const insert = db.prepare<[number, number | null, number | null, string, number]>(
+    `INSERT INTO notices (user_id, chat_id, message_id, text, created_at) VALUES (?, ?, ?, ?, ?)`,
+  );
+  const all = db.prepare<[], Row>(`SELECT * FROM notices ORDER BY id`);
+  const remove = db.prepare<[number]>(`DELETE FROM notices WHERE id = ?`);
+
+  return {
+    add(input: { userId: number; chatId?: number; messageId?: number; text: string }): void {
+      insert.run(input.userId, input.chatId ?? null, input.messageId ?? null, input.text, now());
+    },
+    listAll: (): NoticeRecord[] => all.all().map(fromRow),
+    remove: (id: number): boolean => remove.run(id).changes === 1,
+  };
+}
+
+export type NoticesRepository = ReturnType<typeof noticesRepository>;

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import type { PendingAction } from "../store/index.js";
+import { auditName, type Actor } from "./actor.js";
+import type { WorkloadDeps } from "./deps.js";
+import { Refusal } from "./refusal.js";
+
+/**
+ * What a confirmation runs once its user confirms it, by kind. Handlers are the operations
+ * themselves (destroy, grant), composed in index.ts: this file knows none of them.
+ */
+export type ConfirmHandlers<R> = {
+  readonly [kind: string]: (actor: Actor, pending: PendingAction) => Promise<R> | R;
+};
+
+/**
+ * Records a request that only `actor` can confirm (a button press, or the CLI's prompt), once,
+ * before `ttlMs` has passed; never the LLM. Returns the pending action.
+ */
+export function requestConfirmation(
+  deps: WorkloadDeps,
+  input: {
+    userId: number;
+    kind: string;
+    target: string;
+    payload?: PendingAction["payload"];
+    ttlMs: number;
+  },
+): PendingAction {
+  return deps.store.pendingActions.create({
+    id: randomBytes(12).toString("base64url"),
+    userId: input.userId,
+    action: input.kind,
+    target: input.target,
+    ...(input.payload ? { payload: input.payload } : {}),
+    ttlMs: input.ttlMs,
+  });
+}
+
+/**
+ * Runs a pending action with its kind's handler: only for the user who was asked, once, before
+ * it expires. With `onlyKind`, any other kind is refused untouched.
+ */
+export async function confirmPending<R>(
+  deps: WorkloadDeps,
+  actor: Actor,
+  id: string,
+  handlers: ConfirmHandlers<R>,
+  onlyKind?: string,
+): Promise<R> {
+  const found = deps.store.pendingActions.find(id);
+  if (onlyKind !== undefined && found?.action !== onlyKind)
+    throw new Refusal("not-confirmed", "That confirmation is not valid.");
+  const handler = found && handlers[found.action];
+  if (!handler) throw new Refusal("not-confirmed", "That confirmation is not valid.");
+  const consumed = deps.store.pendingActions.consume(id, actor.userId);
+  if (!consumed.ok) {
+    const why = {
+      unknown: "That confirmation is not valid.",
+      "not-yours": "That confirmation is not valid.",
+      used: "That was already done.",
+      expired: "That confirmation expired; ask again.",
+    }[consumed.reason];
+    deps.store.audit.record({
+      actor: auditName(actor),
+      action: "confirm",
+      target: id,
+      outcome: "refused",
+      detail: { reason: consumed.reason },
+    });
+    throw new Refusal("not-confirmed", why);
+  }
+  return handler(actor, consumed.action);
+}
+
+/**
+ * Declines a pending action: the requester's own cancel of a destroy, or an admin denying access.
+ * Same rules as confirming: only its user, once, before expiry. An access request is one card per
+ * admin: denying it on one lapses the others.
+ */
+export function cancelPending(
+  deps: WorkloadDeps,
+  actor: Actor,
+  id: string,
+): { action: string; target: string } {
+  const consumed = deps.store.pendingActions.consume(id, actor.userId);
+  if (!consumed.ok)
+    throw new Refusal(
+      "not-confirmed",
+      consumed.reason === "used" ? "That was already answered." : "That button is no longer valid.",
+    );
+  const { action, target } = consumed.action;
+  if (action === "grant") deps.store.pendingActions.settleAll(action, target);
+  deps.store.audit.record({
+    actor: auditName(actor),
+    action: `cancel-${action}`,
+    target,
+    outcome: "ok",
+  });
+  return { action, target };
+}

@@ -1,0 +1,242 @@
+import { HostCommandError } from "../host/index.js";
+import type { JsonObject, TrashRecord } from "../store/index.js";
+import { auditName, isAdmin, type Actor } from "./actor.js";
+import { buildSpec } from "./build-spec.js";
+import type { OperationOptions, WorkloadDeps } from "./deps.js";
+import { suggestFreeName } from "./free-name.js";
+import { beginOperation, type Lease } from "./lease.js";
+import { Refusal, parseOrRefuse } from "./refusal.js";
+import { CreateInput, type ContainerSpec } from "./spec.js";
+import { createUndo } from "./undo.js";
+
+/** Below this, a new workspace would be unusable: the quota counts as exhausted. */
+export const MIN_FREE_BYTES = 64 * 1024 ** 2;
+
+export interface CreateResult {
+  readonly name: string;
+  readonly ownerId: number;
+  readonly modules: readonly string[];
+  /** "running", or "stopped" when the container was installed but did not start. */
+  readonly state: "running" | "stopped";
+  /** Why a container that was installed is not running, for the user to act on. */
+  readonly problem?: string;
+}
+
+/** The spec a create request asks for, checked against the module library and the limits. */
+export function planContainer(deps: WorkloadDeps, actor: Actor, input: CreateInput): ContainerSpec {
+  const request = parseOrRefuse(CreateInput, input);
+  const ownerId = request.owner ?? actor.userId;
+  if (ownerId !== actor.userId && !isAdmin(actor)) {
+    throw new Refusal("not-allowed", "Only admins can create containers for someone else.");
+  }
+  return buildSpec({
+    request,
+    ownerId,
+    modules: deps.modules,
+    limits: deps.limits,
+    hasTailscaleKey: deps.tailscaleKey !== undefined,
+    tailscaleKeyPath: deps.host.staging.tailscaleKeyPath(request.name),
+    workspacePath: deps.host.storage.workspacePath(ownerId, request.name),
+  });
+}
+
+/**
+ * Brings a planned container into being: claim the name and lease it (one transaction) → quota
+ * → workspace (new, or `fromTrash`'s, moved out of the trash) → staged key and spec → build and
+ * start in a build slot → verify → commit.
+ *
+ * "Installed" means the conf file exists. A failure before that undoes everything this call
+ * made, and a restored workspace goes back into its trash entry, whose row stays until the
+ * commit; an installed container that did not start is kept and reported as stopped. If the
+ * undo itself fails, the operation is abandoned to reconcile rather than half-forgotten.
+ */
+export async function provisionContainer(
+  deps: WorkloadDeps,
+  actor: Actor,
+  spec: ContainerSpec,
+  options: OperationOptions & { readonly fromTrash?: TrashRecord } = {},
+): Promise<CreateResult> {
+  const { store, host } = deps;
+  const trashed = options.fromTrash;
+  const action = trashed ? "restore" : "create";
+  const audit = (outcome: "ok" | "refused" | "failed", detail: JsonObject) =>
+    store.audit.record({ actor: auditName(actor), action, target: spec.name, outcome, detail });
+
+  let lease: Lease;
+  try {
+    lease = claimName(deps, actor, spec, options);
+  } catch (error) {
+    audit(error instanceof Refusal ? "refused" : "failed", failureDetail(error));
+    throw error;
+  }
+  const forget = () =>
+    store.transaction(() => {
+      store.containers.remove(spec.name);
+      lease.end();
+    });
+  try {
+    await checkQuota(deps, spec.owner);
+  } catch (error) {
+    forget();
+    audit(error instanceof Refusal ? "refused" : "failed", failureDetail(error));
+    throw error;
+  }
+
+  const undo = createUndo(deps.log);
+  try {
+    options.onProgress?.("workspace");
+    const hostPath = trashed
+      ? await host.storage.restoreFromTrash(spec.owner, trashed.id, spec.name)
+      : await host.storage.createWorkspace(spec.owner, spec.name);
+    undo.push("workspace", () =>
+      trashed
+        ? host.storage.moveToTrash(spec.owner, spec.name, trashed.id)
+        : host.storage.removeWorkspace(spec.owner, spec.name),
+    );
+    const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
+    undo.push("staged files", () => host.staging.remove(spec.name));
+    if (finalSpec.tailscale && deps.tailscaleKey) {
+      await host.staging.stageTailscaleKey(spec.name, deps.tailscaleKey.reveal());
+    }
+    const specPath = await host.staging.writeSpec(spec.name, finalSpec);
+    store.containers.setSpec(spec.name, finalSpec as unknown as JsonObject);
+
+    await deps.buildSlots.run(
+      async () => {
+        options.onProgress?.("building");
+        await host.extraContainer.createAndStart(host.definitionFor(specPath), options.signal);
+      },
+      (position) => options.onProgress?.("queued", `${position} ahead`),
+    );
+  } catch (error) {
+    if (host.extraContainer.isInstalled(spec.name)) {
+      commit(deps, lease, spec.name, "stopped", trashed);
+      audit("failed", { installed: true, ...failureDetail(error) });
+      deps.log.warn({ err: error, container: spec.name }, "container installed but not started");
+      return {
+        name: spec.name,
+        ownerId: spec.owner,
+        modules: spec.modules,
+        state: "stopped",
+        problem: "it was built and installed, but did not start; /logs shows why, /up tries again",
+      };
+    }
+    const failedUndo = await undo.rollback();
+    if (failedUndo.length === 0) forget();
+    else lease.abandon();
+    audit("failed", {
+      ...failureDetail(error),
+      ...(failedUndo.length ? { rollbackFailed: failedUndo } : {}),
+    });
+    deps.log.warn({ err: error, container: spec.name }, `${action} failed; rolled back`);
+    throw error;
+  }
+
+  options.onProgress?.("starting");
+  // Installed is what counts; if machinectl cannot answer now, reconciliation corrects the state.
+  const running = await host.machines.isRunning(spec.name).catch((error: unknown) => {
+    deps.log.warn({ err: error, container: spec.name }, "could not confirm the container runs");
+    return false;
+  });
+  commit(deps, lease, spec.name, running ? "running" : "stopped", trashed);
+  audit("ok", {
+    modules: spec.modules,
+    running,
+    ...(trashed ? { restoredFrom: trashed.id } : {}),
+  });
+  const result = { name: spec.name, ownerId: spec.owner, modules: spec.modules };
+  return running
+    ? { ...result, state: "running" }
+    : { ...result, state: "stopped", problem: "installed, but it did not report as running" };
+}
+
+/** The container is installed: its state, the end of the trash entry it came from, and of the lease. */
+function commit(
+  deps: WorkloadDeps,
+  lease: Lease,
+  name: string,
+  state: "running" | "stopped",
+  trashed: TrashRecord | undefined,
+) {
+  deps.store.transaction(() => {
+    deps.store.containers.setState(name, state);
+    if (trashed) deps.store.trash.remove(trashed.id);
+    lease.end();
+  });
+}
+
+async function checkQuota(deps: WorkloadDeps, ownerId: number) {
+  const space = (await deps.host.storage.scan()).get(ownerId);
+  if (space?.availableBytes !== undefined && space.availableBytes < MIN_FREE_BYTES) {
+    throw new Refusal(
+      "quota",
+      "Your storage quota is used up; empty /trash or destroy a container first.",
+    );
+  }
+}
+
+/**
+ * Checks the counts, registers the name and leases it (and the trash entry a restore uses) in
+ * one transaction: concurrent creates can neither share a name nor slip past a limit together,
+ * and no reconcile can ever see the row without the operation that owns it.
+ */
+function claimName(
+  deps: WorkloadDeps,
+  actor: Actor,
+  spec: ContainerSpec,
+  options: OperationOptions & { readonly fromTrash?: TrashRecord },
+): Lease {
+  const { store, limits } = deps;
+  return store.transaction(() => {
+    if (store.containers.find(spec.name)) throw nameTaken(deps, spec.name);
+    if (store.containers.countByOwner(spec.owner) >= limits.maxContainersPerUser) {
+      throw new Refusal(
+        "limit",
+        `You have ${limits.maxContainersPerUser} containers, the most allowed; destroy one first.`,
+      );
+    }
+    if (store.containers.countAll() >= limits.maxContainers) {
+      throw new Refusal(
+        "limit",
+        `This host is full (${limits.maxContainers} containers); ask the admin.`,
+      );
+    }
+    const lease = beginOperation(deps, {
+      kind: options.fromTrash ? "restore" : "create",
+      container: spec.name,
+      ...(options.fromTrash ? { trashId: options.fromTrash.id } : {}),
+      ownerId: spec.owner,
+      actor,
+      report: options.report,
+    });
+    store.containers.insert({
+      name: spec.name,
+      ownerId: spec.owner,
+      spec: spec as unknown as JsonObject,
+      state: "creating",
+    });
+    return lease;
+  });
+}
+
+function nameTaken(deps: WorkloadDeps, name: string): Refusal {
+  const suggestion = suggestFreeName(
+    name,
+    (candidate) => deps.store.containers.find(candidate) !== undefined,
+  );
+  return new Refusal(
+    "name-taken",
+    `The name "${name}" is taken on this host. Try "${suggestion}".`,
+    { suggestion },
+  );
+}
+
+const failureDetail = (error: unknown): JsonObject =>
+  error instanceof Refusal
+    ? { reason: error.reason }
+    : {
+        error:
+          error instanceof HostCommandError || error instanceof Error
+            ? error.message
+            : String(error),
+      };

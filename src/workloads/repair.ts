@@ -1,0 +1,108 @@
+import type { OperationRecord } from "../store/index.js";
+import type { WorkloadDeps } from "./deps.js";
+import { finishDestroy } from "./destroy-steps.js";
+import type { Lease } from "./lease.js";
+
+export interface Repair {
+  /** What was done, for the admin's report and the log. */
+  readonly line: string;
+  /** What the person who asked is told, if anyone is waiting on that operation. */
+  readonly notice: string;
+}
+
+/**
+ * Finishes or undoes one operation whose holder is gone, under the lease this process has taken
+ * over from it. Every step is idempotent, so a repair that is itself interrupted is simply
+ * repaired again. Never destroys a dataset that a trash row names: a restore that did not reach
+ * install moves its workspace back into its trash entry.
+ */
+export async function repairOperation(
+  deps: WorkloadDeps,
+  operation: OperationRecord,
+  lease: Lease,
+): Promise<Repair> {
+  const { store, host } = deps;
+  const name = operation.container ?? "";
+  const row = operation.container === undefined ? undefined : store.containers.find(name);
+  switch (operation.kind) {
+    case "create":
+    case "restore": {
+      const restoring = operation.kind === "restore" ? operation.trashId : undefined;
+      const what = restoring ? `Restoring into ${name}` : `Creating ${name}`;
+      if (!row) {
+        lease.end();
+        return { line: `${name}: ${operation.kind} had not begun; nothing to undo`, notice: "" };
+      }
+      if (host.extraContainer.isInstalled(name)) {
+        const running = await host.machines.isRunning(name);
+        store.transaction(() => {
+          store.containers.setState(name, running ? "running" : "stopped");
+          if (restoring) store.trash.remove(restoring);
+          lease.end();
+        });
+        const state = running ? "running" : "stopped";
+        return {
+          line: `${name}: ${operation.kind} was interrupted after install; kept as ${state}`,
+          notice: `⚠️ ${what} was interrupted, but it had been installed: ${name} is ${state}.`,
+        };
+      }
+      await host.extraContainer.destroy(name);
+      if (restoring) {
+        const space = (await host.storage.scan()).get(row.ownerId);
+        if (space?.workspaces.has(name))
+          await host.storage.moveToTrash(row.ownerId, name, restoring);
+      } else {
+        await host.storage.removeWorkspace(row.ownerId, name);
+      }
+      await host.staging.remove(name);
+      store.transaction(() => {
+        store.containers.remove(name);
+        lease.end();
+      });
+      return restoring
+        ? {
+            line: `${name}: restore was interrupted before install; its workspace is back in trash as ${restoring}`,
+            notice: `❌ ${what} was interrupted and undone; the workspace is back in your trash as ${restoring}.`,
+          }
+        : {
+            line: `${name}: create was interrupted before install; rolled back`,
+            notice: `❌ ${what} was interrupted and undone; nothing of it is left. /new ${name} tries again.`,
+          };
+    }
+    case "destroy": {
+      if (!row || row.state !== "destroying") {
+        lease.end();
+        return { line: `${name}: destroy had not begun; nothing to finish`, notice: "" };
+      }
+      const trashId = await finishDestroy(deps, row, lease);
+      return {
+        line: `${name}: destroy was interrupted; finished${trashId ? ` (workspace in trash as ${trashId})` : ""}`,
+        notice: `🗑 ${name} is destroyed (it was interrupted and has been finished).${trashId ? ` Its workspace is in your trash as ${trashId}.` : ""}`,
+      };
+    }
+    case "start":
+    case "stop":
+    case "restart": {
+      const running = await host.machines.isRunning(name);
+      const state = running ? "running" : "stopped";
+      store.transaction(() => {
+        if (row) store.containers.setState(name, state);
+        lease.end();
+      });
+      return {
+        line: `${name}: ${operation.kind} was interrupted; it is ${state}`,
+        notice: `${name}: the ${operation.kind} was interrupted; it is ${state} now.`,
+      };
+    }
+    case "purge": {
+      const id = operation.trashId ?? "";
+      const entry = store.trash.find(id);
+      if (entry) await host.storage.purgeTrash(entry.ownerId, id);
+      store.transaction(() => {
+        store.trash.remove(id);
+        lease.end();
+      });
+      return { line: `trash ${id}: purge was interrupted; finished`, notice: "" };
+    }
+  }
+}
