@@ -6,7 +6,8 @@ import { publishCommands } from "./bot/commands.js";
 import { deferredAgent } from "./agent/deferred.js";
 import { createBot } from "./bot/create-bot.js";
 import type { Logger } from "./log.js";
-import { startMaintenance } from "./maintenance.js";
+import { createNotifier } from "./bot/notifier.js";
+import { startMaintenance, type Maintenance } from "./maintenance.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 
 export interface Daemon {
@@ -15,12 +16,15 @@ export interface Daemon {
   stop(graceMs?: number): Promise<void>;
   /** Resolves when the update loop ends (stop, or a fatal error). */
   readonly done: Promise<void>;
+  /** Start-up reconciliation, which runs beside serving. */
+  readonly maintenance: Maintenance;
 }
 
 /**
- * The daemon: registry reconciled with the host before the first update is taken, then the
- * Telegram transport. Pending updates are not dropped at start-up: requests sent while it was
- * down are answered.
+ * The daemon: the Telegram transport, with maintenance (reconcile, notices, trash purge) beside
+ * it. Serving never waits for reconciliation: operations are leased, so a request and a repair
+ * cannot touch one container at once, and a host that is slow or failing holds up no chat.
+ * Pending updates are not dropped at start-up: requests sent while it was down are answered.
  */
 export async function startDaemon(
   config: Config,
@@ -48,23 +52,16 @@ export async function startDaemon(
     allowGroups: config.telegram.allowGroups,
     ...(agent ? { agent } : {}),
   });
-  // Reconciliation (host commands) and Telegram's handshake (two round trips) overlap.
-  const maintenance = startMaintenance(runtime.workloads, log);
   try {
-    await Promise.all([
-      maintenance,
-      bot.init().then(() => bot.api.deleteWebhook({ drop_pending_updates: false })),
-    ]);
+    await bot.init();
+    await bot.api.deleteWebhook({ drop_pending_updates: false });
   } catch (error) {
-    // Not closing the store under a reconciliation that is still running.
-    await maintenance.then(
-      (stop) => stop(),
-      () => {},
-    );
     runtime.close();
     throw rejectedToken(error) ?? error;
   }
-  const stopMaintenance = await maintenance;
+  const maintenance = startMaintenance(runtime.workloads, log.child({ component: "maintenance" }), {
+    notifier: createNotifier(bot.api, config.access.admins, log.child({ component: "notices" })),
+  });
   const runner = run(bot, {
     // silent: polling failures are logged by the bot as JSON, not printed by the runner.
     runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true },
@@ -78,6 +75,7 @@ export async function startDaemon(
   return {
     runtime,
     done: runner.task() ?? Promise.resolve(),
+    maintenance,
     async stop(graceMs = 60_000) {
       if (stopped) return;
       stopped = true;
@@ -88,7 +86,7 @@ export async function startDaemon(
           { unfinished },
           "stopping with work in progress; start-up reconciliation will settle it",
         );
-      await stopMaintenance();
+      await maintenance.stop();
       runtime.close();
     },
   };

@@ -6,6 +6,7 @@ import {
   type ConfirmationRequest,
   type ContainerSummary,
   type CreateResult,
+  type OperationOptions,
   type PowerResult,
   type Workloads,
 } from "../workloads/index.js";
@@ -186,14 +187,14 @@ export async function askDestroyCard(ctx: BotContext, request: ConfirmationReque
 
 /** /new with modules: a progress message that ends with how to connect, or why it failed. */
 export async function startCreate(ctx: BotContext, deps: BotDeps, name: string, modules: string[]) {
-  await runCreate(ctx, deps, rich("Creating ", bold(name), "…"), (onProgress) =>
-    deps.workloads.create(ctx.actor, { name, modules }, { onProgress }),
+  await runCreate(ctx, deps, rich("Creating ", bold(name), "…"), (options) =>
+    deps.workloads.create(ctx.actor, { name, modules }, options),
   );
 }
 
 export async function startRestore(ctx: BotContext, deps: BotDeps, id: string, name: string) {
-  await runCreate(ctx, deps, rich("Restoring into ", bold(name), "…"), (onProgress) =>
-    deps.workloads.restore(ctx.actor, { id, name }, { onProgress }),
+  await runCreate(ctx, deps, rich("Restoring into ", bold(name), "…"), (options) =>
+    deps.workloads.restore(ctx.actor, { id, name }, options),
   );
 }
 
@@ -201,17 +202,16 @@ async function runCreate(
   ctx: BotContext,
   deps: BotDeps,
   title: Rich,
-  create: (
-    onProgress: (
-      step: Parameters<Awaited<ReturnType<typeof startProgress>>["step"]>[0],
-      detail?: string,
-    ) => void,
-  ) => Promise<CreateResult>,
+  create: (options: OperationOptions) => Promise<CreateResult>,
 ) {
   const progress = await startProgress(ctx, title, deps.log);
   deps.tasks.run("create", async () => {
     try {
-      const result = await create((step, detail) => progress.step(step, detail));
+      // The progress message is where the operation reports: after a crash, reconcile edits it.
+      const result = await create({
+        onProgress: (step, detail) => progress.step(step, detail),
+        report: progress.where,
+      });
       const tailscale = result.modules.includes("tailscale");
       await progress.finish(
         result.state === "running"

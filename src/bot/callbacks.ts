@@ -24,7 +24,12 @@ export function callbacks(deps: BotDeps) {
   const w = deps.workloads;
 
   composer.callbackQuery(/^y:(.+)$/, async (ctx) => {
-    const outcome = w.confirm(ctx.actor, ctx.match[1] as string);
+    const card = ctx.callbackQuery.message;
+    const outcome = w.confirm(
+      ctx.actor,
+      ctx.match[1] as string,
+      card ? { report: { chatId: card.chat.id, messageId: card.message_id } } : {},
+    );
     let quick: Confirmed | undefined;
     try {
       quick = await within(outcome, QUICK_ANSWER_MS);

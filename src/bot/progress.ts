@@ -61,6 +61,8 @@ export async function startProgress(ctx: Context, title: Rich, log: Logger) {
     await edit(rich(result));
   };
   return {
+    /** The message itself, for an operation to name as where it reports. */
+    where: { chatId: message.chat.id, messageId: message.message_id },
     step(step: ProgressStep, detail?: string) {
       if (current) done.push(current);
       current = `${STEP_TEXT[step]}${detail ? ` (${detail})` : ""}`;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PendingAction } from "../store/index.js";
+import type { OperationOptions } from "./deps.js";
 import { auditName, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
@@ -9,7 +10,11 @@ import { Refusal } from "./refusal.js";
  * themselves (destroy, grant), composed in index.ts: this file knows none of them.
  */
 export type ConfirmHandlers<R> = {
-  readonly [kind: string]: (actor: Actor, pending: PendingAction) => Promise<R> | R;
+  readonly [kind: string]: (
+    actor: Actor,
+    pending: PendingAction,
+    options: Pick<OperationOptions, "report">,
+  ) => Promise<R> | R;
 };
 
 /**
@@ -45,8 +50,9 @@ export async function confirmPending<R>(
   actor: Actor,
   id: string,
   handlers: ConfirmHandlers<R>,
-  onlyKind?: string,
+  options: Pick<OperationOptions, "report"> & { readonly onlyKind?: string } = {},
 ): Promise<R> {
+  const { onlyKind } = options;
   const found = deps.store.pendingActions.find(id);
   if (onlyKind !== undefined && found?.action !== onlyKind)
     throw new Refusal("not-confirmed", "That confirmation is not valid.");
@@ -69,7 +75,7 @@ export async function confirmPending<R>(
     });
     throw new Refusal("not-confirmed", why);
   }
-  return handler(actor, consumed.action);
+  return handler(actor, consumed.action, options);
 }
 
 /**

@@ -47,9 +47,9 @@ export type ConfirmResult =
 
 /** What each kind of confirmation runs once its user confirms it. */
 const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
-  destroy: async (actor, pending) => ({
+  destroy: async (actor, pending, options) => ({
     action: "destroy",
-    ...(await destroyContainer(deps, actor, pending.target)),
+    ...(await destroyContainer(deps, actor, pending.target, options)),
   }),
   grant: (actor, pending) => {
     const granted = approveAccess(deps, actor, pending.target);
@@ -71,10 +71,11 @@ export function createWorkloads(deps: WorkloadDeps) {
     stop: (actor: Actor, input: NameInput) => stopContainer(deps, actor, input),
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),
     requestDestroy: (actor: Actor, input: NameInput) => requestDestroy(deps, actor, input),
-    confirm: (actor: Actor, id: string) => confirmPending(deps, actor, id, handlers),
+    confirm: (actor: Actor, id: string, options?: Pick<OperationOptions, "report">) =>
+      confirmPending(deps, actor, id, handlers, options),
     /** Confirms a pending destroy, refusing any other kind of pending action untouched. */
     confirmDestroy: async (actor: Actor, id: string): Promise<DestroyResult> => {
-      const result = await confirmPending(deps, actor, id, handlers, "destroy");
+      const result = await confirmPending(deps, actor, id, handlers, { onlyKind: "destroy" });
       if (result.action !== "destroy")
         throw new Refusal("not-confirmed", "That confirmation is not valid.");
       return { name: result.name, trashId: result.trashId, keptDays: result.keptDays };

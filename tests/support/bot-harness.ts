@@ -61,6 +61,8 @@ export async function startBotHarness(
     env,
     ...(options.withAgent === false ? { withAgent: false } : {}),
   });
+  // Serving does not wait for start-up reconciliation; tests that count host calls do.
+  await daemon.maintenance.firstPass;
   onTestFinished(async () => {
     await daemon.stop(5_000);
     try {
