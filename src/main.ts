@@ -58,7 +58,7 @@ function reportFatal(error: unknown): number {
   // A refusal is an answer, not a fault: say what to do, as the bot would.
   if (error instanceof Refusal) {
     process.stderr.write(`voxnix: ${error.userMessage}\n`);
-    return EXIT.failure;
+    return error.reason === "busy" ? EXIT.tempfail : EXIT.failure;
   }
   // The CLI user is the admin: facts (already free of secrets) help more than an apology.
   const text = isVoxnixError(error) ? error.message : String((error as Error)?.stack ?? error);

@@ -187,7 +187,9 @@ export function commands(deps: BotDeps) {
         bold("Doctor"),
         ...report.checks.map((c) => rich(c.ok ? "✅ " : "❌ ", c.name, ": ", c.detail)),
         ...report.repaired.map((r) => rich("🔧 ", r)),
+        ...report.inProgress.map((r) => rich("⏳ ", r)),
         ...report.reported.map((r) => rich("⚠️ ", r)),
+        ...report.failed.map((r) => rich("❌ ", r)),
       ),
     );
   });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +17,13 @@ export interface FaultRule {
   readonly match?: string;
   /** Only the nth matching call (1-based); every matching call when omitted. */
   readonly nth?: number;
-  readonly action: "fail" | "hang" | "malformed" | "delay";
+  readonly action: "fail" | "hang" | "malformed" | "delay" | "gate";
   readonly exitCode?: number;
   readonly stdout?: string;
   readonly stderr?: string;
   readonly delayMs?: number;
+  /** With "gate": the call waits here until {@link FakeHost.openGate} opens this gate. */
+  readonly gate?: string;
   /** With "hang": leave a grandchild running in the tool's process group too. */
   readonly spawnChild?: boolean;
 }
@@ -71,6 +73,8 @@ export interface FakeHost {
   /** Containers whose conf file exists. */
   installed(): string[];
   injectFault(rule: FaultRule): void;
+  /** Lets every call waiting at this gate (and every later one) go on. */
+  openGate(name: string): void;
   clearFaults(): void;
   configure(settings: FakeHostSettings): void;
   setUsed(dataset: string, bytes: number): void;
@@ -118,6 +122,10 @@ export async function createFakeHost(
       writeFileSync(host.faults, JSON.stringify([...rules, rule]));
     },
     clearFaults: () => writeFileSync(host.faults, "[]"),
+    openGate(name) {
+      mkdirSync(join(dir, "gates"), { recursive: true });
+      writeFileSync(join(dir, "gates", name), "");
+    },
     configure: (settings) =>
       updateState((s: { settings: object }) => Object.assign(s.settings, settings), host),
     setUsed: (name, bytes) =>

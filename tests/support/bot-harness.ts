@@ -23,6 +23,8 @@ export interface BotHarness {
   readonly host: FakeHost;
   readonly daemon: Daemon;
   readonly logs: ReturnType<typeof captureLog>;
+  /** The daemon's environment: a CLI process with it shares the daemon's state and host. */
+  readonly env: Record<string, string>;
 }
 
 /**
@@ -30,14 +32,20 @@ export interface BotHarness {
  * the Bot API emulator, the scripted LLM server and a fake host, all on loopback.
  */
 export async function startBotHarness(
-  options: { settings?: FakeHostSettings; env?: Record<string, string>; withAgent?: boolean } = {},
+  options: {
+    settings?: FakeHostSettings;
+    env?: Record<string, string>;
+    withAgent?: boolean;
+    /** A restart: the same Bot API, host and state directory as an earlier daemon. */
+    reuse?: { api: BotApiServer; host: FakeHost; stateDir: string };
+  } = {},
 ): Promise<BotHarness> {
   const [api, llm, host] = await Promise.all([
-    startBotApiServer(),
+    options.reuse?.api ?? startBotApiServer(),
     startLlmServer(),
-    createFakeHost(options.settings ? { settings: options.settings } : {}),
+    options.reuse?.host ?? createFakeHost(options.settings ? { settings: options.settings } : {}),
   ]);
-  const stateDir = tempDir("voxnix-bot-");
+  const stateDir = options.reuse?.stateDir ?? tempDir("voxnix-bot-");
   const keyFile = join(stateDir, "tailscale-key");
   writeFileSync(keyFile, TAILSCALE_KEY);
   const env = {
@@ -68,10 +76,11 @@ export async function startBotHarness(
     try {
       assertNoSecretLeaked({ api, logs, host }, [api.token, LLM_KEY, TAILSCALE_KEY]);
     } finally {
-      await Promise.all([api.close(), llm.close(), host.cleanup()]);
+      // A reused API and host belong to the test that made them.
+      await Promise.all(options.reuse ? [llm.close()] : [api.close(), llm.close(), host.cleanup()]);
     }
   });
-  return { api, llm, host, daemon, logs };
+  return { api, llm, host, daemon, logs, env };
 }
 
 /** The text of every message the bot sent to a chat, in order (latest version of each). */

@@ -6,17 +6,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import type { FakeHost, FaultRule } from "../fakes/fake-host.js";
-import { eventually } from "./processes.js";
+import { eventually, isRunning } from "./processes.js";
 import { testWorkloads } from "./test-workloads.js";
 import { tempDir } from "./temp-dir.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
 type Step = { readonly label: string; readonly fault: FaultRule };
+/** Holds the step at a gate: the process is killed while the step is exactly there. */
 const pause = (command: string, extra: Partial<FaultRule> = {}): FaultRule => ({
   command,
-  action: "delay",
-  delayMs: 1_000,
+  action: "gate",
+  gate: "crash",
   ...extra,
 });
 
@@ -39,10 +40,31 @@ export const DESTROY_STEPS: Step[] = [
   { label: "move to trash", fault: pause("zfs rename") },
 ];
 
+/** Every host step of a restore from trash into a new container. */
+export const RESTORE_STEPS: Step[] = [
+  { label: "quota scan", fault: pause("zfs list", { match: "-p -r" }) },
+  { label: "move out of trash", fault: pause("zfs rename") },
+  { label: "label the workspace", fault: pause("zfs set") },
+  { label: "build", fault: pause("extra-container create") },
+  { label: "install", fault: pause("extra-container create", { step: "install" }) },
+  { label: "start", fault: pause("extra-container create", { step: "start" }) },
+  { label: "verify", fault: pause("machinectl show") },
+];
+
+/** Every host step of a restart (a stop, the workspace mount, a start). */
+export const RESTART_STEPS: Step[] = [
+  { label: "stop", fault: pause("nixos-container stop") },
+  { label: "mount check", fault: pause("zfs get", { match: "mounted" }) },
+  { label: "start", fault: pause("nixos-container start") },
+];
+
+/** The host step of a trash purge. */
+export const PURGE_STEPS: Step[] = [{ label: "destroy", fault: pause("zfs destroy") }];
+
 /**
- * Runs a voxnix CLI verb and SIGKILLs it while `fault`'s step is in progress. With
- * `hostCommandToo`, the host command dies as well, as when systemd kills a crashed unit's cgroup;
- * otherwise it runs to its end, as a command outside the cgroup would.
+ * Runs a voxnix CLI verb and kills it (SIGKILL, or `signal`) while `fault`'s step is held at its
+ * gate. With `hostCommandToo`, the host command dies as well, as when systemd kills a crashed
+ * unit's cgroup; otherwise it runs to its end, as a command outside the cgroup would.
  */
 export async function killDuring(
   env: Record<string, string>,
@@ -50,6 +72,7 @@ export async function killDuring(
   fault: FaultRule,
   host: FakeHost,
   hostCommandToo: boolean,
+  signal: NodeJS.Signals = "SIGKILL",
 ) {
   host.injectFault(fault);
   const before = host.calls().length;
@@ -65,27 +88,39 @@ export async function killDuring(
       .slice(before)
       .filter((c) => c.startsWith(fault.command) && (!fault.match || c.includes(fault.match)));
     return calls.length >= (fault.nth ?? 1);
-  }, 15_000);
-  expect(reached).toBe(true);
-  // Inside the paused step (the fault's delay), not before it.
-  await new Promise((resolve) =>
-    setTimeout(resolve, fault.step && fault.step !== "before" ? 400 : 200),
-  );
-  child.kill("SIGKILL");
+  }, 30_000);
+  expect(reached, `${fault.command} was never called`).toBe(true);
+  child.kill(signal);
+  const ended = await child;
+  expect(ended.exitCode === 0, "the process finished before it was killed").toBe(false);
   if (hostCommandToo) killFakeTools(host);
-  await child;
   host.clearFaults();
-  if (!hostCommandToo) await new Promise((resolve) => setTimeout(resolve, 1_500));
+  if (fault.gate) host.openGate(fault.gate);
+  // Whatever host command was left running has ended before the restart looks at the host.
+  expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
 }
 
-/** Kills every fake tool process of `host`: each runs `bash <host>/bin/<tool> …`. */
-function killFakeTools(host: FakeHost) {
+/** Pids of the fake tool clients of `host` still running: each is `bash <host>/bin/<tool> …`. */
+function fakeToolPids(host: FakeHost): number[] {
+  const pids: number[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const [, script] = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (script?.startsWith(`${host.bin}/`)) process.kill(Number(pid), "SIGKILL");
+      if (script?.startsWith(`${host.bin}/`) && isRunning(Number(pid))) pids.push(Number(pid));
     } catch {
       // gone already, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Kills every fake tool process of `host`. */
+function killFakeTools(host: FakeHost) {
+  for (const pid of fakeToolPids(host)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
     }
   }
 }
@@ -94,6 +129,9 @@ export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
   const t = await testWorkloads({ reuse: { host, stateDir } });
   const report = await t.workloads.reconcile();
   expect(report.reported).toEqual([]);
+  expect(report.failed).toEqual([]);
+  expect(report.inProgress).toEqual([]);
+  expect(t.store.operations.listAll()).toEqual([]);
   const rows = t.store.containers.listAll();
   for (const row of rows) expect(["running", "stopped"]).toContain(row.state);
   // Registry and host agree: every row is installed with a workspace, and nothing else is.

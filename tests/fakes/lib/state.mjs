@@ -5,6 +5,7 @@
 //   calls.jsonl     one line per invocation of any fake tool: { tool, args, at }
 //   root/           files the real tools write: etc/nixos-containers/<n>.conf,
 //                   etc/systemd-mutable/system/container@<n>.service, nix/var/nix/gcroots/auto/…
+//   gates/          one empty file per gate a test has opened (the "gate" fault waits for it)
 //   pids/           pids of children that a "hang" fault spawned (tests check they die)
 //   io/             each finished call's stdout and stderr, until its client has printed them
 //   port            the tool server's TCP port on 127.0.0.1
@@ -29,6 +30,7 @@ export const paths = (dir = hostDir()) => ({
   faults: join(dir, "faults.json"),
   calls: join(dir, "calls.jsonl"),
   pids: join(dir, "pids"),
+  gates: join(dir, "gates"),
   root: join(dir, "root"),
   confDir: join(dir, "root/etc/nixos-containers"),
   unitDir: join(dir, "root/etc/systemd-mutable/system"),

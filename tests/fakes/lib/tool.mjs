@@ -8,12 +8,16 @@
 //                                     //   extra-container create also has "install" and "start"
 //     "match": "tank/users/1001",     // optional: only calls whose args contain this text
 //     "nth": 2,                       // optional: only the nth matching call (1-based); else every
-//     "action": "fail" | "hang" | "malformed" | "delay",
+//     "action": "fail" | "hang" | "malformed" | "delay" | "gate",
 //     "exitCode": 1, "stdout": "…", "stderr": "…",   // for fail / malformed
 //     "delayMs": 500,                 // for delay
+//     "gate": "build",                // for gate: wait until the test opens this gate (an exact
+//                                     //   event, where a delay would be a guess at how long)
 //     "spawnChild": true }            // for hang: leave a grandchild running too
 import { CallerGone, invocation, invoke } from "./invocation.mjs";
-import { readFaults, recordCall, updateState } from "./state.mjs";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { paths, readFaults, recordCall, updateState } from "./state.mjs";
 
 export class ToolExit extends Error {
   constructor(code, { stdout = "", stderr = "" } = {}) {
@@ -95,6 +99,9 @@ async function apply(rule, command, step) {
   switch (rule.action) {
     case "delay":
       await sleep(rule.delayMs ?? 0);
+      return;
+    case "gate":
+      while (!existsSync(join(paths().gates, rule.gate))) await sleep(25);
       return;
     case "malformed":
       throw new ToolExit(rule.exitCode ?? 0, {

@@ -44,6 +44,25 @@ describe("fake host failure injection", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
+  it("holds a command at a gate until the test opens it, then lets it succeed", async () => {
+    const { sh, host } = await fakeHostShell();
+    host.injectFault({ command: "zfs create", action: "gate", gate: "g" });
+    let finished = false;
+    const held = sh("zfs", "create", "tank/held").then((r) => {
+      finished = true;
+      return r;
+    });
+    // The call has arrived (it is in the call log) and is waiting: nothing was created yet.
+    await expect
+      .poll(() => host.commandLines(), { timeout: 10_000 })
+      .toContain("zfs create tank/held");
+    expect(host.datasets()).toEqual(["tank"]);
+    expect(finished).toBe(false);
+    host.openGate("g");
+    expect((await held).exitCode).toBe(0);
+    expect(host.datasets()).toEqual(["tank", "tank/held"]);
+  });
+
   it("records every call, failed ones included", async () => {
     const { sh, host } = await fakeHostShell();
     host.injectFault({ command: "zfs destroy", action: "fail" });

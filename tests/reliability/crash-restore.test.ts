@@ -1,0 +1,58 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createFakeHost } from "../fakes/fake-host.js";
+import { cases, consistentAfterRestart, killDuring, RESTORE_STEPS } from "../support/crash.js";
+import { alice, testWorkloads } from "../support/test-workloads.js";
+import { fakeHostEnv } from "../support/voxnix-process.js";
+
+describe("a kill of", () => {
+  it.each([
+    ...cases(RESTORE_STEPS).map((c) => ({ ...c, signal: "SIGKILL" as const })),
+    // The CLI has no SIGTERM handler: it dies at once, as a daemon past its stop timeout does.
+    ...RESTORE_STEPS.map((step) => ({
+      ...step,
+      variant: "the daemon (SIGTERM)",
+      hostCommandToo: false,
+      signal: "SIGTERM" as const,
+    })),
+  ])(
+    "$variant during restore ($label) puts the workspace back in trash, restorable again",
+    async ({ fault, hostCommandToo, signal }) => {
+      const host = await createFakeHost();
+      onTestFinished(() => host.cleanup());
+      const env = fakeHostEnv(host);
+      const stateDir = env.VOXNIX_STATE_DIR as string;
+      const setup = await testWorkloads({ reuse: { host, stateDir } });
+      await setup.workloads.create(alice, { name: "old", modules: ["git"] });
+      host.setUsed("tank/users/1001/containers/old", 4096); // the tenant's files
+      const request = setup.workloads.requestDestroy(alice, { name: "old" });
+      const { trashId } = await setup.workloads.confirmDestroy(alice, request.id);
+      if (!trashId) throw new Error("destroy kept no workspace");
+
+      await killDuring(
+        env,
+        ["trash", "restore", trashId, "--as", "dev"],
+        fault,
+        host,
+        hostCommandToo,
+        signal,
+      );
+      const { rows, trash } = await consistentAfterRestart(host, stateDir);
+      if (rows.length === 0) {
+        // Undone: the workspace, with its data, is back under its trash id, and restores again.
+        expect(trash).toEqual([`tank/users/1001/trash/${trashId}`]);
+        expect(host.dataset(`tank/users/1001/trash/${trashId}`)?.usedBytes).toBe(4096);
+        const again = await testWorkloads({ reuse: { host, stateDir } });
+        expect(await again.workloads.restore(alice, { id: trashId, name: "dev" })).toMatchObject({
+          name: "dev",
+          state: "running",
+        });
+        expect(again.store.trash.listAll()).toEqual([]);
+      } else {
+        // It had been installed: the restored container is kept, and the trash entry is spent.
+        expect(rows.map((r) => r.name)).toEqual(["dev"]);
+        expect(trash).toEqual([]);
+        expect(host.dataset("tank/users/1001/containers/dev")?.usedBytes).toBe(4096);
+      }
+    },
+  );
+});
