@@ -93,9 +93,10 @@ export async function killDuring(
   child.kill(signal);
   const ended = await child;
   expect(ended.exitCode === 0, "the process finished before it was killed").toBe(false);
-  if (hostCommandToo) killFakeTools(host);
   host.clearFaults();
-  if (fault.gate) host.openGate(fault.gate);
+  // A killed host command ends at its gate; opening it could let the step run on first.
+  if (hostCommandToo) killFakeTools(host);
+  else if (fault.gate) host.openGate(fault.gate);
   // Whatever host command was left running has ended before the restart looks at the host.
   expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
 }
@@ -115,7 +116,7 @@ function fakeToolPids(host: FakeHost): number[] {
 }
 
 /** Kills every fake tool process of `host`. */
-function killFakeTools(host: FakeHost) {
+export function killFakeTools(host: FakeHost) {
   for (const pid of fakeToolPids(host)) {
     try {
       process.kill(pid, "SIGKILL");
