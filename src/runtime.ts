@@ -3,7 +3,12 @@ import type { Config } from "./config.js";
 import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
 import type { Logger } from "./log.js";
 import { openStore } from "./store/index.js";
-import { createSemaphore, createWorkloads, type Workloads } from "./workloads/index.js";
+import {
+  ContainerSpec,
+  createSemaphore,
+  createWorkloads,
+  type Workloads,
+} from "./workloads/index.js";
 
 export interface Runtime {
   readonly workloads: Workloads;
@@ -20,7 +25,9 @@ export async function createRuntime(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Runtime> {
-  const store = openStore(join(config.stateDir, "voxnix.sqlite"));
+  const store = openStore<ContainerSpec>(join(config.stateDir, "voxnix.sqlite"), {
+    spec: ContainerSpec,
+  });
   try {
     const runner = createRunner({
       log: log.child({ component: "host" }),

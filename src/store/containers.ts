@@ -1,14 +1,15 @@
 import type { Db } from "./database.js";
-import { fromJsonText, type JsonObject } from "./json.js";
+import type { JsonObject } from "./json.js";
+import { readSpec, type SpecCodec } from "./spec-codec.js";
 
 export const CONTAINER_STATES = ["creating", "running", "stopped", "failed", "destroying"] as const;
 export type ContainerState = (typeof CONTAINER_STATES)[number];
 
-export interface ContainerRecord {
+export interface ContainerRecord<Spec = JsonObject> {
   readonly name: string;
   readonly ownerId: number;
-  /** The validated spec as written for mkContainer; workloads/ owns its shape. */
-  readonly spec: JsonObject;
+  /** The validated spec as written for mkContainer, parsed on read; workloads/ owns its shape. */
+  readonly spec: Spec;
   readonly state: ContainerState;
   readonly createdAtMs: number;
   /** Grows with every change to the row, even two within one millisecond (a version, too). */
@@ -27,10 +28,10 @@ interface Row {
   trash_id: string | null;
 }
 
-const fromRow = (row: Row): ContainerRecord => ({
+const fromRow = <Spec>(row: Row, codec: SpecCodec<Spec>): ContainerRecord<Spec> => ({
   name: row.name,
   ownerId: row.owner_id,
-  spec: fromJsonText<JsonObject>(row.spec) ?? {},
+  spec: readSpec(codec, row.spec, `container ${row.name}`),
   state: row.state,
   createdAtMs: row.created_at,
   updatedAtMs: row.updated_at,
@@ -38,7 +39,8 @@ const fromRow = (row: Row): ContainerRecord => ({
 });
 
 /** The container registry: who owns what, with which spec, in which state. */
-export function containersRepository(db: Db, now: () => number) {
+export function containersRepository<Spec>(db: Db, now: () => number, codec: SpecCodec<Spec>) {
+  const read = (row: Row) => fromRow(row, codec);
   const insert = db.prepare<[string, number, string, string, number, number]>(
     `INSERT INTO containers (name, owner_id, spec, state, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`,
@@ -73,27 +75,22 @@ export function containersRepository(db: Db, now: () => number) {
      * Registers a new container. Returns false, changing nothing, when the name is taken by
      * anyone: the primary key decides, so two concurrent creates cannot both win.
      */
-    insert(input: {
-      name: string;
-      ownerId: number;
-      spec: JsonObject;
-      state: ContainerState;
-    }): boolean {
+    insert(input: { name: string; ownerId: number; spec: Spec; state: ContainerState }): boolean {
       const t = now();
       return (
         insert.run(input.name, input.ownerId, JSON.stringify(input.spec), input.state, t, t)
           .changes === 1
       );
     },
-    find(name: string): ContainerRecord | undefined {
+    find(name: string): ContainerRecord<Spec> | undefined {
       const row = find.get(name);
-      return row && fromRow(row);
+      return row && read(row);
     },
-    listByOwner(ownerId: number): ContainerRecord[] {
-      return byOwner.all(ownerId).map(fromRow);
+    listByOwner(ownerId: number): ContainerRecord<Spec>[] {
+      return byOwner.all(ownerId).map(read);
     },
-    listAll(): ContainerRecord[] {
-      return all.all().map(fromRow);
+    listAll(): ContainerRecord<Spec>[] {
+      return all.all().map(read);
     },
     countByOwner(ownerId: number): number {
       return countOwner.get(ownerId)?.n ?? 0;
@@ -105,7 +102,7 @@ export function containersRepository(db: Db, now: () => number) {
     setState(name: string, state: ContainerState): boolean {
       return setState.run(state, now(), name).changes === 1;
     },
-    setSpec(name: string, spec: JsonObject): boolean {
+    setSpec(name: string, spec: Spec): boolean {
       return setSpec.run(JSON.stringify(spec), now(), name).changes === 1;
     },
     /**
@@ -117,7 +114,7 @@ export function containersRepository(db: Db, now: () => number) {
       return settle.run(state, now(), name, seenUpdatedAtMs).changes === 1;
     },
     /** Marks a destroy as begun and fixes its trash id (kept if a destroy had begun before). */
-    beginDestroy(name: string, trashId: string): ContainerRecord | undefined {
+    beginDestroy(name: string, trashId: string): ContainerRecord<Spec> | undefined {
       beginDestroy.run(trashId, now(), name);
       return this.find(name);
     },
@@ -127,4 +124,4 @@ export function containersRepository(db: Db, now: () => number) {
   };
 }
 
-export type ContainersRepository = ReturnType<typeof containersRepository>;
+export type ContainersRepository<Spec = JsonObject> = ReturnType<typeof containersRepository<Spec>>;

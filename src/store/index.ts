@@ -4,7 +4,9 @@ import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
 import { noticesRepository } from "./notices.js";
 import { operationsRepository } from "./operations.js";
+import type { JsonObject } from "./json.js";
 import { pendingActionsRepository } from "./pending-actions.js";
+import { JSON_SPEC, type SpecCodec } from "./spec-codec.js";
 import { trashRepository } from "./trash.js";
 import { usersRepository } from "./users.js";
 
@@ -12,6 +14,7 @@ export type { AuditEntry, AuditOutcome } from "./audit.js";
 export type { Turn } from "./chat-history.js";
 export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./containers.js";
 export { SchemaTooNewError } from "./database.js";
+export { UnreadableSpecError, type SpecCodec } from "./spec-codec.js";
 export type { Json, JsonObject } from "./json.js";
 export type { NoticeRecord } from "./notices.js";
 export {
@@ -26,22 +29,25 @@ export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-act
 export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 
-export interface StoreOptions {
+export interface StoreOptions<Spec> {
   /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
   readonly now?: () => number;
+  /** Parses the container specs it reads (default: any JSON object, unchecked). */
+  readonly spec?: SpecCodec<Spec>;
 }
 
 /** The host-side registry. All SQL in voxnix lives below this interface. */
-export function openStore(path: string, options: StoreOptions = {}) {
+export function openStore<Spec = JsonObject>(path: string, options: StoreOptions<Spec> = {}) {
   const now = options.now ?? Date.now;
+  const codec = options.spec ?? (JSON_SPEC as unknown as SpecCodec<Spec>);
   const db: Db = openDatabase(path);
   return {
-    containers: containersRepository(db, now),
+    containers: containersRepository(db, now, codec),
     users: usersRepository(db, now),
     audit: auditRepository(db, now),
     chatHistory: chatHistoryRepository(db, now),
     pendingActions: pendingActionsRepository(db, now),
-    trash: trashRepository(db, now),
+    trash: trashRepository(db, now, codec),
     operations: operationsRepository(db, now),
     notices: noticesRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
@@ -54,4 +60,4 @@ export function openStore(path: string, options: StoreOptions = {}) {
   };
 }
 
-export type Store = ReturnType<typeof openStore>;
+export type Store<Spec = JsonObject> = ReturnType<typeof openStore<Spec>>;

@@ -1,4 +1,4 @@
-import type { ContainerRecord } from "../store/index.js";
+import type { Container } from "./records.js";
 import { Refusal } from "./refusal.js";
 
 /**
@@ -25,11 +25,7 @@ export const isAdmin = (actor: Actor) => actor.role === "admin";
  * The container if `actor` may act on it. Someone else's container is reported exactly like a
  * missing one, so users cannot probe which names others own.
  */
-export function authorize(
-  actor: Actor,
-  name: string,
-  container: ContainerRecord | undefined,
-): ContainerRecord {
+export function authorize(actor: Actor, name: string, container: Container | undefined): Container {
   if (container && (container.ownerId === actor.userId || isAdmin(actor))) return container;
   throw new Refusal("not-found", `You have no container named "${name}". /list shows yours.`, {
     name,

@@ -4,10 +4,11 @@ import type { Logger } from "../log.js";
 import type { Secret } from "../secret.js";
 import type { ReportTarget, Store } from "../store/index.js";
 import type { Semaphore } from "./semaphore.js";
+import type { ContainerSpec } from "./spec.js";
 
 /** Everything workloads/ operations need, passed in (style.md: dependencies arrive as arguments). */
 export interface WorkloadDeps {
-  readonly store: Store;
+  readonly store: Store<ContainerSpec>;
   readonly host: Host;
   readonly log: Logger;
   /** The module library, read once at start-up. */

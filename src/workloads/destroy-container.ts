@@ -1,5 +1,5 @@
 import { trashIdFor } from "../host/index.js";
-import type { ContainerRecord } from "../store/index.js";
+import type { Container } from "./records.js";
 import { auditName, authorize, type Actor } from "./actor.js";
 import { requestConfirmation } from "./confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
@@ -66,7 +66,7 @@ export async function destroyContainer(
   options: Pick<OperationOptions, "report"> = {},
 ): Promise<DestroyResult> {
   const { store } = deps;
-  const [begun, lease] = store.transaction((): [ContainerRecord, Lease] => {
+  const [begun, lease] = store.transaction((): [Container, Lease] => {
     const container = authorize(actor, name, store.containers.find(name));
     const lease = beginOperation(deps, {
       kind: "destroy",
@@ -76,7 +76,7 @@ export async function destroyContainer(
       report: options.report,
     });
     const begun = store.containers.beginDestroy(name, trashIdFor(name, new Date(deps.now())));
-    return [begun as ContainerRecord, lease];
+    return [begun as Container, lease];
   });
   const audit = (outcome: "ok" | "failed", detail: Record<string, string | number | null>) =>
     store.audit.record({

@@ -1,4 +1,4 @@
-import type { ContainerRecord } from "../store/index.js";
+import type { Container } from "./records.js";
 import type { WorkloadDeps } from "./deps.js";
 import type { Lease } from "./lease.js";
 
@@ -11,7 +11,7 @@ import type { Lease } from "./lease.js";
  */
 export async function finishDestroy(
   deps: WorkloadDeps,
-  container: ContainerRecord,
+  container: Container,
   lease: Lease,
 ): Promise<string | undefined> {
   const { host, store } = deps;

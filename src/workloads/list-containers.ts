@@ -1,4 +1,4 @@
-import type { ContainerRecord } from "../store/index.js";
+import type { Container } from "./records.js";
 import { within } from "../within.js";
 import { isAdmin, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
@@ -74,17 +74,17 @@ async function hostView(deps: WorkloadDeps) {
 }
 
 /** A summary from the registry alone. */
-function lastKnown(record: ContainerRecord): ContainerSummary {
+function lastKnown(record: Container): ContainerSummary {
   return { ...summarize(record, undefined, record.state === "running", undefined), live: false };
 }
 
 export function summarize(
-  record: ContainerRecord,
+  record: Container,
   address: string | undefined,
   isRunning: boolean,
   workspaceBytes: number | undefined,
 ): ContainerSummary {
-  const spec = record.spec as unknown as ContainerSpec;
+  const { spec } = record;
   const settled = record.state === "running" || record.state === "stopped";
   return {
     name: record.name,

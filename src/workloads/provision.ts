@@ -1,5 +1,6 @@
 import { HostCommandError } from "../host/index.js";
-import type { JsonObject, TrashRecord } from "../store/index.js";
+import type { JsonObject } from "../store/index.js";
+import type { TrashEntryRecord } from "./records.js";
 import { auditName, isAdmin, type Actor } from "./actor.js";
 import { buildSpec } from "./build-spec.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
@@ -54,7 +55,7 @@ export async function provisionContainer(
   deps: WorkloadDeps,
   actor: Actor,
   spec: ContainerSpec,
-  options: OperationOptions & { readonly fromTrash?: TrashRecord } = {},
+  options: OperationOptions & { readonly fromTrash?: TrashEntryRecord } = {},
 ): Promise<CreateResult> {
   const { store, host } = deps;
   const trashed = options.fromTrash;
@@ -99,7 +100,7 @@ export async function provisionContainer(
       await host.staging.stageTailscaleKey(spec.name, deps.tailscaleKey.reveal());
     }
     const specPath = await host.staging.writeSpec(spec.name, finalSpec);
-    store.containers.setSpec(spec.name, finalSpec as unknown as JsonObject);
+    store.containers.setSpec(spec.name, finalSpec);
 
     await deps.buildSlots.run(
       async () => {
@@ -156,7 +157,7 @@ function commit(
   lease: Lease,
   name: string,
   state: "running" | "stopped",
-  trashed: TrashRecord | undefined,
+  trashed: TrashEntryRecord | undefined,
 ) {
   deps.store.transaction(() => {
     deps.store.containers.setState(name, state);
@@ -184,7 +185,7 @@ function claimName(
   deps: WorkloadDeps,
   actor: Actor,
   spec: ContainerSpec,
-  options: OperationOptions & { readonly fromTrash?: TrashRecord },
+  options: OperationOptions & { readonly fromTrash?: TrashEntryRecord },
 ): Lease {
   const { store, limits } = deps;
   return store.transaction(() => {
@@ -212,7 +213,7 @@ function claimName(
     store.containers.insert({
       name: spec.name,
       ownerId: spec.owner,
-      spec: spec as unknown as JsonObject,
+      spec,
       state: "creating",
     });
     return lease;

@@ -1,5 +1,6 @@
 import { currentProcess } from "../process-identity.js";
-import type { ContainerRecord, OperationRecord } from "../store/index.js";
+import type { OperationRecord } from "../store/index.js";
+import type { Container } from "./records.js";
 import { auditName, SYSTEM_ACTOR } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { beginOperation, isLive, leaseFor, type Lease } from "./lease.js";
@@ -202,9 +203,7 @@ async function lookAtHost({ host }: WorkloadDeps) {
 
 /** What the registry knows at one moment: rows, trash entries, and trash held by operations. */
 function registry(deps: WorkloadDeps) {
-  const rows = new Map<string, ContainerRecord>(
-    deps.store.containers.listAll().map((r) => [r.name, r]),
-  );
+  const rows = new Map<string, Container>(deps.store.containers.listAll().map((r) => [r.name, r]));
   const trashRows = new Map(deps.store.trash.listAll().map((t) => [t.id, t.ownerId]));
   const operations = deps.store.operations.listAll();
   const leasedTrash = new Set(operations.flatMap((o) => (o.trashId ? [o.trashId] : [])));

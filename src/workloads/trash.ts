@@ -4,7 +4,7 @@ import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
-import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
+import { containerName, IMPLICIT_MODULES } from "./spec.js";
 
 export interface TrashEntry {
   readonly id: string;
@@ -33,7 +33,7 @@ export function listTrash(
     id: r.id,
     ownerId: r.ownerId,
     containerName: r.containerName,
-    modules: (r.spec as unknown as ContainerSpec).modules ?? [],
+    modules: r.spec.modules,
     trashedAtMs: r.trashedAtMs,
     expiresAtMs: r.trashedAtMs + deps.limits.trashDays * DAY_MS,
   }));
@@ -63,7 +63,7 @@ export async function restoreFromTrash(
       `There is nothing in your trash with id "${request.id}". /trash lists it.`,
     );
   }
-  const previous = (record.spec as unknown as ContainerSpec).modules ?? [];
+  const previous = record.spec.modules;
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
   const spec = planContainer(deps, actor, { name: request.name, modules, owner: record.ownerId });

@@ -8,6 +8,7 @@ import { Secret } from "../../src/secret.js";
 import { openStore } from "../../src/store/index.js";
 import {
   createSemaphore,
+  ContainerSpec,
   createWorkloads,
   type Actor,
   type WorkloadDeps,
@@ -57,7 +58,10 @@ export async function testWorkloads(
     (await createFakeHost(options.settings ? { settings: options.settings } : {}));
   if (!options.reuse) onTestFinished(() => host.cleanup());
   const stateDir = options.reuse?.stateDir ?? tempDir("voxnix-state-");
-  const store = openStore(join(stateDir, "voxnix.sqlite"), options.now ? { now: options.now } : {});
+  const store = openStore<ContainerSpec>(join(stateDir, "voxnix.sqlite"), {
+    spec: ContainerSpec,
+    ...(options.now ? { now: options.now } : {}),
+  });
   onTestFinished(() => store.close());
   const logs = captureLog({ level: "debug", secrets: [TAILSCALE_KEY] });
   const runner = createRunner({ log: logs.log, env: { PATH: host.path } });

@@ -7,10 +7,19 @@ describe("reconcile", () => {
   it("rolls back a create that crashed before install", async () => {
     const t = await testWorkloads();
     // What a create leaves if the daemon dies during the build: row, workspace, staged files.
+    const spec = {
+      version: 1,
+      name: "dev",
+      owner: 1001,
+      modules: ["workspace"],
+      limits: { cpus: 1, memoryBytes: 2 ** 31, tasksMax: 4096 },
+      workspace: { hostPath: "/tank/users/1001/containers/dev" },
+      tailscale: null,
+    } as const;
     t.store.containers.insert({
       name: "dev",
       ownerId: 1001,
-      spec: { name: "dev" },
+      spec: { ...spec, modules: ["workspace"] },
       state: "creating",
     });
     await t.deps.host.storage.createWorkspace(1001, "dev");

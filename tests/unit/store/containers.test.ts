@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../../src/store/index.js";
+import { openStore, UnreadableSpecError } from "../../../src/store/index.js";
 import { tempDir } from "../../support/temp-dir.js";
 
 function store(now = () => 1_000) {
@@ -101,5 +101,33 @@ describe("containers repository", () => {
     ).toThrow("boom");
     expect(s.containers.countAll()).toBe(0);
     expect(s.audit.recent()).toEqual([]);
+  });
+
+  it("parses each spec it reads with the given codec, naming a row it cannot read", () => {
+    const path = join(tempDir(), "voxnix.sqlite");
+    const raw = openStore(path);
+    raw.containers.insert({
+      name: "good",
+      ownerId: 1,
+      spec: { modules: ["git"] },
+      state: "running",
+    });
+    raw.containers.insert({ name: "bad", ownerId: 1, spec: { modules: "git" }, state: "running" });
+    raw.close();
+    const typed = openStore<{ modules: string[] }>(path, {
+      spec: {
+        parse(value) {
+          const modules = (value as { modules: unknown }).modules;
+          if (!Array.isArray(modules)) throw new Error("modules: expected an array");
+          return { modules: modules.map(String) };
+        },
+      },
+    });
+    expect(typed.containers.find("good")?.spec.modules).toEqual(["git"]);
+    expect(() => typed.containers.find("bad")).toThrow(UnreadableSpecError);
+    expect(() => typed.containers.listAll()).toThrow(
+      "container bad: the registry's spec does not parse: modules: expected an array",
+    );
+    typed.close();
   });
 });
