@@ -3,7 +3,7 @@ import type { Logger } from "../log.js";
 import type { Workloads } from "../workloads/index.js";
 import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
-import { CALLBACK, confirmKeyboard } from "./keyboards.js";
+import { confirmKeyboard, isRequestAccess, requestAccessButton } from "./keyboards.js";
 
 /** A stranger hears from us at most once in this window, however often they write. */
 const REFUSAL_QUIET_MS = 60 * 60_000;
@@ -29,7 +29,7 @@ export function accessGate(
       return next();
     }
 
-    if (ctx.callbackQuery?.data === CALLBACK.requestAccess) {
+    if (isRequestAccess(ctx.callbackQuery?.data)) {
       const name =
         [from.first_name, from.last_name].filter(Boolean).join(" ") +
         (from.username ? ` (@${from.username})` : "");
@@ -66,7 +66,7 @@ export function accessGate(
     await ctx.reply(reply.text, {
       entities: [...reply.entities],
       reply_markup: {
-        inline_keyboard: [[{ text: "Request access", callback_data: CALLBACK.requestAccess }]],
+        inline_keyboard: [[requestAccessButton()]],
       },
     });
   };

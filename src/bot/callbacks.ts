@@ -1,16 +1,12 @@
 import { Composer } from "grammy";
 import { Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
-import {
-  CONTAINER_VERBS,
-  runVerb,
-  startCreate,
-  type BotDeps,
-  type ContainerVerb,
-} from "./actions.js";
+import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
+import { startCreate } from "./create-flow.js";
+import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
-import { moduleKeyboard } from "./keyboards.js";
+import { decodePress, moduleKeyboard } from "./keyboards.js";
 import { answerOrFailure, describeFailure } from "./reply.js";
 import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
 
@@ -23,92 +19,90 @@ export function callbacks(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const w = deps.workloads;
 
-  composer.callbackQuery(/^y:(.+)$/, async (ctx) => {
-    const card = ctx.callbackQuery.message;
-    const outcome = w.confirm(
-      ctx.actor,
-      ctx.match[1] as string,
-      card ? { report: { chatId: card.chat.id, messageId: card.message_id } } : {},
-    );
-    let quick: Confirmed | undefined;
-    try {
-      quick = await within(outcome, QUICK_ANSWER_MS);
-    } catch (error) {
-      return answerFailure(ctx, error);
+  composer.on("callback_query:data", async (ctx) => {
+    const press = decodePress(ctx.callbackQuery.data);
+    switch (press?.kind) {
+      case "confirm":
+        return confirm(ctx, deps, press.id);
+      case "cancel":
+        try {
+          const { action, target } = w.cancel(ctx.actor, press.id);
+          await ctx.answerCallbackQuery();
+          return await ctx.editMessageText(
+            action === "grant" ? `Denied ${target}.` : `Kept ${target}.`,
+          );
+        } catch (error) {
+          return answerFailure(ctx, error);
+        }
+      case "pick": {
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        const verb = press.verb as ContainerVerb;
+        if (CONTAINER_VERBS.includes(verb)) await runVerb(ctx, deps, verb, press.name);
+        return;
+      }
+      case "toggle-module": {
+        const available = w
+          .modules()
+          .map((m) => m.name)
+          .filter((m) => m !== "workspace");
+        await ctx.answerCallbackQuery();
+        return void (await ctx
+          .editMessageReplyMarkup({
+            reply_markup: moduleKeyboard(
+              press.name,
+              available,
+              press.modules.filter((m) => available.includes(m)),
+            ),
+          })
+          .catch(() => {}));
+      }
+      case "create-with":
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        return startCreate(ctx, deps, press.name, press.modules);
+      default:
+        // Stale or forged data (and a member's own press of a stranger's button): answered, ignored.
+        return void (await ctx.answerCallbackQuery({
+          text: "That button no longer does anything.",
+        }));
     }
-    if (quick) {
-      await ctx.answerCallbackQuery();
-      return editCard(ctx, await confirmed(ctx, quick));
-    }
-    // Telegram refuses an answer to a press a few seconds old ("query is too old and response
-    // timeout expired"), and the chat should not wait for a slow host: the press is answered
-    // now, and the card becomes the outcome when it ends.
-    await ctx.answerCallbackQuery({ text: "Working on it…" });
-    await ctx.editMessageReplyMarkup().catch(() => {});
-    deps.tasks.run("confirmation", async () =>
-      editCard(
-        ctx,
-        await answerOrFailure(
-          outcome.then((result) => confirmed(ctx, result)),
-          deps.log,
-        ),
-      ),
-    );
   });
-
-  composer.callbackQuery(/^n:(.+)$/, async (ctx) => {
-    try {
-      const { action, target } = w.cancel(ctx.actor, ctx.match[1] as string);
-      await ctx.answerCallbackQuery();
-      await ctx.editMessageText(action === "grant" ? `Denied ${target}.` : `Kept ${target}.`);
-    } catch (error) {
-      await answerFailure(ctx, error);
-    }
-  });
-
-  composer.callbackQuery(/^p:(\w+):([a-z0-9-]{1,11})$/, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => {});
-    const verb = ctx.match[1] as ContainerVerb;
-    if (!CONTAINER_VERBS.includes(verb)) return;
-    await runVerb(ctx, deps, verb, ctx.match[2]);
-  });
-
-  composer.callbackQuery(/^m:([a-z0-9-]{1,11}):([a-z0-9,-]*)$/, async (ctx) => {
-    const name = ctx.match[1] as string;
-    const selected = (ctx.match[2] as string).split(",").filter(Boolean);
-    const available = w
-      .modules()
-      .map((m) => m.name)
-      .filter((m) => m !== "workspace");
-    await ctx.answerCallbackQuery();
-    await ctx
-      .editMessageReplyMarkup({
-        reply_markup: moduleKeyboard(
-          name,
-          available,
-          selected.filter((m) => available.includes(m)),
-        ),
-      })
-      .catch(() => {});
-  });
-
-  composer.callbackQuery(/^k:([a-z0-9-]{1,11}):([a-z0-9,-]*)$/, async (ctx) => {
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageReplyMarkup().catch(() => {});
-    await startCreate(
-      ctx,
-      deps,
-      ctx.match[1] as string,
-      (ctx.match[2] as string).split(",").filter(Boolean),
-    );
-  });
-
-  // Anything else (stale or forged data) is answered and ignored.
-  composer.on("callback_query:data", (ctx) =>
-    ctx.answerCallbackQuery({ text: "That button no longer does anything." }),
-  );
   return composer;
+}
+
+async function confirm(ctx: BotContext, deps: BotDeps, id: string) {
+  const card = ctx.callbackQuery?.message;
+  const outcome = deps.workloads.confirm(
+    ctx.actor,
+    id,
+    // The card is where a destroy reports: after a crash, reconcile edits it into the outcome.
+    card ? { report: { chatId: card.chat.id, messageId: card.message_id } } : {},
+  );
+  let quick: Confirmed | undefined;
+  try {
+    quick = await within(outcome, QUICK_ANSWER_MS);
+  } catch (error) {
+    return answerFailure(ctx, error);
+  }
+  if (quick) {
+    await ctx.answerCallbackQuery();
+    return editCard(ctx, await confirmed(ctx, quick));
+  }
+  // Telegram refuses an answer to a press a few seconds old ("query is too old and response
+  // timeout expired"), and the chat should not wait for a slow host: the press is answered
+  // now, and the card becomes the outcome when it ends.
+  await ctx.answerCallbackQuery({ text: "Working on it…" });
+  await ctx.editMessageReplyMarkup().catch(() => {});
+  deps.tasks.run("confirmation", async () =>
+    editCard(
+      ctx,
+      await answerOrFailure(
+        outcome.then((result) => confirmed(ctx, result)),
+        deps.log,
+      ),
+    ),
+  );
 }
 
 type Confirmed = Awaited<ReturnType<BotDeps["workloads"]["confirm"]>>;

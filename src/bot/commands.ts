@@ -2,15 +2,9 @@ import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
 import { formatSize } from "../size.js";
-import {
-  CONTAINER_VERBS,
-  offerModules,
-  runVerb,
-  showList,
-  startCreate,
-  startRestore,
-  type BotDeps,
-} from "./actions.js";
+import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
+import { offerModules, startCreate, startRestore } from "./create-flow.js";
+import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
 import { say } from "./reply.js";

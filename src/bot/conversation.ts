@@ -1,17 +1,13 @@
 import { collectEffects } from "../agent/effects.js";
 import type { Agent } from "../agent/index.js";
-import {
-  askDestroyCard,
-  powerLine,
-  reportWhenDone,
-  showList,
-  startCreate,
-  startRestore,
-  type BotDeps,
-} from "./actions.js";
+import { askDestroyCard, reportWhenDone, showList } from "./actions.js";
+import { startCreate, startRestore } from "./create-flow.js";
+import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
 import { rich } from "./format.js";
 import { say } from "./reply.js";
+import { powerLine } from "./views.js";
+import { showTyping } from "./typing.js";
 
 /** Requests a command covers exactly are answered without the LLM. */
 const LIST_REQUEST = /^(?:please\s+)?(?:list|show)(?:\s+me)?(?:\s+my)?\s+containers[\s?.!]*$/i;
@@ -24,7 +20,8 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
     const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
-    const typing = showTypingWhile(ctx);
+    // A reply this quick needs no indicator; a model that thinks longer shows one.
+    const typing = showTyping(ctx, { afterMs: 300 });
     let answer: string;
     try {
       answer = await agent.turn(ctx.actor, text, effects);
@@ -36,26 +33,5 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
     for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
     for (const { id, name } of restores) await startRestore(ctx, deps, id, name);
     for (const outcome of powerOutcomes) reportWhenDone(ctx, deps, outcome.then(powerLine));
-  };
-}
-
-/** A reply this quick needs no indicator; a model that thinks longer shows one. */
-const TYPING_AFTER_MS = 300;
-/** Telegram shows "typing" for about five seconds; renewed just before it lapses. */
-const TYPING_RENEW_MS = 4_500;
-
-/** Shows "typing…" in the chat from TYPING_AFTER_MS until `stop()`, never delaying the work. */
-function showTypingWhile(ctx: BotContext) {
-  const send = () => void ctx.replyWithChatAction("typing").catch(() => {});
-  let renew: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    send();
-    renew = setInterval(send, TYPING_RENEW_MS);
-  }, TYPING_AFTER_MS);
-  return {
-    stop() {
-      clearTimeout(first);
-      clearInterval(renew);
-    },
   };
 }

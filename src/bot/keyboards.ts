@@ -1,27 +1,77 @@
 import { InlineKeyboard } from "grammy";
+import { isContainerName } from "../workloads/index.js";
 
 /**
- * Callback data. Telegram caps it at 64 bytes and anyone can forge it, so it carries only
- * opaque ids and names; every press is re-checked server-side (workloads/).
+ * Callback data, encoded and decoded here and nowhere else. Telegram caps it at 64 bytes and
+ * anyone can forge it, so it carries only opaque ids and names; every press is re-checked
+ * server-side (workloads/) against the presser's identity.
  */
-export const CALLBACK = {
-  confirm: (id: string) => `y:${id}`,
-  cancel: (id: string) => `n:${id}`,
-  pick: (verb: string, name: string) => `p:${verb}:${name}`,
-  toggleModule: (name: string, modules: readonly string[]) => `m:${name}:${modules.join(",")}`,
-  createWith: (name: string, modules: readonly string[]) => `k:${name}:${modules.join(",")}`,
-  requestAccess: "access:request",
-} as const;
+export type Press =
+  | { readonly kind: "confirm"; readonly id: string }
+  | { readonly kind: "cancel"; readonly id: string }
+  | { readonly kind: "pick"; readonly verb: string; readonly name: string }
+  | { readonly kind: "toggle-module"; readonly name: string; readonly modules: string[] }
+  | { readonly kind: "create-with"; readonly name: string; readonly modules: string[] }
+  | { readonly kind: "request-access" };
+
+const REQUEST_ACCESS = "access:request";
+
+export function encodePress(press: Press): string {
+  switch (press.kind) {
+    case "confirm":
+      return `y:${press.id}`;
+    case "cancel":
+      return `n:${press.id}`;
+    case "pick":
+      return `p:${press.verb}:${press.name}`;
+    case "toggle-module":
+      return `m:${press.name}:${press.modules.join(",")}`;
+    case "create-with":
+      return `k:${press.name}:${press.modules.join(",")}`;
+    case "request-access":
+      return REQUEST_ACCESS;
+  }
+}
+
+const MODULES = /^(?:[a-z0-9-]+(?:,[a-z0-9-]+)*)?$/;
+
+/** The press that `data` encodes, or undefined for anything this bot never sent. */
+export function decodePress(data: string): Press | undefined {
+  if (data === REQUEST_ACCESS) return { kind: "request-access" };
+  const [tag, first = "", ...rest] = data.split(":");
+  const second = rest.join(":");
+  switch (tag) {
+    case "y":
+    case "n":
+      if (!first || rest.length > 0) return undefined;
+      return { kind: tag === "y" ? "confirm" : "cancel", id: first };
+    case "p":
+      if (!/^\w+$/.test(first) || !isContainerName(second)) return undefined;
+      return { kind: "pick", verb: first, name: second };
+    case "m":
+    case "k":
+      if (!isContainerName(first) || rest.length !== 1 || !MODULES.test(second)) return undefined;
+      return {
+        kind: tag === "m" ? "toggle-module" : "create-with",
+        name: first,
+        modules: second.split(",").filter(Boolean),
+      };
+    default:
+      return undefined;
+  }
+}
 
 export function confirmKeyboard(id: string, yes = "Yes, destroy", no = "No") {
-  return new InlineKeyboard().text(yes, CALLBACK.confirm(id)).text(no, CALLBACK.cancel(id));
+  return new InlineKeyboard()
+    .text(yes, encodePress({ kind: "confirm", id }))
+    .text(no, encodePress({ kind: "cancel", id }));
 }
 
 /** One button per container, three a row, for a command given without a name. */
 export function pickerKeyboard(verb: string, names: readonly string[]) {
   const keyboard = new InlineKeyboard();
   names.forEach((name, i) => {
-    keyboard.text(name, CALLBACK.pick(verb, name));
+    keyboard.text(name, encodePress({ kind: "pick", verb, name }));
     if (i % 3 === 2) keyboard.row();
   });
   return keyboard;
@@ -37,8 +87,21 @@ export function moduleKeyboard(
   available.forEach((module, i) => {
     const on = selected.includes(module);
     const next = on ? selected.filter((m) => m !== module) : [...selected, module].sort();
-    keyboard.text(`${on ? "✅" : "▫️"} ${module}`, CALLBACK.toggleModule(name, next));
+    keyboard.text(
+      `${on ? "✅" : "▫️"} ${module}`,
+      encodePress({ kind: "toggle-module", name, modules: next }),
+    );
     if (i % 2 === 1) keyboard.row();
   });
-  return keyboard.row().text(`Create ${name}`, CALLBACK.createWith(name, selected));
+  return keyboard
+    .row()
+    .text(`Create ${name}`, encodePress({ kind: "create-with", name, modules: [...selected] }));
 }
+
+/** The button under a stranger's refusal. */
+export const requestAccessButton = () => ({
+  text: "Request access",
+  callback_data: encodePress({ kind: "request-access" }),
+});
+export const isRequestAccess = (data: string | undefined) =>
+  data !== undefined && decodePress(data)?.kind === "request-access";

@@ -2,6 +2,7 @@ import type { Context } from "grammy";
 import type { Logger } from "../log.js";
 import type { ProgressStep } from "../workloads/index.js";
 import { lines, rich, type Rich } from "./format.js";
+import { showTyping } from "./typing.js";
 
 const STEP_TEXT: Record<ProgressStep, string> = {
   queued: "waiting for a build slot",
@@ -13,8 +14,6 @@ const STEP_TEXT: Record<ProgressStep, string> = {
 
 /** Edits at most this often: Telegram rate-limits edits of one message. */
 export const EDIT_INTERVAL_MS = 1_500;
-/** The typing indicator lasts ~5 s; renew it before it lapses. */
-const TYPING_INTERVAL_MS = 4_500;
 
 /**
  * One message that a long operation edits as it goes, with the typing indicator kept alive,
@@ -49,14 +48,10 @@ export async function startProgress(ctx: Context, title: Rich, log: Logger) {
       void edit(render());
     }, wait);
   };
-  const typing = setInterval(
-    () => void ctx.replyWithChatAction("typing").catch(() => {}),
-    TYPING_INTERVAL_MS,
-  );
-  void ctx.replyWithChatAction("typing").catch(() => {});
+  const typing = showTyping(ctx);
 
   const finish = async (result: Rich) => {
-    clearInterval(typing);
+    typing.stop();
     clearTimeout(timer);
     await edit(rich(result));
   };

@@ -1,5 +1,5 @@
 import { within } from "../within.js";
-import type { BotDeps } from "./actions.js";
+import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
 import { rich, split, type Rich } from "./format.js";
 import { startProgress } from "./progress.js";

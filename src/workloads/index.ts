@@ -33,7 +33,7 @@ export { STALE_NOTE, type ContainerSummary } from "./list-containers.js";
 export { createSemaphore } from "./semaphore.js";
 export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";
-export { containerName, ContainerSpec, type CreateInput } from "./spec.js";
+export { containerName, ContainerSpec, isContainerName, type CreateInput } from "./spec.js";
 export type { TrashEntry } from "./trash.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";

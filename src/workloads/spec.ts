@@ -15,6 +15,9 @@ export const containerName = z
     "a container name is 1 to 11 characters of a-z, 0-9 and -, not starting or ending with -",
   );
 
+/** Whether `text` is a container name exactly as written (not only after trimming and lowering). */
+export const isContainerName = (text: string) => containerName.safeParse(text).data === text;
+
 const memory = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
   const bytes = typeof value === "number" ? value : parseSize(value);
   if (bytes === undefined) {

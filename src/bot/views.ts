@@ -1,0 +1,109 @@
+import { formatDuration } from "../duration.js";
+import { formatSize } from "../size.js";
+import {
+  STALE_NOTE,
+  type ConfirmationRequest,
+  type ContainerInfo,
+  type ContainerSummary,
+  type CreateResult,
+  type PowerResult,
+} from "../workloads/index.js";
+import { bold, code, lines, rich, type Rich } from "./format.js";
+
+/** What the bot shows: pure functions from workloads' results to rich text. */
+
+const STATE_ICON: Record<ContainerSummary["state"], string> = {
+  running: "🟢",
+  stopped: "⚪",
+  creating: "🛠",
+  destroying: "🗑",
+  failed: "🔴",
+};
+
+export function containerLine(c: ContainerSummary, showOwner = false): Rich {
+  return rich(
+    `${STATE_ICON[c.state]} `,
+    bold(c.name),
+    ` ${c.state}`,
+    c.modules.length ? ` · ${c.modules.filter((m) => m !== "workspace").join(", ") || "base"}` : "",
+    c.workspaceBytes !== undefined ? ` · ${formatSize(c.workspaceBytes)}` : "",
+    showOwner ? ` · owner ${c.ownerId}` : "",
+  );
+}
+
+export function containerList(containers: readonly ContainerSummary[], all: boolean): Rich {
+  if (containers.length === 0)
+    return rich(
+      "No containers yet. Create one with ",
+      code("/new dev git fish"),
+      " or just ask me.",
+    );
+  return lines(
+    bold(all ? "All containers" : "Your containers"),
+    ...containers.map((c) => containerLine(c, all)),
+    containers.some((c) => !c.live) ? STALE_NOTE : undefined,
+  );
+}
+
+export function containerDetails(info: ContainerInfo): Rich {
+  const uptime = info.uptimeMs === undefined ? undefined : formatDuration(info.uptimeMs);
+  return lines(
+    rich(
+      STATE_ICON[info.state],
+      " ",
+      bold(info.name),
+      ` ${info.state}`,
+      uptime ? ` for ${uptime}` : "",
+    ),
+    rich("Modules: ", info.modules.join(", ")),
+    rich("Limits: ", `${info.limits.cpus} CPU, ${formatSize(info.limits.memoryBytes)} memory`),
+    info.workspaceBytes !== undefined
+      ? rich("Workspace: ", formatSize(info.workspaceBytes))
+      : undefined,
+    info.tailscale
+      ? connectHint(info.name, info.tailscaleName)
+      : rich(
+          "No Tailscale: ask the admin for a shell (",
+          code(`machinectl shell ${info.name}`),
+          ").",
+        ),
+  );
+}
+
+function connectHint(name: string, tailscaleName: string | undefined): Rich {
+  return tailscaleName
+    ? rich("Connect: ", code(`ssh root@${name}`), " (", tailscaleName, ")")
+    : rich("Tailscale: joining your tailnet; then connect with ", code(`ssh root@${name}`), ".");
+}
+
+/** What a finished start, stop or restart says. */
+export const powerLine = (result: PowerResult) => rich(bold(result.name), ` is ${result.state}.`);
+
+/** The question on a destroy confirmation card. */
+export const destroyQuestion = (request: ConfirmationRequest) =>
+  lines(
+    rich("Destroy ", bold(request.target), "?"),
+    `Its /workspace stays in your trash for ${request.keptDays} days; /restore brings it back.`,
+  );
+
+/** How a create or restore ended: how to connect, or why it is not running. */
+export function createOutcome(result: CreateResult): Rich {
+  if (result.state !== "running")
+    return rich(
+      "⚠️ ",
+      bold(result.name),
+      " was installed but is not running: ",
+      result.problem ?? "unknown reason",
+      ".",
+    );
+  return lines(
+    rich("✅ ", bold(result.name), " is running (", result.modules.join(", "), ")."),
+    result.modules.includes("tailscale")
+      ? connectHint(result.name, undefined)
+      : rich(
+          "Without Tailscale, the admin can open a shell: ",
+          code(`machinectl shell ${result.name}`),
+          ".",
+        ),
+  );
+}

@@ -1,0 +1,67 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  decodePress,
+  encodePress,
+  moduleKeyboard,
+  type Press,
+} from "../../../src/bot/keyboards.js";
+
+const name = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/);
+const modules = fc.array(fc.stringMatching(/^[a-z0-9-]{1,12}$/), { maxLength: 4 });
+const id = fc.stringMatching(/^[A-Za-z0-9_-]{16}$/);
+const press: fc.Arbitrary<Press> = fc.oneof(
+  id.map((i) => ({ kind: "confirm" as const, id: i })),
+  id.map((i) => ({ kind: "cancel" as const, id: i })),
+  fc.record({
+    kind: fc.constant("pick" as const),
+    verb: fc.constantFrom("info", "up", "destroy"),
+    name,
+  }),
+  fc.record({ kind: fc.constant("toggle-module" as const), name, modules }),
+  fc.record({ kind: fc.constant("create-with" as const), name, modules }),
+  fc.constant({ kind: "request-access" as const }),
+);
+
+describe("callback data", () => {
+  it("decodes exactly what it encodes", () => {
+    fc.assert(
+      fc.property(press, (p) => {
+        expect(decodePress(encodePress(p))).toEqual(p);
+      }),
+    );
+  });
+
+  it("decodes anything else to nothing, never throwing", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (data) => {
+        const decoded = decodePress(data);
+        if (decoded) expect(encodePress(decoded)).toBe(data);
+      }),
+    );
+  });
+
+  it("refuses names no container can have, with the same rule as workloads/", () => {
+    for (const data of [
+      "p:info:Dev",
+      "p:info:-dev",
+      "p:info:a-very-long-name",
+      "k: dev:git",
+      "m:dev:Git",
+    ])
+      expect(decodePress(data)).toBeUndefined();
+  });
+
+  it("keeps a module keyboard's buttons within Telegram's 64 bytes for the longest name", () => {
+    const keyboard = moduleKeyboard(
+      "abcdefghijk",
+      ["devtools", "fish", "git", "tailscale"],
+      ["devtools", "fish", "git"],
+    );
+    for (const row of keyboard.inline_keyboard)
+      for (const button of row)
+        expect(
+          Buffer.byteLength((button as { callback_data: string }).callback_data),
+        ).toBeLessThanOrEqual(64);
+  });
+});
