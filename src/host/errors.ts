@@ -7,22 +7,45 @@ export function tail(text: string, chars = TAIL_CHARS): string {
   return text.length <= chars ? text : `…${text.slice(-chars)}`;
 }
 
+/** What every host error knows about the command that failed. */
+export interface HostCommandFacts {
+  readonly argv: readonly string[];
+  readonly exitCode?: number | null;
+  readonly stdoutTail?: string;
+  readonly stderrTail?: string;
+  /** Overrides the default message (facts for the log, never a secret). */
+  readonly message?: string;
+  readonly cause?: unknown;
+}
+
 /**
  * A host command that did not succeed. Carries what the admin needs to debug it from the
  * journal; the user sees only `userMessage`.
  */
 export class HostCommandError extends VoxnixError {
   readonly userMessage: string = "The host could not finish that step; the admin has the details.";
+  readonly argv: readonly string[];
+  readonly exitCode: number | null;
+  readonly stdoutTail: string;
+  readonly stderrTail: string;
 
-  constructor(
-    readonly argv: readonly string[],
-    readonly exitCode: number | null,
-    readonly stdoutTail: string,
-    readonly stderrTail: string,
-    message = `${argv.join(" ")} exited with ${exitCode}${stderrTail ? `: ${lastLine(stderrTail)}` : ""}`,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  constructor({
+    argv,
+    exitCode = null,
+    stdoutTail = "",
+    stderrTail = "",
+    message,
+    cause,
+  }: HostCommandFacts) {
+    super(
+      message ??
+        `${argv.join(" ")} exited with ${exitCode}${stderrTail ? `: ${lastLine(stderrTail)}` : ""}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.argv = argv;
+    this.exitCode = exitCode;
+    this.stdoutTail = stdoutTail;
+    this.stderrTail = stderrTail;
   }
 }
 
@@ -30,22 +53,22 @@ export class HostCommandError extends VoxnixError {
 export class HostCommandTimeout extends HostCommandError {
   override readonly userMessage =
     "A host step took too long and was stopped; try again in a minute.";
+  /** Undefined when the command was aborted rather than timed out. */
+  readonly timeoutMs: number | undefined;
 
-  constructor(
-    argv: readonly string[],
-    readonly timeoutMs: number | undefined,
-    stdoutTail: string,
-    stderrTail: string,
-  ) {
-    super(
-      argv,
-      null,
-      stdoutTail,
-      stderrTail,
-      timeoutMs === undefined
-        ? `${argv.join(" ")} was aborted; its process group was killed`
-        : `${argv.join(" ")} timed out after ${timeoutMs} ms; its process group was killed`,
-    );
+  constructor({
+    timeoutMs,
+    ...facts
+  }: HostCommandFacts & { readonly timeoutMs: number | undefined }) {
+    const command = facts.argv.join(" ");
+    super({
+      ...facts,
+      message:
+        timeoutMs === undefined
+          ? `${command} was aborted; its process group was killed`
+          : `${command} timed out after ${timeoutMs} ms; its process group was killed`,
+    });
+    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -53,31 +76,47 @@ export class HostCommandTimeout extends HostCommandError {
 export class HostToolMissing extends HostCommandError {
   override readonly userMessage =
     "The host is missing a tool voxnix needs; the admin has been told.";
+  readonly searchedPath: string;
 
-  constructor(
-    argv: readonly string[],
-    readonly searchedPath: string,
-  ) {
-    super(argv, null, "", "", `${argv[0]} not found on PATH (${searchedPath || "PATH is empty"})`);
+  constructor({ searchedPath, ...facts }: HostCommandFacts & { readonly searchedPath: string }) {
+    super({
+      ...facts,
+      message: `${facts.argv[0]} not found on PATH (${searchedPath || "PATH is empty"})`,
+    });
+    this.searchedPath = searchedPath;
   }
 }
 
 /** The command printed more than the runner keeps; it was stopped rather than buffered. */
 export class HostOutputTooLarge extends HostCommandError {
-  constructor(
-    argv: readonly string[],
-    readonly maxOutputBytes: number,
-    stdoutTail: string,
-    stderrTail: string,
-  ) {
-    super(
-      argv,
-      null,
-      stdoutTail,
-      stderrTail,
-      `${argv.join(" ")} printed more than ${maxOutputBytes} bytes; stopped`,
-    );
+  readonly maxOutputBytes: number;
+
+  constructor({
+    maxOutputBytes,
+    ...facts
+  }: HostCommandFacts & { readonly maxOutputBytes: number }) {
+    super({
+      ...facts,
+      message: `${facts.argv.join(" ")} printed more than ${maxOutputBytes} bytes; stopped`,
+    });
+    this.maxOutputBytes = maxOutputBytes;
   }
+}
+
+/** The command succeeded but printed something other than its documented format. */
+export class HostOutputMalformed extends HostCommandError {
+  constructor({ expected, ...facts }: HostCommandFacts & { readonly expected: string }) {
+    super({
+      exitCode: 0,
+      ...facts,
+      message: `${facts.argv.join(" ")} printed output that is not ${expected}`,
+    });
+  }
+}
+
+/** The module library is broken: a deployment problem, found at start-up. */
+export class ModuleLibraryError extends VoxnixError {
+  readonly userMessage = "The container module library is broken; the admin has the details.";
 }
 
 function lastLine(text: string): string {

@@ -17,10 +17,10 @@ import { locateOnPath } from "./locate.js";
 export {
   HostCommandError,
   HostCommandTimeout,
+  HostOutputMalformed,
   HostOutputTooLarge,
   HostToolMissing,
 } from "./errors.js";
-export { HostOutputMalformed } from "./machinectl.js";
 export { definitionFor } from "./extra-container.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";

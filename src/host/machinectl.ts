@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { HostCommandError } from "./errors.js";
+import { HostCommandError, HostOutputMalformed } from "./errors.js";
 import type { Runner } from "./run.js";
 
 /** Unexpected output from a host tool: the format changed or the tool misbehaved. */
-export class HostOutputMalformed extends HostCommandError {}
 
 const MachineList = z.array(
   z.object({ machine: z.string(), class: z.string(), addresses: z.string().nullable().optional() }),
@@ -25,14 +24,12 @@ export function machinectl(runner: Runner) {
       try {
         rows = MachineList.parse(JSON.parse(stdout));
       } catch (error) {
-        throw new HostOutputMalformed(
+        throw new HostOutputMalformed({
           argv,
-          0,
-          stdout.slice(-500),
-          "",
-          `${argv.join(" ")} printed output that is not its JSON list`,
-          { cause: error },
-        );
+          stdoutTail: stdout.slice(-500),
+          expected: "its JSON list",
+          cause: error,
+        });
       }
       return new Map(
         rows

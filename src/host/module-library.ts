@@ -1,16 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { VoxnixError } from "../errors.js";
+import { ModuleLibraryError } from "./errors.js";
 
 export interface ContainerModule {
   readonly name: string;
   /** One line for people and the agent: what choosing this module gives. */
   readonly description: string;
-}
-
-/** The module library is broken: a deployment problem, found at start-up. */
-export class ModuleLibraryError extends VoxnixError {
-  readonly userMessage = "The container module library is broken; the admin has the details.";
 }
 
 /** `description = "…";` as the first attribute of a module file (see modules/*.nix). */

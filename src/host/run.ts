@@ -147,23 +147,27 @@ export function createRunner(options: RunnerOptions): Runner {
     const exitCode = result.exitCode ?? null;
     log.debug({ argv, exitCode, signal: result.signal, durationMs }, "host command");
 
-    if (isMissingBinary(result)) throw new HostToolMissing(argv, options.env.PATH ?? "");
+    if (isMissingBinary(result))
+      throw new HostToolMissing({ argv, searchedPath: options.env.PATH ?? "" });
+    const output = { stdoutTail: tail(stdout), stderrTail: tail(stderr) };
     if (stopReason === "output" || result.isMaxBuffer) {
-      throw new HostOutputTooLarge(argv, maxOutputBytes, tail(stdout), tail(stderr));
+      throw new HostOutputTooLarge({ argv, maxOutputBytes, ...output });
     }
     if (stopReason !== undefined) {
-      throw new HostCommandTimeout(
+      throw new HostCommandTimeout({
         argv,
-        stopReason === "timeout" ? timeoutMs : undefined,
-        tail(stdout),
-        tail(stderr),
-      );
+        timeoutMs: stopReason === "timeout" ? timeoutMs : undefined,
+        ...output,
+      });
     }
     if (exitCode === 0 || (exitCode !== null && runOptions.allowExitCodes?.includes(exitCode))) {
       return { argv, exitCode, stdout, stderr, durationMs };
     }
-    throw new HostCommandError(argv, exitCode, tail(stdout), tail(stderr), undefined, {
-      cause: result.signal ? new Error(`killed by ${result.signal}`) : undefined,
+    throw new HostCommandError({
+      argv,
+      exitCode,
+      ...output,
+      ...(result.signal ? { cause: new Error(`killed by ${result.signal}`) } : {}),
     });
   }
 
