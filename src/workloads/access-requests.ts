@@ -1,7 +1,8 @@
-import type { Actor } from "./actor.js";
+import { isAdmin, type Actor } from "./actor.js";
 import { requestConfirmation } from "./confirmations.js";
 import type { WorkloadDeps } from "./deps.js";
-import { accessOf, grantUser } from "./users.js";
+import { Refusal } from "./refusal.js";
+import { accessOf, recordGrant } from "./users.js";
 
 /** Access requests stay answerable for a day. */
 export const ACCESS_REQUEST_TTL_MS = 24 * 60 * 60_000;
@@ -41,9 +42,14 @@ export function requestAccess(
   }));
 }
 
-/** Grants a requested access (the confirm of a "grant" card); other admins' cards lapse. */
+/**
+ * Grants a requested access (the confirm of a "grant" card, which only an admin it was sent to
+ * can press); other admins' cards lapse.
+ */
 export function approveAccess(deps: WorkloadDeps, admin: Actor, target: string) {
-  const granted = grantUser(deps, admin, { id: Number(target) });
+  // The card was bound to an admin when sent; they must still be one when they press it.
+  if (!isAdmin(admin)) throw new Refusal("not-allowed", "Only admins can grant access.");
+  const granted = recordGrant(deps, admin, { id: Number(target) });
   deps.store.pendingActions.settleAll("grant", target);
   return granted;
 }

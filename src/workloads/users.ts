@@ -63,6 +63,18 @@ export function grantUser(
   input: z.input<typeof GrantInput>,
 ): UserAccess {
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can grant access.");
+  return recordGrant(deps, actor, input);
+}
+
+/**
+ * Records an approval and audits it: the step that an admin's grant and an approved access
+ * request share. Callers have checked that `actor` may grant.
+ */
+export function recordGrant(
+  deps: WorkloadDeps,
+  actor: Actor,
+  input: z.input<typeof GrantInput>,
+): UserAccess {
   const { id, role, displayName } = parseOrRefuse(GrantInput, input);
   deps.store.users.grant({
     id,

@@ -1,25 +1,19 @@
-import { describe, expect, it, onTestFinished } from "vitest";
-import { createFakeHost } from "../fakes/fake-host.js";
+import { describe, expect, it } from "vitest";
 import {
   cases,
   consistentAfterRestart,
+  hostWithContainer,
   killDuring,
   PURGE_STEPS,
   RESTART_STEPS,
 } from "../support/crash.js";
-import { alice, testWorkloads } from "../support/test-workloads.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
+import { alice } from "../support/test-workloads.js";
 
 describe("SIGKILL of", () => {
   it.each(cases(RESTART_STEPS))(
     "$variant during restart ($label) leaves the container with its real state once restarted",
     async ({ fault, hostCommandToo }) => {
-      const host = await createFakeHost();
-      onTestFinished(() => host.cleanup());
-      const env = fakeHostEnv(host);
-      const stateDir = env.VOXNIX_STATE_DIR as string;
-      const setup = await testWorkloads({ reuse: { host, stateDir } });
-      await setup.workloads.create(alice, { name: "dev", modules: [] });
+      const { host, env, stateDir } = await hostWithContainer("dev");
       await killDuring(env, ["restart", "dev"], fault, host, hostCommandToo);
       const { rows } = await consistentAfterRestart(host, stateDir);
       expect(rows.map((r) => [r.name, r.state])).toEqual([
@@ -31,12 +25,7 @@ describe("SIGKILL of", () => {
   it.each(cases(PURGE_STEPS))(
     "$variant during a trash purge ($label) leaves no trash row without its workspace",
     async ({ fault, hostCommandToo }) => {
-      const host = await createFakeHost();
-      onTestFinished(() => host.cleanup());
-      const env = fakeHostEnv(host);
-      const stateDir = env.VOXNIX_STATE_DIR as string;
-      const setup = await testWorkloads({ reuse: { host, stateDir } });
-      await setup.workloads.create(alice, { name: "dev", modules: [] });
+      const { host, env, stateDir, setup } = await hostWithContainer("dev");
       const request = setup.workloads.requestDestroy(alice, { name: "dev" });
       await setup.workloads.confirmDestroy(alice, request.id);
       await killDuring(env, ["trash", "purge", "--all"], fault, host, hostCommandToo);

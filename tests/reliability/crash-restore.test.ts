@@ -1,8 +1,12 @@
-import { describe, expect, it, onTestFinished } from "vitest";
-import { createFakeHost } from "../fakes/fake-host.js";
-import { cases, consistentAfterRestart, killDuring, RESTORE_STEPS } from "../support/crash.js";
+import { describe, expect, it } from "vitest";
+import {
+  cases,
+  consistentAfterRestart,
+  hostWithContainer,
+  killDuring,
+  RESTORE_STEPS,
+} from "../support/crash.js";
 import { alice, testWorkloads } from "../support/test-workloads.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
 
 describe("a kill of", () => {
   it.each([
@@ -17,12 +21,7 @@ describe("a kill of", () => {
   ])(
     "$variant during restore ($label) puts the workspace back in trash, restorable again",
     async ({ fault, hostCommandToo, signal }) => {
-      const host = await createFakeHost();
-      onTestFinished(() => host.cleanup());
-      const env = fakeHostEnv(host);
-      const stateDir = env.VOXNIX_STATE_DIR as string;
-      const setup = await testWorkloads({ reuse: { host, stateDir } });
-      await setup.workloads.create(alice, { name: "old", modules: ["git"] });
+      const { host, env, stateDir, setup } = await hostWithContainer("old", ["git"]);
       host.setUsed("tank/users/1001/containers/old", 4096); // the tenant's files
       const request = setup.workloads.requestDestroy(alice, { name: "old" });
       const { trashId } = await setup.workloads.confirmDestroy(alice, request.id);

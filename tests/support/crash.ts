@@ -4,10 +4,12 @@ import { execa } from "execa";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { expect, onTestFinished } from "vitest";
+import { createFakeHost } from "../fakes/fake-host.js";
 import type { FakeHost, FaultRule } from "../fakes/fake-host.js";
 import { eventually, isRunning } from "./processes.js";
-import { testWorkloads } from "./test-workloads.js";
+import { alice, testWorkloads } from "./test-workloads.js";
+import { fakeHostEnv } from "./voxnix-process.js";
 import { tempDir } from "./temp-dir.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -124,6 +126,20 @@ export function killFakeTools(host: FakeHost) {
       // gone already
     }
   }
+}
+
+/**
+ * A fresh fake host and state directory where Alice's container `name` exists, made in this
+ * process: the setup of every crash case that kills an operation on an existing container.
+ */
+export async function hostWithContainer(name: string, modules: string[] = []) {
+  const host = await createFakeHost();
+  onTestFinished(() => host.cleanup());
+  const env = fakeHostEnv(host);
+  const stateDir = env.VOXNIX_STATE_DIR as string;
+  const setup = await testWorkloads({ reuse: { host, stateDir } });
+  await setup.workloads.create(alice, { name, modules });
+  return { host, env, stateDir, setup };
 }
 
 export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
