@@ -115,8 +115,9 @@ export function startMaintenance(
 
   const purge = async () => {
     try {
-      const purged = await workloads.purgeTrash(SYSTEM_ACTOR);
+      const { purged, failed } = await workloads.purgeTrash(SYSTEM_ACTOR);
       if (purged.length > 0) log.info({ purged }, "purged old trash");
+      for (const line of failed) await tellAdminsOnce(line);
     } finally {
       after(options.purgeEveryMs ?? 60 * MINUTE_MS, () => void track(purge, "trash purge"));
     }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Names one process for as long as it lives, and never another one after it: a pid alone is
@@ -19,8 +19,40 @@ let self: ProcessIdentity | undefined;
 
 /** This process. */
 export function currentProcess(): ProcessIdentity {
-  self ??= identityOf(process.pid) ?? { pid: process.pid, bootId: bootId(), startTicks: 0 };
+  // No fallback: an identity other processes cannot confirm would have them repair live work.
+  self ??= identityOf(process.pid);
+  if (!self) throw new Error(`cannot read /proc/${process.pid}/stat: leases need procfs`);
   return self;
+}
+
+/**
+ * The environment variable every host command carries (the runner sets it), naming the process
+ * that started it. Inherited by the command's children, so a command that outlives its process
+ * (an admin CLI killed mid-build: a signal skips its exit hooks) can still be found.
+ */
+export const HOLDER_VARIABLE = "VOXNIX_HOLDER";
+export const holderMark = (holder: ProcessIdentity) => `${holder.pid}:${holder.startTicks}`;
+
+/**
+ * The holder marks of every process still running host commands, read from /proc/PID/environ
+ * (root reads them all). One pass over /proc, for a reconcile that has dead holders to judge.
+ */
+export function runningHostCommandMarks(): ReadonlySet<string> {
+  const marks = new Set<string>();
+  const prefix = `${HOLDER_VARIABLE}=`;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const variable = environ.split("\0").find((v) => v.startsWith(prefix));
+    if (variable && startTicksOf(Number(entry)) !== undefined)
+      marks.add(variable.slice(prefix.length));
+  }
+  return marks;
 }
 
 /** A running process's identity, or undefined if there is no such process. */

@@ -38,7 +38,8 @@ export function createNotifier(api: Api, admins: readonly number[], log: Logger)
         return true;
       } catch (error) {
         // Telegram answered no (the chat is gone, the bot was blocked): retrying cannot help.
-        if (error instanceof GrammyError && error.error_code < 500) {
+        // A 429 that outlasted the retries is only "not now".
+        if (error instanceof GrammyError && error.error_code < 500 && error.error_code !== 429) {
           log.warn({ err: error, user: notice.userId }, "notice not deliverable; dropped");
           return true;
         }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createInterface } from "node:readline/promises";
 import { loadConfig, secretValues, type Config } from "../config.js";
 import { createLogger, withOperation } from "../log.js";
+import { killAllHostCommands } from "../host/index.js";
 import { createRuntime } from "../runtime.js";
 import { parseSize } from "../size.js";
 import { STALE_NOTE, type Actor, type Workloads } from "../workloads/index.js";
@@ -39,11 +40,34 @@ async function withWorkloads<T>(
     destination: { write: (line: string) => void process.stderr.write(line) },
   });
   const runtime = await createRuntime(config, log, io.env);
+  const stopOnSignal = stopHostCommandsOnSignal(io);
   try {
     return await withOperation(() => fn(runtime.workloads, cliActor(config)));
   } finally {
+    stopOnSignal();
     runtime.close();
   }
+}
+
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Ctrl-C, a closed SSH session or a kill while a verb runs: its host commands die with it.
+ * A signal skips the exit hooks, so without this a build would go on and install a container
+ * after the operation's lease had been repaired away. What the verb left half-done is its
+ * lease's, for the next reconcile. Returns the function that removes the handlers.
+ */
+function stopHostCommandsOnSignal(io: Io): () => void {
+  const handlers = Object.entries(SIGNAL_EXIT).map(([signal, code]) => {
+    const handler = () => {
+      killAllHostCommands();
+      io.err(`voxnix: stopped by ${signal}; voxnix doctor (or the daemon) finishes what it left`);
+      process.exit(code);
+    };
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
+  return () => handlers.forEach((off) => off());
 }
 
 const list = (text: string) =>
@@ -269,8 +293,10 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
     .option("--all", "delete all trash now")
     .action((opts: { all?: boolean }) =>
       withWorkloads(io, async (w, actor) => {
-        const purged = await w.purgeTrash(actor, { everything: opts.all ?? false });
+        const { purged, failed } = await w.purgeTrash(actor, { everything: opts.all ?? false });
         io.out(purged.length ? `purged ${purged.join(", ")}` : "nothing to purge");
+        for (const line of failed) io.err(`failed: ${line}`);
+        if (failed.length > 0) process.exitCode = 1;
       }),
     );
 

@@ -1,5 +1,6 @@
 import { execa, type Result } from "execa";
 import type { Logger } from "../log.js";
+import { currentProcess, HOLDER_VARIABLE, holderMark } from "../process-identity.js";
 import {
   HostCommandError,
   HostCommandTimeout,
@@ -92,7 +93,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const started = performance.now();
 
     const subprocess = execa(binary, args, {
-      env: options.env,
+      env: { ...options.env, [HOLDER_VARIABLE]: holderMark(currentProcess()) },
       extendEnv: false,
       // Its own process group, so a timeout can kill the tool's children too (nix-build,
       // systemctl, a shell's pipeline) and not just the process we started.

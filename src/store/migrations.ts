@@ -109,6 +109,9 @@ export const MIGRATIONS: readonly Migration[] = [
         -- Where the operation reports progress ({"chatId", "messageId"}), so that after a crash
         -- reconcile can turn that message into the real outcome.
         report        TEXT CHECK (report IS NULL OR json_valid(report)),
+        -- What the operation has made so far (a JSON array, e.g. ["workspace"]), so a repair
+        -- undoes only that and never something that was there before it.
+        made          TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(made)),
         CHECK (container IS NOT NULL OR trash_id IS NOT NULL)
       ) STRICT;
 

@@ -39,6 +39,8 @@ export interface OperationRecord {
   readonly holder: Holder;
   readonly startedAtMs: number;
   readonly report: ReportTarget | undefined;
+  /** Steps it has completed that a repair may have to undo (e.g. "workspace"). */
+  readonly made: readonly string[];
 }
 
 interface Row {
@@ -53,6 +55,7 @@ interface Row {
   holder_start: number;
   started_at: number;
   report: string | null;
+  made: string;
 }
 
 const fromRow = (row: Row): OperationRecord => ({
@@ -65,7 +68,19 @@ const fromRow = (row: Row): OperationRecord => ({
   holder: { pid: row.holder_pid, bootId: row.holder_boot, startTicks: row.holder_start },
   startedAtMs: row.started_at,
   report: fromJsonText<{ chatId: number; messageId: number }>(row.report),
+  made: fromJsonText<string[]>(row.made) ?? [],
 });
+
+export interface BeginInput {
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly container?: string;
+  readonly trashId?: string;
+  readonly ownerId: number;
+  readonly actor: string;
+  readonly holder: Holder;
+  readonly report?: ReportTarget;
+}
 
 export type BeginResult =
   | { readonly ok: true; readonly operation: OperationRecord }
@@ -108,40 +123,40 @@ export function operationsRepository(db: Db, now: () => number) {
      WHERE id = ? AND holder_pid = ? AND holder_boot = ? AND holder_start = ?`,
   );
   const setReport = db.prepare<[string, string]>(`UPDATE operations SET report = ? WHERE id = ?`);
+  const markMade = db.prepare<[string, string]>(
+    `UPDATE operations SET made = json_insert(made, '$[#]', ?) WHERE id = ?`,
+  );
   const remove = db.prepare<[string]>(`DELETE FROM operations WHERE id = ?`);
 
+  function insertOperation(input: BeginInput): BeginResult {
+    const container = input.container ?? null;
+    const trashId = input.trashId ?? null;
+    const { changes } = insert.run(
+      input.id,
+      input.kind,
+      container,
+      trashId,
+      input.ownerId,
+      input.actor,
+      input.holder.pid,
+      input.holder.bootId,
+      input.holder.startTicks,
+      now(),
+      toJsonText(input.report && { ...input.report }),
+    );
+    if (changes === 1) return { ok: true, operation: fromRow(find.get(input.id) as Row) };
+    const row = holding.get(container, trashId);
+    if (!row) throw new Error(`operation ${input.id} conflicts with nothing: its id is reused`);
+    return { ok: false, holding: fromRow(row) };
+  }
+
   return {
-    /** Leases the operation's container and trash entry, or names the operation holding one. */
-    begin(input: {
-      id: string;
-      kind: OperationKind;
-      container?: string;
-      trashId?: string;
-      ownerId: number;
-      actor: string;
-      holder: Holder;
-      report?: ReportTarget;
-    }): BeginResult {
-      const container = input.container ?? null;
-      const trashId = input.trashId ?? null;
-      const { changes } = insert.run(
-        input.id,
-        input.kind,
-        container,
-        trashId,
-        input.ownerId,
-        input.actor,
-        input.holder.pid,
-        input.holder.bootId,
-        input.holder.startTicks,
-        now(),
-        toJsonText(input.report && { ...input.report }),
-      );
-      if (changes === 1) return { ok: true, operation: fromRow(find.get(input.id) as Row) };
-      const row = holding.get(container, trashId);
-      if (!row) throw new Error(`operation ${input.id} conflicts with nothing: its id is reused`);
-      return { ok: false, holding: fromRow(row) };
-    },
+    /**
+     * Leases the operation's container and trash entry, or names the operation holding one.
+     * One transaction: a holder that ends between the INSERT and the look-up is not missed.
+     */
+    begin: (input: BeginInput): BeginResult =>
+      db.transaction(() => insertOperation(input)).immediate(),
     find(id: string): OperationRecord | undefined {
       const row = find.get(id);
       return row && fromRow(row);
@@ -164,6 +179,10 @@ export function operationsRepository(db: Db, now: () => number) {
           expected.startTicks,
         ).changes === 1
       );
+    },
+    /** Records that the operation has made `step`, for its repair to undo. */
+    markMade(id: string, step: string): boolean {
+      return markMade.run(step, id).changes === 1;
     },
     setReport(id: string, report: ReportTarget): boolean {
       return setReport.run(JSON.stringify({ ...report }), id).changes === 1;

@@ -75,7 +75,7 @@ export async function destroyContainer(
       actor,
       report: options.report,
     });
-    const begun = store.containers.beginDestroy(name, trashIdFor(name, new Date(deps.now())));
+    const begun = store.containers.beginDestroy(name, freeTrashId(deps, name));
     return [begun as Container, lease];
   });
   const audit = (outcome: "ok" | "failed", detail: Record<string, string | number | null>) =>
@@ -97,4 +97,15 @@ export async function destroyContainer(
     deps.log.warn({ err: error, container: name }, "destroy failed; left to reconcile");
     throw error;
   }
+}
+
+/**
+ * A trash id for `name` that no trash entry has: ids name the second, and the same name can be
+ * destroyed, created and destroyed again within one (a fixed id would then collide forever).
+ */
+function freeTrashId(deps: WorkloadDeps, name: string): string {
+  const base = trashIdFor(name, new Date(deps.now()));
+  let id = base;
+  for (let n = 2; deps.store.trash.find(id); n++) id = `${base}-${n}`;
+  return id;
 }

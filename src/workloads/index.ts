@@ -34,7 +34,7 @@ export { createSemaphore } from "./semaphore.js";
 export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";
 export { containerName, ContainerSpec, isContainerName, type CreateInput } from "./spec.js";
-export type { TrashEntry } from "./trash.js";
+export type { PurgeResult, TrashEntry } from "./trash.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";

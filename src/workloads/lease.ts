@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { currentProcess, isProcessAlive, NO_PROCESS } from "../process-identity.js";
+import {
+  currentProcess,
+  holderMark,
+  isProcessAlive,
+  NO_PROCESS,
+  runningHostCommandMarks,
+} from "../process-identity.js";
 import type { OperationKind, OperationRecord, ReportTarget } from "../store/index.js";
 import { auditName, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
@@ -19,6 +25,8 @@ export interface Lease {
    * finishes or undoes it (with backoff) and nothing else touches what it left.
    */
   abandon(): void;
+  /** Records a finished step that a repair may undo: only what the operation itself made. */
+  made(step: string): void;
 }
 
 export interface LeaseRequest {
@@ -57,11 +65,20 @@ export function leaseFor(deps: WorkloadDeps, operation: OperationRecord): Lease 
     operation,
     end: () => void operations.end(operation.id),
     abandon: () => void operations.takeOver(operation.id, currentProcess(), NO_PROCESS),
+    made: (step) => void operations.markMade(operation.id, step),
   };
 }
 
-/** Whether the process holding `operation` is still running it. */
-export const isLive = (operation: OperationRecord) => isProcessAlive(operation.holder);
+/**
+ * Whether `operation` is still being carried out: its process runs, or host commands it started
+ * do (`marks`, from runningHostCommandMarks; read afresh when not given). A repair must wait for
+ * those: an orphaned build would install a container after its create had been rolled back.
+ */
+export function isLive(operation: OperationRecord, marks?: ReadonlySet<string>): boolean {
+  if (isProcessAlive(operation.holder)) return true;
+  if (operation.holder.pid <= 0) return false;
+  return (marks ?? runningHostCommandMarks()).has(holderMark(operation.holder));
+}
 
 const DOING: Record<OperationKind, string> = {
   create: "created",

@@ -76,7 +76,7 @@ export async function provisionContainer(
       lease.end();
     });
   try {
-    await checkQuota(deps, spec.owner);
+    await checkSpace(deps, spec);
   } catch (error) {
     forget();
     audit(error instanceof Refusal ? "refused" : "failed", failureDetail(error));
@@ -86,14 +86,20 @@ export async function provisionContainer(
   const undo = createUndo(deps.log);
   try {
     options.onProgress?.("workspace");
-    const hostPath = trashed
-      ? await host.storage.restoreFromTrash(spec.owner, trashed.id, spec.name)
-      : await host.storage.createWorkspace(spec.owner, spec.name);
-    undo.push("workspace", () =>
-      trashed
-        ? host.storage.moveToTrash(spec.owner, spec.name, trashed.id)
-        : host.storage.removeWorkspace(spec.owner, spec.name),
-    );
+    let hostPath: string;
+    if (trashed) {
+      // Before the move: a move that happens but then reports failure (a timeout, a failed
+      // label) must still be undone. The undo checks where the workspace really is.
+      undo.push("workspace", () => putBackInTrash(deps, spec.owner, spec.name, trashed.id));
+      hostPath = await host.storage.restoreFromTrash(spec.owner, trashed.id, spec.name);
+    } else {
+      // Marked before it is made, so a create that dies inside `zfs create` is undone too. Safe:
+      // checkSpace found no workspace of this name, and the lease keeps anyone else from
+      // making one, so whatever is there from now on is this create's.
+      lease.made("workspace");
+      undo.push("workspace", () => host.storage.removeWorkspace(spec.owner, spec.name));
+      hostPath = await host.storage.createWorkspace(spec.owner, spec.name);
+    }
     const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
     undo.push("staged files", () => host.staging.remove(spec.name));
     if (finalSpec.tailscale && deps.tailscaleKey) {
@@ -166,14 +172,40 @@ function commit(
   });
 }
 
-async function checkQuota(deps: WorkloadDeps, ownerId: number) {
-  const space = (await deps.host.storage.scan()).get(ownerId);
+/** Room for a new workspace, and no workspace of that name left on the host by anything else. */
+async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
+  const space = (await deps.host.storage.scan()).get(spec.owner);
+  if (space?.workspaces.has(spec.name)) {
+    deps.log.warn(
+      { container: spec.name, owner: spec.owner },
+      "a workspace without a container is in the way",
+    );
+    throw new Refusal(
+      "conflict",
+      `A workspace named "${spec.name}" is on the host without a container; choose another name, or ask the admin (voxnix doctor lists it).`,
+    );
+  }
   if (space?.availableBytes !== undefined && space.availableBytes < MIN_FREE_BYTES) {
     throw new Refusal(
       "quota",
       "Your storage quota is used up; empty /trash or destroy a container first.",
     );
   }
+}
+
+/**
+ * Moves a restore's workspace back under its trash id if it is out of trash: idempotent, so the
+ * undo of a failed restore and the repair of an interrupted one are the same step.
+ */
+export async function putBackInTrash(
+  deps: WorkloadDeps,
+  ownerId: number,
+  name: string,
+  trashId: string,
+) {
+  const space = (await deps.host.storage.scan()).get(ownerId);
+  if (space?.workspaces.has(name) && !space.trash.has(trashId))
+    await deps.host.storage.moveToTrash(ownerId, name, trashId);
 }
 
 /**

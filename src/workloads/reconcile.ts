@@ -1,4 +1,4 @@
-import { currentProcess } from "../process-identity.js";
+import { currentProcess, isProcessAlive, runningHostCommandMarks } from "../process-identity.js";
 import type { OperationRecord } from "../store/index.js";
 import type { Container } from "./records.js";
 import { auditName, SYSTEM_ACTOR } from "./actor.js";
@@ -42,9 +42,15 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     failed: [] as string[],
   };
 
-  for (const operation of store.operations.listAll()) {
-    if (isLive(operation)) {
-      report.inProgress.push(describeInProgress(operation, deps.now()));
+  const operations = store.operations.listAll();
+  const marks = operations.some((o) => !isProcessAlive(o.holder))
+    ? runningHostCommandMarks()
+    : new Set<string>();
+  for (const operation of operations) {
+    if (isLive(operation, marks)) {
+      report.inProgress.push(
+        describeInProgress(operation, deps.now(), !isProcessAlive(operation.holder)),
+      );
       continue;
     }
     if (!store.operations.takeOver(operation.id, operation.holder, currentProcess())) continue;
@@ -70,7 +76,10 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     } catch {
       continue; // an operation began on it meanwhile
     }
-    await repair(deps, lease.operation, lease, report);
+    // Those creates made their workspace first, as their repair assumed then.
+    const made = row.state === "creating" ? ["workspace"] : [];
+    for (const step of made) lease.made(step);
+    await repair(deps, { ...lease.operation, made }, lease, report);
   }
 
   const before = registry(deps);
@@ -90,7 +99,8 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     if (!host.extraContainer.isInstalled(record.name)) {
       if (record.state !== "failed")
         store.containers.settleState(record.name, "failed", record.updatedAtMs);
-      if (after.rows.has(record.name))
+      // Gone, or under an operation by now (a destroy that began meanwhile): not a difference.
+      if (after.rows.has(record.name) && !after.leasedContainers.has(record.name))
         report.reported.push(
           `${record.name} (owner ${record.ownerId}) is registered but not installed on the host`,
         );
@@ -207,19 +217,23 @@ function registry(deps: WorkloadDeps) {
   const trashRows = new Map(deps.store.trash.listAll().map((t) => [t.id, t.ownerId]));
   const operations = deps.store.operations.listAll();
   const leasedTrash = new Set(operations.flatMap((o) => (o.trashId ? [o.trashId] : [])));
+  const leasedContainers = new Set(operations.flatMap((o) => (o.container ? [o.container] : [])));
   // A destroy's workspace is in trash before its trash row is written.
   const trash = new Set([
     ...trashRows.keys(),
     ...leasedTrash,
     ...[...rows.values()].flatMap((r) => (r.trashId ? [r.trashId] : [])),
   ]);
-  return { rows, trashRows, leasedTrash, trash };
+  return { rows, trashRows, leasedTrash, leasedContainers, trash };
 }
 
-function describeInProgress(operation: OperationRecord, nowMs: number): string {
+function describeInProgress(operation: OperationRecord, nowMs: number, orphaned: boolean): string {
   const seconds = Math.max(0, Math.round((nowMs - operation.startedAtMs) / 1000));
   const subject = operation.container ?? `trash ${operation.trashId ?? "?"}`;
-  return `${subject}: ${operation.kind} in progress (${operation.actor}, pid ${operation.holder.pid}, for ${seconds} s)`;
+  const holder = orphaned
+    ? `pid ${operation.holder.pid} is gone but its host commands still run`
+    : `pid ${operation.holder.pid}`;
+  return `${subject}: ${operation.kind} in progress (${operation.actor}, ${holder}, for ${seconds} s)`;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -2,6 +2,7 @@ import type { OperationRecord } from "../store/index.js";
 import type { WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import type { Lease } from "./lease.js";
+import { putBackInTrash } from "./provision.js";
 
 export interface Repair {
   /** What was done, for the admin's report and the log. */
@@ -47,13 +48,10 @@ export async function repairOperation(
         };
       }
       await host.extraContainer.destroy(name);
-      if (restoring) {
-        const space = (await host.storage.scan()).get(row.ownerId);
-        if (space?.workspaces.has(name))
-          await host.storage.moveToTrash(row.ownerId, name, restoring);
-      } else {
+      if (restoring) await putBackInTrash(deps, row.ownerId, name, restoring);
+      // Only a workspace this create made: one that was there before it is not its to remove.
+      else if (operation.made.includes("workspace"))
         await host.storage.removeWorkspace(row.ownerId, name);
-      }
       await host.staging.remove(name);
       store.transaction(() => {
         store.containers.remove(name);

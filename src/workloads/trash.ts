@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { auditName, isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
+import type { JsonObject } from "../store/index.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
@@ -70,21 +71,37 @@ export async function restoreFromTrash(
   return provisionContainer(deps, actor, spec, { ...options, fromTrash: record });
 }
 
+export interface PurgeResult {
+  readonly purged: readonly string[];
+  /** Entries the host would not delete this time, with why; the next purge tries again. */
+  readonly failed: readonly string[];
+}
+
 /**
  * Deletes trashed workspaces older than VOXNIX_TRASH_DAYS (all of them with `everything`, admins
- * only). Runs on a timer and on demand; returns the ids purged. An entry that another operation
- * holds (a restore under way) is skipped; one that fails is left for the next run.
+ * only). Runs on a timer and on demand. An entry that another operation holds (a restore under
+ * way) is skipped; one the host refuses is listed in `failed` and the rest go on, so one busy
+ * dataset never keeps every later entry, and the quota they use, forever.
  */
 export async function purgeTrash(
   deps: WorkloadDeps,
   actor: Actor = SYSTEM_ACTOR,
   options: { everything?: boolean } = {},
-): Promise<string[]> {
+): Promise<PurgeResult> {
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can purge the trash.");
   const cutoff = options.everything
     ? Number.POSITIVE_INFINITY
     : deps.now() - deps.limits.trashDays * DAY_MS;
   const purged: string[] = [];
+  const failed: string[] = [];
+  const audit = (id: string, outcome: "ok" | "failed", detail: JsonObject) =>
+    deps.store.audit.record({
+      actor: auditName(actor),
+      action: "purge-trash",
+      target: id,
+      outcome,
+      detail,
+    });
   for (const record of deps.store.trash.olderThan(cutoff)) {
     let lease;
     try {
@@ -102,20 +119,18 @@ export async function purgeTrash(
       await deps.host.storage.purgeTrash(record.ownerId, record.id);
     } catch (error) {
       lease.end();
-      throw error;
+      const problem = `trash ${record.id}: could not purge: ${(error as Error).message}`;
+      failed.push(problem);
+      audit(record.id, "failed", { owner: record.ownerId, error: (error as Error).message });
+      deps.log.warn({ err: error, trash: record.id }, "trash purge failed; next purge retries");
+      continue;
     }
     deps.store.transaction(() => {
       deps.store.trash.remove(record.id);
       lease.end();
     });
-    deps.store.audit.record({
-      actor: auditName(actor),
-      action: "purge-trash",
-      target: record.id,
-      outcome: "ok",
-      detail: { owner: record.ownerId },
-    });
+    audit(record.id, "ok", { owner: record.ownerId });
     purged.push(record.id);
   }
-  return purged;
+  return { purged, failed };
 }

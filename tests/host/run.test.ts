@@ -8,6 +8,7 @@ import {
   HostToolMissing,
 } from "../../src/host/errors.js";
 import { createRunner, hostToolEnvironment, type Runner } from "../../src/host/run.js";
+import { currentProcess, holderMark } from "../../src/process-identity.js";
 import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
 import { captureLog } from "../support/capture-log.js";
 import { eventually, isRunning } from "../support/processes.js";
@@ -104,7 +105,7 @@ describe("createRunner", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("gives tools only the allowlisted environment, never the daemon's secrets", async () => {
+  it("gives tools only the allowlisted environment and their holder, never the daemon's secrets", async () => {
     const env = hostToolEnvironment({
       PATH: host.path,
       HOME: "/root",
@@ -117,7 +118,10 @@ describe("createRunner", () => {
     const { stdout } = await isolated.run(["sh", "-c", "env | cut -d= -f1 | sort"]);
     expect(
       stdout.split("\n").filter((name) => name && !["PWD", "SHLVL", "_"].includes(name)),
-    ).toEqual(["HOME", "NIX_PATH", "PATH"]);
+    ).toEqual(["HOME", "NIX_PATH", "PATH", "VOXNIX_HOLDER"]);
+    // The holder names this process, so a command that outlives it can be told apart.
+    const mark = (await isolated.run(["sh", "-c", 'printf %s "$VOXNIX_HOLDER"'])).stdout;
+    expect(mark).toBe(holderMark(currentProcess()));
   });
 
   it("writes input to stdin and closes it otherwise", async () => {

@@ -11,11 +11,11 @@ import { alice, testWorkloads } from "../support/test-workloads.js";
 describe("a kill of", () => {
   it.each([
     ...cases(RESTORE_STEPS).map((c) => ({ ...c, signal: "SIGKILL" as const })),
-    // The CLI has no SIGTERM handler: it dies at once, as a daemon past its stop timeout does.
+    // SIGTERM: the CLI stops its host commands and exits (a daemon past its stop timeout too).
     ...RESTORE_STEPS.map((step) => ({
       ...step,
-      variant: "the daemon (SIGTERM)",
-      hostCommandToo: false,
+      variant: "the CLI (SIGTERM)",
+      hostCommandToo: true,
       signal: "SIGTERM" as const,
     })),
   ])(

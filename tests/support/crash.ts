@@ -104,7 +104,7 @@ export async function killDuring(
 }
 
 /** Pids of the fake tool clients of `host` still running: each is `bash <host>/bin/<tool> …`. */
-function fakeToolPids(host: FakeHost): number[] {
+export function fakeToolPids(host: FakeHost): number[] {
   const pids: number[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {

@@ -86,12 +86,52 @@ describe("trash", () => {
       await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name }).id);
       now += 5 * DAY;
     }
-    expect(await t.workloads.purgeTrash(admin)).toEqual([expect.stringMatching(/^old-/)]);
+    expect(await t.workloads.purgeTrash(admin)).toEqual({
+      purged: [expect.stringMatching(/^old-/)],
+      failed: [],
+    });
     expect(t.workloads.trash(alice).map((e) => e.containerName)).toEqual(["new"]);
-    expect(await t.workloads.purgeTrash(admin, { everything: true })).toEqual([
-      expect.stringMatching(/^new-/),
-    ]);
+    expect(await t.workloads.purgeTrash(admin, { everything: true })).toEqual({
+      purged: [expect.stringMatching(/^new-/)],
+      failed: [],
+    });
     expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+  });
+
+  it("gives a second destroy of the same name within one second its own trash id", async () => {
+    const t = await testWorkloads({ now: () => Date.UTC(2026, 11, 1, 12, 0, 0) });
+    const ids: (string | undefined)[] = [];
+    for (let i = 0; i < 2; i++) {
+      await t.workloads.create(alice, { name: "dev", modules: [] });
+      const request = t.workloads.requestDestroy(alice, { name: "dev" });
+      ids.push((await t.workloads.confirmDestroy(alice, request.id)).trashId);
+    }
+    expect(ids).toEqual(["dev-20261201t120000", "dev-20261201t120000-2"]);
+    expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([
+      "tank/users/1001/trash/dev-20261201t120000",
+      "tank/users/1001/trash/dev-20261201t120000-2",
+    ]);
+  });
+
+  it("purges the rest when the host refuses one entry, and says which", async () => {
+    const t = await testWorkloads();
+    for (const name of ["first", "second"]) {
+      await t.workloads.create(alice, { name, modules: [] });
+      await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name }).id);
+    }
+    t.host.injectFault({
+      command: "zfs destroy",
+      match: "/trash/first-",
+      action: "fail",
+      stderr: "cannot destroy 'tank/users/1001/trash/first': dataset is busy\n",
+    });
+    const result = await t.workloads.purgeTrash(admin, { everything: true });
+    expect(result.purged).toEqual([expect.stringMatching(/^second-/)]);
+    expect(result.failed).toEqual([
+      expect.stringMatching(/^trash first-\S+: could not purge: zfs destroy -r .*dataset is busy$/),
+    ]);
+    expect(t.workloads.trash(alice).map((e) => e.containerName)).toEqual(["first"]);
+    expect(t.store.operations.listAll()).toEqual([]);
   });
 
   it("works with plain directories", async () => {

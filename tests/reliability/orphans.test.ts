@@ -1,0 +1,90 @@
+import { execa } from "execa";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
+import { consistentAfterRestart, fakeToolPids } from "../support/crash.js";
+import { eventually } from "../support/processes.js";
+import { tempDir } from "../support/temp-dir.js";
+import { testWorkloads } from "../support/test-workloads.js";
+import { fakeHostEnv } from "../support/voxnix-process.js";
+
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+
+/** A CLI create whose build is held at a gate, as a real process. */
+async function createHeldAtBuild(host: FakeHost, env: Record<string, string>) {
+  host.injectFault({ command: "extra-container create", action: "gate", gate: "build" });
+  const cli = execa(
+    process.execPath,
+    [
+      "--import",
+      import.meta.resolve("tsx"),
+      MAIN,
+      "create",
+      "dev",
+      "--modules",
+      "git",
+      "--as",
+      "1001",
+    ],
+    { env, extendEnv: false, reject: false, cwd: tempDir() },
+  );
+  onTestFinished(() => void cli.kill("SIGKILL"));
+  expect(
+    await eventually(
+      () => host.commandLines("extra-container").some((c) => c.includes(" create ")),
+      30_000,
+    ),
+  ).toBe(true);
+  return { cli }; // not the subprocess itself: it is a thenable, and awaiting it waits for its end
+}
+
+describe("host commands that outlive their process", () => {
+  it("keep a killed CLI's create in progress until its build ends, then it is kept", async () => {
+    const host = await createFakeHost();
+    onTestFinished(() => host.cleanup());
+    const env = fakeHostEnv(host);
+    const stateDir = env.VOXNIX_STATE_DIR as string;
+    const { cli } = await createHeldAtBuild(host, env);
+    cli.kill("SIGKILL"); // no handler runs: the build goes on without its process
+    await cli;
+
+    const t = await testWorkloads({ reuse: { host, stateDir } });
+    const early = await t.workloads.reconcile();
+    expect(early.repaired).toEqual([]);
+    expect(early.inProgress).toEqual([
+      expect.stringMatching(
+        /^dev: create in progress \(cli:1, pid \d+ is gone but its host commands still run/,
+      ),
+    ]);
+    expect(t.store.containers.find("dev")?.state).toBe("creating");
+
+    host.openGate("build");
+    expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
+    expect(host.installed()).toEqual(["dev"]);
+    expect((await t.workloads.reconcile()).repaired).toEqual([
+      "dev: create was interrupted after install; kept as running",
+    ]);
+    await consistentAfterRestart(host, stateDir);
+  });
+
+  it("die with a CLI stopped by Ctrl-C, whose create is then rolled back", async () => {
+    const host = await createFakeHost();
+    onTestFinished(() => host.cleanup());
+    const env = fakeHostEnv(host);
+    const stateDir = env.VOXNIX_STATE_DIR as string;
+    const { cli } = await createHeldAtBuild(host, env);
+    cli.kill("SIGINT");
+    const ended = await cli;
+    expect(ended.exitCode).toBe(130);
+    expect(String(ended.stderr)).toContain("voxnix: stopped by SIGINT");
+    // Its build went with it (the gate is never opened): nothing can install behind the repair.
+    expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
+
+    const t = await testWorkloads({ reuse: { host, stateDir } });
+    expect((await t.workloads.reconcile()).repaired).toEqual([
+      "dev: create was interrupted before install; rolled back",
+    ]);
+    expect(host.installed()).toEqual([]);
+    await consistentAfterRestart(host, stateDir);
+  });
+});
