@@ -1,5 +1,6 @@
 import { isAdmin, type Actor } from "./actor.js";
 import { requestConfirmation } from "./confirmations.js";
+import { auditTrail } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
 import { accessOf, recordGrant } from "./users.js";
@@ -24,12 +25,7 @@ export function requestAccess(
   if (accessOf(deps, requester.id) !== undefined) return [];
   const target = String(requester.id);
   if (deps.store.pendingActions.openFor("grant", target).length > 0) return [];
-  deps.store.audit.record({
-    actor: `tg:${requester.id}`,
-    action: "request-access",
-    target,
-    outcome: "ok",
-  });
+  auditTrail(deps, { actor: `tg:${requester.id}`, action: "request-access", target })("ok");
   return deps.access.admins.map((adminId) => ({
     adminId,
     id: requestConfirmation(deps, {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { PendingAction } from "../store/index.js";
 import type { OperationOptions } from "./deps.js";
-import { auditName, type Actor } from "./actor.js";
+import type { Actor } from "./actor.js";
+import { auditTrail } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
 
@@ -66,12 +67,8 @@ export async function confirmPending<R>(
       used: "That was already done.",
       expired: "That confirmation expired; ask again.",
     }[consumed.reason];
-    deps.store.audit.record({
-      actor: auditName(actor),
-      action: "confirm",
-      target: id,
-      outcome: "refused",
-      detail: { reason: consumed.reason },
+    auditTrail(deps, { actor, action: "confirm", target: id })("refused", {
+      reason: consumed.reason,
     });
     throw new Refusal("not-confirmed", why);
   }
@@ -96,11 +93,6 @@ export function cancelPending(
     );
   const { action, target } = consumed.action;
   if (action === "grant") deps.store.pendingActions.settleAll(action, target);
-  deps.store.audit.record({
-    actor: auditName(actor),
-    action: `cancel-${action}`,
-    target,
-    outcome: "ok",
-  });
+  auditTrail(deps, { actor, action: `cancel-${action}`, target })("ok");
   return { action, target };
 }

@@ -1,6 +1,7 @@
 import { trashIdFor } from "../host/index.js";
 import type { Container } from "./records.js";
-import { auditName, authorize, type Actor } from "./actor.js";
+import { authorize, type Actor } from "./actor.js";
+import { auditTrail, failureOf } from "./audit.js";
 import { requestConfirmation } from "./confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
@@ -78,14 +79,7 @@ export async function destroyContainer(
     const begun = store.containers.beginDestroy(name, freeTrashId(deps, name));
     return [begun as Container, lease];
   });
-  const audit = (outcome: "ok" | "failed", detail: Record<string, string | number | null>) =>
-    store.audit.record({
-      actor: auditName(actor),
-      action: "destroy",
-      target: name,
-      outcome,
-      detail,
-    });
+  const audit = auditTrail(deps, { actor, action: "destroy", target: name });
   try {
     const trashId = await finishDestroy(deps, begun, lease);
     audit("ok", { trashId: trashId ?? null });
@@ -93,7 +87,7 @@ export async function destroyContainer(
   } catch (error) {
     // Half-way: reconcile finishes it, with backoff; nothing else may touch it meanwhile.
     lease.abandon();
-    audit("failed", { error: (error as Error).message, owner: begun.ownerId });
+    audit("failed", { ...failureOf(error), owner: begun.ownerId });
     deps.log.warn({ err: error, container: name }, "destroy failed; left to reconcile");
     throw error;
   }

@@ -1,4 +1,5 @@
-import { auditName, authorize, type Actor } from "./actor.js";
+import { authorize, type Actor } from "./actor.js";
+import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
@@ -33,8 +34,7 @@ async function setPower(
     });
     return [container, lease] as const;
   });
-  const audit = (outcome: "ok" | "failed", detail = {}) =>
-    store.audit.record({ actor: auditName(actor), action, target: name, outcome, detail });
+  const audit = auditTrail(deps, { actor, action, target: name });
   const settle = (state: "running" | "stopped") =>
     store.transaction(() => {
       store.containers.setState(name, state);
@@ -57,7 +57,7 @@ async function setPower(
   } catch (error) {
     const running = await host.machines.isRunning(name).catch(() => false);
     settle(running ? "running" : "stopped");
-    audit("failed", { error: (error as Error).message });
+    audit("failed", failureOf(error));
     throw error;
   }
   const state = action === "stop" ? "stopped" : "running";

@@ -1,7 +1,6 @@
-import { HostCommandError } from "../host/index.js";
-import type { JsonObject } from "../store/index.js";
 import type { TrashEntryRecord } from "./records.js";
-import { auditName, isAdmin, type Actor } from "./actor.js";
+import { isAdmin, type Actor } from "./actor.js";
+import { auditTrail, failureOf, outcomeOf } from "./audit.js";
 import { buildSpec } from "./build-spec.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { suggestFreeName } from "./free-name.js";
@@ -60,14 +59,13 @@ export async function provisionContainer(
   const { store, host } = deps;
   const trashed = options.fromTrash;
   const action = trashed ? "restore" : "create";
-  const audit = (outcome: "ok" | "refused" | "failed", detail: JsonObject) =>
-    store.audit.record({ actor: auditName(actor), action, target: spec.name, outcome, detail });
+  const audit = auditTrail(deps, { actor, action, target: spec.name });
 
   let lease: Lease;
   try {
     lease = claimName(deps, actor, spec, options);
   } catch (error) {
-    audit(error instanceof Refusal ? "refused" : "failed", failureDetail(error));
+    audit(outcomeOf(error), failureOf(error));
     throw error;
   }
   const forget = () =>
@@ -79,7 +77,7 @@ export async function provisionContainer(
     await checkSpace(deps, spec);
   } catch (error) {
     forget();
-    audit(error instanceof Refusal ? "refused" : "failed", failureDetail(error));
+    audit(outcomeOf(error), failureOf(error));
     throw error;
   }
 
@@ -118,7 +116,7 @@ export async function provisionContainer(
   } catch (error) {
     if (host.extraContainer.isInstalled(spec.name)) {
       commit(deps, lease, spec.name, "stopped", trashed);
-      audit("failed", { installed: true, ...failureDetail(error) });
+      audit("failed", { installed: true, ...failureOf(error) });
       deps.log.warn({ err: error, container: spec.name }, "container installed but not started");
       return {
         name: spec.name,
@@ -132,7 +130,7 @@ export async function provisionContainer(
     if (failedUndo.length === 0) forget();
     else lease.abandon();
     audit("failed", {
-      ...failureDetail(error),
+      ...failureOf(error),
       ...(failedUndo.length ? { rollbackFailed: failedUndo } : {}),
     });
     deps.log.warn({ err: error, container: spec.name }, `${action} failed; rolled back`);
@@ -263,13 +261,3 @@ function nameTaken(deps: WorkloadDeps, name: string): Refusal {
     { suggestion },
   );
 }
-
-const failureDetail = (error: unknown): JsonObject =>
-  error instanceof Refusal
-    ? { reason: error.reason }
-    : {
-        error:
-          error instanceof HostCommandError || error instanceof Error
-            ? error.message
-            : String(error),
-      };

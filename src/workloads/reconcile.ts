@@ -1,7 +1,8 @@
 import { currentProcess, isProcessAlive, runningHostCommandMarks } from "../process-identity.js";
 import type { OperationRecord } from "../store/index.js";
 import type { Container } from "./records.js";
-import { auditName, SYSTEM_ACTOR } from "./actor.js";
+import { SYSTEM_ACTOR } from "./actor.js";
+import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { beginOperation, isLive, leaseFor, type Lease } from "./lease.js";
 import { repairOperation } from "./repair.js";
@@ -162,16 +163,11 @@ async function repair(
   report: { repaired: string[]; failed: string[] },
 ) {
   const subject = operation.container ?? `trash ${operation.trashId ?? "?"}`;
+  const audit = auditTrail(deps, { actor: SYSTEM_ACTOR, action: "reconcile", target: subject });
   try {
     const { line, notice } = await repairOperation(deps, operation, lease);
     report.repaired.push(line);
-    deps.store.audit.record({
-      actor: auditName(SYSTEM_ACTOR),
-      action: "reconcile",
-      target: subject,
-      outcome: "ok",
-      detail: { was: operation.kind, by: operation.actor },
-    });
+    audit("ok", { was: operation.kind, by: operation.actor });
     const asker = /^tg:(\d+)$/.exec(operation.actor)?.[1];
     if (notice && asker)
       deps.store.notices.add({
@@ -187,13 +183,7 @@ async function repair(
     report.failed.push(
       `${subject}: could not finish the interrupted ${operation.kind}: ${messageOf(error)}`,
     );
-    deps.store.audit.record({
-      actor: auditName(SYSTEM_ACTOR),
-      action: "reconcile",
-      target: subject,
-      outcome: "failed",
-      detail: { was: operation.kind, error: messageOf(error) },
-    });
+    audit("failed", { was: operation.kind, ...failureOf(error) });
     deps.log.warn(
       { err: error, target: subject, operation: operation.kind },
       "repair failed; retrying later",

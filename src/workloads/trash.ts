@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { auditName, isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
-import type { JsonObject } from "../store/index.js";
+import { isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
+import { auditTrail, failureOf } from "./audit.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
@@ -94,14 +94,7 @@ export async function purgeTrash(
     : deps.now() - deps.limits.trashDays * DAY_MS;
   const purged: string[] = [];
   const failed: string[] = [];
-  const audit = (id: string, outcome: "ok" | "failed", detail: JsonObject) =>
-    deps.store.audit.record({
-      actor: auditName(actor),
-      action: "purge-trash",
-      target: id,
-      outcome,
-      detail,
-    });
+  const audit = (id: string) => auditTrail(deps, { actor, action: "purge-trash", target: id });
   for (const record of deps.store.trash.olderThan(cutoff)) {
     let lease;
     try {
@@ -121,7 +114,7 @@ export async function purgeTrash(
       lease.end();
       const problem = `trash ${record.id}: could not purge: ${(error as Error).message}`;
       failed.push(problem);
-      audit(record.id, "failed", { owner: record.ownerId, error: (error as Error).message });
+      audit(record.id)("failed", { owner: record.ownerId, ...failureOf(error) });
       deps.log.warn({ err: error, trash: record.id }, "trash purge failed; next purge retries");
       continue;
     }
@@ -129,7 +122,7 @@ export async function purgeTrash(
       deps.store.trash.remove(record.id);
       lease.end();
     });
-    audit(record.id, "ok", { owner: record.ownerId });
+    audit(record.id)("ok", { owner: record.ownerId });
     purged.push(record.id);
   }
   return { purged, failed };

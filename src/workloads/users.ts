@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Role } from "../store/index.js";
-import { auditName, isAdmin, type Actor } from "./actor.js";
+import { isAdmin, type Actor } from "./actor.js";
+import { auditTrail } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 
@@ -82,13 +83,7 @@ export function recordGrant(
     approvedBy: actor.userId,
     ...(displayName ? { displayName } : {}),
   });
-  deps.store.audit.record({
-    actor: auditName(actor),
-    action: "grant",
-    target: String(id),
-    outcome: "ok",
-    detail: { role },
-  });
+  auditTrail(deps, { actor, action: "grant", target: String(id) })("ok", { role });
   return { id, role, source: "approved", approvedBy: actor.userId };
 }
 
@@ -102,10 +97,5 @@ export function revokeUser(deps: WorkloadDeps, actor: Actor, userId: number): vo
   }
   if (!deps.store.users.revoke(userId))
     throw new Refusal("not-found", `${userId} has no approved access.`);
-  deps.store.audit.record({
-    actor: auditName(actor),
-    action: "revoke",
-    target: String(userId),
-    outcome: "ok",
-  });
+  auditTrail(deps, { actor, action: "revoke", target: String(userId) })("ok");
 }

@@ -51,6 +51,8 @@ describe("operations racing across processes", () => {
     h.api.sendText(BOB, "/new dev fish");
     await h.api.waitFor(BOB, (m) => m.text.includes('The name "dev" is taken'));
     expect(auditOf(h.env.VOXNIX_STATE_DIR as string, "dev")).not.toContain("reconcile ok");
+    await h.daemon.stop(5_000);
+    await consistentAfterRestart(h.host, h.env.VOXNIX_STATE_DIR as string);
   });
 
   it("a daemon starting during a CLI create leaves the create to finish", async () => {
@@ -93,6 +95,8 @@ describe("operations racing across processes", () => {
     h.host.openGate("build");
     await h.api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running"));
     expect(auditOf(h.env.VOXNIX_STATE_DIR as string, "dev")).toEqual(["create ok"]);
+    await h.daemon.stop(5_000);
+    await consistentAfterRestart(h.host, h.env.VOXNIX_STATE_DIR as string);
   });
 
   it("CLI destroy during a bot create is refused, and the create completes", async () => {
