@@ -273,6 +273,9 @@ in
 
         # Root, because extra-container, zfs and machinectl manage the host; the rest narrows it.
         User = "root";
+        # These give the daemon a mount namespace of its own whose mounts the host never sees, so
+        # zfs runs in PID 1's namespace through nsenter (src/host/mount-namespace.ts): keep
+        # CAP_SYS_ADMIN and CAP_SYS_CHROOT (setns), and set no RestrictNamespaces= that denies mnt.
         ProtectSystem = "strict";
         ReadWritePaths = writablePaths;
         ProtectHome = true;

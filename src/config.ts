@@ -31,6 +31,11 @@ export interface Config {
   readonly nixDir: string;
   /** Where NixOS keeps container confs; only tests point it elsewhere (at a fake host). */
   readonly containerConfDir: string;
+  /**
+   * The mount namespace containers see (PID 1's): zfs runs there, because the unit's hardening
+   * gives the daemon a namespace of its own whose mounts nobody else sees.
+   */
+  readonly hostMountNamespace: string;
   readonly storage: {
     readonly backend: "zfs" | "dir";
     readonly pool: string;
@@ -171,6 +176,7 @@ const EnvironmentSchema = z
     VOXNIX_STATE_DIR: nixSafePath.default("/var/lib/voxnix"),
     VOXNIX_NIX_DIR: nixSafePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
     VOXNIX_CONTAINER_CONF_DIR: absolutePath.default("/etc/nixos-containers"),
+    VOXNIX_HOST_MOUNT_NAMESPACE: absolutePath.default("/proc/1/ns/mnt"),
     VOXNIX_STORAGE: z.enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' }).default("zfs"),
     ZFS_POOL: z
       .string()
@@ -299,6 +305,7 @@ export function loadConfig(
     stateDir: e.VOXNIX_STATE_DIR,
     nixDir: e.VOXNIX_NIX_DIR,
     containerConfDir: e.VOXNIX_CONTAINER_CONF_DIR,
+    hostMountNamespace: e.VOXNIX_HOST_MOUNT_NAMESPACE,
     storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
     tailscale: { authKeyFile: e.TAILSCALE_AUTH_KEY_FILE, authKey: tailscaleKey },
     limits: {
@@ -343,6 +350,7 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_STATE_DIR: config.stateDir,
     VOXNIX_NIX_DIR: config.nixDir,
     VOXNIX_CONTAINER_CONF_DIR: config.containerConfDir,
+    VOXNIX_HOST_MOUNT_NAMESPACE: config.hostMountNamespace,
     VOXNIX_STORAGE: config.storage.backend,
     ZFS_POOL: config.storage.pool,
     ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),

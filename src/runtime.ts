@@ -37,6 +37,7 @@ export async function createRuntime(
       stateDir: config.stateDir,
       nixDir: config.nixDir,
       confDir: config.containerConfDir,
+      hostMountNamespace: config.hostMountNamespace,
       storage: config.storage,
     });
     const workloads = createWorkloads({

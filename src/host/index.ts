@@ -13,6 +13,7 @@ import { zfsStorage } from "./zfs-storage.js";
 import { zpool } from "./zpool.js";
 import { join } from "node:path";
 import { locateOnPath } from "./locate.js";
+import { inHostMountNamespace } from "./mount-namespace.js";
 
 export {
   HostCommandError,
@@ -35,6 +36,8 @@ export const HOST_TOOLS = [
   "journalctl",
   "zfs",
   "zpool",
+  // util-linux: zfs runs through it when the daemon has a mount namespace of its own.
+  "nsenter",
 ] as const;
 
 export interface HostOptions {
@@ -47,12 +50,17 @@ export interface HostOptions {
     readonly userQuotaBytes: number;
   };
   readonly buildTimeoutMs?: number;
+  /** Where zfs must run so that containers see its mounts (default: this process's own). */
+  readonly hostMountNamespace?: string;
 }
 
 /** Every host adapter, over one runner. */
 export function createHost(runner: Runner, options: HostOptions) {
   const containers = nixosContainer(runner);
-  const zfsTool = zfs(runner);
+  const enterHostMounts = options.hostMountNamespace
+    ? inHostMountNamespace(options.hostMountNamespace)
+    : [];
+  const zfsTool = zfs(runner, enterHostMounts);
   const storage: Storage =
     options.storage.backend === "zfs"
       ? zfsStorage(zfsTool, options.storage)
@@ -72,6 +80,8 @@ export function createHost(runner: Runner, options: HostOptions) {
     tailscale: tailscale(containers),
     zfs: zfsTool,
     zpool: zpool(runner),
+    /** The argv prefix zfs runs with to reach the host's mount namespace ([] when already there). */
+    enterHostMounts,
     /** The pool part of ZFS_POOL (which may name a dataset inside it). */
     pool: options.storage.pool.split("/")[0] as string,
     /** Where a host tool is on the runner's PATH, if anywhere. */

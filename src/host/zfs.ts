@@ -1,9 +1,16 @@
 import type { Runner } from "./run.js";
 import { HostCommandError } from "./errors.js";
 
-/** `zfs` (OpenZFS 2.2/2.3). Dataset names are built by voxnix from validated parts only. */
-export function zfs(runner: Runner) {
-  const run = (...args: string[]) => runner.run(["zfs", ...args]);
+/**
+ * `zfs` (OpenZFS 2.2/2.3). Dataset names are built by voxnix from validated parts only.
+ * `prefix` runs it elsewhere: in the host's mount namespace (mount-namespace.ts), since its
+ * create, mount, rename and destroy mount and unmount in the namespace of whoever runs them.
+ */
+export function zfs(runner: Runner, prefix: readonly string[] = []) {
+  const run = (...args: string[]) => {
+    const [binary = "zfs", ...rest] = [...prefix, "zfs", ...args];
+    return runner.run([binary, ...rest]);
+  };
 
   return {
     async exists(dataset: string): Promise<boolean> {

@@ -19,7 +19,7 @@ export async function doctor(
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can run doctor.");
   const { host } = deps;
   const checks: Check[] = [];
-  const zfsTools: readonly string[] = ["zfs", "zpool"];
+  const zfsTools: readonly string[] = ["zfs", "zpool", "nsenter"];
   for (const tool of HOST_TOOLS.filter(
     (t) => !zfsTools.includes(t) || host.storage.backend === "zfs",
   )) {
@@ -38,6 +38,14 @@ export async function doctor(
     }),
   );
   if (host.storage.backend === "zfs") {
+    checks.push(
+      await probe("host mount namespace (workspace mounts)", async () => {
+        const [binary, ...args] = [...host.enterHostMounts, "true"];
+        if (args.length === 0) return "zfs runs in the daemon's own, which is the host's";
+        await host.runner.run([binary ?? "true", ...args], { timeoutMs: 10_000 });
+        return `zfs runs there through ${host.enterHostMounts.join(" ")}`;
+      }),
+    );
     checks.push(
       await probe(`pool ${host.pool}`, async () => {
         const pool = await host.zpool.health(host.pool);

@@ -70,6 +70,19 @@ describe("voxnix admin CLI", () => {
     expect(result.stdout).toMatch(/^ok {3}registry matches host: in agreement$/m);
   });
 
+  it("fails doctor, saying why, when zfs cannot reach the host's mount namespace", async () => {
+    const host = await createFakeHost();
+    onTestFinished(() => host.cleanup());
+    const result = await voxnix(["doctor"], {
+      env: fakeHostEnv(host, { VOXNIX_HOST_MOUNT_NAMESPACE: "/proc/999999999/ns/mnt" }),
+      cwd: tempDir(),
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /^FAIL host mount namespace \(workspace mounts\): nsenter --mount=\/proc\/999999999\/ns\/mnt -- true exited with 1: nsenter: cannot open \/proc\/999999999\/ns\/mnt/m,
+    );
+  });
+
   it("fails doctor, naming the tool, when one is missing from PATH", async () => {
     const host = await createFakeHost({
       tools: ["zfs", "extra-container", "nixos-container", "systemctl", "journalctl"],

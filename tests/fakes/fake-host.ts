@@ -6,6 +6,7 @@ import { isRunning } from "../support/processes.js";
 import { assertNoSecretsIn } from "../support/secrets.js";
 import { createHostDir } from "./lib/create-host.mjs";
 import { startToolServer } from "./lib/server.mjs";
+import { unmountAllUnder } from "./lib/real-mounts.mjs";
 import { readState, updateState } from "./lib/state.mjs";
 
 export interface FaultRule {
@@ -37,6 +38,12 @@ export interface FakeHostSettings {
   readonly poolHealth?: string;
   readonly templateUnit?: boolean;
   readonly units?: Readonly<Record<string, string>>;
+  /**
+   * zfs really bind-mounts datasets in its caller's mount namespace, and a container start
+   * checks that its workspace is mounted in the host's (this process's): see lib/real-mounts.mjs.
+   * Needs root.
+   */
+  readonly realMounts?: boolean;
 }
 
 export interface FakeCall {
@@ -62,6 +69,11 @@ export interface FakeHost {
   readonly confDir: string;
   /** PATH with the fakes first, then the system's. */
   readonly path: string;
+  /**
+   * The mount namespace that stands for the host's: the tool server's (this process's). Set
+   * VOXNIX_HOST_MOUNT_NAMESPACE to it; the default, PID 1's, is not what the fakes serve.
+   */
+  readonly mountNamespace: string;
   calls(tool?: string): FakeCall[];
   /** Calls rendered as command lines ("zfs create -p tank/x"), for golden comparisons. */
   commandLines(tool?: string): string[];
@@ -106,6 +118,7 @@ export async function createFakeHost(
     bin: host.bin,
     confDir: host.confDir,
     path: `${host.bin}:${process.env.PATH ?? ""}`,
+    mountNamespace: `/proc/${process.pid}/ns/mnt`,
     calls,
     commandLines: (tool) => calls(tool).map((c) => [c.tool, ...c.args].join(" ")),
     datasets: () => Object.keys(state().datasets).sort(),
@@ -140,6 +153,7 @@ export async function createFakeHost(
       (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter(isRunning),
     cleanup: async () => {
       await server.close();
+      unmountAllUnder(dir); // what realMounts mounted in this namespace
       try {
         // Its state, call log and the files its tools wrote hold no secret.
         assertNoSecretsIn(dir);

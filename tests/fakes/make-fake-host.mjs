@@ -25,6 +25,8 @@ if (mode === "--serve") {
   while (!existsSync(`${where}/port`)) await new Promise((r) => setTimeout(r, 20));
   process.stdout.write(
     `export PATH=${host.bin}:$PATH\nexport VOXNIX_CONTAINER_CONF_DIR=${host.confDir}\n` +
+      // zfs runs where voxnix runs: the fakes' server shares your shell's mount namespace.
+      `export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt\n` +
       `# fake host in ${where}: calls in ${host.calls}, state in ${host.state};\n` +
       `# its tool server runs until: kill "$(cat ${where}/server.pid)"\n`,
   );

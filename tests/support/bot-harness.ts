@@ -60,6 +60,7 @@ export async function startBotHarness(
     VOXNIX_STATE_DIR: stateDir,
     VOXNIX_NIX_DIR: REPO_ROOT,
     VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    VOXNIX_HOST_MOUNT_NAMESPACE: host.mountNamespace,
     TAILSCALE_AUTH_KEY_FILE: keyFile,
     ...options.env,
   };

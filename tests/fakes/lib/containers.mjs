@@ -50,8 +50,14 @@ export function confFor(spec) {
     "LOCAL_ADDRESS=",
     "AUTO_START=1",
     `# fake: spec ${specHash}`,
+    `# fake: workspace ${spec.workspace?.hostPath ?? ""}`,
     "",
   ].join("\n");
+}
+
+/** The workspace host path a container binds, as its conf records it. */
+export function workspaceOf(name) {
+  return /^# fake: workspace (.+)$/m.exec(readConf(name) ?? "")?.[1];
 }
 
 export function readConf(name) {

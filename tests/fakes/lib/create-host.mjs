@@ -41,7 +41,7 @@ host=${quote(dir)}
   echo "fake ${tool}: the tool server of $host is not running" >&2
   exit 70
 }
-printf '%s\\0' "$#" ${quote(tool)} "$@" >&3
+printf '%s\\0' "$#" "$$" ${quote(tool)} "$@" >&3
 read -r verdict code id <&3 || { echo "fake ${tool}: the tool server went away" >&2; exit 70; }
 if [ "$verdict" = hang ]; then
   # Blocks until killed; the grandchild is in this process group, as a real tool's would be.

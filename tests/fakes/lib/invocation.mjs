@@ -8,9 +8,12 @@ const current = new AsyncLocalStorage();
 /** The caller went away (killed, or timed out): the call stops where it is, like a killed tool. */
 export class CallerGone extends Error {}
 
-/** Runs fn inside an invocation on host `dir`; `signal` aborts when the caller disconnects. */
-export function invoke(dir, signal, fn) {
-  return current.run({ dir, signal, stdout: [], stderr: [] }, fn);
+/**
+ * Runs fn inside an invocation on host `dir`; `signal` aborts when the caller disconnects;
+ * `callerPid` is the client process, in whose mount namespace a fake that really mounts mounts.
+ */
+export function invoke(dir, signal, callerPid, fn) {
+  return current.run({ dir, signal, callerPid, stdout: [], stderr: [] }, fn);
 }
 
 export function invocation() {

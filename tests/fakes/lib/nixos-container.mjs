@@ -9,7 +9,9 @@ import {
   start,
   stop,
   uninstall,
+  workspaceOf,
 } from "./containers.mjs";
+import { assertWorkspaceMounted } from "./real-mounts.mjs";
 import { readState, recordCall, updateState } from "./state.mjs";
 import { checkpoints, die, out, sleep } from "./tool.mjs";
 import { tailscale } from "./tailscale.mjs";
@@ -30,9 +32,10 @@ export async function nixosContainer(args) {
     case "start": {
       mustBeInstalled(name);
       if (isRunning(readState(), name)) return;
-      const delay = readState().settings.startDelayMs;
+      const { startDelayMs: delay, realMounts } = readState().settings;
       if (delay > 0) await sleep(delay);
       await checkpoint("start");
+      if (realMounts) assertWorkspaceMounted(name, workspaceOf(name));
       updateState((state) => start(state, name));
       return;
     }

@@ -3,7 +3,8 @@
 // milliseconds, as a real host tool does, rather than a Node start-up (~150 ms) per call.
 //
 // Protocol, one connection per call:
-//   client → server   "<argc>\0<tool>\0<arg1>\0…<argN>\0"
+//   client → server   "<argc>\0<pid>\0<tool>\0<arg1>\0…<argN>\0"   pid: the client's own, so a
+//                     fake that really mounts can do it in its caller's mount namespace
 //   server → client   "done <exit code> <id>\n"   output in io/<id>.out and io/<id>.err
 //                     "hang <0|1>\n"              the client blocks (1: with a grandchild) until killed
 // When the client goes away first (killed, timed out), the call stops at its next checkpoint or
@@ -45,10 +46,10 @@ export async function startToolServer(dir) {
       buffered = Buffer.concat([buffered, chunk]);
       const fields = buffered.toString("utf8").split("\0");
       const argc = Number(fields[0]);
-      if (fields.length - 1 < argc + 2) return; // not all of it yet
+      if (fields.length - 1 < argc + 3) return; // not all of it yet
       started = true;
-      const [name, ...args] = fields.slice(1, argc + 2);
-      void serve(name, args);
+      const [pid, name, ...args] = fields.slice(1, argc + 3);
+      void serve(name, args, Number(pid));
     });
     socket.on("error", () => {}); // a killed client resets the connection: expected
     socket.on("close", () => {
@@ -57,10 +58,10 @@ export async function startToolServer(dir) {
       for (const file of files) rmSync(file, { force: true });
     });
 
-    async function serve(name, args) {
+    async function serve(name, args, callerPid) {
       const tool = TOOLS.get(name);
       if (!tool) return socket.end(`done 127 0\n`);
-      const result = await runTool(tool, args, dir, caller.signal);
+      const result = await runTool(tool, args, dir, caller.signal, callerPid);
       if (result.gone || socket.destroyed) return;
       if (result.hang) return socket.write(`hang ${result.spawnChild ? 1 : 0}\n`);
       const id = nextId++;

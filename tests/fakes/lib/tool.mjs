@@ -128,8 +128,8 @@ export const defineTool = (name, main) => ({ name, main });
  * Runs one call of `tool` on the host in `dir` to its end: what the real tool would print and its
  * exit code, `{ hang }` for a hang fault, or `{ gone }` if the caller went away first.
  */
-export function runTool(tool, args, dir, signal) {
-  return invoke(dir, signal, async () => {
+export function runTool(tool, args, dir, signal, callerPid) {
+  return invoke(dir, signal, callerPid, async () => {
     const call = invocation();
     const result = (code) => ({ code, stdout: call.stdout.join(""), stderr: call.stderr.join("") });
     recordCall(tool.name, args);

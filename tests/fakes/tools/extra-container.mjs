@@ -16,7 +16,9 @@ import {
   stop,
   uninstall,
   unitNames,
+  workspaceOf,
 } from "../lib/containers.mjs";
+import { assertWorkspaceMounted } from "../lib/real-mounts.mjs";
 import { nixosContainer } from "../lib/nixos-container.mjs";
 import { readState, recordCall, updateState } from "../lib/state.mjs";
 import { checkpoints, die, err, out, defineTool, sleep, ToolExit } from "../lib/tool.mjs";
@@ -112,8 +114,11 @@ async function create(args) {
       }
       throw error;
     }
-    const { startDelayMs } = readState().settings;
+    const { startDelayMs, realMounts } = readState().settings;
     if (startDelayMs > 0) await sleep(startDelayMs);
+    if (realMounts)
+      for (const name of [...starting, ...restarting])
+        assertWorkspaceMounted(name, workspaceOf(name));
     updateState((s) => {
       for (const name of restarting) stop(s, name);
       for (const name of [...starting, ...restarting]) start(s, name);

@@ -1,6 +1,7 @@
 // Fake `zfs` (OpenZFS 2.2/2.3), as in host-cli-reference.md: datasets with quota, mountpoint,
 // mounted, used/available and user properties; snapshots, rename, clone, destroy -r.
 // Sizes are tracked, not stored: tests set a dataset's own usage with the fake host's setUsed().
+import { mountReal, realMountsOn, unmountReal } from "../lib/real-mounts.mjs";
 import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 import { readState, updateState } from "../lib/state.mjs";
 
@@ -220,6 +221,7 @@ const verbs = {
       creation: Math.floor(Date.now() / 1000),
     };
     for (const assignment of values.o ?? []) setProperty(state, name, assignment);
+    if (realMountsOn(state)) mountReal(state.datasets[name], mountpoint(state, name));
   },
   set(state, { operands }) {
     const [assignment, ...names] = operands;
@@ -233,12 +235,14 @@ const verbs = {
     mustExist(state, name);
     if (state.datasets[name].mounted) die(`cannot mount '${name}': filesystem already mounted`);
     state.datasets[name].mounted = true;
+    if (realMountsOn(state)) mountReal(state.datasets[name], mountpoint(state, name));
   },
   unmount(state, { operands }) {
     const [name] = operands;
     mustExist(state, name);
     if (!state.datasets[name].mounted) die(`cannot unmount '${name}': not currently mounted`);
     state.datasets[name].mounted = false;
+    if (realMountsOn(state)) unmountReal(mountpoint(state, name));
   },
   snapshot(state, { operands }) {
     const [full] = operands;
@@ -255,10 +259,17 @@ const verbs = {
     if (parent !== undefined && !(parent in state.datasets))
       die(`cannot rename to '${to}': parent does not exist`);
     const moved = (n) => `${to}${n.slice(from.length)}`;
-    for (const ds of [from, ...childrenOf(state, from)]) {
+    const subtree = [from, ...childrenOf(state, from)].sort();
+    // A rename unmounts the subtree and mounts it again where its mountpoints now are.
+    const real = realMountsOn(state);
+    if (real) for (const ds of [...subtree].reverse()) unmountReal(mountpoint(state, ds));
+    for (const ds of subtree) {
       state.datasets[moved(ds)] = state.datasets[ds];
       delete state.datasets[ds];
     }
+    if (real)
+      for (const ds of subtree.map(moved))
+        if (state.datasets[ds].mounted) mountReal(state.datasets[ds], mountpoint(state, ds));
     for (const snap of snapshotsOf(state, from, true)) {
       state.snapshots[moved(snap)] = state.snapshots[snap];
       delete state.snapshots[snap];
@@ -279,6 +290,7 @@ const verbs = {
       origin: snap,
     };
     for (const assignment of values.o ?? []) setProperty(state, to, assignment);
+    if (realMountsOn(state)) mountReal(state.datasets[to], mountpoint(state, to));
   },
   destroy(state, { flags, operands }) {
     const [name] = operands;
@@ -293,7 +305,9 @@ const verbs = {
         `cannot destroy '${name}': filesystem has children\nuse '-r' to destroy the following datasets:\n${children.sort().join("\n")}`,
       );
     }
-    for (const ds of [name, ...childrenOf(state, name)]) delete state.datasets[ds];
+    const doomed = [name, ...childrenOf(state, name)].sort().reverse();
+    if (realMountsOn(state)) for (const ds of doomed) unmountReal(mountpoint(state, ds));
+    for (const ds of doomed) delete state.datasets[ds];
     for (const snap of snapshotsOf(state, name, true)) delete state.snapshots[snap];
   },
 };

@@ -22,6 +22,7 @@ describe("a fake host made by hand", () => {
     expect(made.stdout).toContain(
       `export VOXNIX_CONTAINER_CONF_DIR=${dir}/root/etc/nixos-containers`,
     );
+    expect(made.stdout).toContain("export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt");
 
     const zfs = await execa("zfs", ["create", "tank/users"], {
       env: { PATH: `${path}:${process.env.PATH ?? ""}` },
