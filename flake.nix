@@ -49,10 +49,14 @@
       };
 
       nixosModules = {
-        voxnix = {
-          imports = [ ./nix/module.nix ];
-          nixpkgs.overlays = [ self.overlays.default ];
-        };
+        # No overlay: a module that sets nixpkgs.overlays cannot be used where pkgs is given
+        # (runNixOSTest nodes, a host with nixpkgs.pkgs set). The package is a default instead.
+        voxnix =
+          { lib, pkgs, ... }:
+          {
+            imports = [ ./nix/module.nix ];
+            services.voxnix.package = lib.mkDefault (pkgs.callPackage ./nix/package.nix { inherit npmRegistry; });
+          };
         default = self.nixosModules.voxnix;
       };
 

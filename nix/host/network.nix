@@ -20,6 +20,13 @@ in
   networking.interfaces.${settings.uplink}.useDHCP = true;
 
   networking.bridges.br-vox.interfaces = [ ];
+  # A bridge with no ports has no carrier, and networkd configures no address on a link without
+  # one: until the first container attached, br-vox would have no address, dnsmasq (which binds
+  # to it) could not start, and wait-online would wait for it. Configure it regardless.
+  systemd.network.networks."40-br-vox" = {
+    networkConfig.ConfigureWithoutCarrier = true;
+    linkConfig.RequiredForOnline = "no";
+  };
   networking.interfaces.br-vox.ipv4.addresses = [
     {
       address = settings.bridgeAddress;

@@ -1,9 +1,20 @@
 # agenix secrets, decrypted at boot to /run/agenix/<name> (root, 0400) with the host's SSH key.
 # Recipients are in secrets/secrets.nix; secrets/README.md has the first-boot flow.
+#
+# A secret is declared only once its .age file exists: `just provision` runs before any can
+# (they are encrypted to the new host's key), and a flake sees only files git tracks. Until then
+# voxnix does not start (its credential is missing), which is the documented first boot.
+{ lib, ... }:
+let
+  names = [
+    "voxnix-bot-token"
+    "voxnix-llm-api-key"
+    "voxnix-tailscale-auth-key"
+  ];
+  fileOf = name: ../../secrets + "/${name}.age";
+in
 {
-  age.secrets = {
-    voxnix-bot-token.file = ../../secrets/voxnix-bot-token.age;
-    voxnix-llm-api-key.file = ../../secrets/voxnix-llm-api-key.age;
-    voxnix-tailscale-auth-key.file = ../../secrets/voxnix-tailscale-auth-key.age;
-  };
+  age.secrets = lib.genAttrs (builtins.filter (name: builtins.pathExists (fileOf name)) names) (
+    name: { file = fileOf name; }
+  );
 }

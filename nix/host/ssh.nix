@@ -1,11 +1,13 @@
-# Admin-only SSH: keys from settings.nix, no passwords, root by key only.
+# Admin-only SSH: keys from settings.nix, no passwords, root by key only, and only on the uplink:
+# openFirewall would open port 22 on every interface, br-vox included, where tenants are.
 let
   settings = import ./settings.nix;
 in
 {
+  networking.firewall.interfaces.${settings.uplink}.allowedTCPPorts = [ 22 ];
   services.openssh = {
     enable = true;
-    openFirewall = true;
+    openFirewall = false;
     settings = {
       PasswordAuthentication = false;
       KbdInteractiveAuthentication = false;

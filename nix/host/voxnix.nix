@@ -1,15 +1,21 @@
 # The voxnix service on the appliance, with secrets from agenix (paths only: never the values).
-{ config, ... }:
+{ config, lib, ... }:
 let
   settings = import ./settings.nix;
+  secrets = config.age.secrets;
+  # Where agenix puts a secret; an optional one that is not there yet is simply not configured.
+  secretPath = name: (secrets.${name} or { path = "/run/agenix/${name}"; }).path;
+  optionalSecret = name: if secrets ? ${name} then secrets.${name}.path else null;
 in
 {
   services.voxnix = {
     enable = true;
     inherit (settings) admins users;
-    botTokenFile = config.age.secrets.voxnix-bot-token.path;
-    llmApiKeyFile = config.age.secrets.voxnix-llm-api-key.path;
-    tailscaleAuthKeyFile = config.age.secrets.voxnix-tailscale-auth-key.path;
+    # Required (the LLM key for the default OpenRouter): before these exist, the unit fails on
+    # the missing credential, which is the documented first boot.
+    botTokenFile = secretPath "voxnix-bot-token";
+    llmApiKeyFile = secretPath "voxnix-llm-api-key";
+    tailscaleAuthKeyFile = optionalSecret "voxnix-tailscale-auth-key";
     storage = {
       backend = "zfs";
       pool = "tank";

@@ -1,0 +1,25 @@
+# services.voxnix alone in a NixOS system, with `settings` merged in: the failed assertions'
+# messages (evaluation only: nothing of the system is built or even instantiated).
+{ repo, tree, config }:
+let
+  evaluated = import (tree + "/nixpkgs/nixos/lib/eval-config.nix") {
+    system = "x86_64-linux";
+    modules = [
+      (repo + "/nix/module.nix")
+      { nixpkgs.overlays = [ (import ./stub-shellcheck.nix) ]; }
+      (
+        { pkgs, ... }:
+        {
+          services.voxnix.package = pkgs.writeShellScriptBin "voxnix" "" // {
+            meta.mainProgram = "voxnix";
+          };
+          fileSystems."/".device = "/dev/null";
+          boot.loader.grub.enable = false;
+          system.stateVersion = "24.11";
+        }
+      )
+      config
+    ];
+  };
+in
+map (a: a.message) (builtins.filter (a: !a.assertion) evaluated.config.assertions)
