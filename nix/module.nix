@@ -12,35 +12,28 @@
 let
   cfg = config.services.voxnix;
   inherit (lib) mkOption types;
+  settings = cfg.settings;
 
-  # The daemon's view of its settings, as environment variables.
+  # A size as the daemon reads it (src/size.ts): digits and a unit.
+  size = types.strMatching "[0-9]+(\\.[0-9]+)?[[:space:]]*[KMGTPkmgtp]?([iI]?[bB])?";
+  setting =
+    type: default: description:
+    mkOption { inherit type default description; };
+
+  # Each setting is named once, as the daemon reads it; this is its environment (RFC 42).
+  render = value: if builtins.isList value then lib.concatMapStringsSep "," toString value else toString value;
   environment =
-    {
+    lib.mapAttrs (_: render) settings
+    // {
       TELEGRAM_BOT_TOKEN_FILE = "%d/bot-token";
-      VOXNIX_ADMINS = lib.concatMapStringsSep "," toString cfg.admins;
-      VOXNIX_USERS = lib.concatMapStringsSep "," toString cfg.users;
       VOXNIX_STATE_DIR = "/var/lib/voxnix";
-      VOXNIX_STORAGE = cfg.storage.backend;
-      ZFS_POOL = cfg.storage.pool;
-      ZFS_USER_QUOTA = cfg.storage.userQuota;
-      LLM_BASE_URL = cfg.llm.baseUrl;
-      LLM_MODEL = cfg.llm.model;
-      VOXNIX_BUILD_SLOTS = toString cfg.limits.buildSlots;
-      VOXNIX_MAX_CONTAINERS = toString cfg.limits.maxContainers;
-      VOXNIX_MAX_CONTAINERS_PER_USER = toString cfg.limits.maxContainersPerUser;
-      VOXNIX_DEFAULT_CPUS = toString cfg.limits.defaultCpus;
-      VOXNIX_MAX_CPUS = toString cfg.limits.maxCpus;
-      VOXNIX_DEFAULT_MEMORY = cfg.limits.defaultMemory;
-      VOXNIX_MAX_MEMORY = cfg.limits.maxMemory;
-      VOXNIX_TRASH_DAYS = toString cfg.limits.trashDays;
       # extra-container evaluates <nixpkgs/nixos>: containers build from the host's own nixpkgs.
       NIX_PATH = "nixpkgs=${pkgs.path}";
     }
     // lib.optionalAttrs (cfg.llmApiKeyFile != null) { LLM_API_KEY_FILE = "%d/llm-api-key"; }
     // lib.optionalAttrs (cfg.tailscaleAuthKeyFile != null) {
       TAILSCALE_AUTH_KEY_FILE = "%d/tailscale-auth-key";
-    }
-    // lib.mapAttrs (_: toString) cfg.settings;
+    };
 
   # The same settings for the admin's `voxnix` at a root shell. Credentials are systemd's (%d)
   # only inside the unit, so the CLI reads the agenix files directly (root may read them).
@@ -60,6 +53,7 @@ let
     exec ${lib.getExe cfg.package} "$@"
   '';
 
+  usesZfs = settings.VOXNIX_STORAGE == "zfs";
   # Everything extra-container writes (host-cli-reference.md); created before the unit starts
   # because ProtectSystem=strict cannot bind paths that do not exist.
   writablePaths = [
@@ -67,13 +61,33 @@ let
     "/etc/nixos-containers"
     "/nix/var/nix/gcroots/auto"
     "/var/lib/nixos-containers"
-  ] ++ lib.optional (cfg.storage.backend == "zfs") "/${cfg.storage.pool}";
+  ] ++ lib.optional usesZfs "/${settings.ZFS_POOL}";
+
+  renamed = from: to: lib.mkRenamedOptionModule ([ "services" "voxnix" ] ++ from) [ "services" "voxnix" "settings" to ];
 in
 {
+  imports = [
+    (renamed [ "admins" ] "VOXNIX_ADMINS")
+    (renamed [ "users" ] "VOXNIX_USERS")
+    (renamed [ "llm" "baseUrl" ] "LLM_BASE_URL")
+    (renamed [ "llm" "model" ] "LLM_MODEL")
+    (renamed [ "storage" "backend" ] "VOXNIX_STORAGE")
+    (renamed [ "storage" "pool" ] "ZFS_POOL")
+    (renamed [ "storage" "userQuota" ] "ZFS_USER_QUOTA")
+    (renamed [ "limits" "buildSlots" ] "VOXNIX_BUILD_SLOTS")
+    (renamed [ "limits" "maxContainers" ] "VOXNIX_MAX_CONTAINERS")
+    (renamed [ "limits" "maxContainersPerUser" ] "VOXNIX_MAX_CONTAINERS_PER_USER")
+    (renamed [ "limits" "defaultCpus" ] "VOXNIX_DEFAULT_CPUS")
+    (renamed [ "limits" "maxCpus" ] "VOXNIX_MAX_CPUS")
+    (renamed [ "limits" "defaultMemory" ] "VOXNIX_DEFAULT_MEMORY")
+    (renamed [ "limits" "maxMemory" ] "VOXNIX_MAX_MEMORY")
+    (renamed [ "limits" "trashDays" ] "VOXNIX_TRASH_DAYS")
+  ];
+
   options.services.voxnix = {
     enable = lib.mkEnableOption "the voxnix Telegram container host";
 
-    package = lib.mkPackageOption pkgs "voxnix" { }; # from this flake's overlay
+    package = lib.mkPackageOption pkgs "voxnix" { }; # set by this flake's nixosModules.voxnix
 
     botTokenFile = mkOption {
       type = types.str; # a path literal here would copy the secret into the store
@@ -98,120 +112,78 @@ in
       '';
     };
 
-    admins = mkOption {
-      type = types.listOf types.ints.positive;
-      example = [ 123456789 ];
-      description = "Telegram user ids of the admins (they approve access requests).";
-    };
-
-    users = mkOption {
-      type = types.listOf types.ints.positive;
-      default = [ ];
-      description = "Telegram user ids allowed without approval; admins approve others in chat.";
-    };
-
-    llm = {
-      baseUrl = mkOption {
-        type = types.str;
-        default = "https://openrouter.ai/api/v1";
-        example = "http://127.0.0.1:11434/v1";
-        description = "Any OpenAI-compatible chat-completions endpoint.";
-      };
-      model = mkOption {
-        type = types.str;
-        default = "openai/gpt-4o-mini";
-        description = "Model id at that endpoint.";
-      };
-    };
-
-    storage = {
-      backend = mkOption {
-        type = types.enum [
-          "zfs"
-          "dir"
-        ];
-        default = "zfs";
-        description = "Workspace backend; `dir` for hosts without ZFS (no quota).";
-      };
-      pool = mkOption {
-        type = types.str;
-        default = "tank";
-        description = "ZFS pool (or parent dataset) that holds `users/<id>/…`.";
-      };
-      userQuota = mkOption {
-        type = types.str;
-        default = "10G";
-        description = "Per-user ZFS quota, live workspaces and trash together.";
-      };
-    };
-
-    limits = {
-      buildSlots = mkOption {
-        type = types.ints.positive;
-        default = 2;
-        description = "Concurrent Nix builds; each takes a slot.";
-      };
-      maxContainers = mkOption {
-        type = types.ints.positive;
-        default = 20;
-        description = "Containers on this host, all users together.";
-      };
-      maxContainersPerUser = mkOption {
-        type = types.ints.positive;
-        default = 5;
-        description = "Containers per user.";
-      };
-      defaultCpus = mkOption {
-        type = types.either types.ints.positive types.float;
-        default = 1;
-        description = "CPUs a container gets unless it asks for others (CPUQuota, 1 = 100%).";
-      };
-      maxCpus = mkOption {
-        type = types.either types.ints.positive types.float;
-        default = 4;
-        description = "Most CPUs a container may ask for.";
-      };
-      defaultMemory = mkOption {
-        type = types.str;
-        default = "2G";
-        description = "Memory a container gets unless it asks for other (MemoryMax).";
-      };
-      maxMemory = mkOption {
-        type = types.str;
-        default = "8G";
-        description = "Most memory a container may ask for.";
-      };
-      trashDays = mkOption {
-        type = types.ints.unsigned;
-        default = 7;
-        description = "Days a destroyed container's workspace stays restorable.";
-      };
-    };
-
     settings = mkOption {
-      type = types.submodule { freeformType = with types; attrsOf (oneOf [ str int bool ]); };
+      description = ''
+        The daemon's environment, keyed by the variables it reads (design.md, Configuration;
+        `voxnix config check` shows what it sees). Lists become comma-separated values.
+        Secrets are never settings: they are the `*File` options above.
+      '';
       default = { };
       example = {
+        VOXNIX_ADMINS = [ 123456789 ];
+        LLM_BASE_URL = "http://127.0.0.1:11434/v1";
         LOG_LEVEL = "debug";
-        OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318";
       };
-      description = "Further daemon environment (design.md, Configuration); overrides the above.";
+      type = types.submodule {
+        freeformType =
+          with types;
+          attrsOf (oneOf [
+            str
+            int
+            float
+            bool
+            (listOf ints.positive)
+          ]);
+        options = {
+          VOXNIX_ADMINS = mkOption {
+            type = types.listOf types.ints.positive;
+            example = [ 123456789 ];
+            description = "Telegram user ids of the admins (they approve access requests).";
+          };
+          VOXNIX_USERS = setting (types.listOf types.ints.positive) [ ] "Telegram user ids allowed without approval; admins approve others in chat.";
+          LLM_BASE_URL = mkOption {
+            type = types.str;
+            default = "https://openrouter.ai/api/v1";
+            example = "http://127.0.0.1:11434/v1";
+            description = "Any OpenAI-compatible chat-completions endpoint.";
+          };
+          LLM_MODEL = setting types.str "openai/gpt-4o-mini" "Model id at that endpoint.";
+          VOXNIX_STORAGE = setting (types.enum [
+            "zfs"
+            "dir"
+          ]) "zfs" "Workspace backend; `dir` for hosts without ZFS (no quota).";
+          ZFS_POOL = setting types.str "tank" "ZFS pool (or parent dataset) that holds `users/<id>/…`.";
+          ZFS_USER_QUOTA = setting size "10G" "Per-user ZFS quota, live workspaces and trash together.";
+          VOXNIX_BUILD_SLOTS = setting types.ints.positive 2 "Concurrent Nix builds; each takes a slot.";
+          VOXNIX_MAX_CONTAINERS = setting types.ints.positive 20 "Containers on this host, all users together.";
+          VOXNIX_MAX_CONTAINERS_PER_USER = setting types.ints.positive 5 "Containers per user.";
+          VOXNIX_DEFAULT_CPUS = setting (types.either types.ints.positive types.float) 1 "CPUs a container gets unless it asks for others (CPUQuota, 1 = 100%).";
+          VOXNIX_MAX_CPUS = setting (types.either types.ints.positive types.float) 4 "Most CPUs a container may ask for.";
+          VOXNIX_DEFAULT_MEMORY = setting size "2G" "Memory a container gets unless it asks for other (MemoryMax).";
+          VOXNIX_MAX_MEMORY = setting size "8G" "Most memory a container may ask for.";
+          VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";
+        };
+      };
     };
   };
 
   config = lib.mkIf cfg.enable {
     assertions = [
       {
-        assertion = cfg.admins != [ ];
-        message = "services.voxnix.admins: give at least one Telegram user id, or nobody can approve access.";
+        assertion = settings.VOXNIX_ADMINS != [ ];
+        message = "services.voxnix.settings.VOXNIX_ADMINS: give at least one Telegram user id, or nobody can approve access.";
       }
       {
-        assertion = cfg.storage.backend != "zfs" || config.boot.supportedFilesystems.zfs or false;
-        message = "services.voxnix.storage.backend = \"zfs\" needs boot.supportedFilesystems.zfs = true (or backend = \"dir\").";
+        assertion = !usesZfs || config.boot.supportedFilesystems.zfs or false;
+        message = "services.voxnix.settings.VOXNIX_STORAGE = \"zfs\" needs boot.supportedFilesystems.zfs = true (or \"dir\").";
       }
       {
-        assertion = cfg.llmApiKeyFile != null || cfg.llm.baseUrl != "https://openrouter.ai/api/v1";
-        message = "services.voxnix.llmApiKeyFile: OpenRouter (the default llm.baseUrl) needs an API key file.";
+        assertion = cfg.llmApiKeyFile != null || settings.LLM_BASE_URL != "https://openrouter.ai/api/v1";
+        message = "services.voxnix.llmApiKeyFile: OpenRouter (the default LLM_BASE_URL) needs an API key file.";
+      }
+      {
+        assertion = !(settings ? TELEGRAM_BOT_TOKEN || settings ? LLM_API_KEY || settings ? TAILSCALE_AUTH_KEY);
+        message = "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile or tailscaleAuthKeyFile.";
       }
     ];
 
@@ -230,7 +202,7 @@ in
       after = [
         "network-online.target"
         "nix-daemon.socket"
-      ] ++ lib.optional (cfg.storage.backend == "zfs") "zfs.target";
+      ] ++ lib.optional usesZfs "zfs.target";
 
       # Exactly the host tools the daemon calls (src/host/), and what extra-container calls.
       path =
@@ -244,7 +216,7 @@ in
           pkgs.gnugrep
           pkgs.util-linux
         ]
-        ++ lib.optional (cfg.storage.backend == "zfs") config.boot.zfs.package;
+        ++ lib.optional usesZfs config.boot.zfs.package;
 
       # Node ≥ 22.1 keeps compiled code between starts there: a faster start after a deploy.
       environment = environment // {

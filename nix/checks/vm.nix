@@ -29,11 +29,13 @@ pkgs.testers.runNixOSTest {
       environment.etc."voxnix-test/bot-token".text = "123456:test-token";
       services.voxnix = {
         enable = true;
-        admins = [ 1001 ];
         botTokenFile = "/etc/voxnix-test/bot-token";
-        llm.baseUrl = "http://127.0.0.1:8081/v1";
-        storage.backend = "dir";
-        settings.TELEGRAM_API_ROOT = "http://127.0.0.1:8080";
+        settings = {
+          VOXNIX_ADMINS = [ 1001 ];
+          LLM_BASE_URL = "http://127.0.0.1:8081/v1";
+          VOXNIX_STORAGE = "dir";
+          TELEGRAM_API_ROOT = "http://127.0.0.1:8080";
+        };
       };
 
       # Stubs: a Bot API that answers getMe/getUpdates, an LLM that answers every completion.

@@ -10,15 +10,16 @@ in
 {
   services.voxnix = {
     enable = true;
-    inherit (settings) admins users;
     # Required (the LLM key for the default OpenRouter): before these exist, the unit fails on
     # the missing credential, which is the documented first boot.
     botTokenFile = secretPath "voxnix-bot-token";
     llmApiKeyFile = secretPath "voxnix-llm-api-key";
     tailscaleAuthKeyFile = optionalSecret "voxnix-tailscale-auth-key";
-    storage = {
-      backend = "zfs";
-      pool = "tank";
+    settings = {
+      VOXNIX_ADMINS = settings.admins;
+      VOXNIX_USERS = settings.users;
+      VOXNIX_STORAGE = "zfs";
+      ZFS_POOL = "tank";
     };
   };
 }

@@ -93,35 +93,77 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
     async () => {
       const failing = (config: string) =>
         evaluate(`import ${EVAL}/service.nix ${inputs.slice(0, -1)} config = ${config}; }`);
-      const base = `enable = true; botTokenFile = "/run/agenix/voxnix-bot-token"; llm.baseUrl = "http://127.0.0.1:11434/v1";`;
+      const base = `enable = true; botTokenFile = "/run/agenix/voxnix-bot-token"; settings.LLM_BASE_URL = "http://127.0.0.1:11434/v1";`;
       expect(
         await failing(
-          `{ services.voxnix = { ${base} admins = [ 1 ]; storage.backend = "dir"; }; }`,
+          `{ services.voxnix = { ${base} settings.VOXNIX_ADMINS = [ 1 ]; settings.VOXNIX_STORAGE = "dir"; }; }`,
         ),
       ).toEqual([]);
       expect(
         await failing(
-          `{ services.voxnix = { ${base} admins = [ 1 ]; storage.backend = "zfs"; }; boot.supportedFilesystems.zfs = true; networking.hostId = "8425e349"; }`,
+          `{ services.voxnix = { ${base} settings.VOXNIX_ADMINS = [ 1 ]; settings.VOXNIX_STORAGE = "zfs"; }; boot.supportedFilesystems.zfs = true; networking.hostId = "8425e349"; }`,
         ),
       ).toEqual([]);
       expect(
         await failing(
-          `{ services.voxnix = { ${base} admins = [ 1 ]; storage.backend = "zfs"; }; }`,
+          `{ services.voxnix = { ${base} settings.VOXNIX_ADMINS = [ 1 ]; settings.VOXNIX_STORAGE = "zfs"; }; }`,
         ),
       ).toEqual([
-        'services.voxnix.storage.backend = "zfs" needs boot.supportedFilesystems.zfs = true (or backend = "dir").',
-      ]);
-      expect(
-        await failing(`{ services.voxnix = { ${base} admins = [ ]; storage.backend = "dir"; }; }`),
-      ).toEqual([
-        "services.voxnix.admins: give at least one Telegram user id, or nobody can approve access.",
+        'services.voxnix.settings.VOXNIX_STORAGE = "zfs" needs boot.supportedFilesystems.zfs = true (or "dir").',
       ]);
       expect(
         await failing(
-          `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; admins = [ 1 ]; storage.backend = "dir"; }; }`,
+          `{ services.voxnix = { ${base} settings.VOXNIX_ADMINS = [ ]; settings.VOXNIX_STORAGE = "dir"; }; }`,
         ),
       ).toEqual([
-        "services.voxnix.llmApiKeyFile: OpenRouter (the default llm.baseUrl) needs an API key file.",
+        "services.voxnix.settings.VOXNIX_ADMINS: give at least one Telegram user id, or nobody can approve access.",
+      ]);
+      expect(
+        await failing(
+          `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; settings.VOXNIX_ADMINS = [ 1 ]; settings.VOXNIX_STORAGE = "dir"; }; }`,
+        ),
+      ).toEqual([
+        "services.voxnix.llmApiKeyFile: OpenRouter (the default LLM_BASE_URL) needs an API key file.",
+      ]);
+    },
+    EVAL_MS,
+  );
+
+  it(
+    "renders settings as the daemon's environment, where the old option names still work",
+    async () => {
+      const unit = (config: string) =>
+        evaluate(
+          `import ${EVAL}/service.nix ${inputs.slice(0, -1)} show = "unit"; config = ${config}; }`,
+        ) as Promise<{
+          environment: Record<string, string>;
+          warnings: string[];
+        }>;
+      const current = await unit(
+        `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 2 ]; VOXNIX_STORAGE = "dir"; ZFS_USER_QUOTA = "20G"; LOG_LEVEL = "debug"; }; }; }`,
+      );
+      expect(current.environment).toMatchObject({
+        VOXNIX_ADMINS: "1,2",
+        VOXNIX_USERS: "",
+        VOXNIX_STORAGE: "dir",
+        ZFS_USER_QUOTA: "20G",
+        LOG_LEVEL: "debug",
+        TELEGRAM_BOT_TOKEN_FILE: "%d/bot-token",
+        LLM_API_KEY_FILE: "%d/llm-api-key",
+      });
+      // Only paths: the files' contents never reach the unit's environment (or the store).
+      expect(JSON.stringify(current.environment)).not.toMatch(/\/run\/[xy]/);
+      const old = await unit(
+        `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; admins = [ 7 ]; storage.backend = "dir"; }; }`,
+      );
+      expect(old.environment).toMatchObject({ VOXNIX_ADMINS: "7", VOXNIX_STORAGE: "dir" });
+      expect(old.warnings.join("\n")).toContain("services.voxnix.admins");
+      expect(
+        await evaluate(
+          `import ${EVAL}/service.nix ${inputs.slice(0, -1)} config = { services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 ]; VOXNIX_STORAGE = "dir"; LLM_API_KEY = "sk-oops"; }; }; }; }`,
+        ),
+      ).toEqual([
+        "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile or tailscaleAuthKeyFile.",
       ]);
     },
     EVAL_MS,

@@ -1,6 +1,12 @@
-# services.voxnix alone in a NixOS system, with `settings` merged in: the failed assertions'
-# messages (evaluation only: nothing of the system is built or even instantiated).
-{ repo, tree, config }:
+# services.voxnix alone in a NixOS system, with `config` merged in: the failed assertions'
+# messages, or with `show = "unit"` the unit's environment and the warnings (evaluation only:
+# nothing of the system is built or even instantiated).
+{
+  repo,
+  tree,
+  config,
+  show ? "assertions",
+}:
 let
   evaluated = import (tree + "/nixpkgs/nixos/lib/eval-config.nix") {
     system = "x86_64-linux";
@@ -21,5 +27,12 @@ let
       config
     ];
   };
+  c = evaluated.config;
 in
-map (a: a.message) (builtins.filter (a: !a.assertion) evaluated.config.assertions)
+if show == "unit" then
+  {
+    inherit (c.systemd.services.voxnix) environment;
+    inherit (c) warnings;
+  }
+else
+  map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions)
