@@ -270,6 +270,24 @@ in
         LockPersonality = true;
         SystemCallArchitectures = "native";
         UMask = "0077";
+        # Nothing it runs gains privileges through setuid or file capabilities (it is root, so
+        # extra-container does not re-exec itself through sudo).
+        NoNewPrivileges = true;
+        # /proc/sys and /sys read-only here; zfs writes what it must from the host's namespace.
+        ProtectKernelTunables = true;
+
+        # Not set, each for a reason:
+        # - MemoryDenyWriteExecute: Node's JIT needs writable, executable pages.
+        # - CapabilityBoundingSet: zfs (mounts, /dev/zfs), nsenter (setns: CAP_SYS_ADMIN and
+        #   CAP_SYS_CHROOT), extra-container and nixos-container (files owned by others under
+        #   /etc and /var/lib/nixos-containers) need most of root's; the daemon manages the host.
+        # - SystemCallFilter: zfs's ioctls, mount and setns sit outside @system-service; a list
+        #   that admits them filters little, and one that does not breaks every create.
+        # - RestrictNamespaces: nsenter joins PID 1's mount namespace (see ProtectSystem above).
+        # - ProtectProc=invisible, ProcSubset=pid-only: reconcile reads other processes'
+        #   /proc/PID/stat and environ to tell a live lease holder from a dead one.
+        # - PrivateNetwork, IPAddressDeny: it talks to Telegram and the LLM endpoint.
+        # - PrivateUsers: root here must be the host's root.
       };
     };
   };
