@@ -63,26 +63,28 @@ let
     "/var/lib/nixos-containers"
   ] ++ lib.optional usesZfs "/${settings.ZFS_POOL}";
 
-  renamed = from: to: lib.mkRenamedOptionModule ([ "services" "voxnix" ] ++ from) [ "services" "voxnix" "settings" to ];
+  renamed = to: from: lib.mkRenamedOptionModule ([ "services" "voxnix" ] ++ from) [ "services" "voxnix" "settings" to ];
 in
 {
-  imports = [
-    (renamed [ "admins" ] "VOXNIX_ADMINS")
-    (renamed [ "users" ] "VOXNIX_USERS")
-    (renamed [ "llm" "baseUrl" ] "LLM_BASE_URL")
-    (renamed [ "llm" "model" ] "LLM_MODEL")
-    (renamed [ "storage" "backend" ] "VOXNIX_STORAGE")
-    (renamed [ "storage" "pool" ] "ZFS_POOL")
-    (renamed [ "storage" "userQuota" ] "ZFS_USER_QUOTA")
-    (renamed [ "limits" "buildSlots" ] "VOXNIX_BUILD_SLOTS")
-    (renamed [ "limits" "maxContainers" ] "VOXNIX_MAX_CONTAINERS")
-    (renamed [ "limits" "maxContainersPerUser" ] "VOXNIX_MAX_CONTAINERS_PER_USER")
-    (renamed [ "limits" "defaultCpus" ] "VOXNIX_DEFAULT_CPUS")
-    (renamed [ "limits" "maxCpus" ] "VOXNIX_MAX_CPUS")
-    (renamed [ "limits" "defaultMemory" ] "VOXNIX_DEFAULT_MEMORY")
-    (renamed [ "limits" "maxMemory" ] "VOXNIX_MAX_MEMORY")
-    (renamed [ "limits" "trashDays" ] "VOXNIX_TRASH_DAYS")
-  ];
+  # The options this module had before `settings` named each setting as the daemon reads it.
+  imports = lib.mapAttrsToList renamed {
+    VOXNIX_ADMINS = [ "admins" ];
+    VOXNIX_USERS = [ "users" ];
+    LLM_BASE_URL = [ "llm" "baseUrl" ];
+    LLM_MODEL = [ "llm" "model" ];
+    VOXNIX_STORAGE = [ "storage" "backend" ];
+    ZFS_POOL = [ "storage" "pool" ];
+    ZFS_USER_QUOTA = [ "storage" "userQuota" ];
+    VOXNIX_BUILD_SLOTS = [ "limits" "buildSlots" ];
+    VOXNIX_MAX_CONTAINERS = [ "limits" "maxContainers" ];
+    VOXNIX_MAX_CONTAINERS_PER_USER = [ "limits" "maxContainersPerUser" ];
+    VOXNIX_DEFAULT_CPUS = [ "limits" "defaultCpus" ];
+    VOXNIX_MAX_CPUS = [ "limits" "maxCpus" ];
+    VOXNIX_DEFAULT_MEMORY = [ "limits" "defaultMemory" ];
+    VOXNIX_MAX_MEMORY = [ "limits" "maxMemory" ];
+    VOXNIX_TRASH_DAYS = [ "limits" "trashDays" ];
+  };
+
 
   options.services.voxnix = {
     enable = lib.mkEnableOption "the voxnix Telegram container host";
