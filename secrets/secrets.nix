@@ -13,4 +13,6 @@ in
   "voxnix-bot-token.age".publicKeys = everyone;
   "voxnix-llm-api-key.age".publicKeys = everyone;
   "voxnix-tailscale-auth-key.age".publicKeys = everyone;
+  # The host's own tailnet identity (nix/host/tailnet-admin.nix).
+  "voxnix-host-tailscale-auth-key.age".publicKeys = everyone;
 }

@@ -6,6 +6,7 @@
     ./disko.nix
     ./network.nix
     ./ssh.nix
+    ./tailnet-admin.nix
     ./secrets.nix
     ./maintenance.nix
     ./voxnix.nix

@@ -10,6 +10,8 @@ let
     "voxnix-bot-token"
     "voxnix-llm-api-key"
     "voxnix-tailscale-auth-key"
+    # The host's own Tailscale identity (tailnet-admin.nix), not the containers'.
+    "voxnix-host-tailscale-auth-key"
   ];
   fileOf = name: ../../secrets + "/${name}.age";
 in

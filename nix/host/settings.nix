@@ -12,6 +12,9 @@
   adminSshKeys = [
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlaceholderReplaceWithYourOwnKeyxxxxxxxxxx admin@laptop"
   ];
+  # After the first boot: the host on the tailnet, admin SSH only through Tailscale SSH, nothing
+  # open on the uplink (nix/host/tailnet-admin.nix). Needs secrets/voxnix-host-tailscale-auth-key.age.
+  adminOverTailnet = false;
   # Private ranges containers may reach anyway (a LAN printer, a homelab service), as CIDRs.
   lanAllowlist = [ ];
   # The containers' bridge network.

@@ -79,6 +79,47 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
   );
 
   it(
+    "with adminOverTailnet, opens nothing on the uplink and takes SSH only on the tailnet",
+    async () => {
+      const key = join(tempDir("voxnix-age-"), "voxnix-host-tailscale-auth-key.age");
+      writeFileSync(key, "age-encryption.org/v1 (a stand-in: evaluation never decrypts)\n");
+      const tailnet = (extra: string) =>
+        `(${flake}.nixosConfigurations.appliance.extendModules { modules = [ { voxnix.appliance.adminOverTailnet = true; } ${extra} ]; }).config`;
+      const result =
+        (await evaluate(`let c = ${tailnet(`{ age.secrets.voxnix-host-tailscale-auth-key.file = ${key}; }`)}; in {
+        drv = c.system.build.toplevel.drvPath;
+        firewall = c.networking.nftables.tables.nixos-fw.content;
+        sshd = c.services.openssh.enable;
+        identities = c.age.identityPaths;
+        up = c.services.tailscale.extraUpFlags;
+      }`)) as { drv: string; firewall: string; sshd: boolean; identities: string[]; up: string[] };
+      expect(result.drv).toMatch(/-nixos-system-voxnix-.*\.drv$/);
+      const accepts = result.firewall.split("\n").filter((line) => /dport .* accept/.test(line));
+      expect(accepts.filter((line) => line.includes("eth0"))).toEqual([]);
+      expect(accepts).toContainEqual(
+        expect.stringMatching(/iifname tailscale0 tcp dport \{ 22 \} accept/),
+      );
+      expect(result.sshd).toBe(false);
+      expect(result.identities).toEqual(["/etc/ssh/ssh_host_ed25519_key"]);
+      expect(result.up).toEqual(["--ssh", "--hostname=voxnix"]);
+
+      const withoutKey = await execa(
+        "nix-instantiate",
+        ["--eval", "--strict", "--json", "-E", `${tailnet("")}.system.build.toplevel.drvPath`],
+        {
+          env: { VOXNIX_NIXPKGS: NIXPKGS, NPM_CONFIG_REGISTRY: "http://registry.invalid/" },
+          reject: false,
+          timeout: EVAL_MS,
+        },
+      );
+      expect(withoutKey.stderr).toContain(
+        "voxnix.appliance.adminOverTailnet needs secrets/voxnix-host-tailscale-auth-key.age",
+      );
+    },
+    EVAL_MS,
+  );
+
+  it(
     "evaluates the VM check: nixosModules.voxnix sets no overlay on a runNixOSTest node",
     async () => {
       expect(await evaluate(`${flake}.checks.x86_64-linux.vm.drvPath`)).toMatch(
