@@ -37,7 +37,8 @@ export interface Maintenance {
  * The daemon's housekeeping, none of which serving waits for and none of which can take the
  * daemon down: reconcile now and every few minutes (sooner, with backoff, after a failure),
  * delivering the notices that repairs leave and telling the admins once about each failure or
- * difference; a trash purge now and every hour. Everything is logged; a failure is retried.
+ * difference; a trash purge now and every hour, with expired confirmations and old chat
+ * history forgotten. Everything is logged; a failure is retried.
  */
 export function startMaintenance(
   workloads: Workloads,
@@ -117,6 +118,9 @@ export function startMaintenance(
     try {
       const { purged, failed } = await workloads.purgeTrash(SYSTEM_ACTOR);
       if (purged.length > 0) log.info({ purged }, "purged old trash");
+      const forgotten = workloads.forgetExpired();
+      if (forgotten.pendingActions + forgotten.historyMessages > 0)
+        log.info(forgotten, "forgot expired confirmations and old chat history");
       for (const line of failed) await tellAdminsOnce(line);
     } finally {
       after(options.purgeEveryMs ?? 60 * MINUTE_MS, () => void track(purge, "trash purge"));

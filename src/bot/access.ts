@@ -56,9 +56,18 @@ export function accessGate(
       await ctx.answerCallbackQuery({ text: "You do not have access to this voxnix." });
       return;
     }
+    const now = Date.now();
     const last = refusedAt.get(from.id) ?? 0;
-    if (Date.now() - last < REFUSAL_QUIET_MS) return;
-    refusedAt.set(from.id, Date.now());
+    if (now - last < REFUSAL_QUIET_MS) return;
+    // Entries past the window no longer quiet anyone: dropped, so that strangers cannot grow
+    // the map without bound. Oldest first: a Map keeps insertion order, and an id is deleted
+    // before it is set again, so the newest refusal is always last.
+    for (const [id, at] of refusedAt) {
+      if (now - at < REFUSAL_QUIET_MS) break;
+      refusedAt.delete(id);
+    }
+    refusedAt.delete(from.id);
+    refusedAt.set(from.id, now);
     const reply = lines(
       "This is a private voxnix host.",
       rich("Your Telegram id is ", code(from.id), "."),

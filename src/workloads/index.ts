@@ -8,6 +8,7 @@ import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmat
 import { conversation } from "./conversation.js";
 import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
 import { doctor } from "./doctor.js";
+import { forgetExpired } from "./forget-expired.js";
 import { listContainers } from "./list-containers.js";
 import { restartContainer, startContainer, stopContainer } from "./power.js";
 import { reconcile } from "./reconcile.js";
@@ -35,6 +36,7 @@ export type { ReconcileReport } from "./reconcile.js";
 export { Refusal, type RefusalReason } from "./refusal.js";
 export { containerName, ContainerSpec, isContainerName, type CreateInput } from "./spec.js";
 export type { PurgeResult, TrashEntry } from "./trash.js";
+export type { Forgotten } from "./forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
@@ -96,6 +98,7 @@ export function createWorkloads(deps: WorkloadDeps) {
     purgeTrash: (actor: Actor, options?: { everything?: boolean }) =>
       purgeTrash(deps, actor, options),
     reconcile: () => reconcile(deps),
+    forgetExpired: () => forgetExpired(deps),
     /** Notices waiting in the outbox, and taking one out once it is delivered (the daemon's). */
     notices: {
       pending: () => deps.store.notices.listAll(),

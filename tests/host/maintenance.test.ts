@@ -82,4 +82,26 @@ describe("maintenance", () => {
       ]);
     expect(await t.workloads.list(alice)).toEqual([]);
   });
+
+  it("forgets confirmations a day past their expiry and chat history past its age", async () => {
+    const DAY = 24 * 60 * 60_000;
+    let now = Date.UTC(2026, 11, 1);
+    const t = await testWorkloads({ now: () => now });
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const old = t.workloads.requestDestroy(alice, { name: "dev" });
+    t.workloads.conversation.append(alice, [{ role: "user", content: "hello" }]);
+    now += 2 * DAY;
+    const fresh = t.workloads.requestDestroy(alice, { name: "dev" });
+    t.workloads.conversation.append(alice, [{ role: "user", content: "again" }]);
+
+    await maintained(t);
+    await expect
+      .poll(() => t.store.pendingActions.find(old.id), { timeout: 10_000 })
+      .toBeUndefined();
+    expect(t.store.pendingActions.find(fresh.id)).toBeDefined();
+    // Gone from the table, not only no longer loaded.
+    expect(
+      t.store.chatHistory.load(alice.userId, { sinceMs: 0 }).flatMap((turn) => turn.messages),
+    ).toEqual([{ role: "user", content: "again" }]);
+  });
 });

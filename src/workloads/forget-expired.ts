@@ -1,0 +1,23 @@
+import type { WorkloadDeps } from "./deps.js";
+import { HISTORY_MAX_AGE_MS } from "./conversation.js";
+
+/** Confirmations stay in the registry this long after they expire, so a late press can say "expired". */
+const EXPIRED_KEPT_MS = 24 * 60 * 60_000;
+
+export interface Forgotten {
+  readonly pendingActions: number;
+  readonly historyMessages: number;
+}
+
+/**
+ * Deletes what nobody can use any more: confirmations a day past their expiry, and chat history
+ * past HISTORY_MAX_AGE_MS, which the agent no longer loads. Without it both grow forever (and
+ * the history keeps people's words longer than it needs). Runs with the hourly trash purge.
+ */
+export function forgetExpired(deps: WorkloadDeps): Forgotten {
+  const now = deps.now();
+  return {
+    pendingActions: deps.store.pendingActions.purgeExpired(now - EXPIRED_KEPT_MS),
+    historyMessages: deps.store.chatHistory.purgeOlderThan(now - HISTORY_MAX_AGE_MS),
+  };
+}
