@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
 import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
+import { positiveInt } from "./cli/arguments.js";
 import { configCheck } from "./cli/config-check.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { ConfigError, readDotEnv } from "./config.js";
@@ -10,7 +12,10 @@ import { Refusal } from "./workloads/index.js";
 const program = new Command()
   .name("voxnix")
   .description("A private dev-container host for NixOS, run from Telegram.")
-  .showHelpAfterError()
+  .version(packageVersion(), "--version", "print the version")
+  .showHelpAfterError("(--help shows the usage)")
+  // Usage errors come back here as CommanderError, so they exit 64 like every other one.
+  .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
 program
@@ -29,8 +34,10 @@ program
 program
   .command("chat")
   .description("talk to the agent in the terminal, as a Telegram user would")
-  .requiredOption("--as <user>", "the Telegram user id to act as (must have access)", (v) =>
-    Number(v),
+  .requiredOption(
+    "--as <user>",
+    "the Telegram user id to act as (must have access)",
+    positiveInt("--as"),
   )
   .action(async (opts: { as: number }) =>
     (await import("./cli/chat.js")).chat(process.env, opts.as),
@@ -45,8 +52,19 @@ try {
   process.exitCode = reportFatal(error);
 }
 
+/** The package's version: package.json sits beside src/ and dist/ alike. */
+function packageVersion(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 /** One clear message on stderr; the exit code says which kind of failure it was. */
 function reportFatal(error: unknown): number {
+  // commander has printed its own message (or the help, or the version) already.
+  if (error instanceof CommanderError)
+    return ["commander.helpDisplayed", "commander.version"].includes(error.code)
+      ? EXIT.ok
+      : EXIT.usage;
   if (error instanceof ConfigError) {
     process.stderr.write(`voxnix: ${error.message}\n`);
     return EXIT.config;

@@ -4,9 +4,9 @@ import { loadConfig, secretValues, type Config } from "../config.js";
 import { createLogger, withOperation } from "../log.js";
 import { killAllHostCommands } from "../host/index.js";
 import { createRuntime } from "../runtime.js";
-import { parseSize } from "../size.js";
 import { STALE_NOTE, type Actor, type Workloads } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
+import { byteSize, cpuCount, positiveInt } from "./arguments.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 
 interface Io {
@@ -75,12 +75,6 @@ const list = (text: string) =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-const positiveInt = (label: string) => (text: string) => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0)
-    throw new Error(`${label} must be a positive whole number, not "${text}"`);
-  return n;
-};
 
 /** Registers the admin verbs (issue 3's table) on `program`. */
 export function registerAdminCommands(program: Command, io: Io = processIo): void {
@@ -120,25 +114,23 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       "owner's Telegram user id (default: you, the first admin)",
       positiveInt("--as"),
     )
-    .option("--cpu <n>", "CPUs", (v) => Number(v))
-    .option("--memory <size>", "memory, e.g. 4G")
+    .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
+    .option("--memory <size>", "memory, e.g. 4G", byteSize)
     .option("--json", "machine-readable output")
     .action(
       (
         name: string,
-        opts: { modules: string; as?: number; cpu?: number; memory?: string; json?: boolean },
+        opts: { modules: string; as?: number; cpu?: number; memory?: number; json?: boolean },
       ) =>
         withWorkloads(io, async (w, actor) => {
-          const memory =
-            opts.memory === undefined ? undefined : (parseSize(opts.memory) ?? opts.memory);
           const result = await w.create(
             actor,
             {
               name,
               modules: list(opts.modules),
-              ...(opts.as ? { owner: opts.as } : {}),
-              ...(opts.cpu ? { cpus: opts.cpu } : {}),
-              ...(memory !== undefined ? { memory } : {}),
+              ...(opts.as !== undefined ? { owner: opts.as } : {}),
+              ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
+              ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
             },
             { onProgress: (step, detail) => io.err(`… ${step}${detail ? ` (${detail})` : ""}`) },
           );

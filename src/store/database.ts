@@ -31,10 +31,11 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const db = new Database(path);
   try {
+    // First: switching to WAL writes, and another process may be opening the file too.
+    db.pragma("busy_timeout = 5000");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
     migrate(db, migrations);
     return db;
   } catch (error) {
@@ -43,17 +44,23 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   }
 }
 
-/** Applies the migrations newer than the database's `user_version`; returns how many ran. */
+/**
+ * Applies the migrations newer than the database's `user_version`; returns how many ran.
+ * The version is read again inside each migration's write transaction: two processes opening a
+ * new database at once (the daemon and the CLI, two CLI verbs) would otherwise both run it.
+ */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
-  const current = db.pragma("user_version", { simple: true }) as number;
+  const version = () => db.pragma("user_version", { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) throw new SchemaTooNewError(current, latest);
-  const pending = migrations.filter((m) => m.version > current);
-  for (const migration of pending) {
+  if (version() > latest) throw new SchemaTooNewError(version(), latest);
+  let applied = 0;
+  for (const migration of migrations) {
     db.transaction(() => {
+      if (version() >= migration.version) return;
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
+      applied++;
     }).immediate();
   }
-  return pending.length;
+  return applied;
 }

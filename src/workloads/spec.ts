@@ -9,7 +9,12 @@ import { parseSize } from "../size.js";
 export const containerName = z
   .string()
   .trim()
-  .toLowerCase()
+  // Refused, not lowered: "Dev" silently becoming "dev" is a different name than was asked for.
+  .refine((name) => name === name.toLowerCase(), {
+    error: (issue) =>
+      `container names are lowercase: try "${String(issue.input).trim().toLowerCase()}"`,
+    abort: true,
+  })
   .regex(
     /^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/,
     "a container name is 1 to 11 characters of a-z, 0-9 and -, not starting or ending with -",
@@ -18,10 +23,17 @@ export const containerName = z
 /** Whether `text` is a container name exactly as written (not only after trimming and lowering). */
 export const isContainerName = (text: string) => containerName.safeParse(text).data === text;
 
+/** Below this, a container cannot boot its NixOS system. */
+export const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
+
 const memory = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
   const bytes = typeof value === "number" ? value : parseSize(value);
   if (bytes === undefined) {
     ctx.addIssue({ code: "custom", message: "memory is a size such as 2G or 512M" });
+    return z.NEVER;
+  }
+  if (bytes < MIN_MEMORY_BYTES) {
+    ctx.addIssue({ code: "custom", message: "memory must be at least 64M" });
     return z.NEVER;
   }
   return bytes;
@@ -31,7 +43,12 @@ const memory = z.union([z.number().int().positive(), z.string()]).transform((val
 export const CreateInput = z.object({
   name: containerName,
   modules: z.array(z.string().trim().toLowerCase()).default([]),
-  cpus: z.number().positive("cpus must be more than 0").optional(),
+  // systemd's CPUQuota= is a whole percentage: 0.01 CPU is the least it can express.
+  cpus: z
+    .number()
+    .min(0.01, "cpus must be at least 0.01")
+    .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, "cpus in steps of 0.01")
+    .optional(),
   memory: memory.optional(),
   /** Admins only: create on behalf of this user. */
   owner: z.number().int().positive().optional(),

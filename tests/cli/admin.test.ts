@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -50,6 +51,57 @@ describe("voxnix admin CLI", () => {
       stderr: "voxnix: destroy asks for confirmation; pass --yes when not on a terminal\n",
     });
     expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("refuses malformed arguments in one line with exit 64, and out-of-range ones with exit 1", async () => {
+    const { host, run } = await cliOnFakeHost();
+    const version = (
+      JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      }
+    ).version;
+    const [shown, cpu, as, chat, unknown, capital, zeroCpu, tinyMemory] = await Promise.all([
+      run("--version"),
+      run("create", "dev", "--cpu", "abc"),
+      run("create", "dev", "--as", "12x"),
+      run("chat", "--as", "abc"),
+      run("frobnicate"),
+      run("create", "Dev"),
+      run("create", "dev", "--cpu", "0"),
+      run("create", "dev", "--memory", "1"),
+    ]);
+    expect(shown).toMatchObject({ exitCode: 0, stdout: `${version}\n` });
+    expect(cpu.exitCode).toBe(64);
+    expect(cpu.stderr).toBe(
+      `error: option '--cpu <n>' argument 'abc' is invalid. CPUs are a number such as 1, 2 or 0.5, not "abc".\n(--help shows the usage)\n`,
+    );
+    expect(as).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining('--as must be a positive whole number, not "12x".'),
+    });
+    expect(chat).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining('--as must be a positive whole number, not "abc".'),
+    });
+    expect(unknown).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining("error: unknown command 'frobnicate'"),
+    });
+    expect(capital).toMatchObject({
+      exitCode: 1,
+      stderr: 'voxnix: name: container names are lowercase: try "dev"\n',
+    });
+    expect(zeroCpu).toMatchObject({
+      exitCode: 1,
+      stderr: "voxnix: cpus: cpus must be at least 0.01\n",
+    });
+    expect(tinyMemory).toMatchObject({
+      exitCode: 1,
+      stderr: "voxnix: memory: memory must be at least 64M\n",
+    });
+    for (const result of [cpu, as, chat, unknown, capital, zeroCpu, tinyMemory])
+      expect(result.stderr).not.toMatch(/^\s+at /m); // never a stack
+    expect(host.calls()).toEqual([]);
   });
 
   it("explains a refusal in one line and exits 1", async () => {

@@ -1,9 +1,17 @@
-import { execa } from "execa";
+import { execa, execaSync } from "execa";
 import { locateOnPath } from "../../src/host/locate.js";
 
-/** Whether real Nix evaluation is available (Debian: `apt-get install nix-bin`; .ci/run does it). */
-export const hasNix = locateOnPath("nix-instantiate", process.env.PATH ?? "") !== undefined;
-export const NIX_SKIP_REASON = "needs nix-instantiate: apt-get install nix-bin (CI installs it)";
+/**
+ * Whether real Nix evaluation works here (Debian: `apt-get install nix-bin`; .ci/run does it).
+ * On PATH is not enough: as a user who cannot reach the Nix store's daemon socket, every
+ * evaluation fails, and those tests must then say why they skip rather than fail.
+ */
+export const hasNix =
+  locateOnPath("nix-instantiate", process.env.PATH ?? "") !== undefined &&
+  execaSync("nix-instantiate", ["--eval", "-E", "1"], { reject: false, timeout: 30_000 })
+    .exitCode === 0;
+export const NIX_SKIP_REASON =
+  "needs nix-instantiate that can evaluate here: apt-get install nix-bin, as root (CI does both)";
 
 /** Evaluates `expression` strictly to JSON with the real evaluator. */
 export async function nixEval(expression: string): Promise<unknown> {

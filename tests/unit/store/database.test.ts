@@ -1,10 +1,14 @@
 import Database from "better-sqlite3";
+import { execa } from "execa";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { migrate, openDatabase } from "../../../src/store/database.js";
 import { MIGRATIONS } from "../../../src/store/migrations.js";
 import { SchemaTooNewError } from "../../../src/store/index.js";
 import { tempDir } from "../../support/temp-dir.js";
+
+const DATABASE = fileURLToPath(new URL("../../../src/store/database.ts", import.meta.url));
 
 describe("openDatabase", () => {
   it("creates the file in WAL mode with foreign keys and a busy timeout", () => {
@@ -12,6 +16,26 @@ describe("openDatabase", () => {
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
     expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
+    db.close();
+  });
+
+  it("is opened by several processes at once on a new file, each migration applied once", async () => {
+    const path = join(tempDir(), "voxnix.sqlite");
+    // Each process loads the module, then waits for the same instant to open: a real race.
+    const at = Date.now() + 3_000;
+    const open = `import(${JSON.stringify(DATABASE)}).then((m) => { while (Date.now() < ${at}) {} m.openDatabase(process.argv[1]).close(); })`;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        execa(
+          process.execPath,
+          ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", open, path],
+          { reject: false },
+        ),
+      ),
+    );
+    expect(results.map((r) => [r.exitCode, String(r.stderr)])).toEqual(results.map(() => [0, ""]));
+    const db = new Database(path);
     expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
     db.close();
   });

@@ -18,10 +18,17 @@ describe("containerName", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 20 }), (text) => {
         const ok = containerName.safeParse(text).success;
-        const name = text.trim().toLowerCase();
-        expect(ok).toBe(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/.test(name));
+        expect(ok).toBe(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/.test(text.trim()));
       }),
     );
+  });
+
+  it("refuses capitals, naming the lowercase name, rather than lowering them", () => {
+    const parsed = containerName.safeParse("Dev");
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.message)).toEqual([
+      'container names are lowercase: try "dev"',
+    ]);
   });
 });
 
