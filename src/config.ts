@@ -257,22 +257,26 @@ export function loadConfig(
     tailscaleKey = readSecretFile(keyFile, readFile, "TAILSCALE_AUTH_KEY_FILE", problems);
   }
 
+  // Checked on the raw environment, so they are reported even when other variables are invalid.
+  const reported = (variable: string) => problems.some((p) => p.variable.startsWith(variable));
+  if (purpose === "serve" && botToken === undefined && !reported("TELEGRAM_BOT_TOKEN")) {
+    problems.push({
+      variable: "TELEGRAM_BOT_TOKEN",
+      problem:
+        "required to serve; set it or TELEGRAM_BOT_TOKEN_FILE (the token BotFather gave you)",
+    });
+  }
+  // The admin CLI acts as the first admin: without one it would act as nobody with every right.
+  if (present.VOXNIX_ADMINS === undefined) {
+    problems.push({
+      variable: "VOXNIX_ADMINS",
+      problem:
+        purpose === "serve"
+          ? "required to serve: at least one Telegram user id, or nobody can approve access"
+          : "required: the admin CLI acts as the first admin listed there",
+    });
+  }
   if (purpose === "serve") {
-    // Checked on the raw environment, so they are reported even when other variables are invalid.
-    const reported = (variable: string) => problems.some((p) => p.variable.startsWith(variable));
-    if (botToken === undefined && !reported("TELEGRAM_BOT_TOKEN")) {
-      problems.push({
-        variable: "TELEGRAM_BOT_TOKEN",
-        problem:
-          "required to serve; set it or TELEGRAM_BOT_TOKEN_FILE (the token BotFather gave you)",
-      });
-    }
-    if (present.VOXNIX_ADMINS === undefined) {
-      problems.push({
-        variable: "VOXNIX_ADMINS",
-        problem: "required to serve: at least one Telegram user id, or nobody can approve access",
-      });
-    }
     const usesOpenRouter =
       (present.LLM_BASE_URL ?? DEFAULT_LLM_BASE_URL).replace(/\/+$/, "") === DEFAULT_LLM_BASE_URL;
     if (llmApiKey === undefined && usesOpenRouter && !reported("LLM_API_KEY")) {

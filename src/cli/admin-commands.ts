@@ -23,9 +23,14 @@ const processIo: Io = {
   env: process.env,
 };
 
-/** The admin at the CLI acts as the first configured admin (ownership defaults to them). */
+/**
+ * The admin at the CLI acts as the first configured admin (ownership defaults to them);
+ * configuration refuses to load without one (config.ts).
+ */
 function cliActor(config: Config): Actor {
-  return { userId: config.access.admins[0] ?? 0, role: "admin", via: "cli" };
+  const [first] = config.access.admins;
+  if (first === undefined) throw new Error("VOXNIX_ADMINS is empty: no admin to act as");
+  return { userId: first, role: "admin", via: "cli" };
 }
 
 /** Loads configuration and the runtime, runs one verb, closes everything. Logs go to stderr. */
@@ -114,13 +119,21 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       "owner's Telegram user id (default: you, the first admin)",
       positiveInt("--as"),
     )
+    .option("--force", "create for an --as user who has no access yet")
     .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
     .option("--memory <size>", "memory, e.g. 4G", byteSize)
     .option("--json", "machine-readable output")
     .action(
       (
         name: string,
-        opts: { modules: string; as?: number; cpu?: number; memory?: number; json?: boolean },
+        opts: {
+          modules: string;
+          as?: number;
+          force?: boolean;
+          cpu?: number;
+          memory?: number;
+          json?: boolean;
+        },
       ) =>
         withWorkloads(io, async (w, actor) => {
           const result = await w.create(
@@ -132,7 +145,10 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
               ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
               ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
             },
-            { onProgress: (step, detail) => io.err(`… ${step}${detail ? ` (${detail})` : ""}`) },
+            {
+              onProgress: (step, detail) => io.err(`… ${step}${detail ? ` (${detail})` : ""}`),
+              ...(opts.force ? { ownerWithoutAccess: true } : {}),
+            },
           );
           if (opts.json) return json(result);
           io.out(
@@ -309,23 +325,24 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       }),
     );
   users
-    .command("add <id>")
+    .command("add")
+    .argument("<id>", "the Telegram user id", positiveInt("id"))
     .option("--admin", "as an admin")
-    .action((id: string, opts: { admin?: boolean }) =>
+    .action((id: number, opts: { admin?: boolean }) =>
       withWorkloads(io, async (w, actor) => {
-        const granted = w.grant(actor, {
-          id: positiveInt("id")(id),
-          role: opts.admin ? "admin" : "user",
-        });
+        const granted = w.grant(actor, { id, role: opts.admin ? "admin" : "user" });
         io.out(`${granted.id} may now use voxnix as ${granted.role}`);
       }),
     );
-  users.command("rm <id>").action((id: string) =>
-    withWorkloads(io, async (w, actor) => {
-      w.revoke(actor, positiveInt("id")(id));
-      io.out(`${id} no longer has access`);
-    }),
-  );
+  users
+    .command("rm")
+    .argument("<id>", "the Telegram user id", positiveInt("id"))
+    .action((id: number) =>
+      withWorkloads(io, async (w, actor) => {
+        w.revoke(actor, id);
+        io.out(`${id} no longer has access`);
+      }),
+    );
 
   program
     .command("modules")

@@ -33,7 +33,7 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   try {
     // First: switching to WAL writes, and another process may be opening the file too.
     db.pragma("busy_timeout = 5000");
-    db.pragma("journal_mode = WAL");
+    toWal(db);
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     migrate(db, migrations);
@@ -41,6 +41,23 @@ export function openDatabase(path: string, migrations: readonly Migration[] = MI
   } catch (error) {
     db.close();
     throw error;
+  }
+}
+
+/**
+ * Switches a database to WAL. Two connections switching a new file at once both hold a shared
+ * lock and want an exclusive one; SQLite answers one of them SQLITE_BUSY at once instead of
+ * calling the busy handler (it would deadlock), so that one waits a little and tries again.
+ */
+function toWal(db: Db, attempts = 100): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_BUSY" || attempt >= attempts) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
   }
 }
 

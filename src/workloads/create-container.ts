@@ -8,7 +8,13 @@ export async function createContainer(
   deps: WorkloadDeps,
   actor: Actor,
   input: CreateInput,
-  options: OperationOptions = {},
+  options: OperationOptions & { readonly ownerWithoutAccess?: boolean } = {},
 ): Promise<CreateResult> {
-  return provisionContainer(deps, actor, planContainer(deps, actor, input), options);
+  const { ownerWithoutAccess, ...rest } = options;
+  return provisionContainer(
+    deps,
+    actor,
+    planContainer(deps, actor, input, ownerWithoutAccess ? { ownerWithoutAccess } : {}),
+    rest,
+  );
 }

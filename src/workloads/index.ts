@@ -67,8 +67,11 @@ export function createWorkloads(deps: WorkloadDeps) {
   const handlers = confirmations(deps);
   return {
     modules: () => deps.modules,
-    create: (actor: Actor, input: CreateInput, options?: OperationOptions) =>
-      createContainer(deps, actor, input, options),
+    create: (
+      actor: Actor,
+      input: CreateInput,
+      options?: OperationOptions & { ownerWithoutAccess?: boolean },
+    ) => createContainer(deps, actor, input, options),
     start: (actor: Actor, input: NameInput) => startContainer(deps, actor, input),
     stop: (actor: Actor, input: NameInput) => stopContainer(deps, actor, input),
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),

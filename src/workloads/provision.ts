@@ -7,6 +7,7 @@ import { suggestFreeName } from "./free-name.js";
 import { beginOperation, type Lease } from "./lease.js";
 import { Refusal, parseOrRefuse } from "./refusal.js";
 import { CreateInput, type ContainerSpec } from "./spec.js";
+import { accessOf } from "./users.js";
 import { createUndo } from "./undo.js";
 
 /** Below this, a new workspace would be unusable: the quota counts as exhausted. */
@@ -22,12 +23,31 @@ export interface CreateResult {
   readonly problem?: string;
 }
 
-/** The spec a create request asks for, checked against the module library and the limits. */
-export function planContainer(deps: WorkloadDeps, actor: Actor, input: CreateInput): ContainerSpec {
+/**
+ * The spec a create request asks for, checked against the module library and the limits. An
+ * admin creating for someone checks that they have access, unless `ownerWithoutAccess` says
+ * that is meant (a container prepared before the person is let in).
+ */
+export function planContainer(
+  deps: WorkloadDeps,
+  actor: Actor,
+  input: CreateInput,
+  options: { ownerWithoutAccess?: boolean } = {},
+): ContainerSpec {
   const request = parseOrRefuse(CreateInput, input);
   const ownerId = request.owner ?? actor.userId;
   if (ownerId !== actor.userId && !isAdmin(actor)) {
     throw new Refusal("not-allowed", "Only admins can create containers for someone else.");
+  }
+  if (
+    ownerId !== actor.userId &&
+    !options.ownerWithoutAccess &&
+    accessOf(deps, ownerId) === undefined
+  ) {
+    throw new Refusal(
+      "not-allowed",
+      `${ownerId} has no access to voxnix: grant it first, or say that it is meant (--force).`,
+    );
   }
   return buildSpec({
     request,

@@ -64,6 +64,18 @@ export function grantUser(
   input: z.input<typeof GrantInput>,
 ): UserAccess {
   if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can grant access.");
+  const { id } = parseOrRefuse(GrantInput, input);
+  const configured = deps.access.admins.includes(id)
+    ? "an admin"
+    : deps.access.users.includes(id)
+      ? "a user"
+      : undefined;
+  // Saying "granted" would claim a change that configuration overrides anyway.
+  if (configured)
+    throw new Refusal(
+      "conflict",
+      `${id} is already ${configured} through configuration (VOXNIX_ADMINS/VOXNIX_USERS).`,
+    );
   return recordGrant(deps, actor, input);
 }
 

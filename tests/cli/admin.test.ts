@@ -104,6 +104,27 @@ describe("voxnix admin CLI", () => {
     expect(host.calls()).toEqual([]);
   });
 
+  it("refuses to act without a configured admin, and to grant what configuration already gives", async () => {
+    const host = await createFakeHost();
+    onTestFinished(() => host.cleanup());
+    const env = fakeHostEnv(host);
+    const withoutAdmins = Object.fromEntries(
+      Object.entries(env).filter(([k]) => k !== "VOXNIX_ADMINS"),
+    );
+    const [nobody, again] = await Promise.all([
+      voxnix(["ls", "--all"], { env: withoutAdmins, cwd: tempDir() }),
+      voxnix(["users", "add", "1"], { env, cwd: tempDir() }),
+    ]);
+    expect(nobody).toMatchObject({ exitCode: 78, stdout: "" });
+    expect(nobody.stderr).toContain(
+      "VOXNIX_ADMINS: required: the admin CLI acts as the first admin listed there",
+    );
+    expect(again).toMatchObject({
+      exitCode: 1,
+      stderr: "voxnix: 1 is already an admin through configuration (VOXNIX_ADMINS/VOXNIX_USERS).\n",
+    });
+  });
+
   it("explains a refusal in one line and exits 1", async () => {
     const { run } = await cliOnFakeHost();
     expect(await run("create", "dev", "--modules", "fihs")).toMatchObject({

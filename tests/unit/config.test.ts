@@ -20,8 +20,8 @@ function problemsOf(fn: () => unknown): ConfigError {
 }
 
 describe("loadConfig", () => {
-  it("fills every default for admin verbs from an empty environment", () => {
-    const config = loadConfig({}, { purpose: "admin" });
+  it("fills every default for admin verbs from an environment with only an admin", () => {
+    const config = loadConfig({ VOXNIX_ADMINS: "1" }, { purpose: "admin" });
     expect(config.storage).toEqual({
       backend: "zfs",
       pool: "tank",
@@ -61,9 +61,21 @@ describe("loadConfig", () => {
     expect(config.llm.baseUrl).toBe("http://127.0.0.1:11434/v1");
   });
 
+  it("refuses admin verbs without an admin to act as", () => {
+    expect(problemsOf(() => loadConfig({}, { purpose: "admin" })).problems).toEqual([
+      {
+        variable: "VOXNIX_ADMINS",
+        problem: "required: the admin CLI acts as the first admin listed there",
+      },
+    ]);
+  });
+
   it("treats empty variables as unset", () => {
     expect(
-      loadConfig({ ZFS_POOL: "", VOXNIX_BUILD_SLOTS: "  " }, { purpose: "admin" }).storage.pool,
+      loadConfig(
+        { VOXNIX_ADMINS: "1", ZFS_POOL: "", VOXNIX_BUILD_SLOTS: "  " },
+        { purpose: "admin" },
+      ).storage.pool,
     ).toBe("tank");
   });
 
@@ -115,7 +127,7 @@ describe("loadConfig", () => {
   it("refuses defaults above their maxima", () => {
     const error = problemsOf(() =>
       loadConfig(
-        { VOXNIX_DEFAULT_MEMORY: "16G", VOXNIX_MAX_CONTAINERS_PER_USER: "50" },
+        { VOXNIX_ADMINS: "1", VOXNIX_DEFAULT_MEMORY: "16G", VOXNIX_MAX_CONTAINERS_PER_USER: "50" },
         { purpose: "admin" },
       ),
     );

@@ -176,6 +176,27 @@ describe("create", () => {
     ).toBe(bob.userId);
   });
 
+  it("creates for someone without access only when the admin says it is meant", async () => {
+    const t = await testWorkloads();
+    await expect(
+      t.workloads.create(admin, { name: "x", modules: [], owner: 7777 }),
+    ).rejects.toMatchObject({
+      reason: "not-allowed",
+      userMessage:
+        "7777 has no access to voxnix: grant it first, or say that it is meant (--force).",
+    });
+    expect(t.store.containers.listAll()).toEqual([]);
+    expect(
+      (
+        await t.workloads.create(
+          admin,
+          { name: "x", modules: [], owner: 7777 },
+          { ownerWithoutAccess: true },
+        )
+      ).ownerId,
+    ).toBe(7777);
+  });
+
   it("lets exactly one of two concurrent creates of the same name win", async () => {
     const t = await testWorkloads();
     const results = await Promise.allSettled([
