@@ -85,7 +85,6 @@ in
     VOXNIX_TRASH_DAYS = [ "limits" "trashDays" ];
   };
 
-
   options.services.voxnix = {
     enable = lib.mkEnableOption "the voxnix Telegram container host";
 
