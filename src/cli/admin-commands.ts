@@ -7,6 +7,7 @@ import { createRuntime } from "../runtime.js";
 import { STALE_NOTE, type Actor, type Workloads } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
 import { byteSize, cpuCount, positiveInt } from "./arguments.js";
+import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 
 interface Io {
@@ -188,7 +189,14 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
             `Destroy ${name}? Its workspace stays in trash. Type the name to confirm: `,
           );
           rl.close();
-          if (answer.trim() !== name) return io.out("not destroyed");
+          if (answer.trim() !== name) {
+            // Declined is not done: a script must not read it as success, and the pending
+            // confirmation is spent so that nothing could run it later.
+            w.cancel(actor, request.id);
+            io.err(`${name} not destroyed (the answer was not its name)`);
+            process.exitCode = EXIT.failure;
+            return;
+          }
         }
         const result = await w.confirmDestroy(actor, request.id);
         io.out(

@@ -1,14 +1,18 @@
+import { execa } from "execa";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
+const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+
 async function cliOnFakeHost() {
   const host = await createFakeHost();
   onTestFinished(() => host.cleanup());
   const env = fakeHostEnv(host);
-  return { host, run: (...args: string[]) => voxnix(args, { env, cwd: tempDir() }) };
+  return { host, env, run: (...args: string[]) => voxnix(args, { env, cwd: tempDir() }) };
 }
 
 describe("voxnix admin CLI", () => {
@@ -123,6 +127,32 @@ describe("voxnix admin CLI", () => {
       exitCode: 1,
       stderr: "voxnix: 1 is already an admin through configuration (VOXNIX_ADMINS/VOXNIX_USERS).\n",
     });
+  });
+
+  it("exits 1 and destroys nothing when a destroy is declined at the terminal", async () => {
+    const { host, env, run } = await cliOnFakeHost();
+    await run("create", "dev", "--as", "1001");
+    // `script` gives the CLI a terminal, as an admin at a shell has; the answer is not the name.
+    const command = [
+      process.execPath,
+      "--import",
+      import.meta.resolve("tsx"),
+      MAIN,
+      "destroy",
+      "dev",
+    ]
+      .map((word) => `'${word}'`)
+      .join(" ");
+    const declined = await execa("script", ["-qec", `${command}; echo "exit=$?"`, "/dev/null"], {
+      env: { ...env, HOME: process.env.HOME ?? "/root" },
+      extendEnv: false,
+      input: "nope\n",
+      reject: false,
+      timeout: 30_000,
+    });
+    expect(declined.stdout).toContain("dev not destroyed (the answer was not its name)");
+    expect(declined.stdout).toMatch(/exit=1\s*$/);
+    expect(host.installed()).toEqual(["dev"]);
   });
 
   it("explains a refusal in one line and exits 1", async () => {
