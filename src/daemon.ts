@@ -1,5 +1,5 @@
 import { run } from "@grammyjs/runner";
-import { GrammyError } from "grammy";
+import { GrammyError, HttpError } from "grammy";
 import { ConfigError, type Config } from "./config.js";
 import { createBackgroundTasks } from "./bot/background.js";
 import { publishCommands } from "./bot/commands.js";
@@ -53,8 +53,11 @@ export async function startDaemon(
     ...(agent ? { agent } : {}),
   });
   try {
-    await bot.init();
-    await bot.api.deleteWebhook({ drop_pending_updates: false });
+    await untilReachable(log, async () => {
+      // getMe by hand: grammY's own bot.init() retries network errors silently, forever.
+      if (!bot.isInited()) bot.botInfo = await bot.api.getMe();
+      await bot.api.deleteWebhook({ drop_pending_updates: false });
+    });
   } catch (error) {
     runtime.close();
     throw rejectedToken(error) ?? error;
@@ -90,6 +93,24 @@ export async function startDaemon(
       runtime.close();
     },
   };
+}
+
+/**
+ * Runs Telegram's handshake until it goes through, saying so while it does not: a host whose
+ * network is not up yet, or a Bot API server that is down, is waited for (1 s, doubling, up to
+ * 30 s between tries) instead of exiting into a restart loop. An answer from Telegram (a
+ * rejected token, say) is not retried.
+ */
+async function untilReachable(log: Logger, handshake: () => Promise<void>) {
+  for (let waitMs = 1_000; ; waitMs = Math.min(waitMs * 2, 30_000)) {
+    try {
+      return await handshake();
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      log.warn({ err: error, retryInMs: waitMs }, "cannot reach Telegram; retrying");
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
 }
 
 /**

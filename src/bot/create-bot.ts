@@ -30,12 +30,19 @@ export interface CreateBotOptions {
  * decision is made below it.
  */
 export function createBot(options: CreateBotOptions): Bot<BotContext> {
-  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot } });
+  // A request Telegram does not answer in a minute fails (grammY's default waits 500 s), so an
+  // unreachable Bot API is reported and retried; long polling asks for 30 s at a time.
+  const bot = new Bot<BotContext>(options.token, {
+    client: { apiRoot: options.apiRoot, timeoutSeconds: 60 },
+  });
   const log = options.log.child({ component: "bot" });
   // Calls are retried on 429 and 5xx, bounded so that a chat never looks stuck. Not polling:
   // the runner retries getUpdates itself from 100 ms up, where auto-retry would wait 3 s, 6 s …
   // before the bot sees any message again.
-  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
+  // Not network errors (rethrowHttpErrors): auto-retry would retry those forever, silently, with
+  // its attempts uncounted (@grammyjs/auto-retry's call loop), holding the chat's queue; the
+  // start-up handshake retries them itself and says so (daemon.ts).
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30, rethrowHttpErrors: true });
   bot.api.config.use(async (prev, method, payload, signal) => {
     if (method !== "getUpdates") return retry(prev, method, payload, signal);
     try {

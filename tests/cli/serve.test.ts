@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startBotApiServer } from "../fakes/bot-api-server.js";
@@ -77,5 +78,46 @@ describe("voxnix serve (a real process)", () => {
     expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain("TELEGRAM_BOT_TOKEN: Telegram rejected it (401 Unauthorized)");
     expect(`${result.stdout}${result.stderr}`).not.toContain("not-the-token");
+  });
+
+  it("says it cannot reach Telegram and keeps trying, rather than exiting or keeping quiet", async () => {
+    const host = await createFakeHost();
+    onTestFinished(() => host.cleanup());
+    // A port nothing listens on: connection refused, as while the network is not up yet.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const daemon = execa(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
+      {
+        cwd: tempDir(),
+        env: fakeHostEnv(host, {
+          TELEGRAM_BOT_TOKEN: "123456:TEST-bot-token",
+          TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}`,
+          LLM_BASE_URL: "http://127.0.0.1:9/v1",
+        }),
+        extendEnv: false,
+        reject: false,
+      },
+    );
+    onTestFinished(() => void daemon.kill("SIGKILL"));
+    let output = "";
+    daemon.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await expect
+      .poll(
+        () =>
+          output.split("\n").filter((line) => line.includes("cannot reach Telegram; retrying"))
+            .length,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBeGreaterThanOrEqual(2);
+    expect(daemon.exitCode).toBeNull(); // still trying, not restart-looping
+    expect(output).toContain('"retryInMs":2000');
   });
 });
