@@ -2,6 +2,7 @@ import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
 import { formatSize } from "../size.js";
+import { containerName } from "../workloads/index.js";
 import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
 import { offerModules, startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
@@ -107,8 +108,13 @@ export function commands(deps: BotDeps) {
           ".",
         ),
       );
-    if (modules.length === 0) return offerModules(ctx, deps, name);
-    return startCreate(ctx, deps, name, modules);
+    // The name first: a picker for a name that cannot be created only fails later, and a long
+    // one would not even fit the buttons' 64 bytes of callback data.
+    const named = containerName.safeParse(name);
+    if (!named.success)
+      return say(ctx, rich(named.error.issues[0]?.message ?? "That name cannot be used.", "."));
+    if (modules.length === 0) return offerModules(ctx, deps, named.data);
+    return startCreate(ctx, deps, named.data, modules);
   });
   for (const verb of CONTAINER_VERBS)
     composer.command(verb, (ctx) => runVerb(ctx, deps, verb, args(ctx)[0]));

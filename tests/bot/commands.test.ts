@@ -168,6 +168,19 @@ describe("bot commands", () => {
     expect(host.machines()).toEqual(["web"]);
   });
 
+  it("refuses a name that cannot be created before offering any picker", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new Dev");
+    const capital = await api.waitFor(ALICE, (m) => m.text.includes("lowercase"));
+    expect(capital.text).toBe('container names are lowercase: try "dev".');
+    api.sendText(ALICE, `/new ${"a".repeat(60)}`);
+    const long = await api.waitFor(ALICE, (m) => m.text.includes("1 to 11 characters"));
+    expect(capital.reply_markup).toBeUndefined();
+    expect(long.reply_markup).toBeUndefined();
+    // Nothing was made on the host: no dataset, no build.
+    expect(host.commandLines().filter((line) => / create /.test(line))).toEqual([]);
+  });
+
   it("still answers when the Bot API throttles it (429 with retry_after)", async () => {
     const { api } = await startBotHarness();
     api.fail("sendMessage", 429, { retryAfter: 1, times: 1 });
