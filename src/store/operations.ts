@@ -122,7 +122,6 @@ export function operationsRepository(db: Db, now: () => number) {
     `UPDATE operations SET holder_pid = ?, holder_boot = ?, holder_start = ?
      WHERE id = ? AND holder_pid = ? AND holder_boot = ? AND holder_start = ?`,
   );
-  const setReport = db.prepare<[string, string]>(`UPDATE operations SET report = ? WHERE id = ?`);
   const markMade = db.prepare<[string, string]>(
     `UPDATE operations SET made = json_insert(made, '$[#]', ?) WHERE id = ?`,
   );
@@ -183,9 +182,6 @@ export function operationsRepository(db: Db, now: () => number) {
     /** Records that the operation has made `step`, for its repair to undo. */
     markMade(id: string, step: string): boolean {
       return markMade.run(step, id).changes === 1;
-    },
-    setReport(id: string, report: ReportTarget): boolean {
-      return setReport.run(JSON.stringify({ ...report }), id).changes === 1;
     },
     /** Ends the operation: its leases are free. */
     end(id: string): boolean {

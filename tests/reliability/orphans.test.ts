@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
+import { createFakeHost } from "../fakes/fake-host.js";
 import { consistentAfterRestart, fakeToolPids } from "../support/crash.js";
 import { eventually } from "../support/processes.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -10,8 +10,11 @@ import { fakeHostEnv } from "../support/voxnix-process.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
-/** A CLI create whose build is held at a gate, as a real process. */
-async function createHeldAtBuild(host: FakeHost, env: Record<string, string>) {
+/** A fresh fake host and a CLI create on it whose build is held at a gate, as a real process. */
+async function createHeldAtBuild() {
+  const host = await createFakeHost();
+  onTestFinished(() => host.cleanup());
+  const env = fakeHostEnv(host);
   host.injectFault({ command: "extra-container create", action: "gate", gate: "build" });
   const cli = execa(
     process.execPath,
@@ -35,16 +38,13 @@ async function createHeldAtBuild(host: FakeHost, env: Record<string, string>) {
       30_000,
     ),
   ).toBe(true);
-  return { cli }; // not the subprocess itself: it is a thenable, and awaiting it waits for its end
+  // Wrapped: the subprocess is a thenable, and returning it bare would wait for its end.
+  return { host, stateDir: env.VOXNIX_STATE_DIR as string, cli };
 }
 
 describe("host commands that outlive their process", () => {
   it("keep a killed CLI's create in progress until its build ends, then it is kept", async () => {
-    const host = await createFakeHost();
-    onTestFinished(() => host.cleanup());
-    const env = fakeHostEnv(host);
-    const stateDir = env.VOXNIX_STATE_DIR as string;
-    const { cli } = await createHeldAtBuild(host, env);
+    const { host, stateDir, cli } = await createHeldAtBuild();
     cli.kill("SIGKILL"); // no handler runs: the build goes on without its process
     await cli;
 
@@ -68,11 +68,7 @@ describe("host commands that outlive their process", () => {
   });
 
   it("die with a CLI stopped by Ctrl-C, whose create is then rolled back", async () => {
-    const host = await createFakeHost();
-    onTestFinished(() => host.cleanup());
-    const env = fakeHostEnv(host);
-    const stateDir = env.VOXNIX_STATE_DIR as string;
-    const { cli } = await createHeldAtBuild(host, env);
+    const { host, stateDir, cli } = await createHeldAtBuild();
     cli.kill("SIGINT");
     const ended = await cli;
     expect(ended.exitCode).toBe(130);
