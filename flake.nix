@@ -71,8 +71,9 @@
       };
 
       lib = {
-        # import-able by other flakes: mkContainer { spec = …; }
-        mkContainer = import ./nix/mkContainer.nix;
+        # A voxnix container's system for a module set, as the daemon builds it:
+        # containerSystem { modules = [ "git" "workspace" ]; nixpkgs = …; }
+        containerSystem = import ./nix/container-system.nix;
         # { <name> = "one-line description"; … }
         modules = builtins.mapAttrs (_: m: m.description) moduleLibrary;
       };

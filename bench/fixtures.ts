@@ -16,7 +16,7 @@ export const tempDir = () => mkdtempSync(join(tmpdir(), "voxnix-bench-"));
 
 /** The daemon's environment on a fake host with the emulator and the scripted model. */
 export function benchEnv(options: {
-  host: { path: string; confDir: string; mountNamespace: string };
+  host: { path: string; root: string; mountNamespace: string };
   api: { url: string; token: string };
   llm: { url: string };
   users: readonly number[];
@@ -31,7 +31,7 @@ export function benchEnv(options: {
     LLM_BASE_URL: options.llm.url,
     VOXNIX_STATE_DIR: tempDir(),
     VOXNIX_NIX_DIR: REPO_ROOT,
-    VOXNIX_CONTAINER_CONF_DIR: options.host.confDir,
+    VOXNIX_HOST_ROOT: options.host.root,
     VOXNIX_HOST_MOUNT_NAMESPACE: options.host.mountNamespace,
     LOG_LEVEL: options.logLevel,
   };

@@ -4,7 +4,7 @@
   module =
     { ... }:
     {
-      # The bind mount itself is host-side (mkContainer: bindMounts."/workspace").
+      # The bind mount itself is host-side (src/host/container-files.ts: --bind=…:/workspace).
       environment.loginShellInit = ''
         [ "$PWD" = "$HOME" ] && cd /workspace 2>/dev/null || true
       '';

@@ -27,7 +27,7 @@ let
     // {
       TELEGRAM_BOT_TOKEN_FILE = "%d/bot-token";
       VOXNIX_STATE_DIR = "/var/lib/voxnix";
-      # extra-container evaluates <nixpkgs/nixos>: containers build from the host's own nixpkgs.
+      # nix/container-system.nix imports <nixpkgs>: containers build from the host's own nixpkgs.
       NIX_PATH = "nixpkgs=${pkgs.path}";
     }
     // lib.optionalAttrs (cfg.llmApiKeyFile != null) { LLM_API_KEY_FILE = "%d/llm-api-key"; }
@@ -54,12 +54,15 @@ let
   '';
 
   usesZfs = settings.VOXNIX_STORAGE == "zfs";
-  # Everything extra-container writes (host-cli-reference.md); created before the unit starts
-  # because ProtectSystem=strict cannot bind paths that do not exist.
+  # Everything a container is on the host (src/host/container-install.ts) and what
+  # nixos-container destroy removes; created before the unit starts because ProtectSystem=strict
+  # cannot bind paths that do not exist. nix-build's --out-link roots are under gcroots/voxnix.
   writablePaths = [
     "/etc/systemd-mutable/system"
     "/etc/nixos-containers"
-    "/nix/var/nix/gcroots/auto"
+    "/nix/var/nix/gcroots/voxnix"
+    "/nix/var/nix/gcroots/per-container"
+    "/nix/var/nix/profiles/per-container"
     "/var/lib/nixos-containers"
   ] ++ lib.optional usesZfs "/${settings.ZFS_POOL}";
 
@@ -188,9 +191,11 @@ in
       }
     ];
 
+    # The container@.service template every voxnix container is an instance of.
     boot.enableContainers = true;
-    # Installs extra-container and adds /etc/systemd-mutable/system to the unit search path.
-    programs.extra-container.enable = true;
+    # Where the daemon puts each container's drop-in and boot-time wants link: /etc/systemd is
+    # the store's. (extra-container's own module sets the same path.)
+    boot.extraSystemdUnitPaths = [ "/etc/systemd-mutable/system" ];
 
     environment.systemPackages = [ adminCli ];
 
@@ -205,10 +210,9 @@ in
         "nix-daemon.socket"
       ] ++ lib.optional usesZfs "zfs.target";
 
-      # Exactly the host tools the daemon calls (src/host/), and what extra-container calls.
+      # Exactly the host tools the daemon calls (src/host/), and what nixos-container calls.
       path =
         [
-          pkgs.extra-container
           pkgs.nixos-container
           config.systemd.package # systemctl, machinectl, journalctl
           config.nix.package
@@ -244,7 +248,7 @@ in
         TimeoutStopSec = "90s";
         KillMode = "mixed";
 
-        # Root, because extra-container, zfs and machinectl manage the host; the rest narrows it.
+        # Root, because nixos-container, zfs and machinectl manage the host; the rest narrows it.
         User = "root";
         # These give the daemon a mount namespace of its own whose mounts the host never sees, so
         # zfs runs in PID 1's namespace through nsenter (src/host/mount-namespace.ts): keep
@@ -271,8 +275,8 @@ in
         LockPersonality = true;
         SystemCallArchitectures = "native";
         UMask = "0077";
-        # Nothing it runs gains privileges through setuid or file capabilities (it is root, so
-        # extra-container does not re-exec itself through sudo).
+        # Nothing it runs gains privileges through setuid or file capabilities (it is root: no
+        # tool it runs needs sudo).
         NoNewPrivileges = true;
         # /proc/sys and /sys read-only here; zfs writes what it must from the host's namespace.
         ProtectKernelTunables = true;
@@ -280,7 +284,7 @@ in
         # Not set, each for a reason:
         # - MemoryDenyWriteExecute: Node's JIT needs writable, executable pages.
         # - CapabilityBoundingSet: zfs (mounts, /dev/zfs), nsenter (setns: CAP_SYS_ADMIN and
-        #   CAP_SYS_CHROOT), extra-container and nixos-container (files owned by others under
+        #   CAP_SYS_CHROOT), nixos-container (files owned by others under
         #   /etc and /var/lib/nixos-containers) need most of root's; the daemon manages the host.
         # - SystemCallFilter: zfs's ioctls, mount and setns sit outside @system-service; a list
         #   that admits them filters little, and one that does not breaks every create.

@@ -29,8 +29,11 @@ export interface Config {
   };
   readonly stateDir: string;
   readonly nixDir: string;
-  /** Where NixOS keeps container confs; only tests point it elsewhere (at a fake host). */
-  readonly containerConfDir: string;
+  /**
+   * The root the container files live under (/etc/nixos-containers, /etc/systemd-mutable/system,
+   * /nix/var/nix/gcroots/voxnix): "/" on a host; only tests point it elsewhere (at a fake host).
+   */
+  readonly hostRoot: string;
   /**
    * The mount namespace containers see (PID 1's): zfs runs there, because the unit's hardening
    * gives the daemon a namespace of its own whose mounts nobody else sees.
@@ -85,7 +88,7 @@ export class ConfigError extends VoxnixError {
 export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
 export const DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1";
 const DEFAULT_LLM_MODEL = "openai/gpt-4o-mini";
-/** The package root: it holds nix/mkContainer.nix and modules/ (nix/package.nix installs both). */
+/** The package root: it holds nix/container-system.nix and modules/ (nix/package.nix installs both). */
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Variables holding secrets: read apart from the schema, each also as NAME_FILE. */
@@ -156,7 +159,7 @@ const httpUrl = z
   .transform((text) => text.replace(/\/+$/, ""));
 
 const absolutePath = z.string().startsWith("/", "expected an absolute path");
-// Interpolated into the one-line Nix expression as path literals (host/index.ts definitionFor),
+// Interpolated into the one-line Nix expression as path literals (host/container-systems.ts),
 // so only characters a Nix path literal allows.
 const nixSafePath = z
   .string()
@@ -175,7 +178,7 @@ const EnvironmentSchema = z
     LLM_TIMEOUT_SECONDS: whole(60, 1, 600),
     VOXNIX_STATE_DIR: nixSafePath.default("/var/lib/voxnix"),
     VOXNIX_NIX_DIR: nixSafePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
-    VOXNIX_CONTAINER_CONF_DIR: absolutePath.default("/etc/nixos-containers"),
+    VOXNIX_HOST_ROOT: absolutePath.default("/"),
     VOXNIX_HOST_MOUNT_NAMESPACE: absolutePath.default("/proc/1/ns/mnt"),
     VOXNIX_STORAGE: z.enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' }).default("zfs"),
     ZFS_POOL: z
@@ -308,7 +311,7 @@ export function loadConfig(
     },
     stateDir: e.VOXNIX_STATE_DIR,
     nixDir: e.VOXNIX_NIX_DIR,
-    containerConfDir: e.VOXNIX_CONTAINER_CONF_DIR,
+    hostRoot: e.VOXNIX_HOST_ROOT,
     hostMountNamespace: e.VOXNIX_HOST_MOUNT_NAMESPACE,
     storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
     tailscale: { authKeyFile: e.TAILSCALE_AUTH_KEY_FILE, authKey: tailscaleKey },
@@ -353,7 +356,7 @@ export function describeConfig(config: Config): Record<string, string> {
     LLM_TIMEOUT_SECONDS: String(config.llm.timeoutMs / 1000),
     VOXNIX_STATE_DIR: config.stateDir,
     VOXNIX_NIX_DIR: config.nixDir,
-    VOXNIX_CONTAINER_CONF_DIR: config.containerConfDir,
+    VOXNIX_HOST_ROOT: config.hostRoot,
     VOXNIX_HOST_MOUNT_NAMESPACE: config.hostMountNamespace,
     VOXNIX_STORAGE: config.storage.backend,
     ZFS_POOL: config.storage.pool,

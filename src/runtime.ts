@@ -36,7 +36,7 @@ export async function createRuntime(
     const host = createHost(runner, {
       stateDir: config.stateDir,
       nixDir: config.nixDir,
-      confDir: config.containerConfDir,
+      hostRoot: config.hostRoot,
       hostMountNamespace: config.hostMountNamespace,
       storage: config.storage,
     });

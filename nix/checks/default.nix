@@ -1,6 +1,6 @@
 # The flake's checks, one scenario per file.
 { pkgs, self }:
 {
-  mk-container = import ./mk-container.nix { inherit pkgs; };
+  container-system = import ./container-system.nix { inherit pkgs; };
   vm = import ./vm.nix { inherit pkgs self; };
 }

@@ -1,5 +1,6 @@
 # Housekeeping: old generations and unreferenced store paths, monthly ZFS scrub.
-# Containers' closures stay alive through extra-container's gcroots (nix/var/nix/gcroots/auto).
+# Containers' systems stay alive through voxnix's GC roots (/nix/var/nix/gcroots/voxnix: one per
+# container, and one per module set built from the current voxnix and nixpkgs).
 {
   nix.settings.experimental-features = [
     "nix-command"

@@ -123,3 +123,12 @@ function lastLine(text: string): string {
   const lines = text.trim().split("\n");
   return lines[lines.length - 1] ?? "";
 }
+
+/**
+ * A path voxnix would hand to systemd-nspawn that the container@ unit cannot carry intact:
+ * its start script word-splits EXTRA_NSPAWN_FLAGS and nspawn splits --bind on ':'.
+ */
+export class UnsafeHostPath extends VoxnixError {
+  readonly userMessage =
+    "The host could not set up that container's files; the admin has the details.";
+}

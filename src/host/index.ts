@@ -1,5 +1,6 @@
 import { dirStorage } from "./dir-storage.js";
-import { definitionFor, extraContainer } from "./extra-container.js";
+import { containerInstaller } from "./container-install.js";
+import { containerSystems } from "./container-systems.js";
 import { journalctl } from "./journalctl.js";
 import { machinectl } from "./machinectl.js";
 import { nixosContainer } from "./nixos-container.js";
@@ -21,15 +22,19 @@ export {
   HostOutputMalformed,
   HostOutputTooLarge,
   HostToolMissing,
+  UnsafeHostPath,
 } from "./errors.js";
-export { definitionFor } from "./extra-container.js";
+export { containerConf, containerDropIn, type ContainerInstall } from "./container-files.js";
+export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
 export { trashIdFor, type Storage, type UserSpace } from "./storage.js";
 
 /** The host tools voxnix drives. */
 export const HOST_TOOLS = [
-  "extra-container",
+  // nix-build builds a module set's system; nix-instantiate names the nixpkgs it builds from.
+  "nix-build",
+  "nix-instantiate",
   "nixos-container",
   "machinectl",
   "systemctl",
@@ -43,7 +48,8 @@ export const HOST_TOOLS = [
 export interface HostOptions {
   readonly stateDir: string;
   readonly nixDir: string;
-  readonly confDir: string;
+  /** "/" on a host: the container files go under it (a fake host's root in tests). */
+  readonly hostRoot: string;
   readonly storage: {
     readonly backend: "zfs" | "dir";
     readonly pool: string;
@@ -61,6 +67,7 @@ export function createHost(runner: Runner, options: HostOptions) {
     ? inHostMountNamespace(options.hostMountNamespace)
     : [];
   const zfsTool = zfs(runner, enterHostMounts);
+  const gcrootDir = join(options.hostRoot, "nix/var/nix/gcroots/voxnix");
   const storage: Storage =
     options.storage.backend === "zfs"
       ? zfsStorage(zfsTool, options.storage)
@@ -69,9 +76,15 @@ export function createHost(runner: Runner, options: HostOptions) {
     runner,
     storage,
     staging: stagingArea(options.stateDir),
-    extraContainer: extraContainer(runner, {
-      confDir: options.confDir,
+    systems: containerSystems(runner, {
+      nixDir: options.nixDir,
+      gcrootDir,
       buildTimeoutMs: options.buildTimeoutMs ?? 30 * 60_000,
+    }),
+    installer: containerInstaller(runner, {
+      confDir: join(options.hostRoot, "etc/nixos-containers"),
+      unitDir: join(options.hostRoot, "etc/systemd-mutable/system"),
+      gcrootDir,
     }),
     machines: machinectl(runner),
     containers,
@@ -86,8 +99,6 @@ export function createHost(runner: Runner, options: HostOptions) {
     pool: options.storage.pool.split("/")[0] as string,
     /** Where a host tool is on the runner's PATH, if anywhere. */
     locate: (tool: string) => locateOnPath(tool, runner.path),
-    /** The one-line definition extra-container evaluates for a staged spec. */
-    definitionFor: (specPath: string) => definitionFor(options.nixDir, specPath),
   };
 }
 

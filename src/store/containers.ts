@@ -8,7 +8,7 @@ export type ContainerState = (typeof CONTAINER_STATES)[number];
 export interface ContainerRecord<Spec = JsonObject> {
   readonly name: string;
   readonly ownerId: number;
-  /** The validated spec as written for mkContainer, parsed on read; workloads/ owns its shape. */
+  /** The validated spec as staged for the host, parsed on read; workloads/ owns its shape. */
   readonly spec: Spec;
   readonly state: ContainerState;
   readonly createdAtMs: number;

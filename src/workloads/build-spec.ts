@@ -14,7 +14,7 @@ export interface BuildSpecOptions {
 }
 
 /**
- * Turns a validated request into the spec mkContainer reads, applying the module library and the
+ * Turns a validated request into the container spec, applying the module library and the
  * admin's limits. Pure, so the Nix tests evaluate exactly what the daemon would write.
  *
  * @throws Refusal naming the unknown module, the limit, or the missing Tailscale key

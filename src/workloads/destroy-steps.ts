@@ -31,7 +31,7 @@ export async function finishDestroy(
         ),
       );
   }
-  await host.extraContainer.destroy(container.name);
+  await host.installer.uninstall(container.name);
   const space = (await host.storage.scan()).get(container.ownerId);
   const hasWorkspace = space?.workspaces.has(container.name) ?? false;
   if (hasWorkspace) await host.storage.moveToTrash(container.ownerId, container.name, trashId);

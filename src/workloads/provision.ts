@@ -126,15 +126,30 @@ export async function provisionContainer(
     const specPath = await host.staging.writeSpec(spec.name, finalSpec);
     store.containers.setSpec(spec.name, finalSpec);
 
-    await deps.buildSlots.run(
-      async () => {
-        options.onProgress?.("building");
-        await host.extraContainer.createAndStart(host.definitionFor(specPath), options.signal);
-      },
-      (position) => options.onProgress?.("queued", `${position} ahead`),
-    );
+    // A module set built before costs nothing and takes no build slot.
+    const system = await host.systems.forModules(finalSpec.modules);
+    const systemPath =
+      system.built ??
+      (await deps.buildSlots.run(
+        async () => {
+          options.onProgress?.("building");
+          return system.build(specPath, options.signal);
+        },
+        (position) => options.onProgress?.("queued", `${position} ahead`),
+      ));
+    // Marked before the first file is written; uninstall removes whatever of it there is.
+    undo.push("container files", () => host.installer.uninstall(spec.name));
+    await host.installer.install({
+      name: spec.name,
+      systemPath,
+      workspace: hostPath,
+      tailscaleKeyFile: finalSpec.tailscale?.authKeyFile,
+      limits: finalSpec.limits,
+    });
+    options.onProgress?.("starting");
+    await host.containers.start(spec.name);
   } catch (error) {
-    if (host.extraContainer.isInstalled(spec.name)) {
+    if (host.installer.isInstalled(spec.name)) {
       commit(deps, lease, spec.name, "stopped", trashed);
       audit("failed", { installed: true, ...failureOf(error) });
       deps.log.warn({ err: error, container: spec.name }, "container installed but not started");
@@ -157,7 +172,6 @@ export async function provisionContainer(
     throw error;
   }
 
-  options.onProgress?.("starting");
   // Installed is what counts; if machinectl cannot answer now, reconciliation corrects the state.
   const running = await host.machines.isRunning(spec.name).catch((error: unknown) => {
     deps.log.warn({ err: error, container: spec.name }, "could not confirm the container runs");

@@ -97,7 +97,7 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
 
   for (const record of before.rows.values()) {
     if (record.state === "creating" || record.state === "destroying") continue;
-    if (!host.extraContainer.isInstalled(record.name)) {
+    if (!host.installer.isInstalled(record.name)) {
       if (record.state !== "failed")
         store.containers.settleState(record.name, "failed", record.updatedAtMs);
       // Gone, or under an operation by now (a destroy that began meanwhile): not a difference.
@@ -194,7 +194,7 @@ async function repair(
 async function lookAtHost({ host }: WorkloadDeps) {
   const [running, installed, spaces, staged] = await Promise.all([
     host.machines.listRunning(),
-    host.extraContainer.list(),
+    host.installer.list(),
     host.storage.scan(),
     host.staging.stagedNames(),
   ]);

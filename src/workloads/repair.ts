@@ -34,7 +34,7 @@ export async function repairOperation(
         lease.end();
         return { line: `${name}: ${operation.kind} had not begun; nothing to undo`, notice: "" };
       }
-      if (host.extraContainer.isInstalled(name)) {
+      if (host.installer.isInstalled(name)) {
         const running = await host.machines.isRunning(name);
         store.transaction(() => {
           store.containers.setState(name, running ? "running" : "stopped");
@@ -47,7 +47,7 @@ export async function repairOperation(
           notice: `⚠️ ${what} was interrupted, but it had been installed: ${name} is ${state}.`,
         };
       }
-      await host.extraContainer.destroy(name);
+      await host.installer.uninstall(name);
       if (restoring) await putBackInTrash(deps, row.ownerId, name, restoring);
       // Only a workspace this create made: one that was there before it is not its to remove.
       else if (operation.made.includes("workspace"))

@@ -63,9 +63,9 @@ export const IMPLICIT_MODULES = ["workspace"] as const;
 export const DEFAULT_TASKS_MAX = 4096;
 
 /**
- * The spec as mkContainer reads it (`builtins.fromJSON`): the one schema both sides agree on,
- * checked from TypeScript here and from Nix in tests/nix. It never holds a secret value, only
- * the path of a root-only file.
+ * The spec of a container, as the registry keeps it and the daemon stages it: Nix reads its
+ * module names (`builtins.fromJSON`, nix/container-system.nix), the host adapters the rest
+ * (src/host/container-files.ts). It never holds a secret value, only the path of a root-only file.
  */
 export const ContainerSpec = z.object({
   version: z.literal(1),

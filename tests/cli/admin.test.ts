@@ -169,7 +169,7 @@ describe("voxnix admin CLI", () => {
     const { run } = await cliOnFakeHost();
     const result = await run("doctor");
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^ok {3}extra-container on PATH/m);
+    expect(result.stdout).toMatch(/^ok {3}nix-build on PATH/m);
     expect(result.stdout).toMatch(/^ok {3}registry matches host: in agreement$/m);
   });
 
@@ -188,14 +188,14 @@ describe("voxnix admin CLI", () => {
 
   it("fails doctor, naming the tool, when one is missing from PATH", async () => {
     const host = await createFakeHost({
-      tools: ["zfs", "extra-container", "nixos-container", "systemctl", "journalctl"],
+      tools: ["zfs", "nix-build", "nix-instantiate", "nixos-container", "systemctl", "journalctl"],
     });
     onTestFinished(() => host.cleanup());
     const result = await voxnix(["doctor"], {
       env: {
         PATH: host.bin,
         VOXNIX_STATE_DIR: tempDir(),
-        VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+        VOXNIX_HOST_ROOT: host.root,
         VOXNIX_ADMINS: "1",
       },
       cwd: tempDir(),

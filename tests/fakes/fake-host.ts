@@ -12,8 +12,8 @@ import { readState, updateState } from "./lib/state.mjs";
 export interface FaultRule {
   /** Tool and verb, e.g. "zfs create"; "journalctl" for tools without verbs. */
   readonly command: string;
-  /** Checkpoint inside the command: "before" (default); extra-container create also "install", "start". */
-  readonly step?: "before" | "install" | "start";
+  /** Checkpoint inside the command: "before" (default); nix-build also "output" (after the build). */
+  readonly step?: "before" | "output";
   /** Only calls whose arguments contain this text. */
   readonly match?: string;
   /** Only the nth matching call (1-based); every matching call when omitted. */
@@ -30,7 +30,9 @@ export interface FaultRule {
 }
 
 export interface FakeHostSettings {
-  readonly systemd?: boolean;
+  /** What `<nixpkgs>` names (nix-instantiate --find-file): change it to stand for an update. */
+  readonly nixpkgs?: string;
+  /** How long nix-build takes for a system not yet in the (fake) store. */
   readonly buildDelayMs?: number;
   readonly startDelayMs?: number;
   readonly poolFreeBytes?: number;
@@ -65,7 +67,9 @@ export interface FakeDataset {
 export interface FakeHost {
   readonly dir: string;
   readonly bin: string;
-  /** Where the fake extra-container writes <name>.conf (the "installed" signal). */
+  /** The host's root (VOXNIX_HOST_ROOT): confs, unit files, GC roots and the fake store. */
+  readonly root: string;
+  /** Where container confs are (the "installed" signal). */
   readonly confDir: string;
   /** PATH with the fakes first, then the system's. */
   readonly path: string;
@@ -84,6 +88,11 @@ export interface FakeHost {
   machines(): string[];
   /** Containers whose conf file exists. */
   installed(): string[];
+  /**
+   * The files that make containers (units, drop-ins, wants links, per-container GC roots), by
+   * path under the root; not the built-systems cache, which outlives containers on purpose.
+   */
+  containerFiles(): string[];
   injectFault(rule: FaultRule): void;
   /** Lets every call waiting at this gate (and every later one) go on. */
   openGate(name: string): void;
@@ -116,6 +125,7 @@ export async function createFakeHost(
   return {
     dir,
     bin: host.bin,
+    root: host.root,
     confDir: host.confDir,
     path: `${host.bin}:${process.env.PATH ?? ""}`,
     mountNamespace: `/proc/${process.pid}/ns/mnt`,
@@ -129,6 +139,14 @@ export async function createFakeHost(
       readdirSync(host.confDir)
         .filter((f) => f.endsWith(".conf"))
         .map((f) => f.slice(0, -5))
+        .sort(),
+    containerFiles: () =>
+      [
+        "etc/nixos-containers",
+        "etc/systemd-mutable/system",
+        "nix/var/nix/gcroots/voxnix/containers",
+      ]
+        .flatMap((dir) => filesUnder(join(host.root, dir)).map((f) => `${dir}/${f}`))
         .sort(),
     injectFault(rule) {
       const rules = JSON.parse(readFileSync(host.faults, "utf8")) as FaultRule[];
@@ -169,4 +187,14 @@ export async function createFakeHost(
       }
     },
   };
+}
+
+/** Every non-directory entry under `dir` (symlinks included, not followed), relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? filesUnder(join(dir, entry.name)).map((f) => `${entry.name}/${f}`)
+      : [entry.name],
+  );
 }

@@ -24,7 +24,7 @@ if (mode === "--serve") {
   }).unref();
   while (!existsSync(`${where}/port`)) await new Promise((r) => setTimeout(r, 20));
   process.stdout.write(
-    `export PATH=${host.bin}:$PATH\nexport VOXNIX_CONTAINER_CONF_DIR=${host.confDir}\n` +
+    `export PATH=${host.bin}:$PATH\nexport VOXNIX_HOST_ROOT=${host.root}\n` +
       // zfs runs where voxnix runs: the fakes' server shares your shell's mount namespace.
       `export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt\n` +
       `# fake host in ${where}: calls in ${host.calls}, state in ${host.state};\n` +

@@ -64,10 +64,10 @@ describe("createRunner", () => {
   });
 
   it("kills a fake tool and the child it left when the caller aborts", async () => {
-    host.injectFault({ command: "extra-container create", action: "hang", spawnChild: true });
+    host.injectFault({ command: "nix-build", action: "hang", spawnChild: true });
     const controller = new AbortController();
     const running = runner
-      .run(["extra-container", "create", "-E", "x"], { signal: controller.signal })
+      .run(["nix-build", "-E", "x"], { signal: controller.signal })
       .catch((e: unknown) => e);
     // Abort only once the grandchild exists, however slowly the fake starts under load.
     expect(await eventually(() => host.spawnedPids().length === 1, 10_000)).toBe(true);

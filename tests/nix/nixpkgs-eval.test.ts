@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasNix } from "../support/nix.js";
+import { containerConf, containerDropIn } from "../../src/host/index.js";
 import { REPO_ROOT } from "../support/test-workloads.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -46,6 +47,17 @@ async function evaluate(expression: string): Promise<unknown> {
 }
 
 const inputs = `{ repo = ${REPO_ROOT}; tree = ${TREE}; }`;
+
+/** The variables of an environment file, as systemd reads it: comments and blank lines skipped. */
+function variables(conf: string): Record<string, string> {
+  return Object.fromEntries(
+    conf
+      .split("\n")
+      .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, (m[2] as string).replace(/^"(.*)"$/, "$1")]),
+  );
+}
 const flake = `(import ${EVAL}/flake-outputs.nix ${inputs})`;
 
 describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
@@ -58,7 +70,13 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         firewall = appliance.networking.nftables.tables.nixos-fw.content;
         bridge = { inherit (appliance.systemd.network.networks."40-br-vox") networkConfig linkConfig; };
         secrets = builtins.attrNames appliance.age.secrets;
+        unitPaths = appliance.boot.extraSystemdUnitPaths;
+        template = appliance.systemd.services ? "container@";
+        writable = appliance.systemd.services.voxnix.serviceConfig.ReadWritePaths;
       }`)) as {
+          unitPaths: string[];
+          template: boolean;
+          writable: string[];
           drv: string;
           firewall: string;
           bridge: Record<string, Record<string, unknown>>;
@@ -74,6 +92,17 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
       expect(result.bridge.linkConfig).toMatchObject({ RequiredForOnline: "no" });
       // First boot: no .age file exists yet, so no secret is declared and evaluation still works.
       expect(result.secrets).toEqual([]);
+      // What the daemon's installs rely on: the template, a writable unit path on systemd's
+      // search path, and write access to both and to its GC roots despite ProtectSystem=strict.
+      expect(result.template).toBe(true);
+      expect(result.unitPaths).toContain("/etc/systemd-mutable/system");
+      expect(result.writable).toEqual(
+        expect.arrayContaining([
+          "/etc/systemd-mutable/system",
+          "/etc/nixos-containers",
+          "/nix/var/nix/gcroots/voxnix",
+        ]),
+      );
     },
     EVAL_MS,
   );
@@ -211,37 +240,73 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
   );
 
   it(
-    "evaluates containers through extra-container's eval path, one toplevel per module set",
+    "installs containers as NixOS declares them: same system, conf and unit settings, one system per module set",
     async () => {
-      const dir = tempDir("voxnix-specs-");
-      const spec = (name: string, owner: number, modules: string[]) => {
-        const file = join(dir, `${name}.json`);
-        writeFileSync(
-          file,
-          JSON.stringify({
-            version: 1,
-            name,
-            owner,
-            modules,
-            limits: { cpus: 1, memoryBytes: 2 * 1024 ** 3, tasksMax: 4096 },
-            workspace: { hostPath: `/tank/users/${owner}/containers/${name}` },
-            tailscale: modules.includes("tailscale")
-              ? { authKeyFile: `/var/lib/voxnix/secrets/${name}/tailscale-auth-key` }
-              : null,
-          }),
-        );
-        return `(import ${EVAL}/container.nix ${inputs.slice(0, -1)} specFile = ${file}; })`;
+      type Reference = {
+        toplevel: string;
+        system: string;
+        conf: string;
+        deviceAllow: string[];
+        requiresMountsFor: string[];
+        standalone: string;
       };
-      const result = (await evaluate(`{
-        dev = ${spec("dev", 1001, ["fish", "git", "tailscale", "workspace"])};
-        twin = ${spec("web", 2002, ["fish", "git", "tailscale", "workspace"])};
-        plain = ${spec("plain", 1001, ["workspace"])};
-      }`)) as Record<"dev" | "twin" | "plain", { host: string; toplevel: string }>;
-      for (const c of Object.values(result)) expect(c.toplevel).toMatch(/-nixos-system-.*\.drv$/);
+      const container = (name: string, modules: string[], keyFile?: string) => ({
+        name,
+        modules,
+        workspace: `/tank/users/1001/containers/${name}`,
+        ...(keyFile ? { keyFile } : {}),
+      });
+      const cases = {
+        dev: container(
+          "dev",
+          ["fish", "git", "tailscale", "workspace"],
+          "/var/lib/voxnix/secrets/dev/tailscale-auth-key",
+        ),
+        twin: container(
+          "web",
+          ["fish", "git", "tailscale", "workspace"],
+          "/var/lib/voxnix/secrets/web/tailscale-auth-key",
+        ),
+        plain: container("plain", ["workspace"]),
+      };
+      const nixArgs = (c: (typeof cases)["dev"]) =>
+        `name = "${c.name}"; workspace = "${c.workspace}"; modules = ${JSON.stringify(c.modules).replaceAll(",", " ")}; ${"keyFile" in c ? `keyFile = "${c.keyFile}";` : ""}`;
+      const result = (await evaluate(
+        `{ ${Object.entries(cases)
+          .map(
+            ([key, c]) =>
+              `${key} = import ${EVAL}/container.nix ${inputs.slice(0, -1)} ${nixArgs(c)} };`,
+          )
+          .join(" ")} }`,
+      )) as Record<keyof typeof cases, Reference>;
+
+      for (const [key, c] of Object.entries(cases) as [
+        keyof typeof cases,
+        (typeof cases)["dev"],
+      ][]) {
+        const reference = result[key];
+        // The system voxnix builds on its own is the one the declarative container evaluates.
+        expect(reference.standalone).toBe(reference.toplevel);
+        const install = {
+          name: c.name,
+          systemPath: reference.system,
+          workspace: c.workspace,
+          tailscaleKeyFile: "keyFile" in c ? c.keyFile : undefined,
+          limits: { cpus: 1, memoryBytes: 2 * 1024 ** 3, tasksMax: 4096 },
+        };
+        // The conf voxnix writes says what nixpkgs' own conf for it says, key by key.
+        expect(variables(containerConf(install))).toEqual(variables(reference.conf));
+        const dropIn = containerDropIn(install);
+        for (const device of reference.deviceAllow)
+          expect(dropIn).toContain(`DeviceAllow=${device}`);
+        if (reference.deviceAllow.length === 0) expect(dropIn).not.toContain("DeviceAllow");
+        // The template has the state directory; the drop-in adds the bind sources after it.
+        const mounts = /^RequiresMountsFor=(.*)$/m.exec(dropIn)?.[1]?.split(" ") ?? [];
+        expect(["/var/lib/nixos-containers/%i", ...mounts]).toEqual(reference.requiresMountsFor);
+      }
       // Nothing per container (name, owner, paths) is inside: same modules, same system.
       expect(result.twin.toplevel).toBe(result.dev.toplevel);
       expect(result.plain.toplevel).not.toBe(result.dev.toplevel);
-      expect(result.twin.host).not.toBe(result.dev.host);
     },
     EVAL_MS,
   );

@@ -33,11 +33,11 @@ describe("a daemon killed mid-create", () => {
       },
     );
     onTestFinished(() => void daemon.kill("SIGKILL"));
-    host.injectFault({ command: "extra-container create", action: "gate", gate: "build" });
+    host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
     api.sendText(ALICE, "/new dev git");
     const progress = await api.waitFor(ALICE, (m) => m.text.startsWith("Creating dev"), 20_000);
     await expect
-      .poll(() => host.commandLines("extra-container").some((c) => c.includes(" create ")), {
+      .poll(() => host.commandLines("nix-build").length > 0, {
         timeout: 20_000,
       })
       .toBe(true);

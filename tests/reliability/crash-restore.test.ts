@@ -26,6 +26,9 @@ describe("a kill of", () => {
       const request = setup.workloads.requestDestroy(alice, { name: "old" });
       const { trashId } = await setup.workloads.confirmDestroy(alice, request.id);
       if (!trashId) throw new Error("destroy kept no workspace");
+      // A deploy in between (a newer nixpkgs): the restore builds its system again, so every
+      // step of a restore is there to be killed in.
+      host.configure({ nixpkgs: "/nix/store/00000000000000000000000000000000-nixpkgs-25.11" });
 
       await killDuring(
         env,

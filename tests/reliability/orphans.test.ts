@@ -15,7 +15,7 @@ async function createHeldAtBuild() {
   const host = await createFakeHost();
   onTestFinished(() => host.cleanup());
   const env = fakeHostEnv(host);
-  host.injectFault({ command: "extra-container create", action: "gate", gate: "build" });
+  host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
   const cli = execa(
     process.execPath,
     [
@@ -32,18 +32,13 @@ async function createHeldAtBuild() {
     { env, extendEnv: false, reject: false, cwd: tempDir() },
   );
   onTestFinished(() => void cli.kill("SIGKILL"));
-  expect(
-    await eventually(
-      () => host.commandLines("extra-container").some((c) => c.includes(" create ")),
-      30_000,
-    ),
-  ).toBe(true);
+  expect(await eventually(() => host.commandLines("nix-build").length > 0, 30_000)).toBe(true);
   // Wrapped: the subprocess is a thenable, and returning it bare would wait for its end.
   return { host, stateDir: env.VOXNIX_STATE_DIR as string, cli };
 }
 
 describe("host commands that outlive their process", () => {
-  it("keep a killed CLI's create in progress until its build ends, then it is kept", async () => {
+  it("keep a killed CLI's create in progress until its build ends, then roll it back", async () => {
     const { host, stateDir, cli } = await createHeldAtBuild();
     cli.kill("SIGKILL"); // no handler runs: the build goes on without its process
     await cli;
@@ -60,10 +55,13 @@ describe("host commands that outlive their process", () => {
 
     host.openGate("build");
     expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
-    expect(host.installed()).toEqual(["dev"]);
+    // The build finished, but installing was the dead process's to do: nothing is installed,
+    // and the built system stays only as the cache's root, for the next create.
+    expect(host.installed()).toEqual([]);
     expect((await t.workloads.reconcile()).repaired).toEqual([
-      "dev: create was interrupted after install; kept as running",
+      "dev: create was interrupted before install; rolled back",
     ]);
+    expect(host.containerFiles()).toEqual([]);
     await consistentAfterRestart(host, stateDir);
   });
 

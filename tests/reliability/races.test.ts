@@ -12,9 +12,9 @@ import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
 /** Holds every build at a gate; resolves once one has reached it. */
 async function holdBuilds(host: FakeHost) {
-  host.injectFault({ command: "extra-container create", action: "gate", gate: "build" });
+  host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
   await expect
-    .poll(() => host.commandLines("extra-container").some((c) => c.includes(" create ")), {
+    .poll(() => host.commandLines("nix-build").length > 0, {
       timeout: 20_000,
     })
     .toBe(true);

@@ -75,7 +75,7 @@ describe("a slow or hung host", () => {
     await createDev(api);
     api.sendText(ALICE, "/destroy dev");
     const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
-    host.injectFault({ command: "extra-container destroy", action: "delay", delayMs: 4_000 });
+    host.injectFault({ command: "nixos-container destroy", action: "delay", delayMs: 4_000 });
     api.pressButton(ALICE, card, card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data ?? "");
     await api.waitFor(ALICE, () => api.calls("answerCallbackQuery").length > 0);
     expect(api.calls("answerCallbackQuery")[0]?.params).toMatchObject({ text: "Working on it…" });

@@ -59,7 +59,7 @@ export async function startBotHarness(
     LLM_MODEL: "scripted",
     VOXNIX_STATE_DIR: stateDir,
     VOXNIX_NIX_DIR: REPO_ROOT,
-    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    VOXNIX_HOST_ROOT: host.root,
     VOXNIX_HOST_MOUNT_NAMESPACE: host.mountNamespace,
     TAILSCALE_AUTH_KEY_FILE: keyFile,
     ...options.env,

@@ -28,15 +28,19 @@ export const CREATE_STEPS: Step[] = [
   { label: "quota scan", fault: pause("zfs list", { match: "-p -r" }) },
   { label: "user dataset", fault: pause("zfs create", { nth: 1 }) },
   { label: "workspace dataset", fault: pause("zfs create", { nth: 2 }) },
-  { label: "build", fault: pause("extra-container create") },
-  { label: "install", fault: pause("extra-container create", { step: "install" }) },
-  { label: "start", fault: pause("extra-container create", { step: "start" }) },
+  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
+  { label: "build", fault: pause("nix-build") },
+  { label: "built, not yet linked", fault: pause("nix-build", { step: "output" }) },
+  // Inside the install: drop-in and wants link written, the conf not yet.
+  { label: "install", fault: pause("systemctl daemon-reload", { nth: 1 }) },
+  { label: "start", fault: pause("nixos-container start") },
   { label: "verify", fault: pause("machinectl show") },
 ];
 
 /** Every host step of a destroy. */
 export const DESTROY_STEPS: Step[] = [
-  { label: "extra-container destroy", fault: pause("extra-container destroy") },
+  { label: "container stop", fault: pause("systemctl stop") },
+  { label: "nixos-container destroy", fault: pause("nixos-container destroy") },
   { label: "workspace scan", fault: pause("zfs list", { match: "-p -r" }) },
   { label: "trash dataset", fault: pause("zfs create") },
   { label: "move to trash", fault: pause("zfs rename") },
@@ -47,9 +51,12 @@ export const RESTORE_STEPS: Step[] = [
   { label: "quota scan", fault: pause("zfs list", { match: "-p -r" }) },
   { label: "move out of trash", fault: pause("zfs rename") },
   { label: "label the workspace", fault: pause("zfs set") },
-  { label: "build", fault: pause("extra-container create") },
-  { label: "install", fault: pause("extra-container create", { step: "install" }) },
-  { label: "start", fault: pause("extra-container create", { step: "start" }) },
+  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
+  { label: "build", fault: pause("nix-build") },
+  { label: "built, not yet linked", fault: pause("nix-build", { step: "output" }) },
+  // Inside the install: drop-in and wants link written, the conf not yet.
+  { label: "install", fault: pause("systemctl daemon-reload", { nth: 1 }) },
+  { label: "start", fault: pause("nixos-container start") },
   { label: "verify", fault: pause("machinectl show") },
 ];
 
@@ -153,6 +160,17 @@ export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
   for (const row of rows) expect(["running", "stopped"]).toContain(row.state);
   // Registry and host agree: every row is installed with a workspace, and nothing else is.
   expect(host.installed()).toEqual(rows.map((r) => r.name));
+  // …with all of its files, and no file is left of a container that is not.
+  expect(host.containerFiles()).toEqual(
+    rows
+      .flatMap((r) => [
+        `etc/nixos-containers/${r.name}.conf`,
+        `etc/systemd-mutable/system/container@${r.name}.service.d/voxnix.conf`,
+        `etc/systemd-mutable/system/machines.target.wants/container@${r.name}.service`,
+        `nix/var/nix/gcroots/voxnix/containers/${r.name}`,
+      ])
+      .sort(),
+  );
   expect(host.datasets().filter((d) => d.includes("/containers/"))).toEqual(
     rows.map((r) => `tank/users/${r.ownerId}/containers/${r.name}`),
   );

@@ -68,7 +68,7 @@ export async function testWorkloads(
   const hostAdapters = createHost(runner, {
     stateDir,
     nixDir: REPO_ROOT,
-    confDir: host.confDir,
+    hostRoot: host.root,
     storage: { backend: options.storage ?? "zfs", pool: "tank", userQuotaBytes: 10 * G },
   });
   const key = options.tailscaleKey === undefined ? TAILSCALE_KEY : options.tailscaleKey;

@@ -36,7 +36,7 @@ export async function voxnix(
  * directory, the repo's Nix directory, the fake's conf directory, admin 1 and user 1001.
  */
 export function fakeHostEnv(
-  host: { path: string; confDir: string; mountNamespace: string },
+  host: { path: string; root: string; mountNamespace: string },
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
@@ -45,7 +45,7 @@ export function fakeHostEnv(
     VOXNIX_USERS: "1001",
     VOXNIX_STATE_DIR: tempDir("voxnix-state-"),
     VOXNIX_NIX_DIR: ROOT.replace(/\/$/, ""),
-    VOXNIX_CONTAINER_CONF_DIR: host.confDir,
+    VOXNIX_HOST_ROOT: host.root,
     VOXNIX_HOST_MOUNT_NAMESPACE: host.mountNamespace,
     ...extra,
   };

@@ -1,8 +1,8 @@
-// The container model shared by the fake extra-container, nixos-container, machinectl,
-// systemctl and journalctl. "Installed" is the conf file in root/etc/nixos-containers, exactly
-// as on a real host; "running" is an entry in state.machines (machinectl's view).
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// The container model shared by the fake nix-build, nixos-container, machinectl, systemctl and
+// journalctl. "Installed" is the conf file in root/etc/nixos-containers, exactly as on a real
+// host, written by the code under test; "running" is an entry in state.machines (machinectl's
+// view). The fakes read the conf as nixpkgs' container@.service template does.
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { appendJournal, paths } from "./state.mjs";
 import { die } from "./tool.mjs";
@@ -10,8 +10,6 @@ import { die } from "./tool.mjs";
 const NIXOS_CONTAINER = "/run/current-system/sw/bin/nixos-container";
 
 export const confPath = (name, p = paths()) => join(p.confDir, `${name}.conf`);
-export const unitPath = (name, p = paths()) => join(p.unitDir, `container@${name}.service`);
-export const gcrootPath = (name, p = paths()) => join(p.gcrootDir, `extra-container-${name}`);
 
 export const isInstalled = (name) => existsSync(confPath(name));
 export const isRunning = (state, name) => name in state.machines;
@@ -25,56 +23,41 @@ export function installedNames(p = paths()) {
     .sort();
 }
 
-/** Names with a unit file in the mutable unit dir: what `extra-container list` prints. */
-export function unitNames(p = paths()) {
-  if (!existsSync(p.unitDir)) return [];
-  return readdirSync(p.unitDir)
-    .map((f) => /^container@(.+)\.service$/.exec(f)?.[1])
-    .filter(Boolean)
-    .sort();
+/** The conf's variables, as systemd reads an EnvironmentFile (comments skipped, quotes removed). */
+export function readConf(name) {
+  if (!isInstalled(name)) return undefined;
+  const values = {};
+  for (const line of readFileSync(confPath(name), "utf8").split("\n")) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match) values[match[1]] = match[2].replace(/^"(.*)"$/, "$1");
+  }
+  return values;
+}
+
+/** The host path bound at /workspace, from the conf's nspawn flags. */
+export function workspaceOf(name) {
+  const flags = readConf(name)?.EXTRA_NSPAWN_FLAGS ?? "";
+  return /--bind=([^\s:]+):\/workspace(?:\s|$)/.exec(flags)?.[1];
 }
 
 /**
- * The conf a real build would install. SYSTEM_PATH depends only on the module set, as in a
- * closure-sharing mkContainer: two containers with the same modules share one system.
+ * Refuses a start the way the template's start script would fail: no conf, no system. The
+ * error is what `systemctl start` prints when the unit's start fails.
  */
-export function confFor(spec) {
-  const modules = [...(spec.modules ?? [])].sort().join(",");
-  const system = createHash("sha256").update(modules).digest("hex").slice(0, 32);
-  const specHash = createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
-  return [
-    `SYSTEM_PATH=/nix/store/${system}-nixos-system-${spec.name}`,
-    "PRIVATE_NETWORK=1",
-    "HOST_BRIDGE=br-vox",
-    "HOST_ADDRESS=",
-    "LOCAL_ADDRESS=",
-    "AUTO_START=1",
-    `# fake: spec ${specHash}`,
-    `# fake: workspace ${spec.workspace?.hostPath ?? ""}`,
-    "",
-  ].join("\n");
+export function mustBeStartable(name) {
+  const conf = readConf(name);
+  const system = conf?.SYSTEM_PATH;
+  if (!system || !existsSync(system)) {
+    die(
+      `Job for container@${name}.service failed because the control process exited with error code.\n` +
+        `See "systemctl status container@${name}.service" and "journalctl -xeu container@${name}.service" for details.`,
+    );
+  }
 }
 
-/** The workspace host path a container binds, as its conf records it. */
-export function workspaceOf(name) {
-  return /^# fake: workspace (.+)$/m.exec(readConf(name) ?? "")?.[1];
-}
-
-export function readConf(name) {
-  return isInstalled(name) ? readFileSync(confPath(name), "utf8") : undefined;
-}
-
-export function install(name, conf, p = paths()) {
-  for (const dir of [p.confDir, p.unitDir, p.gcrootDir]) mkdirSync(dir, { recursive: true });
-  writeFileSync(unitPath(name, p), `[Unit]\nDescription=Container '${name}'\n`);
-  writeFileSync(gcrootPath(name, p), conf.split("\n")[0].slice("SYSTEM_PATH=".length));
-  // Last, as in extra-container: the conf is what makes the container count as installed.
-  writeFileSync(confPath(name, p), conf);
-}
-
-export function uninstall(name, p = paths()) {
-  for (const file of [unitPath(name, p), gcrootPath(name, p), confPath(name, p)])
-    rmSync(file, { force: true });
+/** What `nixos-container destroy` removes: the conf (and state dirs the fake does not keep). */
+export function removeConf(name, p = paths()) {
+  rmSync(confPath(name, p), { force: true });
 }
 
 export function start(state, name) {

@@ -8,7 +8,8 @@ import { initialState, paths } from "./state.mjs";
 export const FAKE_TOOLS = [
   "zfs",
   "zpool",
-  "extra-container",
+  "nix-build",
+  "nix-instantiate",
   "nixos-container",
   "machinectl",
   "systemctl",

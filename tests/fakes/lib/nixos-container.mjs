@@ -1,21 +1,21 @@
 // nixos-container (nixpkgs' Perl script): list, start, stop, status, run, show-ip, destroy.
-// extra-container execs it for every verb it does not handle itself.
 import {
-  confPath,
   installedNames,
+  isInstalled,
   isRunning,
   mustBeInstalled,
+  mustBeStartable,
   NIXOS_CONTAINER,
+  readConf,
+  removeConf,
   start,
   stop,
-  uninstall,
   workspaceOf,
 } from "./containers.mjs";
 import { assertWorkspaceMounted } from "./real-mounts.mjs";
 import { readState, recordCall, updateState } from "./state.mjs";
 import { checkpoints, die, out, sleep } from "./tool.mjs";
 import { tailscale } from "./tailscale.mjs";
-import { readFileSync } from "node:fs";
 
 export async function nixosContainer(args) {
   const [verb, name, ...rest] = args;
@@ -32,6 +32,7 @@ export async function nixosContainer(args) {
     case "start": {
       mustBeInstalled(name);
       if (isRunning(readState(), name)) return;
+      mustBeStartable(name);
       const { startDelayMs: delay, realMounts } = readState().settings;
       if (delay > 0) await sleep(delay);
       await checkpoint("start");
@@ -49,15 +50,17 @@ export async function nixosContainer(args) {
       return;
     case "show-ip": {
       mustBeInstalled(name);
-      const address = /^LOCAL_ADDRESS=(.*)$/m.exec(readFileSync(confPath(name), "utf8"))?.[1];
+      const address = readConf(name)?.LOCAL_ADDRESS;
       const running = readState().machines[name];
       out(`${address || running?.addresses[0] || ""}\n`);
       return;
     }
     case "destroy":
-      mustBeInstalled(name);
+      // No conf: nothing to do, exit 0 (the Perl script's first check).
+      if (!name || !isInstalled(name)) return;
+      // terminateContainer (machinectl terminate), then the state dirs and the conf.
       updateState((state) => stop(state, name));
-      uninstall(name);
+      removeConf(name);
       return;
     case "run": {
       mustBeInstalled(name);

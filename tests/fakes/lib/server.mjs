@@ -12,9 +12,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import extraContainer from "../tools/extra-container.mjs";
 import journalctl from "../tools/journalctl.mjs";
 import machinectl from "../tools/machinectl.mjs";
+import nixBuild from "../tools/nix-build.mjs";
+import nixInstantiate from "../tools/nix-instantiate.mjs";
 import nixosContainer from "../tools/nixos-container.mjs";
 import systemctl from "../tools/systemctl.mjs";
 import zfs from "../tools/zfs.mjs";
@@ -22,10 +23,9 @@ import zpool from "../tools/zpool.mjs";
 import { runTool } from "./tool.mjs";
 
 const TOOLS = new Map(
-  [extraContainer, journalctl, machinectl, nixosContainer, systemctl, zfs, zpool].map((t) => [
-    t.name,
-    t,
-  ]),
+  [journalctl, machinectl, nixBuild, nixInstantiate, nixosContainer, systemctl, zfs, zpool].map(
+    (t) => [t.name, t],
+  ),
 );
 
 /** Serves the fake tools of the host in `dir`; writes the port to `dir/port`. */

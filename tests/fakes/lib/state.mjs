@@ -3,8 +3,9 @@
 //   state.json      datasets, snapshots, running machines, journals, tailscale nodes, settings
 //   faults.json     failure-injection rules (see tool.mjs)
 //   calls.jsonl     one line per invocation of any fake tool: { tool, args, at }
-//   root/           files the real tools write: etc/nixos-containers/<n>.conf,
-//                   etc/systemd-mutable/system/container@<n>.service, nix/var/nix/gcroots/auto/…
+//   root/           the host's files (VOXNIX_HOST_ROOT): etc/nixos-containers/<n>.conf,
+//                   etc/systemd-mutable/system/…, nix/var/nix/gcroots/voxnix/…, and nix/store/,
+//                   where the fake nix-build puts the systems it "builds"
 //   gates/          one empty file per gate a test has opened (the "gate" fault waits for it)
 //   pids/           pids of children that a "hang" fault spawned (tests check they die)
 //   io/             each finished call's stdout and stderr, until its client has printed them
@@ -34,13 +35,14 @@ export const paths = (dir = hostDir()) => ({
   root: join(dir, "root"),
   confDir: join(dir, "root/etc/nixos-containers"),
   unitDir: join(dir, "root/etc/systemd-mutable/system"),
-  gcrootDir: join(dir, "root/nix/var/nix/gcroots/auto"),
+  gcrootDir: join(dir, "root/nix/var/nix/gcroots"),
 });
 
 export function initialState(settings = {}) {
   return {
     settings: {
-      systemd: true, // false: extra-container's preflight fails ("requires systemd")
+      // What `<nixpkgs>` names (nix-instantiate --find-file); change it to stand for an update.
+      nixpkgs: "/nix/var/nix/profiles/per-user/root/channels/nixpkgs",
       buildDelayMs: 0, // how long a fake build takes
       startDelayMs: 0, // how long a container takes to start
       poolFreeBytes: 100 * 1024 ** 3,

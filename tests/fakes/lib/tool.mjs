@@ -3,9 +3,10 @@
 // inside the fake host's tool server (server.mjs); their output goes to the current invocation.
 //
 // Failure injection (faults.json, an array of rules):
-//   { "command": "zfs create",        // tool and verb; "journalctl" for verb-less tools
+//   { "command": "zfs create",        // tool and verb; the tool alone for verb-less tools
+//                                     //   (journalctl, nix-build, nix-instantiate)
 //     "step": "before",               // checkpoint inside the command (default "before");
-//                                     //   extra-container create also has "install" and "start"
+//                                     //   nix-build also has "output" (built, not yet linked)
 //     "match": "tank/users/1001",     // optional: only calls whose args contain this text
 //     "nth": 2,                       // optional: only the nth matching call (1-based); else every
 //     "action": "fail" | "hang" | "malformed" | "delay" | "gate",
@@ -70,7 +71,8 @@ export function verbOf(args) {
  * faults that target this command at this step.
  */
 export function checkpoints(tool, args, verb = verbOf(args)) {
-  const command = verb === undefined ? tool : `${tool} ${verb}`;
+  // null: a tool without verbs, whose rules name the tool alone ("nix-build").
+  const command = verb === undefined || verb === null ? tool : `${tool} ${verb}`;
   const joined = args.join(" ");
   return async function checkpoint(step = "before") {
     const rules = readFaults();

@@ -14,7 +14,7 @@ function option(args, short, long) {
 }
 
 export default defineTool("journalctl", async (args) => {
-  await checkpoints("journalctl", args, undefined)();
+  await checkpoints("journalctl", args, null)();
   const state = readState();
   const machine = option(args, "-M", "--machine");
   const unit = option(args, "-u", "--unit");

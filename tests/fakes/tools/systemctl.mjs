@@ -1,8 +1,8 @@
-// Fake `systemctl` for the host: container@NAME.service units follow the fake containers (active
-// while the machine runs, loaded while the unit file exists); other units come from the
-// fake host's settings.units ({ "voxnix.service": "active" }).
-import { existsSync } from "node:fs";
-import { isInstalled, start, stop, unitPath } from "../lib/containers.mjs";
+// Fake `systemctl` for the host: container@NAME.service units are instances of the template
+// (loaded whenever it exists, as with boot.enableContainers, whether or not NAME has a conf) and
+// active while the machine runs; other units come from the fake host's settings.units
+// ({ "voxnix.service": "active" }).
+import { mustBeStartable, start, stop } from "../lib/containers.mjs";
 import { readState, updateState } from "../lib/state.mjs";
 import { checkpoints, die, out, defineTool, ToolExit } from "../lib/tool.mjs";
 
@@ -13,7 +13,7 @@ function unitState(state, unit) {
     return state.settings.templateUnit ? { loaded: true, active: "inactive" } : undefined;
   const name = containerOf(unit);
   if (name !== undefined) {
-    if (!existsSync(unitPath(name))) return undefined;
+    if (!state.settings.templateUnit) return undefined;
     return {
       loaded: true,
       active: name in state.machines ? "active" : "inactive",
@@ -99,8 +99,9 @@ export default defineTool("systemctl", async (args) => {
     case "restart": {
       for (const unit of units) {
         const name = containerOf(unit);
-        if (name === undefined || !isInstalled(name))
+        if (name === undefined || !unitState(state, unit))
           die(`Failed to ${verb} ${unit}: Unit ${unit} not found.`, 5);
+        if (verb !== "stop") mustBeStartable(name);
         updateState((s) => {
           if (verb !== "start") stop(s, name);
           if (verb !== "stop") start(s, name);

@@ -19,9 +19,7 @@ describe("a fake host made by hand", () => {
     });
     const path = /^export PATH=(.+):\$PATH$/m.exec(made.stdout)?.[1];
     expect(path).toBe(join(dir, "bin"));
-    expect(made.stdout).toContain(
-      `export VOXNIX_CONTAINER_CONF_DIR=${dir}/root/etc/nixos-containers`,
-    );
+    expect(made.stdout).toContain(`export VOXNIX_HOST_ROOT=${dir}/root`);
     expect(made.stdout).toContain("export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt");
 
     const zfs = await execa("zfs", ["create", "tank/users"], {

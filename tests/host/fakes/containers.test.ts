@@ -1,18 +1,80 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { containerConf } from "../../../src/host/index.js";
 import { fakeHostShell } from "../../support/fake-host-runner.js";
+import { DEFAULT_LIMITS, REPO_ROOT } from "../../support/test-workloads.js";
 
+const buildExpression = (spec: string) =>
+  `import ${REPO_ROOT}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${spec})).modules; }`;
+
+/** Containers as voxnix installs them: a built system and the conf the template reads. */
 async function hostWith(names: { installed?: string[]; running?: string[] }) {
   const shell = await fakeHostShell();
   for (const name of [...(names.installed ?? []), ...(names.running ?? [])]) {
     const spec = join(shell.host.dir, `${name}.json`);
-    writeFileSync(spec, JSON.stringify({ name, modules: [] }));
-    const start = names.running?.includes(name) ? ["--start"] : [];
-    await shell.sh("extra-container", "create", "-E", `f ${spec}`, ...start);
+    writeFileSync(spec, JSON.stringify({ name, modules: ["workspace"] }));
+    const built = await shell.sh("nix-build", "-E", buildExpression(spec));
+    await mkdir(shell.host.confDir, { recursive: true });
+    await writeFile(
+      join(shell.host.confDir, `${name}.conf`),
+      containerConf({
+        name,
+        systemPath: built.stdout.trim(),
+        workspace: `/tank/users/1001/containers/${name}`,
+        limits: {
+          cpus: DEFAULT_LIMITS.defaultCpus,
+          memoryBytes: DEFAULT_LIMITS.defaultMemoryBytes,
+          tasksMax: 4096,
+        },
+      }),
+    );
+    if (names.running?.includes(name)) await shell.sh("nixos-container", "start", name);
   }
   return shell;
 }
+
+describe("fake nix-build", () => {
+  it("prints the system's path, links it, and gives one module set one path", async () => {
+    const { sh, host } = await fakeHostShell({ settings: { buildDelayMs: 0 } });
+    const spec = (name: string, modules: string[]) => {
+      const path = join(host.dir, `${name}.json`);
+      writeFileSync(path, JSON.stringify({ name, modules }));
+      return path;
+    };
+    const link = join(host.dir, "result");
+    const first = await sh(
+      "nix-build",
+      "--out-link",
+      link,
+      "-E",
+      buildExpression(spec("a", ["git", "fish"])),
+    );
+    expect(first.exitCode).toBe(0);
+    expect(first.stderr).toMatch(/^these 1 derivations will be built:/);
+    expect(first.stdout).toMatch(/\/nix\/store\/[0-9a-f]{32}-nixos-system-unnamed-25\.05\n$/);
+    expect(lstatSync(link).isSymbolicLink() && readlinkSync(link)).toBe(first.stdout.trim());
+    const again = await sh("nix-build", "-E", buildExpression(spec("b", ["fish", "git"])));
+    // Already in the store: nothing is built, the same path comes back.
+    expect(again).toEqual({ exitCode: 0, stdout: first.stdout, stderr: "" });
+    const other = await sh("nix-build", "-E", buildExpression(spec("c", ["git"])));
+    expect(other.stdout).not.toBe(first.stdout);
+    expect(existsSync(other.stdout.trim())).toBe(true);
+  });
+
+  it("fails evaluation, as container-modules.nix does, for a module not in the library", async () => {
+    const { sh, host } = await fakeHostShell();
+    const path = join(host.dir, "x.json");
+    writeFileSync(path, JSON.stringify({ name: "x", modules: ["gti"] }));
+    expect(await sh("nix-build", "-E", buildExpression(path))).toEqual({
+      exitCode: 1,
+      stdout: "",
+      stderr:
+        'error: voxnix: unknown module "gti" (known: devtools, fish, git, tailscale, workspace)\n',
+    });
+  });
+});
 
 describe("fake nixos-container", () => {
   it("lists conf basenames, starts, stops and reports status", async () => {
@@ -129,9 +191,13 @@ describe("fake systemctl", () => {
     expect(
       (await sh("systemctl", "status", "container@web.service", "--no-pager", "-l")).exitCode,
     ).toBe(3);
+    // An instance of the template is loaded whether or not it has a conf, as on a real host.
     expect(
       (await sh("systemctl", "status", "container@ghost.service", "--no-pager", "-l")).exitCode,
-    ).toBe(4);
+    ).toBe(3);
+    expect((await sh("systemctl", "status", "nosuch.service", "--no-pager", "-l")).exitCode).toBe(
+      4,
+    );
   });
 
   it("records runtime limits from set-property", async () => {

@@ -7,6 +7,7 @@ import {
   alice,
   bob,
   admin,
+  REPO_ROOT,
   TAILSCALE_KEY,
   testWorkloads,
   type TestWorkloads,
@@ -20,13 +21,39 @@ function footprint(t: TestWorkloads) {
     rows: t.store.containers.listAll().map((c) => `${c.name}:${c.state}`),
     workspaces: t.host.datasets().filter((d) => d.includes("/containers/")),
     installed: t.host.installed(),
+    files: t.host.containerFiles(),
     running: t.host.machines(),
     specs: staged("specs"),
     secrets: staged("secrets"),
   };
 }
 
-const EMPTY = { rows: [], workspaces: [], installed: [], running: [], specs: [], secrets: [] };
+const EMPTY = {
+  rows: [],
+  workspaces: [],
+  installed: [],
+  files: [],
+  running: [],
+  specs: [],
+  secrets: [],
+};
+/** What an installed container "dev" is on the host, file by file. */
+const DEV_FILES = [
+  "etc/nixos-containers/dev.conf",
+  "etc/systemd-mutable/system/container@dev.service.d/voxnix.conf",
+  "etc/systemd-mutable/system/machines.target.wants/container@dev.service",
+  "nix/var/nix/gcroots/voxnix/containers/dev",
+];
+
+const systemsDir = (t: TestWorkloads) => join(t.host.root, "nix/var/nix/gcroots/voxnix/systems");
+/** The one built-system root there is. */
+function systemKey(t: TestWorkloads): string {
+  const keys = readdirSync(systemsDir(t));
+  expect(keys).toHaveLength(1);
+  return keys[0] as string;
+}
+const confOf = (t: TestWorkloads, name: string) =>
+  readFileSync(join(t.host.confDir, `${name}.conf`), "utf8");
 
 describe("create", () => {
   it("runs the golden command sequence and ends running", async () => {
@@ -44,7 +71,10 @@ describe("create", () => {
       "zfs list -H -o name tank/users/1001",
       "zfs create -p -o quota=10737418240 -o mountpoint=/tank/users/1001 -o voxnix:owner=1001 tank/users/1001",
       "zfs create -p -o voxnix:container=dev tank/users/1001/containers/dev",
-      `extra-container create -E ${t.deps.host.definitionFor(specPath)} --start`,
+      "nix-instantiate --find-file nixpkgs",
+      `nix-build --out-link ${systemsDir(t)}/${systemKey(t)} -E import ${REPO_ROOT}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`,
+      "systemctl daemon-reload",
+      "nixos-container start dev",
       "machinectl show dev --property=State --no-pager",
     ]);
     expect(footprint(t)).toEqual({
@@ -52,6 +82,7 @@ describe("create", () => {
       rows: ["dev:running"],
       workspaces: ["tank/users/1001/containers/dev"],
       installed: ["dev"],
+      files: DEV_FILES,
       running: ["dev"],
       specs: ["dev.json"],
     });
@@ -62,7 +93,59 @@ describe("create", () => {
     });
   });
 
-  it("writes the spec mkContainer reads, with the workspace path and limits", async () => {
+  it("builds a module set once: a second container with it runs no build and shares its system", async () => {
+    const t = await testWorkloads({ settings: { buildDelayMs: 200 } });
+    await t.workloads.create(alice, { name: "dev", modules: ["git", "fish"] });
+    const before = t.host.calls().length;
+    await t.workloads.create(bob, { name: "web", modules: ["fish", "git"] });
+    const second = t.host.commandLines().slice(before);
+    expect(second.filter((c) => c.startsWith("nix-build"))).toEqual([]);
+    expect(second).toContain("nixos-container start web");
+    const system = (name: string) => /^SYSTEM_PATH=(.*)$/m.exec(confOf(t, name))?.[1];
+    expect(system("web")).toBe(system("dev"));
+    expect(systemKey(t)).toMatch(/^[0-9a-f]{16}-[0-9a-f]{16}$/);
+  });
+
+  it("builds again when nixpkgs changes, and drops the roots of systems from the old one", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: ["git"] });
+    const old = systemKey(t);
+    t.host.configure({ nixpkgs: "/nix/store/00000000000000000000000000000000-nixpkgs-25.05" });
+    await t.workloads.create(alice, { name: "web", modules: ["git"] });
+    expect(t.host.commandLines("nix-build")).toHaveLength(2);
+    expect(systemKey(t)).not.toBe(old);
+    // The first container keeps its own root: the old system stays until it is destroyed.
+    expect(t.host.containerFiles()).toContain("nix/var/nix/gcroots/voxnix/containers/dev");
+  });
+
+  it("installs what nixpkgs' container@ template reads, and the unit's limits beside it", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, {
+      name: "dev",
+      modules: ["tailscale"],
+      cpus: 0.5,
+      memory: "3G",
+    });
+    const conf = confOf(t, "dev");
+    expect(conf).toMatch(/^SYSTEM_PATH=\/.*-nixos-system-unnamed-25\.05$/m);
+    expect(conf).toContain(
+      `EXTRA_NSPAWN_FLAGS=" --bind=/dev/net/tun:/dev/net/tun --bind-ro=${join(t.stateDir, "secrets/dev/tailscale-auth-key")}:/run/voxnix/tailscale-auth-key --bind=/tank/users/1001/containers/dev:/workspace"`,
+    );
+    const dropIn = readFileSync(
+      join(t.host.root, "etc/systemd-mutable/system/container@dev.service.d/voxnix.conf"),
+      "utf8",
+    );
+    expect(dropIn).toContain(
+      "CPUQuota=50%\nMemoryMax=3221225472\nTasksMax=4096\nDeviceAllow=/dev/net/tun rwm\n",
+    );
+    expect(dropIn).toContain(
+      `RequiresMountsFor=/dev/net/tun ${join(t.stateDir, "secrets/dev/tailscale-auth-key")} /tank/users/1001/containers/dev\n`,
+    );
+    // The key's contents are in no file voxnix hands to systemd: only its path.
+    expect(conf + dropIn).not.toContain(TAILSCALE_KEY);
+  });
+
+  it("writes the spec the Nix side reads, with the workspace path and limits", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: ["git"], cpus: 2, memory: "4G" });
     expect(JSON.parse(readFileSync(join(t.stateDir, "specs/dev.json"), "utf8"))).toEqual({
@@ -214,8 +297,11 @@ describe("create under failure", () => {
     { command: "zfs list" },
     { command: "zfs create", nth: 1 },
     { command: "zfs create", nth: 2 },
-    { command: "extra-container create", step: "before" },
-    { command: "extra-container create", step: "install" },
+    { command: "nix-instantiate" },
+    { command: "nix-build", step: "before" },
+    { command: "nix-build", step: "output" },
+    // Inside the install: the drop-in and the wants link are written, the conf is not.
+    { command: "systemctl daemon-reload", nth: 1 },
   ] as const;
 
   it.each(STEPS)(
@@ -233,7 +319,7 @@ describe("create under failure", () => {
 
   it("rolls back when the build hangs past its deadline", async () => {
     const t = await testWorkloads();
-    t.host.injectFault({ command: "extra-container create", action: "hang", spawnChild: true });
+    t.host.injectFault({ command: "nix-build", action: "hang", spawnChild: true });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     await expect(
@@ -251,6 +337,7 @@ describe("create under failure", () => {
     expect(footprint(t)).toMatchObject({
       rows: ["dev:stopped"],
       installed: ["dev"],
+      files: DEV_FILES,
       running: ["dev"],
     });
     expect(await t.workloads.reconcile()).toMatchObject({
@@ -260,7 +347,7 @@ describe("create under failure", () => {
 
   it("keeps an installed container that failed to start, reported as stopped", async () => {
     const t = await testWorkloads();
-    t.host.injectFault({ command: "extra-container create", step: "start", action: "fail" });
+    t.host.injectFault({ command: "nixos-container start", action: "fail" });
     const result = await t.workloads.create(alice, { name: "dev", modules: [] });
     expect(result).toMatchObject({
       name: "dev",
@@ -272,13 +359,14 @@ describe("create under failure", () => {
       rows: ["dev:stopped"],
       workspaces: ["tank/users/1001/containers/dev"],
       installed: ["dev"],
+      files: DEV_FILES,
       specs: ["dev.json"],
     });
   });
 
   it("rolls back with plain directories too", async () => {
     const t = await testWorkloads({ storage: "dir" });
-    t.host.injectFault({ command: "extra-container create", action: "fail" });
+    t.host.injectFault({ command: "nix-build", action: "fail" });
     await expect(t.workloads.create(alice, { name: "dev", modules: [] })).rejects.toBeInstanceOf(
       HostCommandError,
     );

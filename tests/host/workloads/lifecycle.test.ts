@@ -129,7 +129,9 @@ describe("destroy", () => {
       keptDays: 7,
     });
     expect(t.host.commandLines().slice(mark)).toEqual([
-      "extra-container destroy dev",
+      "systemctl stop container@dev.service",
+      "nixos-container destroy dev",
+      "systemctl daemon-reload",
       "zfs list -H -p -r -o name,used,available,quota tank/users",
       "zfs list -H -o name tank/users/1001/trash",
       "zfs create tank/users/1001/trash",

@@ -66,7 +66,7 @@ describe("reconcile", () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
     const begun = t.store.containers.beginDestroy("dev", "dev-20261123t000000");
-    await t.deps.host.extraContainer.destroy("dev");
+    await t.deps.host.installer.uninstall("dev");
     await t.deps.host.storage.moveToTrash(1001, "dev", begun?.trashId as string);
     await t.workloads.reconcile();
     expect(t.store.trash.find("dev-20261123t000000")).toMatchObject({ containerName: "dev" });
@@ -78,7 +78,7 @@ describe("reconcile", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     await t.workloads.create(alice, { name: "web", modules: [] });
     await t.deps.host.containers.stop("dev"); // stopped behind voxnix's back
-    await t.deps.host.extraContainer.destroy("web"); // removed behind voxnix's back
+    await t.deps.host.installer.uninstall("web"); // removed behind voxnix's back
     await t.deps.host.storage.createWorkspace(2002, "stray");
     mkdirSync(join(t.stateDir, "specs"), { recursive: true });
     writeFileSync(join(t.stateDir, "specs/gone.json"), "{}");

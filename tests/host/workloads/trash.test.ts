@@ -39,7 +39,8 @@ describe("trash", () => {
       alice,
       t.workloads.requestDestroy(alice, { name: "dev" }).id,
     );
-    t.host.injectFault({ command: "extra-container create", action: "fail" });
+    // The module set is built already: the install is what fails.
+    t.host.injectFault({ command: "systemctl daemon-reload", nth: 1, action: "fail" });
     await expect(
       t.workloads.restore(alice, { id: trashId as string, name: "dev2" }),
     ).rejects.toThrow();

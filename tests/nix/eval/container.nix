@@ -1,19 +1,69 @@
-# One container as extra-container evaluates it (its own eval-config.nix, with the fragment that
-# mkContainer makes from a spec as `systemConfig`): the host fragment and the container system.
-{ repo, tree, specFile }:
+# The reference for how voxnix installs a container: the same container declared the NixOS way
+# (`containers.<name>`, evaluated by nixos-containers.nix through extra-container's minimal
+# eval-config), with the host settings voxnix gives it (src/host/container-files.ts). Its
+# system, conf and unit are what voxnix's own install must match (tests/nix/nixpkgs-eval.test.ts).
+{
+  repo,
+  tree,
+  name,
+  modules,
+  workspace,
+  keyFile ? null,
+}:
 let
-  spec = builtins.fromJSON (builtins.readFile specFile);
+  selected = import (repo + "/nix/container-modules.nix") { inherit modules; };
+  tun = keyFile != null;
   evaluated = import (tree + "/extra-container/eval-config.nix") {
     nixosPath = tree + "/nixpkgs/nixos";
     legacyInstallDirs = false;
     system = "x86_64-linux";
     systemConfig = {
-      imports = [ (import (repo + "/nix/mkContainer.nix") { inherit spec; }) ];
+      containers.${name} = {
+        autoStart = true;
+        privateNetwork = true;
+        hostBridge = "br-vox";
+        bindMounts =
+          {
+            "/workspace" = {
+              hostPath = workspace;
+              isReadOnly = false;
+            };
+          }
+          // (
+            if tun then
+              {
+                "/run/voxnix/tailscale-auth-key" = {
+                  hostPath = keyFile;
+                  isReadOnly = true;
+                };
+                "/dev/net/tun" = {
+                  hostPath = "/dev/net/tun";
+                  isReadOnly = false;
+                };
+              }
+            else
+              { }
+          );
+        allowedDevices = if tun then [ { node = "/dev/net/tun"; modifier = "rwm"; } ] else [ ];
+        config.imports = selected.nixosModules;
+      };
       nixpkgs.overlays = [ (import ./stub-shellcheck.nix) ];
     };
   };
+  inherit (evaluated.config.containers.${name}.config.system.build) toplevel;
+  unit = evaluated.config.systemd.services."container@${name}";
 in
 {
+  toplevel = toplevel.drvPath;
+  # What extra-container built per create before voxnix installed containers itself.
   host = evaluated.config.system.build.etc.drvPath;
-  toplevel = evaluated.config.containers.${spec.name}.config.system.build.toplevel.drvPath;
+  system = toplevel.outPath;
+  conf = evaluated.config.environment.etc."nixos-containers/${name}.conf".text;
+  deviceAllow = unit.serviceConfig.DeviceAllow;
+  requiresMountsFor = unit.unitConfig.RequiresMountsFor;
+  standalone = (import (repo + "/nix/container-system.nix") {
+    inherit modules;
+    nixpkgs = tree + "/nixpkgs";
+    system = "x86_64-linux";
+  }).drvPath;
 }

@@ -1,17 +1,7 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ContainerSpec, containerName } from "../../../src/workloads/index.js";
+import { containerName } from "../../../src/workloads/index.js";
 import { suggestFreeName } from "../../../src/workloads/free-name.js";
-
-describe("ContainerSpec", () => {
-  it("accepts the fixture the flake's mk-container check evaluates", () => {
-    const fixture: unknown = JSON.parse(
-      readFileSync(new URL("../../nix/fixtures/dev.json", import.meta.url), "utf8"),
-    );
-    expect(ContainerSpec.safeParse(fixture).success).toBe(true);
-  });
-});
 
 describe("containerName", () => {
   it("accepts exactly the names nspawn and the host veth allow", () => {

@@ -1,0 +1,101 @@
+import { UnsafeHostPath } from "./errors.js";
+
+/** Everything host-side about one container: what its system is, and what the host gives it. */
+export interface ContainerInstall {
+  readonly name: string;
+  /** The built system (nix/container-system.nix), shared by every container with its modules. */
+  readonly systemPath: string;
+  /** The host directory bound at /workspace (the mounted dataset). */
+  readonly workspace: string;
+  /** A root-only key file for the tailscale module; with it, /dev/net/tun is passed in too. */
+  readonly tailscaleKeyFile?: string | undefined;
+  readonly limits: {
+    readonly cpus: number;
+    readonly memoryBytes: number;
+    readonly tasksMax: number;
+  };
+}
+
+/** Where modules/tailscale.nix reads the enrolment key, inside the container. */
+export const TAILSCALE_KEY_INSIDE = "/run/voxnix/tailscale-auth-key";
+/** The first line of every conf voxnix writes: how `list` tells its containers from others. */
+export const CONF_MARKER = "# Installed by voxnix; removed by its destroy.";
+
+const SAFE_PATH = /^\/[A-Za-z0-9._+/-]+$/;
+
+function safe(path: string, what: string): string {
+  if (!SAFE_PATH.test(path) || path.split("/").includes(".."))
+    throw new UnsafeHostPath(`${what} ${JSON.stringify(path)} is not a plain absolute path`);
+  return path;
+}
+
+interface Bind {
+  readonly host: string;
+  readonly inside: string;
+  readonly readOnly: boolean;
+}
+
+function bindsOf(c: ContainerInstall): Bind[] {
+  const binds: Bind[] = [
+    { host: safe(c.workspace, "workspace"), inside: "/workspace", readOnly: false },
+  ];
+  if (c.tailscaleKeyFile !== undefined) {
+    binds.push(
+      {
+        host: safe(c.tailscaleKeyFile, "tailscale key file"),
+        inside: TAILSCALE_KEY_INSIDE,
+        readOnly: true,
+      },
+      { host: "/dev/net/tun", inside: "/dev/net/tun", readOnly: false },
+    );
+  }
+  // In mount-point order, as nixos-containers.nix lists bindMounts (attribute order).
+  return binds.sort((a, b) => (a.inside < b.inside ? -1 : 1));
+}
+
+/**
+ * `/etc/nixos-containers/<name>.conf`, the environment file nixpkgs' container@.service template
+ * reads: the keys and values nixos-containers.nix writes for a declarative container with
+ * privateNetwork, hostBridge br-vox, autoStart and these bind mounts (tests/nix holds the two to
+ * the same values against real nixpkgs).
+ */
+export function containerConf(c: ContainerInstall): string {
+  const flags = bindsOf(c)
+    .map((b) => ` --${b.readOnly ? "bind-ro" : "bind"}=${b.host}:${b.inside}`)
+    .join("");
+  return [
+    CONF_MARKER,
+    `SYSTEM_PATH=${safe(c.systemPath, "system")}`,
+    "PRIVATE_NETWORK=1",
+    "HOST_BRIDGE=br-vox",
+    'INTERFACES=""',
+    'MACVLANS=""',
+    "AUTO_START=1",
+    `EXTRA_NSPAWN_FLAGS="${flags}"`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The drop-in for `container@<name>.service`: what a declarative container's own unit has
+ * beyond the template (bind sources mounted first, the network up, the tun device) and the
+ * container's limits, which systemd enforces on the unit's cgroup.
+ */
+export function containerDropIn(c: ContainerInstall): string {
+  const tun = c.tailscaleKeyFile !== undefined;
+  const mounts = bindsOf(c).map((b) => b.host);
+  return [
+    "# Installed by voxnix; removed by its destroy.",
+    "[Unit]",
+    `RequiresMountsFor=${mounts.join(" ")}`,
+    "Wants=network.target",
+    "After=network.target",
+    "",
+    "[Service]",
+    `CPUQuota=${Math.round(c.limits.cpus * 100)}%`,
+    `MemoryMax=${c.limits.memoryBytes}`,
+    `TasksMax=${c.limits.tasksMax}`,
+    ...(tun ? ["DeviceAllow=/dev/net/tun rwm"] : []),
+    "",
+  ].join("\n");
+}

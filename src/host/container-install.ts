@@ -1,0 +1,105 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import {
+  CONF_MARKER,
+  containerConf,
+  containerDropIn,
+  type ContainerInstall,
+} from "./container-files.js";
+import type { Runner } from "./run.js";
+
+export interface ContainerInstallerOptions {
+  /** Where nixpkgs' container@.service template reads `<name>.conf` (/etc/nixos-containers). */
+  readonly confDir: string;
+  /** A unit directory on systemd's search path that is not the store's (/etc/systemd-mutable/system). */
+  readonly unitDir: string;
+  /** voxnix's GC roots (/nix/var/nix/gcroots/voxnix); each container's system under containers/. */
+  readonly gcrootDir: string;
+}
+
+/** The template boot.enableContainers installs; the boot-time wants links point at it. */
+const TEMPLATE_UNIT = "/etc/systemd/system/container@.service";
+
+/**
+ * Installs containers the way NixOS runs imperative ones: nixpkgs' `container@.service` template
+ * reads `/etc/nixos-containers/<name>.conf`, so a container is a conf, a drop-in with its limits,
+ * a wants link that starts it at boot and a GC root for its system. No NixOS evaluation per
+ * container (extra-container's host fragment took 6.5 s): the system comes built, and the rest
+ * is files. The conf is written last and removed last, so "installed" is the conf's existence
+ * (host-cli-reference.md) and every earlier step is undone by `uninstall`.
+ */
+export function containerInstaller(runner: Runner, options: ContainerInstallerOptions) {
+  const confPath = (name: string) => join(options.confDir, `${name}.conf`);
+  const dropInPath = (name: string) =>
+    join(options.unitDir, `container@${name}.service.d`, "voxnix.conf");
+  const wantsLink = (name: string) =>
+    join(options.unitDir, "machines.target.wants", `container@${name}.service`);
+  const systemRoot = (name: string) => join(options.gcrootDir, "containers", name);
+
+  return {
+    /** Installs (or replaces) `container`; callers check that the name is theirs first. */
+    async install(container: ContainerInstall) {
+      const { name } = container;
+      await replaceLink(container.systemPath, systemRoot(name));
+      await writeAtomically(dropInPath(name), containerDropIn(container), 0o644);
+      await replaceLink(TEMPLATE_UNIT, wantsLink(name));
+      await runner.run(["systemctl", "daemon-reload"]);
+      await writeAtomically(confPath(name), containerConf(container), 0o644);
+    },
+
+    /**
+     * Stops the container (its tenant's processes get a clean shutdown), then removes it:
+     * nixos-container destroy takes the conf and the container's state directory. Idempotent:
+     * whatever is already gone is skipped, so an interrupted install or destroy finishes here.
+     */
+    async uninstall(name: string) {
+      if (existsSync(confPath(name)))
+        await runner.run(["systemctl", "stop", `container@${name}.service`], {
+          timeoutMs: 180_000,
+        });
+      await rm(wantsLink(name), { force: true });
+      await rm(dirname(dropInPath(name)), { recursive: true, force: true });
+      await rm(systemRoot(name), { force: true });
+      await runner.run(["nixos-container", "destroy", name], { timeoutMs: 120_000 });
+      await runner.run(["systemctl", "daemon-reload"]);
+    },
+
+    isInstalled(name: string): boolean {
+      return existsSync(confPath(name));
+    },
+
+    /** Containers voxnix installed, or began to: a conf of its own or a drop-in of its own. */
+    async list(): Promise<string[]> {
+      const names = new Set<string>();
+      for (const file of await readdir(options.confDir).catch(() => [] as string[])) {
+        if (!file.endsWith(".conf")) continue;
+        const text = await readFile(join(options.confDir, file), "utf8").catch(() => "");
+        if (text.startsWith(CONF_MARKER)) names.add(file.slice(0, -".conf".length));
+      }
+      for (const entry of await readdir(options.unitDir).catch(() => [] as string[])) {
+        const name = /^container@(.+)\.service\.d$/.exec(entry)?.[1];
+        if (name && existsSync(dropInPath(name))) names.add(name);
+      }
+      return [...names].sort();
+    },
+  };
+}
+
+/** A file that is either the old or the new content, whenever it is read (systemd, a crash). */
+async function writeAtomically(path: string, content: string, mode: number) {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const temporary = `${path}.voxnix-new`;
+  await writeFile(temporary, content, { mode });
+  await rename(temporary, path);
+}
+
+async function replaceLink(target: string, path: string) {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const temporary = `${path}.voxnix-new`;
+  await rm(temporary, { force: true });
+  await symlink(target, temporary);
+  await rename(temporary, path);
+}
+
+export type ContainerInstaller = ReturnType<typeof containerInstaller>;
