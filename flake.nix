@@ -36,7 +36,7 @@
           fromEnv
         else
           throw "voxnix: set NPM_CONFIG_REGISTRY to your npm registry's URL and build with --impure (docs/operations.md, Building)";
-      moduleLibrary = import ./nix/module-library.nix { };
+      moduleIndex = import ./nix/module-index.nix { };
     in
     {
       overlays.default = final: _prev: {
@@ -75,7 +75,7 @@
         # containerSystem { modules = [ "git" "workspace" ]; nixpkgs = …; }
         containerSystem = import ./nix/container-system.nix;
         # { <name> = "one-line description"; … }
-        modules = builtins.mapAttrs (_: m: m.description) moduleLibrary;
+        modules = moduleIndex;
       };
 
       checks.${system} = import ./nix/checks { inherit pkgs self; };

@@ -37,7 +37,7 @@ build:
     npm run build
     if command -v nix >/dev/null; then nix build --impure .#voxnix; fi
 
-# flake checks: container-system evaluation and the NixOS VM test (needs KVM)
+# flake checks: evaluation (appliance, service assertions, container systems) and the NixOS VM test (needs KVM)
 check:
     nix flake check --impure -L
 

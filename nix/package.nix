@@ -10,6 +10,7 @@
   importNpmLock,
   nodejs_22,
   python3,
+  writeText,
   npmRegistry,
 }:
 let
@@ -47,6 +48,9 @@ let
       ../modules
     ];
   };
+  moduleIndex = writeText "voxnix-module-index.json" (
+    builtins.toJSON (import ./module-index.nix { modulesDir = ../modules; })
+  );
 in
 buildNpmPackage {
   pname = packageJson.name;
@@ -62,6 +66,11 @@ buildNpmPackage {
 
   # better-sqlite3 compiles its native addon with node-gyp.
   nativeBuildInputs = [ python3 ];
+
+  # The module list the daemon serves, evaluated by Nix here rather than read from the files.
+  postInstall = ''
+    cp ${moduleIndex} $out/lib/node_modules/${packageJson.name}/module-index.json
+  '';
 
   meta = {
     description = packageJson.description;

@@ -1,6 +1,6 @@
 # The flake's checks, one scenario per file.
 { pkgs, self }:
 {
-  container-system = import ./container-system.nix { inherit pkgs; };
+  evaluation = import ./evaluation.nix { inherit pkgs self; };
   vm = import ./vm.nix { inherit pkgs self; };
 }

@@ -13,11 +13,39 @@ const DESCRIPTION = /^\s*description\s*=\s*"((?:[^"\\$]|\\.)*)"\s*;/m;
 const MODULE_NAME = /^[a-z][a-z0-9-]*$/;
 
 /**
- * Reads the names and descriptions of `<nixDir>/modules/*.nix` without evaluating Nix (the
- * daemon must answer "which modules are there?" instantly, and the tests hold this reading to
- * real Nix evaluation). Sorted by name.
+ * The container modules, sorted by name: from `<nixDir>/module-index.json`, which the package
+ * build evaluates with Nix (nix/module-index.nix), or in a checkout, which has none, read from
+ * `modules/*.nix` without evaluating Nix (the tests hold that reading to real evaluation).
  */
 export async function readModuleLibrary(nixDir: string): Promise<ContainerModule[]> {
+  const index = join(nixDir, "module-index.json");
+  const text = await readFile(index, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw new ModuleLibraryError(`cannot read ${index}`, { cause: error });
+  });
+  return text === undefined ? readModuleFiles(nixDir) : parseModuleIndex(index, text);
+}
+
+/** module-index.json: `{ "<name>": "<one-line description>", … }`. */
+function parseModuleIndex(path: string, text: string): ContainerModule[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ModuleLibraryError(`${path} is not JSON`, { cause: error });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new ModuleLibraryError(`${path} must map module names to descriptions`);
+  const modules = Object.entries(parsed).map(([name, description]) => {
+    if (!MODULE_NAME.test(name) || typeof description !== "string" || description === "")
+      throw new ModuleLibraryError(`${path}: bad entry ${JSON.stringify(name)}`);
+    return { name, description };
+  });
+  if (modules.length === 0) throw new ModuleLibraryError(`no modules in ${path}`);
+  return modules.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+async function readModuleFiles(nixDir: string): Promise<ContainerModule[]> {
   const dir = join(nixDir, "modules");
   let files: string[];
   try {

@@ -149,11 +149,14 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
   );
 
   it(
-    "evaluates the VM check: nixosModules.voxnix sets no overlay on a runNixOSTest node",
+    "evaluates the flake's checks: the VM test (no overlay on its node) and the evaluation check",
     async () => {
-      expect(await evaluate(`${flake}.checks.x86_64-linux.vm.drvPath`)).toMatch(
-        /-vm-test-run-voxnix\.drv$/,
-      );
+      const checks = (await evaluate(
+        `let c = ${flake}.checks.x86_64-linux; in { vm = c.vm.drvPath; evaluation = c.evaluation.drvPath; }`,
+      )) as { vm: string; evaluation: string };
+      expect(checks.vm).toMatch(/-vm-test-run-voxnix\.drv$/);
+      // Its assertions ran while it evaluated: a wrong one would have thrown instead.
+      expect(checks.evaluation).toMatch(/-voxnix-evaluation\.json\.drv$/);
     },
     EVAL_MS,
   );

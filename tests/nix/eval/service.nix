@@ -1,6 +1,6 @@
-# services.voxnix alone in a NixOS system, with `config` merged in: the failed assertions'
-# messages, or with `show = "unit"` the unit's environment and the warnings (evaluation only:
-# nothing of the system is built or even instantiated).
+# services.voxnix alone in a NixOS system, with `config` merged in (nix/checks/service-eval.nix):
+# the failed assertions' messages, or with `show = "unit"` the unit's environment and the
+# warnings.
 {
   repo,
   tree,
@@ -8,26 +8,11 @@
   show ? "assertions",
 }:
 let
-  evaluated = import (tree + "/nixpkgs/nixos/lib/eval-config.nix") {
-    system = "x86_64-linux";
-    modules = [
-      (repo + "/nix/module.nix")
-      { nixpkgs.overlays = [ (import ./stub-shellcheck.nix) ]; }
-      (
-        { pkgs, ... }:
-        {
-          services.voxnix.package = pkgs.writeShellScriptBin "voxnix" "" // {
-            meta.mainProgram = "voxnix";
-          };
-          fileSystems."/".device = "/dev/null";
-          boot.loader.grub.enable = false;
-          system.stateVersion = "24.11";
-        }
-      )
-      config
-    ];
+  c = import (repo + "/nix/checks/service-eval.nix") {
+    nixpkgs = tree + "/nixpkgs";
+    inherit config;
+    extraModules = [ { nixpkgs.overlays = [ (import ./stub-shellcheck.nix) ]; } ];
   };
-  c = evaluated.config;
 in
 if show == "unit" then
   {
