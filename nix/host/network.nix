@@ -1,17 +1,13 @@
 # Networking: the containers' bridge br-vox with DHCP/DNS from dnsmasq, NAT to the uplink, and an
 # nftables policy in which br-vox is NOT trusted: containers reach the host only for DHCP and DNS,
-# and no private range (the LAN, other tailnets' CGNAT space) unless allow-listed in settings.nix.
-{ lib, ... }:
+# each other not at all, and no private range (the LAN, other tailnets' CGNAT space) unless
+# allow-listed in settings.nix (tenant-firewall.nix has the rules and why).
+{ ... }:
 let
   settings = import ./settings.nix;
-  privateRanges = [
-    "10.0.0.0/8"
-    "172.16.0.0/12"
-    "192.168.0.0/16"
-    "100.64.0.0/10"
-    "169.254.0.0/16"
-  ];
-  set = list: "{ ${lib.concatStringsSep ", " list} }";
+  tenantFirewall = import ./tenant-firewall.nix {
+    inherit (settings) uplink lanAllowlist;
+  };
 in
 {
   networking.hostName = settings.hostName;
@@ -52,6 +48,7 @@ in
   };
 
   networking.nftables.enable = true;
+  networking.nftables.tables = tenantFirewall.tables;
   networking.firewall = {
     enable = true;
     # Not in trustedInterfaces: the tenants' network gets only what is opened below.
@@ -62,15 +59,8 @@ in
       ];
       allowedTCPPorts = [ 53 ];
     };
-    # Forwarded traffic from containers: out to the internet, never into private ranges.
+    # Forwarded traffic from containers: out to the internet only.
     filterForward = true;
-    extraForwardRules =
-      lib.optionalString (settings.lanAllowlist != [ ]) ''
-        iifname "br-vox" ip daddr ${set settings.lanAllowlist} accept
-      ''
-      + ''
-        iifname "br-vox" ip daddr ${set privateRanges} drop
-        iifname "br-vox" oifname "${settings.uplink}" accept
-      '';
+    extraForwardRules = tenantFirewall.forwardAllow;
   };
 }

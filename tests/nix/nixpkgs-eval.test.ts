@@ -71,10 +71,12 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         bridge = { inherit (appliance.systemd.network.networks."40-br-vox") networkConfig linkConfig; };
         secrets = builtins.attrNames appliance.age.secrets;
         unitPaths = appliance.boot.extraSystemdUnitPaths;
+        tenantTables = builtins.mapAttrs (_: t: t.family) (removeAttrs appliance.networking.nftables.tables [ "nixos-fw" "nixos-nat" ]);
         template = appliance.systemd.services ? "container@";
         writable = appliance.systemd.services.voxnix.serviceConfig.ReadWritePaths;
       }`)) as {
           unitPaths: string[];
+          tenantTables: Record<string, string>;
           template: boolean;
           writable: string[];
           drv: string;
@@ -95,6 +97,15 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
       // What the daemon's installs rely on: the template, a writable unit path on systemd's
       // search path, and write access to both and to its GC roots despite ProtectSystem=strict.
       expect(result.template).toBe(true);
+      // The tenant policy the netns test loads (tests/host/tenant-firewall.test.ts) is the one
+      // the appliance renders: its own tables, and its uplink rule in NixOS's forward-allow.
+      expect(result.tenantTables).toEqual({
+        "voxnix-isolation": "bridge",
+        "voxnix-tenants": "inet",
+      });
+      expect(result.firewall.split("chain forward-allow {")[1]).toMatch(
+        /^\s*iifname "br-vox" oifname "eth0" accept$/m,
+      );
       expect(result.unitPaths).toContain("/etc/systemd-mutable/system");
       expect(result.writable).toEqual(
         expect.arrayContaining([
