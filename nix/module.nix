@@ -33,6 +33,9 @@ let
     // lib.optionalAttrs (cfg.llmApiKeyFile != null) { LLM_API_KEY_FILE = "%d/llm-api-key"; }
     // lib.optionalAttrs (cfg.tailscaleAuthKeyFile != null) {
       TAILSCALE_AUTH_KEY_FILE = "%d/tailscale-auth-key";
+    }
+    // lib.optionalAttrs (cfg.tailscaleOAuthClientSecretFile != null) {
+      TAILSCALE_OAUTH_CLIENT_SECRET_FILE = "%d/tailscale-oauth-client-secret";
     };
 
   # The same settings for the admin's `voxnix` at a root shell. Credentials are systemd's (%d)
@@ -42,9 +45,13 @@ let
       "TELEGRAM_BOT_TOKEN_FILE"
       "LLM_API_KEY_FILE"
       "TAILSCALE_AUTH_KEY_FILE"
+      "TAILSCALE_OAUTH_CLIENT_SECRET_FILE"
     ]
     // lib.optionalAttrs (cfg.tailscaleAuthKeyFile != null) {
       TAILSCALE_AUTH_KEY_FILE = cfg.tailscaleAuthKeyFile;
+    }
+    // lib.optionalAttrs (cfg.tailscaleOAuthClientSecretFile != null) {
+      TAILSCALE_OAUTH_CLIENT_SECRET_FILE = cfg.tailscaleOAuthClientSecretFile;
     };
   adminCli = pkgs.writeShellScriptBin "voxnix" ''
     set -a
@@ -111,8 +118,22 @@ in
       default = null;
       example = "/run/agenix/voxnix-tailscale-auth-key";
       description = ''
-        File holding a reusable Tailscale auth key. Each container that selects the `tailscale`
-        module gets a root-only copy, bind-mounted read-only. Null disables that module.
+        File holding a reusable Tailscale auth key: the fallback when there is no OAuth client.
+        Each container that selects the `tailscale` module gets a root-only copy, bind-mounted
+        read-only, which root inside can read (docs/security.md). Null, with no OAuth client,
+        disables that module.
+      '';
+    };
+
+    tailscaleOAuthClientSecretFile = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/run/agenix/voxnix-tailscale-oauth-client-secret";
+      description = ''
+        File holding the secret of a Tailscale OAuth client (scopes auth_keys and devices:core,
+        allowed the tags in settings.TAILSCALE_TAGS); its id goes in
+        settings.TAILSCALE_OAUTH_CLIENT_ID. Each container then gets a one-off key of its own
+        and its device is deleted when it is destroyed.
       '';
     };
 
@@ -186,8 +207,8 @@ in
         message = "services.voxnix.llmApiKeyFile: OpenRouter (the default LLM_BASE_URL) needs an API key file.";
       }
       {
-        assertion = !(settings ? TELEGRAM_BOT_TOKEN || settings ? LLM_API_KEY || settings ? TAILSCALE_AUTH_KEY);
-        message = "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile or tailscaleAuthKeyFile.";
+        assertion = !(settings ? TELEGRAM_BOT_TOKEN || settings ? LLM_API_KEY || settings ? TAILSCALE_AUTH_KEY || settings ? TAILSCALE_OAUTH_CLIENT_SECRET);
+        message = "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile, tailscaleAuthKeyFile or tailscaleOAuthClientSecretFile.";
       }
     ];
 
@@ -233,7 +254,10 @@ in
         LoadCredential =
           [ "bot-token:${cfg.botTokenFile}" ]
           ++ lib.optional (cfg.llmApiKeyFile != null) "llm-api-key:${cfg.llmApiKeyFile}"
-          ++ lib.optional (cfg.tailscaleAuthKeyFile != null) "tailscale-auth-key:${cfg.tailscaleAuthKeyFile}";
+          ++ lib.optional (cfg.tailscaleAuthKeyFile != null) "tailscale-auth-key:${cfg.tailscaleAuthKeyFile}"
+          ++ lib.optional (
+            cfg.tailscaleOAuthClientSecretFile != null
+          ) "tailscale-oauth-client-secret:${cfg.tailscaleOAuthClientSecretFile}";
         StateDirectory = "voxnix";
         StateDirectoryMode = "0700";
         CacheDirectory = "voxnix";

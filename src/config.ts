@@ -47,6 +47,21 @@ export interface Config {
   readonly tailscale: {
     readonly authKeyFile: string | undefined;
     readonly authKey: Secret | undefined;
+    /**
+     * An OAuth client of the Tailscale API: with it, each container gets a one-off key of its
+     * own, minted at create, and its device is deleted at destroy (the static key is the
+     * weaker fallback). Undefined when TAILSCALE_OAUTH_CLIENT_ID is not set.
+     */
+    readonly oauth:
+      | {
+          readonly clientId: string;
+          readonly clientSecret: Secret;
+          readonly tailnet: string;
+          /** Tags for every container's key; `{owner}` becomes the owner's Telegram id. */
+          readonly tags: readonly string[];
+          readonly apiUrl: string;
+        }
+      | undefined;
   };
   readonly limits: {
     readonly buildSlots: number;
@@ -92,7 +107,7 @@ const DEFAULT_LLM_MODEL = "openai/gpt-4o-mini";
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Variables holding secrets: read apart from the schema, each also as NAME_FILE. */
-type SecretVariable = "TELEGRAM_BOT_TOKEN" | "LLM_API_KEY";
+type SecretVariable = "TELEGRAM_BOT_TOKEN" | "LLM_API_KEY" | "TAILSCALE_OAUTH_CLIENT_SECRET";
 
 // ---------------------------------------------------------------------------------------------
 // Field parsers. Each message says what was expected, so the admin knows the fix.
@@ -190,6 +205,24 @@ const EnvironmentSchema = z
       .default("tank"),
     ZFS_USER_QUOTA: size("10G", 64 * 1024 ** 2),
     TAILSCALE_AUTH_KEY_FILE: absolutePath.optional(),
+    TAILSCALE_OAUTH_CLIENT_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9]+$/, "expected the OAuth client's id (letters and digits)")
+      .optional(),
+    TAILSCALE_TAILNET: z
+      .string()
+      .regex(/^[\w.@-]+$/, 'expected a tailnet name, or "-" for the OAuth client\'s own')
+      .default("-"),
+    TAILSCALE_TAGS: z
+      .string()
+      .default("tag:voxnix,tag:voxnix-{owner}")
+      .transform((text) => text.split(",").map((tag) => tag.trim()))
+      .refine((tags) => tags.every((tag) => /^tag:[a-z0-9{}-]+$/.test(tag)), {
+        message: "expected tags such as tag:voxnix,tag:voxnix-{owner}",
+      }),
+    TAILSCALE_API_URL: z
+      .url({ error: "expected the Tailscale API's URL" })
+      .default("https://api.tailscale.com"),
     VOXNIX_BUILD_SLOTS: whole(2, 1, 64),
     VOXNIX_MAX_CONTAINERS: whole(20, 1, 10_000),
     VOXNIX_MAX_CONTAINERS_PER_USER: whole(5, 1, 10_000),
@@ -246,12 +279,23 @@ export function loadConfig(
 
   const botToken = secret("TELEGRAM_BOT_TOKEN");
   const llmApiKey = secret("LLM_API_KEY");
+  const oauthSecret = secret("TAILSCALE_OAUTH_CLIENT_SECRET");
   const parsed = EnvironmentSchema.safeParse(present);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? "environment");
       problems.push({ variable, problem: withReceived(issue.message, present[variable]) });
     }
+  }
+
+  if ((present.TAILSCALE_OAUTH_CLIENT_ID === undefined) !== (oauthSecret === undefined)) {
+    problems.push({
+      variable: present.TAILSCALE_OAUTH_CLIENT_ID
+        ? "TAILSCALE_OAUTH_CLIENT_SECRET"
+        : "TAILSCALE_OAUTH_CLIENT_ID",
+      problem:
+        "the OAuth client needs both its id and its secret (TAILSCALE_OAUTH_CLIENT_SECRET or _FILE)",
+    });
   }
 
   let tailscaleKey: Secret | undefined;
@@ -314,7 +358,20 @@ export function loadConfig(
     hostRoot: e.VOXNIX_HOST_ROOT,
     hostMountNamespace: e.VOXNIX_HOST_MOUNT_NAMESPACE,
     storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
-    tailscale: { authKeyFile: e.TAILSCALE_AUTH_KEY_FILE, authKey: tailscaleKey },
+    tailscale: {
+      authKeyFile: e.TAILSCALE_AUTH_KEY_FILE,
+      authKey: tailscaleKey,
+      oauth:
+        e.TAILSCALE_OAUTH_CLIENT_ID && oauthSecret
+          ? {
+              clientId: e.TAILSCALE_OAUTH_CLIENT_ID,
+              clientSecret: oauthSecret,
+              tailnet: e.TAILSCALE_TAILNET,
+              tags: e.TAILSCALE_TAGS,
+              apiUrl: e.TAILSCALE_API_URL.replace(/\/$/, ""),
+            }
+          : undefined,
+    },
     limits: {
       buildSlots: e.VOXNIX_BUILD_SLOTS,
       maxContainers: e.VOXNIX_MAX_CONTAINERS,
@@ -332,7 +389,12 @@ export function loadConfig(
 
 /** Every secret value the configuration holds, for the log redactor. */
 export function secretValues(config: Config): string[] {
-  return [config.telegram.botToken, config.llm.apiKey, config.tailscale.authKey]
+  return [
+    config.telegram.botToken,
+    config.llm.apiKey,
+    config.tailscale.authKey,
+    config.tailscale.oauth?.clientSecret,
+  ]
     .filter((secret): secret is Secret => secret !== undefined)
     .map((secret) => secret.reveal());
 }
@@ -362,7 +424,15 @@ export function describeConfig(config: Config): Record<string, string> {
     ZFS_POOL: config.storage.pool,
     ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),
     TAILSCALE_AUTH_KEY_FILE:
-      config.tailscale.authKeyFile ?? "(unset: the tailscale module is unavailable)",
+      config.tailscale.authKeyFile ??
+      (config.tailscale.oauth
+        ? "(unset: keys are minted)"
+        : "(unset: the tailscale module is unavailable)"),
+    TAILSCALE_OAUTH_CLIENT_ID: config.tailscale.oauth?.clientId ?? "(unset: static key only)",
+    TAILSCALE_OAUTH_CLIENT_SECRET: masked(config.tailscale.oauth?.clientSecret),
+    TAILSCALE_TAILNET: config.tailscale.oauth?.tailnet ?? "-",
+    TAILSCALE_TAGS: config.tailscale.oauth?.tags.join(",") ?? "(unused)",
+    TAILSCALE_API_URL: config.tailscale.oauth?.apiUrl ?? "(unused)",
     VOXNIX_BUILD_SLOTS: String(l.buildSlots),
     VOXNIX_MAX_CONTAINERS: String(l.maxContainers),
     VOXNIX_MAX_CONTAINERS_PER_USER: String(l.maxContainersPerUser),

@@ -1,3 +1,4 @@
+import { tailscaleApi } from "./host/tailscale-api.js";
 import { join } from "node:path";
 import type { Config } from "./config.js";
 import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
@@ -48,6 +49,10 @@ export async function createRuntime(
       limits: config.limits,
       access: config.access,
       tailscaleKey: config.tailscale.authKey,
+      tailnet: config.tailscale.oauth && {
+        api: tailscaleApi(config.tailscale.oauth),
+        tags: config.tailscale.oauth.tags,
+      },
       buildSlots: createSemaphore(config.limits.buildSlots),
       now: Date.now,
     });

@@ -81,12 +81,15 @@ export function containerConf(c: ContainerInstall): string {
  * beyond the template (bind sources mounted first, the network up, the tun device) and the
  * container's limits, which systemd enforces on the unit's cgroup.
  */
-export function containerDropIn(c: ContainerInstall): string {
+export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-containers"): string {
   const tun = c.tailscaleKeyFile !== undefined;
   const mounts = bindsOf(c).map((b) => b.host);
   return [
-    "# Installed by voxnix; removed by its destroy.",
+    CONF_MARKER,
     "[Unit]",
+    // A boot-time start of an instance whose conf was never written (a crash mid-install)
+    // would boot an unconfigured container: without the conf, there is nothing to start.
+    `ConditionPathExists=${confDir}/%i.conf`,
     `RequiresMountsFor=${mounts.join(" ")}`,
     "Wants=network.target",
     "After=network.target",

@@ -1,5 +1,5 @@
-import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   CONF_MARKER,
@@ -7,6 +7,7 @@ import {
   containerDropIn,
   type ContainerInstall,
 } from "./container-files.js";
+import { ForeignContainer } from "./errors.js";
 import type { Runner } from "./run.js";
 
 export interface ContainerInstallerOptions {
@@ -16,6 +17,8 @@ export interface ContainerInstallerOptions {
   readonly unitDir: string;
   /** voxnix's GC roots (/nix/var/nix/gcroots/voxnix); each container's system under containers/. */
   readonly gcrootDir: string;
+  /** Where the template keeps each container's root file system (/var/lib/nixos-containers). */
+  readonly stateDir: string;
 }
 
 /** The template boot.enableContainers installs; the boot-time wants links point at it. */
@@ -36,13 +39,23 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
   const wantsLink = (name: string) =>
     join(options.unitDir, "machines.target.wants", `container@${name}.service`);
   const systemRoot = (name: string) => join(options.gcrootDir, "containers", name);
+  const ours = (name: string) => {
+    try {
+      return readFileSync(confPath(name), "utf8").startsWith(CONF_MARKER);
+    } catch {
+      return false;
+    }
+  };
 
   return {
-    /** Installs (or replaces) `container`; callers check that the name is theirs first. */
+    /**
+     * Installs `container`, replacing what voxnix installed under its name before; callers make
+     * sure there is no `occupant` first.
+     */
     async install(container: ContainerInstall) {
       const { name } = container;
       await replaceLink(container.systemPath, systemRoot(name));
-      await writeAtomically(dropInPath(name), containerDropIn(container), 0o644);
+      await writeAtomically(dropInPath(name), containerDropIn(container, options.confDir), 0o644);
       await replaceLink(TEMPLATE_UNIT, wantsLink(name));
       await runner.run(["systemctl", "daemon-reload"]);
       await writeAtomically(confPath(name), containerConf(container), 0o644);
@@ -54,19 +67,36 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
      * whatever is already gone is skipped, so an interrupted install or destroy finishes here.
      */
     async uninstall(name: string) {
-      if (existsSync(confPath(name)))
-        await runner.run(["systemctl", "stop", `container@${name}.service`], {
-          timeoutMs: 180_000,
-        });
+      if (present(confPath(name)) && !ours(name))
+        throw new ForeignContainer(`${confPath(name)} is not voxnix's; leaving it alone`);
+      await runner.run(["systemctl", "stop", `container@${name}.service`], { timeoutMs: 180_000 });
+      for (const path of [wantsLink(name), dropInPath(name), systemRoot(name), confPath(name)])
+        await rm(`${path}${PARTIAL}`, { force: true });
       await rm(wantsLink(name), { force: true });
       await rm(dirname(dropInPath(name)), { recursive: true, force: true });
       await rm(systemRoot(name), { force: true });
+      // nixos-container destroy removes the state directory only when there is a conf: one the
+      // template created without ours (a start from a wants link whose conf was never written)
+      // would otherwise be left to the next container of this name.
+      if (!existsSync(confPath(name)) && existsSync(join(options.stateDir, name)))
+        await writeAtomically(confPath(name), `${CONF_MARKER}\n`, 0o644);
       await runner.run(["nixos-container", "destroy", name], { timeoutMs: 120_000 });
       await runner.run(["systemctl", "daemon-reload"]);
     },
 
+    /** Installed by voxnix: its conf, which is written last, exists and is voxnix's. */
     isInstalled(name: string): boolean {
-      return existsSync(confPath(name));
+      return ours(name);
+    },
+
+    /**
+     * What of a container named `name` is on the host that voxnix did not make, if anything: a
+     * conf of another's, or a state directory without any conf.
+     */
+    occupant(name: string): string | undefined {
+      if (present(confPath(name))) return ours(name) ? undefined : confPath(name);
+      const state = join(options.stateDir, name);
+      return existsSync(state) ? state : undefined;
     },
 
     /** Containers voxnix installed, or began to: a conf of its own or a drop-in of its own. */
@@ -86,17 +116,32 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
   };
 }
 
-/** A file that is either the old or the new content, whenever it is read (systemd, a crash). */
+/** Whether anything is at `path`, a dangling symlink too (a declarative conf on a host being built). */
+const present = (path: string) => lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+
+/** The suffix of a file being written; uninstall removes any a crash left. */
+const PARTIAL = ".voxnix-new";
+
+/**
+ * A file that is either the old or the new content, whenever it is read (systemd, a crash, a
+ * power cut: the content is on disk before the rename makes it the file).
+ */
 async function writeAtomically(path: string, content: string, mode: number) {
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const temporary = `${path}.voxnix-new`;
-  await writeFile(temporary, content, { mode });
+  const temporary = `${path}${PARTIAL}`;
+  const file = await open(temporary, "w", mode);
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   await rename(temporary, path);
 }
 
 async function replaceLink(target: string, path: string) {
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const temporary = `${path}.voxnix-new`;
+  const temporary = `${path}${PARTIAL}`;
   await rm(temporary, { force: true });
   await symlink(target, temporary);
   await rename(temporary, path);

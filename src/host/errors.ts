@@ -132,3 +132,39 @@ export class UnsafeHostPath extends VoxnixError {
   readonly userMessage =
     "The host could not set up that container's files; the admin has the details.";
 }
+
+/**
+ * The Tailscale API refused or failed a request. `status` is the HTTP status (0: no answer);
+ * the message carries the API's own `message`, never a token, key or secret.
+ */
+export class TailscaleApiError extends VoxnixError {
+  readonly userMessage: string;
+  readonly status: number;
+
+  constructor({
+    status,
+    what,
+    detail,
+    cause,
+  }: {
+    status: number;
+    what: string;
+    detail: string;
+    cause?: unknown;
+  }) {
+    super(
+      `Tailscale API: ${what} ${status === 0 ? "got no answer" : `answered ${status}`}: ${detail}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.status = status;
+    this.userMessage =
+      status === 429
+        ? "Tailscale is rate-limiting voxnix right now; try again in a minute."
+        : "Tailscale did not give this container an identity; the admin has the details.";
+  }
+}
+
+/** A container on the host that voxnix did not install: voxnix leaves it alone. */
+export class ForeignContainer extends VoxnixError {
+  readonly userMessage = "That container is not voxnix's to change; the admin has the details.";
+}

@@ -22,6 +22,7 @@ export {
   HostOutputMalformed,
   HostOutputTooLarge,
   HostToolMissing,
+  TailscaleApiError,
   UnsafeHostPath,
 } from "./errors.js";
 export { containerConf, containerDropIn, type ContainerInstall } from "./container-files.js";
@@ -85,6 +86,7 @@ export function createHost(runner: Runner, options: HostOptions) {
       confDir: join(options.hostRoot, "etc/nixos-containers"),
       unitDir: join(options.hostRoot, "etc/systemd-mutable/system"),
       gcrootDir,
+      stateDir: join(options.hostRoot, "var/lib/nixos-containers"),
     }),
     machines: machinectl(runner),
     containers,

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import type { ContainerModule, Host } from "../host/index.js";
+import type { TailscaleApi } from "../host/tailscale-api.js";
 import type { Logger } from "../log.js";
 import type { Secret } from "../secret.js";
 import type { ReportTarget, Store } from "../store/index.js";
@@ -16,8 +17,14 @@ export interface WorkloadDeps {
   readonly limits: Config["limits"];
   /** Admins and users from configuration; approved users are in the store. */
   readonly access: Config["access"];
-  /** Undefined when TAILSCALE_AUTH_KEY_FILE is not configured: the tailscale module is refused. */
+  /** The static key (TAILSCALE_AUTH_KEY_FILE): the fallback when there is no OAuth client. */
   readonly tailscaleKey: Secret | undefined;
+  /**
+   * The Tailscale API through the admin's OAuth client, and the tags of container keys: each
+   * container then gets a key of its own (workloads/tailnet.ts). With neither this nor a static
+   * key, the tailscale module is refused.
+   */
+  readonly tailnet?: { readonly api: TailscaleApi; readonly tags: readonly string[] } | undefined;
   /** Bounds concurrent Nix builds host-wide. */
   readonly buildSlots: Semaphore;
   readonly now: () => number;

@@ -1,6 +1,7 @@
 import type { Container } from "./records.js";
 import type { WorkloadDeps } from "./deps.js";
 import type { Lease } from "./lease.js";
+import { forgetDevice } from "./tailnet.js";
 
 /**
  * The steps of a destroy that has begun (state "destroying", trash id fixed), each idempotent,
@@ -17,20 +18,7 @@ export async function finishDestroy(
   const { host, store } = deps;
   const trashId = container.trashId;
   if (trashId === undefined) throw new Error(`${container.name}: destroy has no trash id`);
-  // Leave the tailnet while the container can still run the command; a stopped one cannot.
-  if (
-    container.spec.tailscale &&
-    (await host.machines.isRunning(container.name).catch(() => false))
-  ) {
-    await host.tailscale
-      .logout(container.name)
-      .catch((error: unknown) =>
-        deps.log.warn(
-          { err: error, container: container.name },
-          "tailscale logout failed; remove the node in the admin console",
-        ),
-      );
-  }
+  if (container.spec.tailscale) await leaveTailnet(deps, container.name);
   await host.installer.uninstall(container.name);
   const space = (await host.storage.scan()).get(container.ownerId);
   const hasWorkspace = space?.workspaces.has(container.name) ?? false;
@@ -49,4 +37,35 @@ export async function finishDestroy(
     lease.end();
   });
   return trashed ? trashId : undefined;
+}
+
+/**
+ * Takes the container's node out of the tailnet. Through the API (an OAuth client) whether the
+ * container runs or not; if that fails the destroy goes on, and maintenance deletes the device
+ * later as one that belongs to no container. With only a static key, a running container logs
+ * itself out; a stopped one cannot, and the admin is told to remove it.
+ */
+async function leaveTailnet(deps: WorkloadDeps, name: string) {
+  try {
+    if (await forgetDevice(deps, name)) return;
+  } catch (error) {
+    deps.log.warn(
+      { err: error, container: name },
+      "could not delete the tailnet device; maintenance retries",
+    );
+    return;
+  }
+  const running = await deps.host.machines.isRunning(name).catch(() => false);
+  const logout = running
+    ? deps.host.tailscale.logout(name).then(() => true)
+    : Promise.resolve(false);
+  const loggedOut = await logout.catch((error: unknown) => {
+    deps.log.warn({ err: error, container: name }, "tailscale logout failed");
+    return false;
+  });
+  if (!loggedOut)
+    deps.log.warn(
+      { container: name },
+      "its node stays in the tailnet: remove it in the admin console",
+    );
 }

@@ -8,6 +8,7 @@ import { beginOperation, type Lease } from "./lease.js";
 import { Refusal, parseOrRefuse } from "./refusal.js";
 import { CreateInput, type ContainerSpec } from "./spec.js";
 import { accessOf } from "./users.js";
+import { keyFor } from "./tailnet.js";
 import { createUndo } from "./undo.js";
 
 /** Below this, a new workspace would be unusable: the quota counts as exhausted. */
@@ -54,7 +55,7 @@ export function planContainer(
     ownerId,
     modules: deps.modules,
     limits: deps.limits,
-    hasTailscaleKey: deps.tailscaleKey !== undefined,
+    hasTailscaleKey: deps.tailscaleKey !== undefined || deps.tailnet !== undefined,
     tailscaleKeyPath: deps.host.staging.tailscaleKeyPath(request.name),
     workspacePath: deps.host.storage.workspacePath(ownerId, request.name),
   });
@@ -120,9 +121,6 @@ export async function provisionContainer(
     }
     const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
     undo.push("staged files", () => host.staging.remove(spec.name));
-    if (finalSpec.tailscale && deps.tailscaleKey) {
-      await host.staging.stageTailscaleKey(spec.name, deps.tailscaleKey.reveal());
-    }
     const specPath = await host.staging.writeSpec(spec.name, finalSpec);
     store.containers.setSpec(spec.name, finalSpec);
 
@@ -137,6 +135,12 @@ export async function provisionContainer(
         },
         (position) => options.onProgress?.("queued", `${position} ahead`),
       ));
+    // After the build, which can take many minutes: a minted key lives for fifteen.
+    if (finalSpec.tailscale) {
+      const { key, undo: revoke } = await keyFor(deps, spec.name, spec.owner);
+      undo.push("tailnet key", revoke);
+      await host.staging.stageTailscaleKey(spec.name, key.reveal());
+    }
     // Marked before the first file is written; uninstall removes whatever of it there is.
     undo.push("container files", () => host.installer.uninstall(spec.name));
     await host.installer.install({
@@ -206,6 +210,19 @@ function commit(
 
 /** Room for a new workspace, and no workspace of that name left on the host by anything else. */
 async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
+  // The registry's unique name does not cover what voxnix did not make: an admin's own
+  // container, or what a destroy could not remove. Installing over it would hand it over.
+  const occupant = deps.host.installer.occupant(spec.name);
+  if (occupant !== undefined) {
+    deps.log.warn(
+      { container: spec.name, occupant },
+      "a container voxnix does not know is in the way",
+    );
+    throw new Refusal(
+      "conflict",
+      `A container named "${spec.name}" is on the host outside voxnix; choose another name, or ask the admin (voxnix doctor lists it).`,
+    );
+  }
   const space = (await deps.host.storage.scan()).get(spec.owner);
   if (space?.workspaces.has(spec.name)) {
     deps.log.warn(

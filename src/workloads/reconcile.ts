@@ -6,6 +6,7 @@ import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { beginOperation, isLive, leaseFor, type Lease } from "./lease.js";
 import { repairOperation } from "./repair.js";
+import { forgetStaleDevices } from "./tailnet.js";
 
 export interface ReconcileReport {
   /** What was repaired, one sentence each. */
@@ -152,6 +153,11 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     } catch (error) {
       report.failed.push(`${name}: could not remove staged files: ${messageOf(error)}`);
     }
+  }
+  try {
+    report.repaired.push(...(await forgetStaleDevices(deps)));
+  } catch (error) {
+    report.failed.push(`tailnet devices: ${messageOf(error)}`);
   }
   return report;
 }

@@ -224,7 +224,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           warnings: string[];
         }>;
       const current = await unit(
-        `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 2 ]; VOXNIX_STORAGE = "dir"; ZFS_USER_QUOTA = "20G"; LOG_LEVEL = "debug"; }; }; }`,
+        `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; tailscaleOAuthClientSecretFile = "/run/z"; settings = { VOXNIX_ADMINS = [ 1 2 ]; VOXNIX_STORAGE = "dir"; ZFS_USER_QUOTA = "20G"; LOG_LEVEL = "debug"; TAILSCALE_OAUTH_CLIENT_ID = "kAbc"; TAILSCALE_TAGS = "tag:voxnix,tag:voxnix-{owner}"; }; }; }`,
       );
       expect(current.environment).toMatchObject({
         VOXNIX_ADMINS: "1,2",
@@ -234,9 +234,12 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         LOG_LEVEL: "debug",
         TELEGRAM_BOT_TOKEN_FILE: "%d/bot-token",
         LLM_API_KEY_FILE: "%d/llm-api-key",
+        TAILSCALE_OAUTH_CLIENT_ID: "kAbc",
+        TAILSCALE_TAGS: "tag:voxnix,tag:voxnix-{owner}",
+        TAILSCALE_OAUTH_CLIENT_SECRET_FILE: "%d/tailscale-oauth-client-secret",
       });
       // Only paths: the files' contents never reach the unit's environment (or the store).
-      expect(JSON.stringify(current.environment)).not.toMatch(/\/run\/[xy]/);
+      expect(JSON.stringify(current.environment)).not.toMatch(/\/run\/[xyz]/);
       const old = await unit(
         `{ services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; admins = [ 7 ]; storage.backend = "dir"; }; }`,
       );
@@ -247,7 +250,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           `import ${EVAL}/service.nix ${inputs.slice(0, -1)} config = { services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 ]; VOXNIX_STORAGE = "dir"; LLM_API_KEY = "sk-oops"; }; }; }; }`,
         ),
       ).toEqual([
-        "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile or tailscaleAuthKeyFile.",
+        "services.voxnix.settings: a secret would land in the Nix store; use botTokenFile, llmApiKeyFile, tailscaleAuthKeyFile or tailscaleOAuthClientSecretFile.",
       ]);
     },
     EVAL_MS,

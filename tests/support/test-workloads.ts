@@ -1,3 +1,4 @@
+import { tailscaleApi } from "../../src/host/tailscale-api.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
@@ -47,6 +48,8 @@ export async function testWorkloads(
     settings?: FakeHostSettings;
     limits?: Partial<Config["limits"]>;
     tailscaleKey?: string | null;
+    /** A (fake) Tailscale API reached through an OAuth client: keys are minted per container. */
+    tailnet?: { url: string; clientId: string; clientSecret: string; tags?: string[] };
     storage?: "zfs" | "dir";
     now?: () => number;
     /** Reuse a fake host and state directory (e.g. after a killed process), instead of new ones. */
@@ -80,6 +83,15 @@ export async function testWorkloads(
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     access: { admins: [admin.userId], users: [alice.userId, bob.userId] },
     tailscaleKey: key === null ? undefined : new Secret(key),
+    tailnet: options.tailnet && {
+      api: tailscaleApi({
+        apiUrl: options.tailnet.url,
+        clientId: options.tailnet.clientId,
+        clientSecret: new Secret(options.tailnet.clientSecret),
+        tailnet: "-",
+      }),
+      tags: options.tailnet.tags ?? ["tag:voxnix", "tag:voxnix-{owner}"],
+    },
     buildSlots: createSemaphore(options.limits?.buildSlots ?? DEFAULT_LIMITS.buildSlots),
     now: options.now ?? Date.now,
   };

@@ -55,8 +55,12 @@ export function mustBeStartable(name) {
   }
 }
 
-/** What `nixos-container destroy` removes: the conf (and state dirs the fake does not keep). */
+/** Where the template keeps a container's root file system (the fake writes nothing there). */
+export const stateDirOf = (name, p = paths()) => join(p.root, "var/lib/nixos-containers", name);
+
+/** What `nixos-container destroy` removes (clearContainerState): the state directory, the conf. */
 export function removeConf(name, p = paths()) {
+  rmSync(stateDirOf(name, p), { recursive: true, force: true });
   rmSync(confPath(name, p), { force: true });
 }
 

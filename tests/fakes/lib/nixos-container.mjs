@@ -1,5 +1,7 @@
 // nixos-container (nixpkgs' Perl script): list, start, stop, status, run, show-ip, destroy.
+import { lstatSync } from "node:fs";
 import {
+  confPath,
   installedNames,
   isInstalled,
   isRunning,
@@ -56,8 +58,14 @@ export async function nixosContainer(args) {
       return;
     }
     case "destroy":
-      // No conf: nothing to do, exit 0 (the Perl script's first check).
+      // No conf: nothing to do, exit 0 (the Perl script's first check), state dir or not.
       if (!name || !isInstalled(name)) return;
+      // A conf that is a symlink (into the store: a declarative container) is not writable.
+      if (lstatSync(confPath(name)).isSymbolicLink())
+        die(
+          `${NIXOS_CONTAINER}: cannot destroy declarative container (remove it from your configuration.nix instead)`,
+          255,
+        );
       // terminateContainer (machinectl terminate), then the state dirs and the conf.
       updateState((state) => stop(state, name));
       removeConf(name);

@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HostCommandError } from "../../../src/host/index.js";
@@ -372,5 +380,55 @@ describe("create under failure", () => {
     );
     expect(readdirSync(join(t.stateDir, "workspaces/1001/containers"))).toEqual([]);
     expect(t.store.containers.countAll()).toBe(0);
+  });
+});
+
+describe("create beside containers voxnix did not make", () => {
+  it.each([
+    ["an admin's own container (a conf of theirs)", "conf"],
+    ["a declarative container (a conf linked into the store)", "link"],
+    ["a state directory with no conf", "state"],
+  ] as const)("refuses the name of %s, and leaves it alone", async (_, kind) => {
+    const t = await testWorkloads();
+    const conf = join(t.host.confDir, "dev.conf");
+    const state = join(t.host.root, "var/lib/nixos-containers/dev");
+    mkdirSync(t.host.confDir, { recursive: true });
+    if (kind === "conf") writeFileSync(conf, "SYSTEM_PATH=/nix/store/x-admins-own\n");
+    if (kind === "link") symlinkSync("/etc/static/nixos-containers/dev.conf", conf);
+    if (kind === "state") mkdirSync(join(state, "etc"), { recursive: true });
+    await expect(t.workloads.create(alice, { name: "dev", modules: [] })).rejects.toMatchObject({
+      reason: "conflict",
+      message: expect.stringContaining('A container named "dev" is on the host outside voxnix'),
+    });
+    expect(t.store.containers.countAll()).toBe(0);
+    expect(t.host.commandLines().filter((c) => !c.startsWith("zfs list"))).toEqual([]);
+    if (kind === "conf") expect(readFileSync(conf, "utf8")).toContain("admins-own");
+    if (kind === "state") expect(existsSync(state)).toBe(true);
+  });
+
+  it("finishes an uninstall that a crash left half done, leaving no file and no state directory", async () => {
+    const t = await testWorkloads();
+    // What an install killed after its wants link, and a reboot that started the instance, leave.
+    const unit = join(t.host.root, "etc/systemd-mutable/system");
+    mkdirSync(join(unit, "container@dev.service.d"), { recursive: true });
+    writeFileSync(join(unit, "container@dev.service.d/voxnix.conf.voxnix-new"), "[Unit]\n");
+    mkdirSync(join(unit, "machines.target.wants"), { recursive: true });
+    symlinkSync(
+      "/etc/systemd/system/container@.service",
+      join(unit, "machines.target.wants/container@dev.service"),
+    );
+    mkdirSync(join(t.host.root, "var/lib/nixos-containers/dev/etc"), { recursive: true });
+    await t.deps.host.installer.uninstall("dev");
+    expect(t.host.containerFiles()).toEqual([]);
+    expect(existsSync(join(t.host.root, "var/lib/nixos-containers/dev"))).toBe(false);
+  });
+
+  it("will not uninstall a container voxnix did not install", async () => {
+    const t = await testWorkloads();
+    mkdirSync(t.host.confDir, { recursive: true });
+    writeFileSync(join(t.host.confDir, "dev.conf"), "SYSTEM_PATH=/nix/store/x-admins-own\n");
+    await expect(t.deps.host.installer.uninstall("dev")).rejects.toThrow(/is not voxnix's/);
+    expect(t.host.installed()).toEqual(["dev"]);
+    expect(t.deps.host.installer.isInstalled("dev")).toBe(false);
   });
 });
