@@ -2,6 +2,7 @@ import { generateText, stepCountIs, type LanguageModel, type ModelMessage } from
 import { VoxnixError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Actor, Json, Workloads } from "../workloads/index.js";
+import { BOUNDS, boundForHistory, boundReply } from "./bounds.js";
 import { systemPrompt } from "./prompt.js";
 import type { TurnEffects } from "./effects.js";
 import { createTools } from "./tools.js";
@@ -45,6 +46,7 @@ export function createAgent(options: AgentOptions) {
           messages: [...history, user],
           tools: createTools(workloads, actor, effects),
           stopWhen: stepCountIs(options.maxSteps ?? 5),
+          maxOutputTokens: BOUNDS.maxOutputTokens,
           abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),
           maxRetries: 1,
         });
@@ -53,11 +55,11 @@ export function createAgent(options: AgentOptions) {
         throw new AgentUnavailable("agent turn failed", { cause: error });
       }
       log.info({ usage: result.totalUsage, steps: result.steps.length }, "agent turn");
-      workloads.conversation.append(actor, [
-        user,
-        ...result.response.messages,
-      ] as unknown as Json[]);
-      if (result.text.trim()) return result.text.trim();
+      workloads.conversation.append(
+        actor,
+        boundForHistory([user, ...result.response.messages]) as unknown as Json[],
+      );
+      if (result.text.trim()) return boundReply(result.text.trim());
       // The step limit ended the turn mid-plan: say so rather than pretend it finished.
       return result.finishReason === "tool-calls"
         ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."

@@ -6,7 +6,8 @@ import { createAgent } from "./agent.js";
 
 export { AgentUnavailable, createAgent, type Agent } from "./agent.js";
 export { collectEffects, type TurnEffects } from "./effects.js";
-export { MAX_TOOL_RESULT_CHARS } from "./tools.js";
+export { MAX_TOOL_RESULT_CHARS, TURN_LIMITS } from "./tools.js";
+export { BOUNDS } from "./bounds.js";
 
 /** The agent over any OpenAI-compatible chat-completions endpoint (`.chat()`, not Responses). */
 export function createConfiguredAgent(config: Config, workloads: Workloads, log: Logger) {

@@ -18,6 +18,33 @@ export const MAX_TOOL_RESULT_CHARS = 1_500;
 const TOOL_DEADLINE_MS = 8_000;
 const NO_ANSWER = { error: "The host did not answer in time. Try again in a minute." };
 
+/**
+ * What one message may do through the agent. A model that plans 300 creates in one answer gets
+ * three; the rest are answered "not done", so it can tell the user what happened. Changes are
+ * creates, restores, destroy requests and power actions; calls are every tool use, reads too.
+ */
+export const TURN_LIMITS = { changes: 3, toolCalls: 12 } as const;
+
+/** The per-turn counters behind TURN_LIMITS; each tool asks before it runs. */
+function turnBudget() {
+  let calls = 0;
+  let changes = 0;
+  return {
+    /** A refusal for the model, or undefined when this call may run. */
+    spend(kind: "read" | "change"): string | undefined {
+      if (++calls > TURN_LIMITS.toolCalls)
+        return JSON.stringify({
+          error: `Not done: at most ${TURN_LIMITS.toolCalls} tool calls per message. Answer with what you have.`,
+        });
+      if (kind === "change" && ++changes > TURN_LIMITS.changes)
+        return JSON.stringify({
+          error: `Not done: at most ${TURN_LIMITS.changes} changes per message. Tell the user which were made, and ask them to send the rest in another message.`,
+        });
+      return undefined;
+    },
+  };
+}
+
 /** Runs a workloads call for the model: data on success, the user-facing reason on refusal. */
 export async function asToolResult(fn: () => unknown): Promise<string> {
   try {
@@ -53,7 +80,21 @@ const input = {
  * they are sent with every request.
  */
 export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): ToolSet {
-  const tools: ToolSet = {
+  const budget = turnBudget();
+  /** Each tool spends from the turn's budget before it runs; past it, it does nothing. */
+  const guarded = (set: ToolSet): ToolSet =>
+    Object.fromEntries(
+      Object.entries(set).map(([name, t]) => [
+        name,
+        {
+          ...t,
+          execute: (args: unknown, context: unknown) =>
+            budget.spend(CHANGES.has(name) ? "change" : "read") ??
+            (t.execute as (a: unknown, c: unknown) => unknown)(args, context),
+        },
+      ]),
+    ) as ToolSet;
+  const tools: ToolSet = guarded({
     list_containers: tool({
       description: "The user's containers: state, modules, size.",
       inputSchema: input.none,
@@ -69,6 +110,8 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       inputSchema: input.create,
       execute: ({ name, modules }) =>
         asToolResult(() => {
+          // Refused now, so the model never says "creating" about a create that cannot start.
+          w.checkCreate(actor, { name, modules });
           effects.startCreate({ name, modules });
           return { status: "started", name };
         }),
@@ -115,22 +158,31 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       inputSchema: input.restore,
       execute: ({ id, name }) =>
         asToolResult(() => {
+          w.checkRestore(actor, { id, name });
           effects.startRestore({ id, name });
           return { status: "started", name };
         }),
     }),
-  };
+  });
   if (actor.role === "admin") {
-    tools.list_all_containers = tool({
-      description: "Admin: every user's containers.",
-      inputSchema: input.none,
-      execute: () => asToolResult(() => w.list(actor, { all: true })),
-    });
-    tools.host_doctor = tool({
-      description: "Admin: host health checks.",
-      inputSchema: input.none,
-      execute: () => asToolResult(() => w.doctor(actor)),
-    });
+    Object.assign(
+      tools,
+      guarded({
+        list_all_containers: tool({
+          description: "Admin: every user's containers.",
+          inputSchema: input.none,
+          execute: () => asToolResult(() => w.list(actor, { all: true })),
+        }),
+        host_doctor: tool({
+          description: "Admin: host health checks.",
+          inputSchema: input.none,
+          execute: () => asToolResult(() => w.doctor(actor)),
+        }),
+      }),
+    );
   }
   return tools;
 }
+
+/** Tools that change something (TURN_LIMITS.changes); every other tool only reads. */
+const CHANGES = new Set(["create_container", "power", "destroy_container", "restore_from_trash"]);

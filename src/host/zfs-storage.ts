@@ -21,14 +21,20 @@ export function zfsStorage(zfs: Zfs, options: { pool: string; userQuotaBytes: nu
   async function ensureUser(uid: number) {
     const dataset = userDataset(uid);
     if (await zfs.exists(dataset)) return;
-    await zfs.create(dataset, {
-      parents: true,
-      properties: {
-        quota: String(options.userQuotaBytes),
-        mountpoint: mountpointOf(dataset),
-        "voxnix:owner": String(uid),
-      },
-    });
+    try {
+      await zfs.create(dataset, {
+        parents: true,
+        properties: {
+          quota: String(options.userQuotaBytes),
+          mountpoint: mountpointOf(dataset),
+          "voxnix:owner": String(uid),
+        },
+      });
+    } catch (error) {
+      // Two first creates of one user at once: both saw no dataset, the other made it first
+      // (zfs create refuses an existing dataset, -p or not). Theirs is the same dataset.
+      if (!(await zfs.exists(dataset))) throw error;
+    }
   }
 
   return {

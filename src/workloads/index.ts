@@ -1,3 +1,4 @@
+import { assertNameFree, planContainer } from "./provision.js";
 import type { Actor } from "./actor.js";
 import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
@@ -14,7 +15,7 @@ import { restartContainer, startContainer, stopContainer } from "./power.js";
 import { reconcile } from "./reconcile.js";
 import { Refusal } from "./refusal.js";
 import type { CreateInput, NameInput } from "./spec.js";
-import { listTrash, purgeTrash, restoreFromTrash } from "./trash.js";
+import { listTrash, planRestore, purgeTrash, restoreFromTrash } from "./trash.js";
 import { usage } from "./usage.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
@@ -72,6 +73,12 @@ export function createWorkloads(deps: WorkloadDeps) {
       input: CreateInput,
       options?: OperationOptions & { ownerWithoutAccess?: boolean },
     ) => createContainer(deps, actor, input, options),
+    /** Refuses now what a create would refuse at its start (bad input, no access, a taken name). */
+    checkCreate: (actor: Actor, input: CreateInput) =>
+      void assertNameFree(deps, planContainer(deps, actor, input)),
+    /** The same for a restore: the trash entry must be the actor's, the new name free. */
+    checkRestore: (actor: Actor, input: { id: string; name: string }) =>
+      void assertNameFree(deps, planRestore(deps, actor, input).spec),
     start: (actor: Actor, input: NameInput) => startContainer(deps, actor, input),
     stop: (actor: Actor, input: NameInput) => stopContainer(deps, actor, input),
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),

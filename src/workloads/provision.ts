@@ -301,6 +301,15 @@ function claimName(
   });
 }
 
+/**
+ * Refuses a planned container the registry already has the name of: what a create would refuse
+ * in its first transaction, said before anything starts (the agent's create tool).
+ */
+export function assertNameFree(deps: WorkloadDeps, spec: ContainerSpec): ContainerSpec {
+  if (deps.store.containers.find(spec.name) !== undefined) throw nameTaken(deps, spec.name);
+  return spec;
+}
+
 function nameTaken(deps: WorkloadDeps, name: string): Refusal {
   const suggestion = suggestFreeName(
     name,

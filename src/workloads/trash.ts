@@ -56,6 +56,12 @@ export async function restoreFromTrash(
   input: z.input<typeof RestoreInput>,
   options: OperationOptions = {},
 ): Promise<CreateResult> {
+  const { spec, record } = planRestore(deps, actor, input);
+  return provisionContainer(deps, actor, spec, { ...options, fromTrash: record });
+}
+
+/** The container a restore would make, checked: the trash entry is the actor's, the spec valid. */
+export function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof RestoreInput>) {
   const request = parseOrRefuse(RestoreInput, input);
   const record = deps.store.trash.find(request.id);
   if (!record || (record.ownerId !== actor.userId && !isAdmin(actor))) {
@@ -68,7 +74,7 @@ export async function restoreFromTrash(
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
   const spec = planContainer(deps, actor, { name: request.name, modules, owner: record.ownerId });
-  return provisionContainer(deps, actor, spec, { ...options, fromTrash: record });
+  return { spec, record };
 }
 
 export interface PurgeResult {

@@ -183,17 +183,35 @@ describe("agent over chat", () => {
     expect(llm.requests()).toEqual([]);
   });
 
-  it("truncates long tool results and splits long replies", async () => {
+  it("truncates long tool results, splits a long reply and cuts a runaway one", async () => {
     const { api, llm } = await startBotHarness();
-    const long = Array.from({ length: 700 }, (_, i) => `line ${i} of a long answer`).join("\n");
-    llm.script(() => ({ text: long }));
+    const long = Array.from({ length: 220 }, (_, i) => `line ${i} of a long answer`).join("\n");
+    const runaway = "x".repeat(1_000_000);
+    llm.script((request) =>
+      String(request.messages.at(-1)?.content) === "tell me everything"
+        ? { text: long }
+        : { text: runaway },
+    );
     api.sendText(ALICE, "tell me everything");
-    await api.waitFor(ALICE, (m) => m.text.endsWith("line 699 of a long answer"));
+    await api.waitFor(ALICE, (m) => m.text.endsWith("line 219 of a long answer"));
     const pieces = api.messages(ALICE);
-    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.length).toBe(2);
     for (const piece of pieces) expect(piece.text.length).toBeLessThanOrEqual(4096);
     expect(pieces.map((p) => p.text).join("")).toBe(long);
     expect(MAX_TOOL_RESULT_CHARS).toBeLessThan(4096);
+
+    api.sendText(ALICE, "and now forever");
+    await api.waitFor(ALICE, (m) => m.text.endsWith("(cut: the answer was too long)"));
+    expect(
+      api
+        .messages(ALICE)
+        .slice(2)
+        .map((m) => m.text.length),
+    ).toEqual([4096, 8000 + "… (cut: the answer was too long)".length - 4096]);
+    // History keeps the reply cut too: the next request does not re-send a megabyte.
+    api.sendText(ALICE, "thanks");
+    await api.waitFor(ALICE, () => llm.requests().length >= 3);
+    expect(llm.requests().at(-1)?.raw.length).toBeLessThan(20_000);
   });
 
   it("keeps the bot token and the LLM key out of every log line", async () => {

@@ -4,16 +4,8 @@
 // observable afterwards is the real tool's: the Nix error on stderr (rc 1) for an unknown module,
 // build output on stderr, the out path on stdout, the --out-link symlink, and an out path that
 // depends only on the module set. A system already in the store builds nothing (no delay).
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-} from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { paths, readState } from "../lib/state.mjs";
 import { checkpoints, defineTool, die, err, out, sleep } from "../lib/tool.mjs";
@@ -64,9 +56,9 @@ export default defineTool("nix-build", async (args) => {
     mkdirSync(system, { recursive: true });
   }
   if (outLink !== undefined) {
-    // nix-build replaces the link in one step, as a rename.
-    const temporary = `${outLink}.fake-new`;
-    rmSync(temporary, { force: true });
+    // nix-build replaces the link in one step, through a temporary of its own (two builds of
+    // one module set at once both link it).
+    const temporary = `${outLink}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     symlinkSync(system, temporary);
     renameSync(temporary, outLink);
   }

@@ -49,6 +49,15 @@ describe("concurrency", () => {
     expect(progress.filter(([, step]) => step === "queued")).toHaveLength(2);
   });
 
+  it("lets a user's first three creates at once all succeed (one makes the user dataset)", async () => {
+    const t = await testWorkloads();
+    const results = await Promise.allSettled(
+      ["c0", "c1", "c2"].map((name) => t.workloads.create(alice, { name, modules: [] })),
+    );
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    expect(t.host.installed()).toEqual(["c0", "c1", "c2"]);
+  });
+
   it("lets one lifecycle operation hold a container at a time, refusing the others", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
