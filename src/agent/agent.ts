@@ -51,7 +51,7 @@ export function createAgent(options: AgentOptions) {
           maxRetries: 1,
         });
       } catch (error) {
-        log.warn({ err: error }, "agent turn failed");
+        log.warn({ model: modelFailure(error) }, "agent turn failed");
         throw new AgentUnavailable("agent turn failed", { cause: error });
       }
       log.info({ usage: result.totalUsage, steps: result.steps.length }, "agent turn");
@@ -69,3 +69,24 @@ export function createAgent(options: AgentOptions) {
 }
 
 export type Agent = ReturnType<typeof createAgent>;
+
+/**
+ * What a failed model call says about itself, for the log: never the AI SDK error whole, which
+ * carries the request body (the system prompt, the history, the user's words) and the response.
+ */
+function modelFailure(error: unknown): Record<string, unknown> {
+  const e = error as {
+    name?: unknown;
+    message?: unknown;
+    statusCode?: unknown;
+    url?: unknown;
+    cause?: { message?: unknown };
+  };
+  return {
+    type: typeof e.name === "string" ? e.name : typeof error,
+    message: typeof e.message === "string" ? e.message.slice(0, 300) : String(error).slice(0, 300),
+    ...(typeof e.statusCode === "number" ? { status: e.statusCode } : {}),
+    ...(typeof e.url === "string" ? { url: e.url } : {}),
+    ...(typeof e.cause?.message === "string" ? { cause: e.cause.message.slice(0, 300) } : {}),
+  };
+}

@@ -12,7 +12,7 @@ import { callbacks } from "./callbacks.js";
 import { commands } from "./commands.js";
 import type { BotContext } from "./context.js";
 import { rich, code } from "./format.js";
-import { describeFailure, say } from "./reply.js";
+import { describeFailure, logFailure, say } from "./reply.js";
 
 export interface CreateBotOptions {
   readonly token: string;
@@ -61,7 +61,7 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   bot.use(accessGate(options.workloads, { allowGroups: options.allowGroups, log }));
 
   const safe = bot.errorBoundary(async (error) => {
-    log.error({ err: error.error, update: error.ctx.update.update_id }, "update failed");
+    logFailure(log, error.error, "update failed", { update: error.ctx.update.update_id });
     const failure = describeFailure(error.error);
     if (error.ctx.callbackQuery)
       await error.ctx.answerCallbackQuery({ text: failure.text.slice(0, 190) }).catch(() => {});

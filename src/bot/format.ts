@@ -81,3 +81,13 @@ export function split(message: Rich, limit = TELEGRAM_MESSAGE_LIMIT): Rich[] {
   }
   return pieces;
 }
+
+/**
+ * A message that must stay one message (an edit has no second piece): cut where split would cut
+ * it, with an ellipsis, so it is within Telegram's limit whatever it echoes.
+ */
+export function truncate(message: Rich, limit = TELEGRAM_MESSAGE_LIMIT): Rich {
+  if (message.text.length <= limit) return message;
+  const [first] = split(message, limit - 1);
+  return rich(first, "…");
+}

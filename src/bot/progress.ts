@@ -1,7 +1,7 @@
 import type { Context } from "grammy";
 import type { Logger } from "../log.js";
 import type { ProgressStep } from "../workloads/index.js";
-import { lines, rich, type Rich } from "./format.js";
+import { lines, rich, truncate, type Rich } from "./format.js";
 import { showTyping } from "./typing.js";
 
 const STEP_TEXT: Record<ProgressStep, string> = {
@@ -23,14 +23,15 @@ export async function startProgress(ctx: Context, title: Rich, log: Logger) {
   const done: string[] = [];
   let current: string | undefined;
   const render = () =>
-    lines(title, ...done.map((s) => `✓ ${s}`), current ? `… ${current}` : undefined);
+    truncate(lines(title, ...done.map((s) => `✓ ${s}`), current ? `… ${current}` : undefined));
   const first = render();
   const message = await ctx.reply(first.text, { entities: [...first.entities] });
   let lastText = first.text;
   let lastEditAt = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const edit = async (content: Rich) => {
+  const edit = async (full: Rich) => {
+    const content = truncate(full);
     if (content.text === lastText) return;
     lastText = content.text;
     lastEditAt = Date.now();
@@ -38,7 +39,13 @@ export async function startProgress(ctx: Context, title: Rich, log: Logger) {
       .editMessageText(message.chat.id, message.message_id, content.text, {
         entities: [...content.entities],
       })
-      .catch((error: unknown) => log.debug({ err: error }, "progress edit failed"));
+      .catch((error: unknown) =>
+        // The outcome not reaching the chat leaves the user watching "Creating…": the admin
+        // should see why (an unchanged text is the one harmless refusal).
+        /message is not modified/.test(String(error))
+          ? undefined
+          : log.warn({ err: error }, "progress edit failed"),
+      );
   };
   const schedule = () => {
     if (timer) return;

@@ -1,3 +1,4 @@
+import { Refusal } from "../workloads/index.js";
 import type { Context } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
 import { isVoxnixError } from "../errors.js";
@@ -24,9 +25,19 @@ export async function say(ctx: Context, message: Rich, keyboard?: InlineKeyboard
 /** The answer, or what the user sees when producing it failed (logged). */
 export function answerOrFailure(answer: Promise<Rich>, log: Logger): Promise<Rich> {
   return answer.catch((error: unknown) => {
-    log.error({ err: error }, "request failed");
+    logFailure(log, error, "request failed");
     return describeFailure(error);
   });
+}
+
+/**
+ * Logs why a request did not succeed. A refusal is an answer (no access, a taken name): info,
+ * without a stack, so journalctl's errors are the faults an admin must look at.
+ */
+export function logFailure(log: Logger, error: unknown, message: string, fields: object = {}) {
+  if (error instanceof Refusal)
+    log.info({ ...fields, refused: error.reason, reason: error.message }, "refused");
+  else log.error({ ...fields, err: error }, message);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Storage, UserSpace } from "./storage.js";
 
@@ -6,7 +6,7 @@ import type { Storage, UserSpace } from "./storage.js";
  * Workspaces as plain directories under `root` (VOXNIX_STORAGE=dir), for hosts without ZFS:
  * same layout as ZFS (`<uid>/containers/<name>`, `<uid>/trash/<id>`), no quota.
  */
-export function dirStorage(root: string): Storage {
+export function dirStorage(root: string, limits: ScanLimits = SCAN_LIMITS): Storage {
   const userDir = (uid: number) => join(root, String(uid));
   const workspaceDir = (uid: number, name: string) => join(userDir(uid), "containers", name);
   const trashDir = (uid: number, id: string) => join(userDir(uid), "trash", id);
@@ -33,12 +33,13 @@ export function dirStorage(root: string): Storage {
     },
     purgeTrash: (uid, id) => rm(trashDir(uid, id), { recursive: true, force: true }),
     async scan() {
+      const budget = scanBudget(limits);
       const spaces = new Map<number, UserSpace>();
       for (const entry of await entries(root)) {
         const uid = Number(entry);
         if (!Number.isSafeInteger(uid) || uid <= 0) continue;
-        const workspaces = await sizes(join(userDir(uid), "containers"));
-        const trash = await sizes(join(userDir(uid), "trash"));
+        const workspaces = await sizes(join(userDir(uid), "containers"), budget);
+        const trash = await sizes(join(userDir(uid), "trash"), budget);
         const usedBytes = [...workspaces.values(), ...trash.values()].reduce((a, b) => a + b, 0);
         spaces.set(uid, {
           quotaBytes: undefined,
@@ -61,18 +62,33 @@ async function entries(dir: string): Promise<string[]> {
   }
 }
 
-async function sizes(dir: string): Promise<Map<string, number>> {
+/**
+ * What one scan may look at. The trees are the tenants': whatever they hold (a million files, a
+ * tree deeper than any real one), a scan ends within these, and sizes past them are lower bounds
+ * (`dir` storage has no quota to enforce; its sizes are for people to read).
+ */
+export const SCAN_LIMITS = { entries: 200_000, ms: 3_000 } as const;
+export type ScanLimits = { readonly entries: number; readonly ms: number };
+
+function scanBudget(limits: ScanLimits) {
+  const deadline = Date.now() + limits.ms;
+  let left = limits.entries;
+  return { spend: () => --left >= 0 && Date.now() < deadline };
+}
+
+async function sizes(dir: string, budget: ReturnType<typeof scanBudget>) {
   const result = new Map<string, number>();
-  for (const name of await entries(dir)) result.set(name, await treeSize(join(dir, name)));
+  for (const name of await entries(dir)) result.set(name, await treeSize(join(dir, name), budget));
   return result;
 }
 
-/** Bytes in a directory tree (files only; links not followed). */
-async function treeSize(path: string): Promise<number> {
-  const info = await stat(path).catch(() => undefined);
+/** Bytes in a directory tree: links are counted as links and never followed (a loop is one). */
+async function treeSize(path: string, budget: ReturnType<typeof scanBudget>): Promise<number> {
+  if (!budget.spend()) return 0;
+  const info = await lstat(path).catch(() => undefined);
   if (!info) return 0;
   if (!info.isDirectory()) return info.size;
   let total = 0;
-  for (const name of await entries(path)) total += await treeSize(join(path, name));
+  for (const name of await entries(path)) total += await treeSize(join(path, name), budget);
   return total;
 }

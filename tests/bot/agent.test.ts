@@ -73,7 +73,7 @@ describe("agent over chat", () => {
   });
 
   it("answers politely when the model fails, and the next message works", async () => {
-    const { api, llm } = await startBotHarness();
+    const { api, llm, logs } = await startBotHarness();
     // Scripted by message, so retries of a failed request fail the same way.
     llm.script((request) => {
       const said = String(request.messages.at(-1)?.content);
@@ -92,6 +92,12 @@ describe("agent over chat", () => {
       unavailable,
       "Hi! How can I help?",
     ]);
+    // The failure is logged for the admin, without the request: no prompt, no user's words.
+    const failures = logs.entries().filter((e) => e.msg === "agent turn failed");
+    expect(failures).toHaveLength(2);
+    const logged = JSON.stringify(failures);
+    expect(logged).not.toContain("hello again");
+    expect(logged).not.toMatch(/voxnix|requestBodyValues|"messages"/i);
   });
 
   it("gives up on a model that does not answer in time, and stays usable", async () => {

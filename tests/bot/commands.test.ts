@@ -48,6 +48,27 @@ describe("bot access", () => {
 });
 
 describe("bot commands", () => {
+  it("logs a refusal at info, not as a failed update", async () => {
+    const { api, logs } = await startBotHarness();
+    api.sendText(ALICE, "/down ghost");
+    await api.waitFor(ALICE, (m) => m.text.includes("ghost"));
+    const entries = logs.entries();
+    expect(entries.filter((e) => e.msg === "update failed")).toEqual([]);
+    expect(entries.filter((e) => Number(e.level) >= 50)).toEqual([]);
+  });
+
+  it.each([
+    ["/new with 4,096 characters of unknown modules", `/new dev ${"nosuchmodule ".repeat(315)}`],
+    ["/restore with a 4,080-character id", `/restore ${"t".repeat(4080)} web`],
+  ])("answers %s within Telegram's limit, and the user sees the outcome", async (_, command) => {
+    const { api, logs } = await startBotHarness();
+    api.sendText(ALICE, command);
+    // The emulator refuses any text past 4,096 characters: the answer arriving is the check.
+    const answer = await api.waitFor(ALICE, (m) => /^(❌|Unknown|There is nothing)/.test(m.text));
+    expect(answer.text.length).toBeLessThanOrEqual(4096);
+    expect(logs.lines().join("\n")).not.toMatch(/message is too long/);
+  });
+
   it("creates a container with one progress message that ends with how to connect", async () => {
     const { api, host } = await startBotHarness({ settings: { buildDelayMs: 2_000 } });
     api.sendText(ALICE, "/new dev git tailscale");

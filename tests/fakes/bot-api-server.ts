@@ -119,6 +119,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
       return pending().slice(0, Number(p.limit ?? 100));
     },
     sendMessage(p) {
+      withinLimits(p);
       const chatId = Number(p.chat_id);
       const message: SentMessage = {
         message_id: nextMessageId++,
@@ -132,7 +133,6 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
           ? { reply_markup: p.reply_markup as NonNullable<SentMessage["reply_markup"]> }
           : {}),
       };
-      if (message.text.length > 4096) throw new ApiError(400, "Bad Request: message is too long");
       sent.set(chatId, [...(sent.get(chatId) ?? []), message]);
       return {
         message_id: message.message_id,
@@ -142,6 +142,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
       };
     },
     editMessageText(p) {
+      withinLimits(p);
       const message = find(Number(p.chat_id), Number(p.message_id));
       if (!message) throw new ApiError(400, "Bad Request: message to edit not found");
       if (
@@ -165,6 +166,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
       };
     },
     editMessageReplyMarkup(p) {
+      withinLimits(p);
       const message = find(Number(p.chat_id), Number(p.message_id));
       if (!message) throw new ApiError(400, "Bad Request: message to edit not found");
       if (p.reply_markup)
@@ -314,4 +316,20 @@ async function readParams(req: IncomingMessage): Promise<Record<string, unknown>
   if ((req.headers["content-type"] ?? "").includes("application/json"))
     return JSON.parse(body) as Record<string, unknown>;
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * Telegram's limits on what a method carries, as the real Bot API refuses them: text of at most
+ * 4,096 characters and callback data of 1 to 64 bytes.
+ */
+function withinLimits(p: Record<string, unknown>) {
+  if (typeof p.text === "string" && p.text.length > 4096)
+    throw new ApiError(400, "Bad Request: message is too long");
+  const keyboard = (
+    p.reply_markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined
+  )?.inline_keyboard;
+  for (const button of keyboard?.flat() ?? []) {
+    const bytes = Buffer.byteLength(button.callback_data ?? "x");
+    if (bytes < 1 || bytes > 64) throw new ApiError(400, "Bad Request: BUTTON_DATA_INVALID");
+  }
 }

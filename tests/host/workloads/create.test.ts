@@ -372,6 +372,23 @@ describe("create under failure", () => {
     });
   });
 
+  it("logs a failed build at warn with the command and Nix's error, for journalctl", async () => {
+    const t = await testWorkloads();
+    t.host.injectFault({
+      command: "nix-build",
+      action: "fail",
+      stderr: "error: builder for '/nix/store/x-nixos-system.drv' failed with exit code 1\n",
+    });
+    await expect(t.workloads.create(alice, { name: "dev", modules: [] })).rejects.toThrow();
+    const entry = t.logs.entries().find((e) => e.msg === "create failed; rolled back");
+    expect(entry).toMatchObject({
+      level: 40,
+      container: "dev",
+      err: { argv: expect.arrayContaining(["nix-build"]), exitCode: 1 },
+    });
+    expect(JSON.stringify(entry)).toContain("builder for '/nix/store/x-nixos-system.drv' failed");
+  });
+
   it("rolls back with plain directories too", async () => {
     const t = await testWorkloads({ storage: "dir" });
     t.host.injectFault({ command: "nix-build", action: "fail" });
