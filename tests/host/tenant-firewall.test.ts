@@ -40,6 +40,12 @@ table inet nixos-fw {
   }
 }`;
 
+/** The appliance's tables as nft loads them, with NixOS's forward filter they sit beside. */
+const ruleset = (rules: Rules) =>
+  Object.entries(rules.tables)
+    .map(([name, table]) => `table ${table.family} ${name} {\n${table.content}\n}`)
+    .join("\n") + nixosForward(rules.forwardAllow);
+
 const sh = (argv: string[]) => execa(argv[0] as string, argv.slice(1), { timeout: 30_000 });
 
 /** Namespaces H (the appliance), W (beyond its uplink), C1 and C2 (containers on br-vox). */
@@ -51,6 +57,23 @@ async function topology() {
       await execa("ip", ["netns", "del", name], { reject: false });
   });
   const inNs = (name: string, ...argv: string[]) => sh(["ip", "netns", "exec", name, ...argv]);
+  /** A veth pair: `end` in the appliance's namespace, `peer` in `peerNs`. */
+  const veth = (end: string, peer: string, peerNs: string) =>
+    sh([
+      "ip",
+      "-n",
+      ns.H,
+      "link",
+      "add",
+      end,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      peer,
+      "netns",
+      peerNs,
+    ]);
   for (const name of Object.values(ns)) {
     await sh(["ip", "netns", "add", name]);
     await inNs(name, "ip", "link", "set", "lo", "up");
@@ -61,21 +84,7 @@ async function topology() {
   await inNs(ns.H, "ip", "addr", "add", "fd00:100::1/64", "dev", "br-vox", "nodad");
   await inNs(ns.H, "ip", "link", "set", "br-vox", "up");
   await inNs(ns.H, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
-  await sh([
-    "ip",
-    "-n",
-    ns.H,
-    "link",
-    "add",
-    "eth0",
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "lan0",
-    "netns",
-    ns.W,
-  ]);
+  await veth("eth0", "lan0", ns.W);
   await inNs(ns.H, "ip", "addr", "add", "192.168.1.2/24", "dev", "eth0");
   await inNs(ns.H, "ip", "addr", "add", "2001:db8:1::2/64", "dev", "eth0", "nodad");
   await inNs(ns.H, "ip", "link", "set", "eth0", "up");
@@ -95,21 +104,7 @@ async function topology() {
     ["c2", 12],
   ] as const) {
     const container = name === "c1" ? ns.C1 : ns.C2;
-    await sh([
-      "ip",
-      "-n",
-      ns.H,
-      "link",
-      "add",
-      `vb-${name}`,
-      "type",
-      "veth",
-      "peer",
-      "name",
-      "eth0",
-      "netns",
-      container,
-    ]);
+    await veth(`vb-${name}`, "eth0", container);
     await inNs(ns.H, "ip", "link", "set", `vb-${name}`, "master", "br-vox", "up");
     await inNs(container, "ip", "addr", "add", `10.100.0.${n}/24`, "dev", "eth0");
     await inNs(container, "ip", "addr", "add", `fd00:100::${n}/64`, "dev", "eth0", "nodad");
@@ -170,11 +165,7 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
       Object.fromEntries(Object.keys(PATHS).map((p) => [p, true])),
     );
 
-    await load(
-      Object.entries(rules.tables)
-        .map(([name, table]) => `table ${table.family} ${name} {\n${table.content}\n}`)
-        .join("\n") + nixosForward(rules.forwardAllow),
-    );
+    await load(ruleset(rules));
     expect(await reachable(reaches)).toEqual({
       "the host's bridge address": true,
       "another container (IPv4)": false,
@@ -190,11 +181,7 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
       `import ${REPO_ROOT}/nix/host/tenant-firewall.nix { uplink = "eth0"; lanAllowlist = [ "192.168.1.1/32" ]; }`,
     )) as Rules;
     const { reaches, load } = await topology();
-    await load(
-      Object.entries(rules.tables)
-        .map(([name, table]) => `table ${table.family} ${name} {\n${table.content}\n}`)
-        .join("\n") + nixosForward(rules.forwardAllow),
-    );
+    await load(ruleset(rules));
     expect(await reaches("192.168.1.1", 5)).toBe(true);
     expect(await reaches("10.100.0.12", 3)).toBe(false);
   }, 120_000);
