@@ -4,7 +4,7 @@ import { askDestroyCard, reportWhenDone, showList } from "./actions.js";
 import { startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
-import { rich } from "./format.js";
+import { fromMarkdown } from "./markdown.js";
 import { say } from "./reply.js";
 import { powerLine } from "./views.js";
 import { showTyping } from "./typing.js";
@@ -28,7 +28,7 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
     } finally {
       typing.stop();
     }
-    await say(ctx, rich(answer));
+    await say(ctx, fromMarkdown(answer));
     for (const request of confirmations) await askDestroyCard(ctx, request);
     for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
     for (const { id, name } of restores) await startRestore(ctx, deps, id, name);

@@ -72,6 +72,19 @@ describe("agent over chat", () => {
     expect(host.machines()).toEqual(["dev"]);
   });
 
+  it("shows the model's Markdown formatted, not as asterisks", async () => {
+    const { api, llm } = await startBotHarness();
+    llm.script(() => ({ text: "**Sure!** Your container `dev` is *running*." }));
+    api.sendText(ALICE, "is dev up?");
+    const reply = await api.waitFor(ALICE, (m) => m.text.startsWith("Sure!"));
+    expect(reply.text).toBe("Sure! Your container dev is running.");
+    expect(reply.entities).toEqual([
+      { type: "bold", offset: 0, length: 5 },
+      { type: "code", offset: 21, length: 3 },
+      { type: "italic", offset: 28, length: 7 },
+    ]);
+  });
+
   it("answers politely when the model fails, and the next message works", async () => {
     const { api, llm, logs } = await startBotHarness();
     // Scripted by message, so retries of a failed request fail the same way.
