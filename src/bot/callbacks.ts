@@ -134,7 +134,12 @@ async function answerFailure(ctx: BotContext, error: unknown) {
     text: describeFailure(error).text.slice(0, 190),
     show_alert: true,
   });
-  // A confirmation that can no longer run should not keep offering its buttons.
-  if (error instanceof Refusal && error.reason === "not-confirmed")
+  // A confirmation that can no longer run should not keep offering its buttons; one pressed by
+  // someone else (another member of a group) still can, by its owner.
+  if (
+    error instanceof Refusal &&
+    error.reason === "not-confirmed" &&
+    error.details?.consumed !== "not-yours"
+  )
     await ctx.editMessageReplyMarkup().catch(() => {});
 }

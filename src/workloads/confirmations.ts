@@ -70,7 +70,9 @@ export async function confirmPending<R>(
     auditTrail(deps, { actor, action: "confirm", target: id })("refused", {
       reason: consumed.reason,
     });
-    throw new Refusal("not-confirmed", why);
+    // The same words for "not yours" as for "unknown" (no probing); the bot reads `consumed`
+    // to leave a card's buttons to their owner.
+    throw new Refusal("not-confirmed", why, { consumed: consumed.reason });
   }
   return handler(actor, consumed.action, options);
 }

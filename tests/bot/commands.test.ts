@@ -48,6 +48,30 @@ describe("bot access", () => {
 });
 
 describe("bot commands", () => {
+  it("leaves a destroy card's buttons to its owner when someone else presses them", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/destroy dev");
+    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    // Bob, in the same group, presses Yes: refused, and the card is as it was.
+    const pressed = api.pressButton(BOB, card, yes);
+    await expect
+      .poll(
+        () => api.calls("answerCallbackQuery").some((c) => c.params.callback_query_id === pressed),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    expect(card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data).toBe(yes);
+    expect(host.installed()).toEqual(["dev"]);
+    api.pressButton(ALICE, card, yes);
+    await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
+    expect(host.installed()).toEqual([]);
+    // Bob's press was handled before Alice's (one chat, in order): it never took the buttons.
+    expect(api.calls("editMessageReplyMarkup")).toEqual([]);
+  });
+
   it("logs a refusal at info, not as a failed update", async () => {
     const { api, logs } = await startBotHarness();
     api.sendText(ALICE, "/down ghost");
