@@ -91,6 +91,10 @@ pkgs.testers.runNixOSTest {
         host.succeed("nixos-container run dev -- git --version")
         host.succeed("systemctl show container@dev.service -p CPUQuotaPerSecUSec | grep -q '=1s'")
 
+    with subtest("container root is nobody on the host: a user namespace of its own"):
+        host.succeed("nixos-container run dev -- cat /proc/self/uid_map | grep -Eq '^ *0 +1879048192 +65536$'")
+        host.succeed("test \"$(stat -c %u /tank/users/1001/containers/dev)\" = 1879048192")
+
     with subtest("the workspace is the container's dataset, mounted where the host sees it"):
         host.succeed("findmnt -n -o SOURCE /tank/users/1001/containers/dev | grep -q '^tank/users/1001/containers/dev$'")
         host.succeed("nixos-container run dev -- sh -c 'echo kept > /workspace/note'")

@@ -9,6 +9,8 @@ export interface ContainerInstall {
   readonly workspace: string;
   /** A root-only key file for the tailscale module; with it, /dev/net/tun is passed in too. */
   readonly tailscaleKeyFile?: string | undefined;
+  /** The first host uid of the container's user namespace; undefined: none (made before them). */
+  readonly uidBase?: number | undefined;
   readonly limits: {
     readonly cpus: number;
     readonly memoryBytes: number;
@@ -20,6 +22,9 @@ export interface ContainerInstall {
 export const TAILSCALE_KEY_INSIDE = "/run/voxnix/tailscale-auth-key";
 /** The first line of every conf voxnix writes: how `list` tells its containers from others. */
 export const CONF_MARKER = "# Installed by voxnix; removed by its destroy.";
+
+/** uids per container: nspawn's own range size (workloads/uid-ranges.ts picks the bases). */
+export const UID_RANGE = 65_536;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._+/-]+$/;
 
@@ -60,9 +65,17 @@ function bindsOf(c: ContainerInstall): Bind[] {
  * the same values against real nixpkgs).
  */
 export function containerConf(c: ContainerInstall): string {
-  const flags = bindsOf(c)
-    .map((b) => ` --${b.readOnly ? "bind-ro" : "bind"}=${b.host}:${b.inside}`)
-    .join("");
+  // Its users are the host's uidBase…+65535: nspawn gives the container's own files (its
+  // root directory) to that range on the first start; the workspace was given to it at create.
+  const users =
+    c.uidBase === undefined
+      ? ""
+      : ` --private-users=${c.uidBase}:${UID_RANGE} --private-users-ownership=chown`;
+  const flags =
+    users +
+    bindsOf(c)
+      .map((b) => ` --${b.readOnly ? "bind-ro" : "bind"}=${b.host}:${b.inside}`)
+      .join("");
   return [
     CONF_MARKER,
     `SYSTEM_PATH=${safe(c.systemPath, "system")}`,

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { chown, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Storage, UserSpace } from "./storage.js";
 
@@ -20,6 +20,10 @@ export function dirStorage(root: string, limits: ScanLimits = SCAN_LIMITS): Stor
       return dir;
     },
     workspacePath: workspaceDir,
+    // Only root may give files away; dir storage also serves development as a user.
+    giveTo: async (uid, name, hostUid) => {
+      if (process.getuid?.() === 0) await chown(workspaceDir(uid, name), hostUid, hostUid);
+    },
     ensureMounted: async () => {},
     removeWorkspace: (uid, name) => rm(workspaceDir(uid, name), { recursive: true, force: true }),
     async moveToTrash(uid, name, id) {

@@ -25,7 +25,12 @@ export {
   TailscaleApiError,
   UnsafeHostPath,
 } from "./errors.js";
-export { containerConf, containerDropIn, type ContainerInstall } from "./container-files.js";
+export {
+  containerConf,
+  containerDropIn,
+  UID_RANGE,
+  type ContainerInstall,
+} from "./container-files.js";
 export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
@@ -44,6 +49,8 @@ export const HOST_TOOLS = [
   "zpool",
   // util-linux: zfs runs through it when the daemon has a mount namespace of its own.
   "nsenter",
+  // coreutils: a new workspace is given to its container's root (user namespaces).
+  "chown",
 ] as const;
 
 export interface HostOptions {
@@ -71,7 +78,18 @@ export function createHost(runner: Runner, options: HostOptions) {
   const gcrootDir = join(options.hostRoot, "nix/var/nix/gcroots/voxnix");
   const storage: Storage =
     options.storage.backend === "zfs"
-      ? zfsStorage(zfsTool, options.storage)
+      ? zfsStorage(zfsTool, {
+          ...options.storage,
+          chown: (path, hostUid) => {
+            const [binary = "chown", ...args] = [
+              ...enterHostMounts,
+              "chown",
+              `${hostUid}:${hostUid}`,
+              path,
+            ];
+            return runner.run([binary, ...args]);
+          },
+        })
       : dirStorage(join(options.stateDir, "workspaces"));
   return {
     runner,

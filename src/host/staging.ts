@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -27,12 +27,18 @@ export function stagingArea(stateDir: string) {
       return path;
     },
 
-    /** Writes the key readable by root only, in a directory only root can enter. */
-    async stageTailscaleKey(name: string, key: string): Promise<string> {
+    /**
+     * Writes the key readable by root only, in a directory only root can enter: the host's root,
+     * or with `owner` the container's root (its user namespace's uid 0 is that host uid, and
+     * the key is bound into the container as it is; only root may give a file away, so a
+     * development run as a user keeps it).
+     */
+    async stageTailscaleKey(name: string, key: string, owner?: number): Promise<string> {
       await mkdir(secretsDir, { recursive: true, mode: 0o700 });
       await mkdir(secretDir(name), { recursive: true, mode: 0o700 });
       const path = this.tailscaleKeyPath(name);
       await writeFile(path, key, { mode: 0o400, flag: "w" });
+      if (owner !== undefined && process.getuid?.() === 0) await chown(path, owner, owner);
       return path;
     },
 

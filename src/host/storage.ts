@@ -19,6 +19,8 @@ export interface Storage {
   /** Creates a new container's workspace (and the user's space on first use); its host path. */
   createWorkspace(ownerId: number, name: string): Promise<string>;
   workspacePath(ownerId: number, name: string): string;
+  /** Gives a new workspace's root directory to host uid and gid `hostUid` (a container's root). */
+  giveTo(ownerId: number, name: string, hostUid: number): Promise<void>;
   /** Mounts survive reboots only if something mounts them; starting a container calls this. */
   ensureMounted(ownerId: number, name: string): Promise<void>;
   /** Deletes a workspace for good (rollback of a create); a missing one is not an error. */

@@ -11,7 +11,15 @@ import type { Zfs } from "./zfs.js";
  * Only the user dataset has an explicit (native) mountpoint; everything below inherits it, so a
  * rename into trash moves the mount with the data and no legacy mountpoints are mixed in.
  */
-export function zfsStorage(zfs: Zfs, options: { pool: string; userQuotaBytes: number }): Storage {
+export function zfsStorage(
+  zfs: Zfs,
+  options: {
+    pool: string;
+    userQuotaBytes: number;
+    /** chown of a mounted dataset's root, where the mount is (the host's mount namespace). */
+    chown: (path: string, hostUid: number) => Promise<unknown>;
+  },
+): Storage {
   const root = `${options.pool}/users`;
   const userDataset = (uid: number) => `${root}/${uid}`;
   const workspaceDataset = (uid: number, name: string) => `${userDataset(uid)}/containers/${name}`;
@@ -46,6 +54,9 @@ export function zfsStorage(zfs: Zfs, options: { pool: string; userQuotaBytes: nu
       return mountpointOf(dataset);
     },
     workspacePath: (uid, name) => mountpointOf(workspaceDataset(uid, name)),
+    giveTo: async (uid, name, hostUid) => {
+      await options.chown(mountpointOf(workspaceDataset(uid, name)), hostUid);
+    },
     ensureMounted: (uid, name) => zfs.ensureMounted(workspaceDataset(uid, name)),
     removeWorkspace: (uid, name) => zfs.destroyRecursive(workspaceDataset(uid, name)),
     async moveToTrash(uid, name, id) {

@@ -9,6 +9,7 @@ import { Refusal, parseOrRefuse } from "./refusal.js";
 import { CreateInput, type ContainerSpec } from "./spec.js";
 import { accessOf } from "./users.js";
 import { keyFor } from "./tailnet.js";
+import { freeUidBase } from "./uid-ranges.js";
 import { createUndo } from "./undo.js";
 
 /** Below this, a new workspace would be unusable: the quota counts as exhausted. */
@@ -84,7 +85,7 @@ export async function provisionContainer(
 
   let lease: Lease;
   try {
-    lease = claimName(deps, actor, spec, options);
+    ({ lease, spec } = claimName(deps, actor, spec, options));
   } catch (error) {
     audit(outcomeOf(error), failureOf(error));
     throw error;
@@ -118,6 +119,9 @@ export async function provisionContainer(
       lease.made("workspace");
       undo.push("workspace", () => host.storage.removeWorkspace(spec.owner, spec.name));
       hostPath = await host.storage.createWorkspace(spec.owner, spec.name);
+      // Its root belongs to the container's root, which is no one on the host.
+      if (spec.privateUsers)
+        await host.storage.giveTo(spec.owner, spec.name, spec.privateUsers.base);
     }
     const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
     undo.push("staged files", () => host.staging.remove(spec.name));
@@ -139,7 +143,7 @@ export async function provisionContainer(
     if (finalSpec.tailscale) {
       const { key, undo: revoke } = await keyFor(deps, spec.name, spec.owner);
       undo.push("tailnet key", revoke);
-      await host.staging.stageTailscaleKey(spec.name, key.reveal());
+      await host.staging.stageTailscaleKey(spec.name, key.reveal(), spec.privateUsers?.base);
     }
     // Marked before the first file is written; uninstall removes whatever of it there is.
     undo.push("container files", () => host.installer.uninstall(spec.name));
@@ -148,6 +152,7 @@ export async function provisionContainer(
       systemPath,
       workspace: hostPath,
       tailscaleKeyFile: finalSpec.tailscale?.authKeyFile,
+      uidBase: finalSpec.privateUsers?.base,
       limits: finalSpec.limits,
     });
     options.onProgress?.("starting");
@@ -267,7 +272,7 @@ function claimName(
   actor: Actor,
   spec: ContainerSpec,
   options: OperationOptions & { readonly fromTrash?: TrashEntryRecord },
-): Lease {
+): { lease: Lease; spec: ContainerSpec } {
   const { store, limits } = deps;
   return store.transaction(() => {
     if (store.containers.find(spec.name)) throw nameTaken(deps, spec.name);
@@ -291,13 +296,18 @@ function claimName(
       actor,
       report: options.report,
     });
+    // A restore keeps the range its workspace is owned by; a create takes a free one.
+    const claimed: ContainerSpec =
+      spec.privateUsers === undefined
+        ? { ...spec, privateUsers: { base: freeUidBase(deps) } }
+        : spec;
     store.containers.insert({
-      name: spec.name,
-      ownerId: spec.owner,
-      spec,
+      name: claimed.name,
+      ownerId: claimed.owner,
+      spec: claimed,
       state: "creating",
     });
-    return lease;
+    return { lease, spec: claimed };
   });
 }
 

@@ -79,5 +79,11 @@ export const ContainerSpec = z.object({
   }),
   workspace: z.object({ hostPath: z.string().startsWith("/") }),
   tailscale: z.object({ authKeyFile: z.string().startsWith("/") }).nullable(),
+  /**
+   * The host uids the container's 65,536 users are (workloads/uid-ranges.ts): its root is
+   * `base` on the host, nobody's. Null for containers made before voxnix used user namespaces,
+   * whose workspaces are owned by real host uids; absent until a create claims its name.
+   */
+  privateUsers: z.object({ base: z.number().int().positive() }).nullable().optional(),
 });
 export type ContainerSpec = z.infer<typeof ContainerSpec>;

@@ -73,7 +73,13 @@ export function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typ
   const previous = record.spec.modules;
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
-  const spec = planContainer(deps, actor, { name: request.name, modules, owner: record.ownerId });
+  const planned = planContainer(deps, actor, {
+    name: request.name,
+    modules,
+    owner: record.ownerId,
+  });
+  // The workspace is owned by the range it had (none, from before user namespaces): keep it.
+  const spec = { ...planned, privateUsers: record.spec.privateUsers ?? null };
   return { spec, record };
 }
 

@@ -100,6 +100,8 @@ export interface FakeHost {
   configure(settings: FakeHostSettings): void;
   setUsed(dataset: string, bytes: number): void;
   tailscaleNodes(): string[];
+  /** Owners `chown` gave paths ("uid:gid" by path). */
+  owners(): Record<string, string>;
   /** Pids of the children that "hang" faults spawned. */
   spawnedPids(): number[];
   /** Those of {@link spawnedPids} still alive. */
@@ -166,6 +168,7 @@ export async function createFakeHost(
         dataset.usedBytes = bytes;
       }, host),
     tailscaleNodes: () => Object.keys(state().tailscale).sort(),
+    owners: () => ({ ...((state() as { owners?: Record<string, string> }).owners ?? {}) }),
     spawnedPids: () => (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number),
     livePids: () =>
       (existsSync(host.pids) ? readdirSync(host.pids) : []).map(Number).filter(isRunning),

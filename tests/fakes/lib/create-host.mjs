@@ -8,6 +8,7 @@ import { initialState, paths } from "./state.mjs";
 export const FAKE_TOOLS = [
   "zfs",
   "zpool",
+  "chown",
   "nix-build",
   "nix-instantiate",
   "nixos-container",

@@ -12,6 +12,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import chown from "../tools/chown.mjs";
 import journalctl from "../tools/journalctl.mjs";
 import machinectl from "../tools/machinectl.mjs";
 import nixBuild from "../tools/nix-build.mjs";
@@ -23,9 +24,17 @@ import zpool from "../tools/zpool.mjs";
 import { runTool } from "./tool.mjs";
 
 const TOOLS = new Map(
-  [journalctl, machinectl, nixBuild, nixInstantiate, nixosContainer, systemctl, zfs, zpool].map(
-    (t) => [t.name, t],
-  ),
+  [
+    chown,
+    journalctl,
+    machinectl,
+    nixBuild,
+    nixInstantiate,
+    nixosContainer,
+    systemctl,
+    zfs,
+    zpool,
+  ].map((t) => [t.name, t]),
 );
 
 /** Serves the fake tools of the host in `dir`; writes the port to `dir/port`. */

@@ -79,6 +79,7 @@ describe("create", () => {
       "zfs list -H -o name tank/users/1001",
       "zfs create -p -o quota=10737418240 -o mountpoint=/tank/users/1001 -o voxnix:owner=1001 tank/users/1001",
       "zfs create -p -o voxnix:container=dev tank/users/1001/containers/dev",
+      "chown 1879048192:1879048192 /tank/users/1001/containers/dev",
       "nix-instantiate --find-file nixpkgs",
       `nix-build --out-link ${systemsDir(t)}/${systemKey(t)} -E import ${REPO_ROOT}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`,
       "systemctl daemon-reload",
@@ -137,7 +138,7 @@ describe("create", () => {
     const conf = confOf(t, "dev");
     expect(conf).toMatch(/^SYSTEM_PATH=\/.*-nixos-system-unnamed-25\.05$/m);
     expect(conf).toContain(
-      `EXTRA_NSPAWN_FLAGS=" --bind=/dev/net/tun:/dev/net/tun --bind-ro=${join(t.stateDir, "secrets/dev/tailscale-auth-key")}:/run/voxnix/tailscale-auth-key --bind=/tank/users/1001/containers/dev:/workspace"`,
+      `EXTRA_NSPAWN_FLAGS=" --private-users=1879048192:65536 --private-users-ownership=chown --bind=/dev/net/tun:/dev/net/tun --bind-ro=${join(t.stateDir, "secrets/dev/tailscale-auth-key")}:/run/voxnix/tailscale-auth-key --bind=/tank/users/1001/containers/dev:/workspace"`,
     );
     const dropIn = readFileSync(
       join(t.host.root, "etc/systemd-mutable/system/container@dev.service.d/voxnix.conf"),
@@ -153,6 +154,28 @@ describe("create", () => {
     expect(conf + dropIn).not.toContain(TAILSCALE_KEY);
   });
 
+  it("gives each container a user range of its own, kept through trash and restore", async () => {
+    const t = await testWorkloads();
+    const base = (name: string) => t.store.containers.find(name)?.spec.privateUsers?.base;
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await t.workloads.create(bob, { name: "web", modules: [] });
+    expect([base("dev"), base("web")]).toEqual([0x7000_0000, 0x7001_0000]);
+    expect(t.host.owners()).toEqual({
+      "/tank/users/1001/containers/dev": "1879048192:1879048192",
+      "/tank/users/2002/containers/web": "1879113728:1879113728",
+    });
+    const { trashId } = await t.workloads.confirmDestroy(
+      alice,
+      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+    );
+    // The trashed workspace still holds its range: a new container does not get it.
+    await t.workloads.create(alice, { name: "new", modules: [] });
+    expect(base("new")).toBe(0x7002_0000);
+    await t.workloads.restore(alice, { id: trashId as string, name: "back" });
+    expect(base("back")).toBe(0x7000_0000);
+    expect(confOf(t, "back")).toContain("--private-users=1879048192:65536");
+  });
+
   it("writes the spec the Nix side reads, with the workspace path and limits", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: ["git"], cpus: 2, memory: "4G" });
@@ -164,6 +187,7 @@ describe("create", () => {
       limits: { cpus: 2, memoryBytes: 4 * 1024 ** 3, tasksMax: 4096 },
       workspace: { hostPath: "/tank/users/1001/containers/dev" },
       tailscale: null,
+      privateUsers: { base: 1879048192 },
     });
   });
 

@@ -1,0 +1,34 @@
+import { UID_RANGE } from "../host/index.js";
+import type { WorkloadDeps } from "./deps.js";
+import { Refusal } from "./refusal.js";
+
+/**
+ * Each container's users live in a user namespace of their own: its uids 0–65535 are the host's
+ * base…base+65535, a range no host user has and no other container shares, so container root is
+ * nobody on the host and one tenant's files are not another's. The ranges sit above anything a
+ * NixOS host allocates (its users, systemd's DynamicUser and nspawn's own `pick` ranges) and below
+ * 2^31, where some tools treat uids as signed.
+ */
+export const FIRST_UID_BASE = 0x7000_0000;
+const RANGES = (0x8000_0000 - FIRST_UID_BASE) / UID_RANGE; // 4,096
+
+/**
+ * The lowest range no container and no trash entry holds (a trashed workspace keeps its owner's
+ * range, so a restore can have it back). Called inside the transaction that claims the name,
+ * so two creates never take one range.
+ */
+export function freeUidBase(deps: WorkloadDeps): number {
+  const used = new Set(
+    [...deps.store.containers.listAll(), ...deps.store.trash.listAll()].flatMap((r) =>
+      r.spec.privateUsers ? [r.spec.privateUsers.base] : [],
+    ),
+  );
+  for (let k = 0; k < RANGES; k++) {
+    const base = FIRST_UID_BASE + k * UID_RANGE;
+    if (!used.has(base)) return base;
+  }
+  throw new Refusal(
+    "limit",
+    "This host has no user range left for another container; ask the admin.",
+  );
+}
