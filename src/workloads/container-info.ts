@@ -3,6 +3,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { summarize, type ContainerSummary } from "./list-containers.js";
 import { parseOrRefuse } from "./refusal.js";
 import { NameInput } from "./spec.js";
+import { deviceOf } from "./tailnet.js";
 
 export interface ContainerInfo extends ContainerSummary {
   readonly createdAtMs: number;
@@ -32,10 +33,7 @@ export async function containerInfo(
   const since = isRunning
     ? await host.systemd.activeSince(`container@${name}.service`).catch(() => undefined)
     : undefined;
-  const node =
-    isRunning && summary.tailscale
-      ? await host.tailscale.node(name).catch(() => undefined)
-      : undefined;
+  const node = summary.tailscale ? await tailnetNode(deps, name, isRunning) : undefined;
   return {
     ...summary,
     createdAtMs: record.createdAtMs,
@@ -44,4 +42,18 @@ export async function containerInfo(
     tailscaleIp: node?.ip,
     ssh: node ? `ssh root@${name}` : undefined,
   };
+}
+
+/**
+ * The container's node in the tailnet: from the API when there is one (a stopped container's
+ * too), else from tailscale inside the running container. Unknown rather than an error.
+ */
+async function tailnetNode(deps: WorkloadDeps, name: string, running: boolean) {
+  if (deps.tailnet) {
+    const device = await deviceOf(deps, name).catch(() => undefined);
+    return (
+      device && { dnsName: device.name, ip: device.addresses.find((a) => a.startsWith("100.")) }
+    );
+  }
+  return running ? deps.host.tailscale.node(name).catch(() => undefined) : undefined;
 }

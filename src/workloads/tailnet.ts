@@ -47,6 +47,15 @@ export async function keyFor(
   };
 }
 
+/** Container `name`'s device in the tailnet, if it has enrolled (the API's word). */
+export async function deviceOf(
+  deps: WorkloadDeps,
+  name: string,
+): Promise<TailnetDevice | undefined> {
+  if (!deps.tailnet) return undefined;
+  return (await deps.tailnet.api.devices()).find((d) => isOurs(deps, d) && d.hostname === name);
+}
+
 /**
  * Deletes the tailnet devices of container `name`. Returns false when there is no API to ask
  * (static key): then only a running container can log itself out.

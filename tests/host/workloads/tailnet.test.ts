@@ -50,6 +50,22 @@ describe("a Tailscale identity per container", () => {
     ]);
   });
 
+  it("shows the node's tailnet name and address in info, stopped or running", async () => {
+    const { api, t } = await withTailnet();
+    await t.workloads.create(alice, { name: "dev", modules: ["tailscale"] });
+    expect(await t.workloads.info(alice, { name: "dev" })).toMatchObject({
+      tailscaleName: undefined,
+    });
+    const device = enrol(t, api, "dev");
+    await t.workloads.stop(alice, { name: "dev" });
+    expect(await t.workloads.info(alice, { name: "dev" })).toMatchObject({
+      state: "stopped",
+      tailscaleName: device.name,
+      tailscaleIp: device.addresses[0],
+      ssh: "ssh root@dev",
+    });
+  });
+
   it("gives two containers two different keys", async () => {
     const { api, t } = await withTailnet();
     await t.workloads.create(alice, { name: "dev", modules: ["tailscale"] });
