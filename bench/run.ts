@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { benchBotOverhead } from "./bot-overhead.js";
 import { benchBuildConcurrency } from "./build-concurrency.js";
 import { benchLlmBudget } from "./llm-budget.js";
+import { benchRoundTrips } from "./round-trips.js";
 import { benchNixEval } from "./nix-eval.js";
 import { REPO_ROOT } from "./fixtures.js";
 import { benchStartup } from "./startup.js";
@@ -28,6 +29,7 @@ for (const [name, bench] of [
   ["start-up and memory", () => benchStartup()],
   ["build concurrency", () => benchBuildConcurrency()],
   ["LLM budget", () => benchLlmBudget()],
+  ["LLM round trips", () => benchRoundTrips()],
   ["nix evaluation", () => benchNixEval()],
 ] as const) {
   if (only.length > 0 && !only.some((word) => name.toLowerCase().includes(word.toLowerCase())))

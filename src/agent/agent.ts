@@ -1,4 +1,11 @@
-import { generateText, stepCountIs, type LanguageModel, type ModelMessage } from "ai";
+import {
+  generateText,
+  stepCountIs,
+  type LanguageModel,
+  type ModelMessage,
+  type StopCondition,
+  type ToolSet,
+} from "ai";
 import { VoxnixError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Actor, Json, Workloads } from "../workloads/index.js";
@@ -45,7 +52,7 @@ export function createAgent(options: AgentOptions) {
           system,
           messages: [...history, user],
           tools: createTools(workloads, actor, effects),
-          stopWhen: stepCountIs(options.maxSteps ?? 5),
+          stopWhen: [stepCountIs(options.maxSteps ?? 5), handedToChat],
           maxOutputTokens: BOUNDS.maxOutputTokens,
           abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),
           maxRetries: 1,
@@ -60,6 +67,8 @@ export function createAgent(options: AgentOptions) {
         boundForHistory([user, ...result.response.messages]) as unknown as Json[],
       );
       if (result.text.trim()) return boundReply(result.text.trim());
+      // The chat shows what the turn started (a progress message, a card): nothing to add.
+      if (handedToChat({ steps: result.steps })) return "";
       // The step limit ended the turn mid-plan: say so rather than pretend it finished.
       return result.finishReason === "tool-calls"
         ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."
@@ -90,3 +99,22 @@ function modelFailure(error: unknown): Record<string, unknown> {
     ...(typeof e.cause?.message === "string" ? { cause: e.cause.message.slice(0, 300) } : {}),
   };
 }
+
+/** Tools whose outcome the chat shows by itself: a create's progress message, a destroy card. */
+const REPORTED_BY_CHAT = new Set(["create_container", "restore_from_trash", "destroy_container"]);
+
+/**
+ * The turn ends once its last step only handed work to the chat and every piece was accepted:
+ * another model call would only say "creating dev" above the message that already does, and
+ * cost the user a round trip. A refusal goes back to the model, which explains it.
+ */
+const handedToChat: StopCondition<ToolSet> = ({ steps }) => {
+  const last = steps.at(-1);
+  if (!last || last.toolCalls.length === 0) return false;
+  return (
+    last.toolResults.length === last.toolCalls.length &&
+    last.toolResults.every(
+      (r) => REPORTED_BY_CHAT.has(r.toolName) && !JSON.stringify(r.output).includes("error"),
+    )
+  );
+};

@@ -28,7 +28,7 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
     } finally {
       typing.stop();
     }
-    await say(ctx, fromMarkdown(answer));
+    if (answer) await say(ctx, fromMarkdown(answer));
     for (const request of confirmations) await askDestroyCard(ctx, request);
     for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
     for (const { id, name } of restores) await startRestore(ctx, deps, id, name);

@@ -57,7 +57,7 @@ export async function chat(
         const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
         try {
           const answer = await agent.turn(actor, text, effects);
-          print(`voxnix> ${answer}`);
+          if (answer) print(`voxnix> ${answer}`);
           for (const outcome of powerOutcomes) {
             const result = await outcome;
             print(`  ${result.name} is ${result.state}`);

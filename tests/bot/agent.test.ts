@@ -10,7 +10,7 @@ const toolThenText =
     request.messages.at(-1)?.role === "tool" ? { text } : { toolCalls: [{ name, args }] };
 
 describe("agent over chat", () => {
-  it("creates a container from plain words, with progress, and sends the prompt and tools", async () => {
+  it("creates a container from plain words in one model call, with progress, and sends the prompt and tools", async () => {
     const { api, llm, host } = await startBotHarness();
     llm.script(
       toolThenText(
@@ -20,9 +20,11 @@ describe("agent over chat", () => {
       ),
     );
     api.sendText(ALICE, "I need a container called dev with git and fish");
-    await api.waitFor(ALICE, (m) => m.text === "Creating dev with git and fish.");
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running (fish, git, workspace)"));
     expect(host.machines()).toEqual(["dev"]);
+    // The progress message says it all: the model is not asked to say "creating" too.
+    expect(llm.requests()).toHaveLength(1);
+    expect(api.messages(ALICE).map((m) => m.text)).not.toContain("Creating dev with git and fish.");
 
     const [first] = llm.requests();
     expect(first?.authorization).toBe(`Bearer ${LLM_KEY}`);

@@ -40,7 +40,8 @@ describe("voxnix chat", () => {
     llm.script(createThenDestroy);
     const result = await chat("1001", "make me dev with git\ndestroy dev\ndev\n");
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("voxnix> Creating dev.");
+    // The create's own progress is the answer: no second model call to say "Creating dev."
+    expect(result.stdout).not.toContain("voxnix> Creating dev.");
     expect(result.stdout).toContain("dev is running");
     expect(result.stdout).toContain("Destroy dev? Type its name to confirm:");
     expect(result.stdout).toMatch(/dev destroyed; workspace in trash as dev-/);
