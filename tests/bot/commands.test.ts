@@ -1,5 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { ADMIN, ALICE, BOB, STRANGER, startBotHarness, texts } from "../support/bot-harness.js";
+import {
+  ADMIN,
+  ALICE,
+  BOB,
+  STRANGER,
+  startBotHarness,
+  texts,
+  type BotHarness,
+} from "../support/bot-harness.js";
+
+/** Alice's container dev, and the card that asks her to confirm its destroy. */
+async function destroyCard(api: BotHarness["api"]) {
+  api.sendText(ALICE, "/new dev git");
+  await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+  api.sendText(ALICE, "/destroy dev");
+  const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+  return { card, yes: card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string };
+}
 
 describe("bot access", () => {
   it("refuses a stranger once with their id, calling neither the LLM nor the host", async () => {
@@ -50,11 +67,7 @@ describe("bot access", () => {
 describe("bot commands", () => {
   it("leaves a destroy card's buttons to its owner when someone else presses them", async () => {
     const { api, host } = await startBotHarness();
-    api.sendText(ALICE, "/new dev git");
-    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
-    api.sendText(ALICE, "/destroy dev");
-    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
-    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    const { card, yes } = await destroyCard(api);
     // Bob, in the same group, presses Yes: refused, and the card is as it was.
     const pressed = api.pressButton(BOB, card, yes);
     await expect
@@ -118,12 +131,8 @@ describe("bot commands", () => {
 
   it("destroys only after the owner presses Yes, once", async () => {
     const { api, host } = await startBotHarness();
-    api.sendText(ALICE, "/new dev git");
-    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
-    api.sendText(ALICE, "/destroy dev");
-    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    const { card, yes } = await destroyCard(api);
     expect(host.installed()).toEqual(["dev"]);
-    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
     api.pressButton(ALICE, card, yes);
     const destroyed = await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
     expect(destroyed.reply_markup).toBeUndefined();
@@ -139,11 +148,7 @@ describe("bot commands", () => {
 
   it("gives another user no way to reach a container: 0 successes by command, picker or forged callback", async () => {
     const { api, host } = await startBotHarness();
-    api.sendText(ALICE, "/new dev git");
-    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
-    api.sendText(ALICE, "/destroy dev");
-    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
-    const yes = card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
+    const { card, yes } = await destroyCard(api);
     const before = host.calls().length;
 
     for (const command of [
