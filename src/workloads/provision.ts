@@ -63,9 +63,10 @@ export function planContainer(
 }
 
 /**
- * Brings a planned container into being: claim the name and lease it (one transaction) → quota
- * → workspace (new, or `fromTrash`'s, moved out of the trash) → staged key and spec → build and
- * start in a build slot → verify → commit.
+ * Brings a planned container into being: claim the name, its lease and its user range (one
+ * transaction) → quota → workspace (new and given to the range, or `fromTrash`'s, moved out of
+ * the trash) → staged spec → the module set's system (built before, or built in a build slot)
+ * → the Tailscale key → install → start → verify → commit.
  *
  * "Installed" means the conf file exists. A failure before that undoes everything this call
  * made, and a restored workspace goes back into its trash entry, whose row stays until the
@@ -225,7 +226,7 @@ async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
     );
     throw new Refusal(
       "conflict",
-      `A container named "${spec.name}" is on the host outside voxnix; choose another name, or ask the admin (voxnix doctor lists it).`,
+      `A container named "${spec.name}" is on the host outside voxnix; choose another name, or ask the admin.`,
     );
   }
   const space = (await deps.host.storage.scan()).get(spec.owner);
