@@ -5,7 +5,7 @@
 // Prints the exports that put the fakes first on PATH. The host's tool server keeps running in
 // the background until `kill "$(cat /tmp/vox-host/server.pid)"`.
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createHostDir } from "./lib/create-host.mjs";
 import { startToolServer } from "./lib/server.mjs";
@@ -17,14 +17,29 @@ if (mode === "--serve") {
   writeFileSync(`${dir}/server.pid`, String(process.pid));
 } else {
   const where = resolve(dir);
+  // A folder used before: its server goes, so the pid printed below is the one that serves.
+  const pidFile = `${where}/server.pid`;
+  if (existsSync(pidFile)) {
+    try {
+      process.kill(Number(readFileSync(pidFile, "utf8")), "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(pidFile, { force: true });
+  rmSync(`${where}/port`, { force: true });
   const host = createHostDir(where);
-  spawn(process.execPath, [new URL(import.meta.url).pathname, where, "--serve"], {
+  const server = spawn(process.execPath, [new URL(import.meta.url).pathname, where, "--serve"], {
     detached: true,
     stdio: "ignore",
-  }).unref();
-  while (!existsSync(`${where}/port`)) await new Promise((r) => setTimeout(r, 20));
+  });
+  server.unref();
+  const serving = () => existsSync(pidFile) && readFileSync(pidFile, "utf8") === String(server.pid);
+  while (!serving()) await new Promise((r) => setTimeout(r, 20));
   process.stdout.write(
     `export PATH=${host.bin}:$PATH\nexport VOXNIX_HOST_ROOT=${host.root}\n` +
+      // The fakes model ZFS on pool tank; a .env copied from .env.example would say dir.
+      `export VOXNIX_STORAGE=zfs ZFS_POOL=tank\n` +
       // zfs runs where voxnix runs: the fakes' server shares your shell's mount namespace.
       `export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt\n` +
       `# fake host in ${where}: calls in ${host.calls}, state in ${host.state};\n` +

@@ -21,6 +21,7 @@ describe("a fake host made by hand", () => {
     expect(path).toBe(join(dir, "bin"));
     expect(made.stdout).toContain(`export VOXNIX_HOST_ROOT=${dir}/root`);
     expect(made.stdout).toContain("export VOXNIX_HOST_MOUNT_NAMESPACE=/proc/self/ns/mnt");
+    expect(made.stdout).toContain("export VOXNIX_STORAGE=zfs ZFS_POOL=tank");
 
     const zfs = await execa("zfs", ["create", "tank/users"], {
       env: { PATH: `${path}:${process.env.PATH ?? ""}` },
@@ -29,8 +30,18 @@ describe("a fake host made by hand", () => {
     const list = await execa(join(dir, "bin/zfs"), ["list", "-H", "-o", "name"]);
     expect(list.stdout).toBe("tank\ntank/users");
 
-    process.kill(pid, "SIGTERM");
+    // Made again in the same folder: the old server goes, and the pid file names the new one.
+    await execa(process.execPath, [MAKE, dir]);
+    const again = Number(readFileSync(join(dir, "server.pid"), "utf8"));
+    onTestFinished(() => {
+      if (isRunning(again)) process.kill(again, "SIGKILL");
+    });
+    expect(again).not.toBe(pid);
     expect(await eventually(() => !isRunning(pid), 5_000)).toBe(true);
+    expect((await execa(join(dir, "bin/zfs"), ["list", "-H", "-o", "name"])).stdout).toBe("tank");
+
+    process.kill(again, "SIGTERM");
+    expect(await eventually(() => !isRunning(again), 5_000)).toBe(true);
     const gone = await execa(join(dir, "bin/zfs"), ["list"], { reject: false });
     expect(gone.exitCode).toBe(70);
     expect(gone.stderr).toContain("tool server");
