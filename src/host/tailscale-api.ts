@@ -80,18 +80,26 @@ export function tailscaleApi(options: TailscaleApiOptions) {
   }
 
   async function authorized(what: string, path: string, init: RequestInit = {}) {
-    const headers = { ...init.headers, authorization: `Bearer ${await accessToken()}` };
+    const send = async () =>
+      call(what, path, {
+        ...init,
+        headers: { ...init.headers, authorization: `Bearer ${await accessToken()}` },
+      });
     try {
-      return await call(what, path, { ...init, headers });
+      return await send();
     } catch (error) {
       // A token revoked early: take a new one once.
       if (!(error instanceof TailscaleApiError) || error.status !== 401) throw error;
       token = undefined;
-      return call(what, path, {
-        ...init,
-        headers: { ...init.headers, authorization: `Bearer ${await accessToken()}` },
-      });
+      return send();
     }
+  }
+
+  /** A DELETE of something that may be gone already: gone is what it asks for. */
+  async function remove(what: string, path: string) {
+    await authorized(what, path, { method: "DELETE" }).catch((error: unknown) => {
+      if (!(error instanceof TailscaleApiError) || error.status !== 404) throw error;
+    });
   }
 
   return {
@@ -117,15 +125,7 @@ export function tailscaleApi(options: TailscaleApiOptions) {
 
     /** Revokes a key that was never used (a create that did not get as far as enrolling). */
     async revokeKey(id: string) {
-      await authorized(
-        "revoking a key",
-        `/api/v2/tailnet/${tailnet}/keys/${encodeURIComponent(id)}`,
-        {
-          method: "DELETE",
-        },
-      ).catch((error: unknown) => {
-        if (!(error instanceof TailscaleApiError) || error.status !== 404) throw error;
-      });
+      await remove("revoking a key", `/api/v2/tailnet/${tailnet}/keys/${encodeURIComponent(id)}`);
     },
 
     async devices(): Promise<TailnetDevice[]> {
@@ -135,11 +135,7 @@ export function tailscaleApi(options: TailscaleApiOptions) {
 
     /** Removes a device from the tailnet; one already gone is not an error. */
     async deleteDevice(id: string) {
-      await authorized("deleting a device", `/api/v2/device/${encodeURIComponent(id)}`, {
-        method: "DELETE",
-      }).catch((error: unknown) => {
-        if (!(error instanceof TailscaleApiError) || error.status !== 404) throw error;
-      });
+      await remove("deleting a device", `/api/v2/device/${encodeURIComponent(id)}`);
     },
   };
 }
