@@ -1,10 +1,15 @@
-import type { ConfirmationRequest, PowerResult } from "../workloads/index.js";
+import type { Admission, ConfirmationRequest, PowerResult } from "../workloads/index.js";
+
+/** A create or restore the turn's tool admitted; the transport carries it out with its progress. */
+export interface AdmittedWork {
+  readonly kind: "create" | "restore";
+  readonly admission: Admission;
+}
 
 /** What a turn asks the transport to do beyond replying. */
 export interface TurnEffects {
-  /** Starts a create in the background (the bot shows its progress); resolves once accepted. */
-  startCreate(input: { name: string; modules: string[] }): void;
-  startRestore(input: { id: string; name: string }): void;
+  /** Admitted work (its name already claimed): the transport runs it and shows its progress. */
+  carryOut(work: AdmittedWork): void;
   /** A destroy waiting for the user's button press. */
   requestConfirmation(request: ConfirmationRequest): void;
   /** A start, stop or restart still running when the turn ends: its outcome goes to the user. */
@@ -14,14 +19,19 @@ export interface TurnEffects {
 /** Effects that record what a turn asked for, for the transport to carry out after the reply. */
 export function collectEffects() {
   const confirmations: ConfirmationRequest[] = [];
-  const creates: { name: string; modules: string[] }[] = [];
-  const restores: { id: string; name: string }[] = [];
+  const admitted: AdmittedWork[] = [];
   const powerOutcomes: Promise<PowerResult>[] = [];
   const effects: TurnEffects = {
-    startCreate: (input) => void creates.push(input),
-    startRestore: (input) => void restores.push(input),
+    carryOut: (work) => void admitted.push(work),
     requestConfirmation: (request) => void confirmations.push(request),
     followPower: (outcome) => void powerOutcomes.push(outcome),
   };
-  return { effects, confirmations, creates, restores, powerOutcomes };
+  return {
+    effects,
+    confirmations,
+    admitted,
+    powerOutcomes,
+    /** A turn that failed runs none of its work: the names it claimed are freed. */
+    releaseAll: () => admitted.forEach((work) => work.admission.release()),
+  };
 }

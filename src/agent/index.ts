@@ -5,7 +5,7 @@ import type { Workloads } from "../workloads/index.js";
 import { createAgent } from "./agent.js";
 
 export { AgentUnavailable, createAgent, type Agent } from "./agent.js";
-export { collectEffects, type TurnEffects } from "./effects.js";
+export { collectEffects, type AdmittedWork, type TurnEffects } from "./effects.js";
 export { MAX_TOOL_RESULT_CHARS, TURN_LIMITS } from "./tools.js";
 export { BOUNDS } from "./bounds.js";
 

@@ -110,9 +110,9 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       inputSchema: input.create,
       execute: ({ name, modules }) =>
         asToolResult(() => {
-          // Refused now, so the model never says "creating" about a create that cannot start.
-          w.checkCreate(actor, { name, modules });
-          effects.startCreate({ name, modules });
+          // Admitted now, its name claimed: a refusal reaches the model in this turn, and the
+          // model never says "creating" about a create that cannot start.
+          effects.carryOut({ kind: "create", admission: w.admitCreate(actor, { name, modules }) });
           return { status: "started", name };
         }),
     }),
@@ -158,8 +158,7 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       inputSchema: input.restore,
       execute: ({ id, name }) =>
         asToolResult(() => {
-          w.checkRestore(actor, { id, name });
-          effects.startRestore({ id, name });
+          effects.carryOut({ kind: "restore", admission: w.admitRestore(actor, { id, name }) });
           return { status: "started", name };
         }),
     }),

@@ -3,7 +3,7 @@ import { Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
-import { startCreate } from "./create-flow.js";
+import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
 import { decodePress, moduleKeyboard } from "./keyboards.js";
@@ -57,10 +57,14 @@ export function callbacks(deps: BotDeps) {
           })
           .catch(() => {}));
       }
-      case "create-with":
-        await ctx.answerCallbackQuery();
+      case "create-with": {
+        // Admitted first: a refusal (a name taken meanwhile) is the press's answer, and the
+        // picker stays for another try.
+        const admission = w.admitCreate(ctx.actor, { name: press.name, modules: press.modules });
+        await ctx.answerCallbackQuery().catch(() => {});
         await ctx.editMessageReplyMarkup().catch(() => {});
-        return startCreate(ctx, deps, press.name, press.modules);
+        return carryOut(ctx, deps, { kind: "create", admission });
+      }
       default:
         // Stale or forged data (and a member's own press of a stranger's button): answered, ignored.
         return void (await ctx.answerCallbackQuery({

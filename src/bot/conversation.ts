@@ -1,7 +1,7 @@
 import { collectEffects } from "../agent/effects.js";
 import type { Agent } from "../agent/index.js";
 import { askDestroyCard, reportWhenDone, showList } from "./actions.js";
-import { startCreate, startRestore } from "./create-flow.js";
+import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
 import { fromMarkdown } from "./markdown.js";
@@ -19,19 +19,28 @@ const LIST_REQUEST = /^(?:please\s+)?(?:list|show)(?:\s+me)?(?:\s+my)?\s+contain
 export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
-    const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
+    const { effects, confirmations, admitted, powerOutcomes, releaseAll } = collectEffects();
     // A reply this quick needs no indicator; a model that thinks longer shows one.
     const typing = showTyping(ctx, { afterMs: 300 });
     let answer: string;
     try {
       answer = await agent.turn(ctx.actor, text, effects);
+    } catch (error) {
+      releaseAll();
+      throw error;
     } finally {
       typing.stop();
     }
-    if (answer) await say(ctx, fromMarkdown(answer));
-    for (const request of confirmations) await askDestroyCard(ctx, request);
-    for (const { name, modules } of creates) await startCreate(ctx, deps, name, modules);
-    for (const { id, name } of restores) await startRestore(ctx, deps, id, name);
+    // Each admission holds its name until it runs: a reply that cannot be sent must not keep
+    // them (releasing one that already runs does nothing).
+    try {
+      if (answer) await say(ctx, fromMarkdown(answer));
+      for (const request of confirmations) await askDestroyCard(ctx, request);
+      for (const work of admitted) await carryOut(ctx, deps, work);
+    } catch (error) {
+      releaseAll();
+      throw error;
+    }
     for (const outcome of powerOutcomes) reportWhenDone(ctx, deps, outcome.then(powerLine));
   };
 }

@@ -1,36 +1,48 @@
-import type { OperationOptions, CreateResult } from "../workloads/index.js";
+import type { AdmittedWork } from "../agent/index.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
-import { bold, lines, rich, type Rich } from "./format.js";
+import { bold, lines, rich } from "./format.js";
 import { moduleKeyboard } from "./keyboards.js";
 import { startProgress } from "./progress.js";
 import { describeFailure, say } from "./reply.js";
 import { createOutcome } from "./views.js";
 
-/** /new with modules: a progress message that ends with how to connect, or why it failed. */
-export async function startCreate(ctx: BotContext, deps: BotDeps, name: string, modules: string[]) {
-  await runCreate(ctx, deps, rich("Creating ", bold(name), "…"), (options) =>
-    deps.workloads.create(ctx.actor, { name, modules }, options),
-  );
+/** /new with modules: refused at once, or a progress message that ends with how to connect. */
+export function startCreate(ctx: BotContext, deps: BotDeps, name: string, modules: string[]) {
+  return carryOut(ctx, deps, {
+    kind: "create",
+    admission: deps.workloads.admitCreate(ctx.actor, { name, modules }),
+  });
 }
 
-export async function startRestore(ctx: BotContext, deps: BotDeps, id: string, name: string) {
-  await runCreate(ctx, deps, rich("Restoring into ", bold(name), "…"), (options) =>
-    deps.workloads.restore(ctx.actor, { id, name }, options),
-  );
+export function startRestore(ctx: BotContext, deps: BotDeps, id: string, name: string) {
+  return carryOut(ctx, deps, {
+    kind: "restore",
+    admission: deps.workloads.admitRestore(ctx.actor, { id, name }),
+  });
 }
 
-async function runCreate(
-  ctx: BotContext,
-  deps: BotDeps,
-  title: Rich,
-  create: (options: OperationOptions) => Promise<CreateResult>,
-) {
-  const progress = await startProgress(ctx, title, deps.log);
-  deps.tasks.run("create", async () => {
+/**
+ * Runs admitted work in the background behind one progress message. Only admitted work gets
+ * one: a refusal was said before, as an answer. If the message cannot be sent, the work is
+ * given up and its name freed, rather than run where nobody sees it end.
+ */
+export async function carryOut(ctx: BotContext, deps: BotDeps, { kind, admission }: AdmittedWork) {
+  const title =
+    kind === "create"
+      ? rich("Creating ", bold(admission.name), "…")
+      : rich("Restoring into ", bold(admission.name), "…");
+  let progress: Awaited<ReturnType<typeof startProgress>>;
+  try {
+    progress = await startProgress(ctx, title, deps.log);
+  } catch (error) {
+    admission.release();
+    throw error;
+  }
+  deps.tasks.run(kind, async () => {
     try {
       // The progress message is where the operation reports: after a crash, reconcile edits it.
-      const result = await create({
+      const result = await admission.run({
         onProgress: (step, detail) => progress.step(step, detail),
         report: progress.where,
       });

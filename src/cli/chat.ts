@@ -54,7 +54,7 @@ export async function chat(
         continue;
       }
       await withOperation(async () => {
-        const { effects, confirmations, creates, restores, powerOutcomes } = collectEffects();
+        const { effects, confirmations, admitted, powerOutcomes, releaseAll } = collectEffects();
         try {
           const answer = await agent.turn(actor, text, effects);
           if (answer) print(`voxnix> ${answer}`);
@@ -63,15 +63,11 @@ export async function chat(
             print(`  ${result.name} is ${result.state}`);
           }
           const progress = { onProgress: (step: string) => print(`  … ${step}`) };
-          for (const input of creates) {
-            const result = await workloads.create(actor, input, progress);
+          for (const { admission } of admitted) {
+            const result = await admission.run(progress);
             print(
               `  ${result.name} is ${result.state}${result.problem ? `: ${result.problem}` : ""}`,
             );
-          }
-          for (const input of restores) {
-            const result = await workloads.restore(actor, input, progress);
-            print(`  ${result.name} is ${result.state}`);
           }
           for (const request of confirmations) {
             const typed = await ask(`  Destroy ${request.target}? Type its name to confirm: `);
@@ -86,6 +82,7 @@ export async function chat(
             }
           }
         } catch (error) {
+          releaseAll();
           print(
             `voxnix> ${isVoxnixError(error) ? error.userMessage : "Something went wrong; see the log above."}`,
           );

@@ -125,6 +125,7 @@ export function operationsRepository(db: Db, now: () => number) {
   const markMade = db.prepare<[string, string]>(
     `UPDATE operations SET made = json_insert(made, '$[#]', ?) WHERE id = ?`,
   );
+  const setReport = db.prepare<[string, string]>(`UPDATE operations SET report = ? WHERE id = ?`);
   const remove = db.prepare<[string]>(`DELETE FROM operations WHERE id = ?`);
 
   function insertOperation(input: BeginInput): BeginResult {
@@ -182,6 +183,10 @@ export function operationsRepository(db: Db, now: () => number) {
     /** Records that the operation has made `step`, for its repair to undo. */
     markMade(id: string, step: string): boolean {
       return markMade.run(step, id).changes === 1;
+    },
+    /** Names where the operation reports, once that message exists (after its admission). */
+    setReport(id: string, report: ReportTarget): boolean {
+      return setReport.run(toJsonText({ ...report }) as string, id).changes === 1;
     },
     /** Ends the operation: its leases are free. */
     end(id: string): boolean {

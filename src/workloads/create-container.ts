@@ -1,20 +1,17 @@
 import type { Actor } from "./actor.js";
-import type { OperationOptions, WorkloadDeps } from "./deps.js";
-import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
+import type { WorkloadDeps } from "./deps.js";
+import { admitContainer, planContainer, type Admission } from "./provision.js";
 import type { CreateInput } from "./spec.js";
 
-/** Creates and starts a container for the actor (or, for admins, for `owner`). */
-export async function createContainer(
+/**
+ * Admits a create for the actor (or, for admins, for `owner`): refused here, synchronously, or
+ * its name held until the admission runs (which builds and starts it) or is released.
+ */
+export function admitCreate(
   deps: WorkloadDeps,
   actor: Actor,
   input: CreateInput,
-  options: OperationOptions & { readonly ownerWithoutAccess?: boolean } = {},
-): Promise<CreateResult> {
-  const { ownerWithoutAccess, ...rest } = options;
-  return provisionContainer(
-    deps,
-    actor,
-    planContainer(deps, actor, input, ownerWithoutAccess ? { ownerWithoutAccess } : {}),
-    rest,
-  );
+  options: { readonly ownerWithoutAccess?: boolean } = {},
+): Admission {
+  return admitContainer(deps, actor, planContainer(deps, actor, input, options));
 }

@@ -1,8 +1,7 @@
-import { assertNameFree, planContainer } from "./provision.js";
 import type { Actor } from "./actor.js";
 import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
-import { createContainer } from "./create-container.js";
+import { admitCreate } from "./create-container.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { approveAccess, requestAccess } from "./access-requests.js";
 import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmations.js";
@@ -15,7 +14,7 @@ import { restartContainer, startContainer, stopContainer } from "./power.js";
 import { reconcile } from "./reconcile.js";
 import { Refusal } from "./refusal.js";
 import type { CreateInput, NameInput } from "./spec.js";
-import { listTrash, planRestore, purgeTrash, restoreFromTrash } from "./trash.js";
+import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage } from "./usage.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
@@ -23,7 +22,7 @@ export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
 export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
-export { MIN_FREE_BYTES, type CreateResult } from "./provision.js";
+export { MIN_FREE_BYTES, type Admission, type CreateResult } from "./provision.js";
 export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
 export {
   CONFIRMATION_TTL_MS,
@@ -43,6 +42,8 @@ export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { Usage } from "./usage.js";
 export type { UserAccess } from "./users.js";
+
+type RestoreInput = { id: string; name: string; modules?: string[] };
 
 export type ConfirmResult =
   | ({ readonly action: "destroy" } & DestroyResult)
@@ -68,17 +69,25 @@ export function createWorkloads(deps: WorkloadDeps) {
   const handlers = confirmations(deps);
   return {
     modules: () => deps.modules,
-    create: (
+    /**
+     * Checks, authorizes and claims a create now, synchronously (a refusal throws here); the
+     * returned admission builds and starts it, or releases the name.
+     */
+    admitCreate: (actor: Actor, input: CreateInput, options?: { ownerWithoutAccess?: boolean }) =>
+      admitCreate(deps, actor, input, options),
+    /** The same for a restore: the trash entry must be the actor's, the new name free. */
+    admitRestore: (actor: Actor, input: RestoreInput) => admitRestore(deps, actor, input),
+    /** Admits and carries out a create in one call (the CLI, tests); a refusal rejects. */
+    create: async (
       actor: Actor,
       input: CreateInput,
-      options?: OperationOptions & { ownerWithoutAccess?: boolean },
-    ) => createContainer(deps, actor, input, options),
-    /** Refuses now what a create would refuse at its start (bad input, no access, a taken name). */
-    checkCreate: (actor: Actor, input: CreateInput) =>
-      void assertNameFree(deps, planContainer(deps, actor, input)),
-    /** The same for a restore: the trash entry must be the actor's, the new name free. */
-    checkRestore: (actor: Actor, input: { id: string; name: string }) =>
-      void assertNameFree(deps, planRestore(deps, actor, input).spec),
+      options: OperationOptions & { ownerWithoutAccess?: boolean } = {},
+    ) => {
+      const { ownerWithoutAccess, ...run } = options;
+      return admitCreate(deps, actor, input, ownerWithoutAccess ? { ownerWithoutAccess } : {}).run(
+        run,
+      );
+    },
     start: (actor: Actor, input: NameInput) => startContainer(deps, actor, input),
     stop: (actor: Actor, input: NameInput) => stopContainer(deps, actor, input),
     restart: (actor: Actor, input: NameInput) => restartContainer(deps, actor, input),
@@ -100,11 +109,8 @@ export function createWorkloads(deps: WorkloadDeps) {
       containerLogs(deps, actor, input),
     usage: (actor: Actor, options?: { userId?: number }) => usage(deps, actor, options),
     trash: (actor: Actor, options?: { all?: boolean }) => listTrash(deps, actor, options),
-    restore: (
-      actor: Actor,
-      input: { id: string; name: string; modules?: string[] },
-      options?: OperationOptions,
-    ) => restoreFromTrash(deps, actor, input, options),
+    restore: async (actor: Actor, input: RestoreInput, options?: OperationOptions) =>
+      admitRestore(deps, actor, input).run(options),
     purgeTrash: (actor: Actor, options?: { everything?: boolean }) =>
       purgeTrash(deps, actor, options),
     reconcile: () => reconcile(deps),

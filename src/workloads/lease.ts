@@ -27,6 +27,8 @@ export interface Lease {
   abandon(): void;
   /** Records a finished step that a repair may undo: only what the operation itself made. */
   made(step: string): void;
+  /** Names the message where the operation reports, for a repair after a crash to edit. */
+  reportTo(target: ReportTarget): void;
 }
 
 export interface LeaseRequest {
@@ -66,6 +68,7 @@ export function leaseFor(deps: WorkloadDeps, operation: OperationRecord): Lease 
     end: () => void operations.end(operation.id),
     abandon: () => void operations.takeOver(operation.id, currentProcess(), NO_PROCESS),
     made: (step) => void operations.markMade(operation.id, step),
+    reportTo: (target) => void operations.setReport(operation.id, target),
   };
 }
 

@@ -63,39 +63,102 @@ export function planContainer(
 }
 
 /**
- * Brings a planned container into being: claim the name, its lease and its user range (one
- * transaction) → quota → workspace (new and given to the range, or `fromTrash`'s, moved out of
- * the trash) → staged spec → the module set's system (built before, or built in a build slot)
- * → the Tailscale key → install → start → verify → commit.
+ * A create or restore that has been admitted: checked, authorized, within the limits, and its
+ * name, lease and user range claimed. Nothing is on the host yet. Exactly one of `run` or
+ * `release` is meant to follow; until then the name is held for it.
+ */
+export interface Admission {
+  readonly name: string;
+  readonly ownerId: number;
+  readonly modules: readonly string[];
+  /** Carries the admitted work out (see provisionContainer). Once only. */
+  run(options?: OperationOptions): Promise<CreateResult>;
+  /**
+   * Gives it up before it ran, e.g. when its progress message cannot be sent: the name is free.
+   * Does nothing once it runs or was released.
+   */
+  release(): void;
+}
+
+/**
+ * Admits a planned container synchronously, so a caller (the agent's tool, a chat command) hears
+ * a taken name or a full quota of containers before it tells anyone the work has started.
+ */
+export function admitContainer(
+  deps: WorkloadDeps,
+  actor: Actor,
+  planned: ContainerSpec,
+  options: { readonly fromTrash?: TrashEntryRecord } = {},
+): Admission {
+  const audit = auditTrail(deps, {
+    actor,
+    action: options.fromTrash ? "restore" : "create",
+    target: planned.name,
+  });
+  let claimed: { lease: Lease; spec: ContainerSpec };
+  try {
+    claimed = claimName(deps, actor, planned, options.fromTrash);
+  } catch (error) {
+    audit(outcomeOf(error), failureOf(error));
+    throw error;
+  }
+  const { lease, spec } = claimed;
+  let state: "admitted" | "running" | "released" = "admitted";
+  return {
+    name: spec.name,
+    ownerId: spec.owner,
+    modules: spec.modules,
+    run(runOptions = {}) {
+      if (state !== "admitted") throw new Error(`the ${spec.name} admission was already ${state}`);
+      state = "running";
+      if (runOptions.report) lease.reportTo(runOptions.report);
+      return provisionContainer(
+        deps,
+        { lease, spec, audit, fromTrash: options.fromTrash },
+        runOptions,
+      );
+    },
+    release() {
+      if (state !== "admitted") return;
+      state = "released";
+      forgetClaim(deps, lease, spec.name);
+    },
+  };
+}
+
+/** The claim of a create that made nothing on the host: the name and the lease go. */
+function forgetClaim(deps: WorkloadDeps, lease: Lease, name: string) {
+  deps.store.transaction(() => {
+    deps.store.containers.remove(name);
+    lease.end();
+  });
+}
+
+interface Admitted {
+  readonly lease: Lease;
+  readonly spec: ContainerSpec;
+  readonly audit: ReturnType<typeof auditTrail>;
+  readonly fromTrash: TrashEntryRecord | undefined;
+}
+
+/**
+ * Brings an admitted container into being: quota → workspace (new and given to the range, or
+ * `fromTrash`'s, moved out of the trash) → staged spec → the module set's system (built before,
+ * or built in a build slot) → the Tailscale key → install → start → verify → commit.
  *
  * "Installed" means the conf file exists. A failure before that undoes everything this call
  * made, and a restored workspace goes back into its trash entry, whose row stays until the
  * commit; an installed container that did not start is kept and reported as stopped. If the
  * undo itself fails, the operation is abandoned to reconcile rather than half-forgotten.
  */
-export async function provisionContainer(
+async function provisionContainer(
   deps: WorkloadDeps,
-  actor: Actor,
-  spec: ContainerSpec,
-  options: OperationOptions & { readonly fromTrash?: TrashEntryRecord } = {},
+  { lease, spec, audit, fromTrash: trashed }: Admitted,
+  options: OperationOptions,
 ): Promise<CreateResult> {
-  const { store, host } = deps;
-  const trashed = options.fromTrash;
+  const { host } = deps;
   const action = trashed ? "restore" : "create";
-  const audit = auditTrail(deps, { actor, action, target: spec.name });
-
-  let lease: Lease;
-  try {
-    ({ lease, spec } = claimName(deps, actor, spec, options));
-  } catch (error) {
-    audit(outcomeOf(error), failureOf(error));
-    throw error;
-  }
-  const forget = () =>
-    store.transaction(() => {
-      store.containers.remove(spec.name);
-      lease.end();
-    });
+  const forget = () => forgetClaim(deps, lease, spec.name);
   try {
     await checkSpace(deps, spec);
   } catch (error) {
@@ -127,7 +190,7 @@ export async function provisionContainer(
     const finalSpec: ContainerSpec = { ...spec, workspace: { hostPath } }; // the storage's own word
     undo.push("staged files", () => host.staging.remove(spec.name));
     const specPath = await host.staging.writeSpec(spec.name, finalSpec);
-    store.containers.setSpec(spec.name, finalSpec);
+    deps.store.containers.setSpec(spec.name, finalSpec);
 
     // A module set built before costs nothing and takes no build slot.
     const system = await host.systems.forModules(finalSpec.modules);
@@ -272,7 +335,7 @@ function claimName(
   deps: WorkloadDeps,
   actor: Actor,
   spec: ContainerSpec,
-  options: OperationOptions & { readonly fromTrash?: TrashEntryRecord },
+  fromTrash: TrashEntryRecord | undefined,
 ): { lease: Lease; spec: ContainerSpec } {
   const { store, limits } = deps;
   return store.transaction(() => {
@@ -290,12 +353,11 @@ function claimName(
       );
     }
     const lease = beginOperation(deps, {
-      kind: options.fromTrash ? "restore" : "create",
+      kind: fromTrash ? "restore" : "create",
       container: spec.name,
-      ...(options.fromTrash ? { trashId: options.fromTrash.id } : {}),
+      ...(fromTrash ? { trashId: fromTrash.id } : {}),
       ownerId: spec.owner,
       actor,
-      report: options.report,
     });
     // A restore keeps the range its workspace is owned by; a create takes a free one.
     const claimed: ContainerSpec =
@@ -310,15 +372,6 @@ function claimName(
     });
     return { lease, spec: claimed };
   });
-}
-
-/**
- * Refuses a planned container the registry already has the name of: what a create would refuse
- * in its first transaction, said before anything starts (the agent's create tool).
- */
-export function assertNameFree(deps: WorkloadDeps, spec: ContainerSpec): ContainerSpec {
-  if (deps.store.containers.find(spec.name) !== undefined) throw nameTaken(deps, spec.name);
-  return spec;
 }
 
 function nameTaken(deps: WorkloadDeps, name: string): Refusal {

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
 import { auditTrail, failureOf } from "./audit.js";
-import type { OperationOptions, WorkloadDeps } from "./deps.js";
+import type { WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
-import { planContainer, provisionContainer, type CreateResult } from "./provision.js";
+import { admitContainer, planContainer, type Admission } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { containerName, IMPLICIT_MODULES } from "./spec.js";
 
@@ -47,21 +47,21 @@ const RestoreInput = z.object({
 });
 
 /**
- * Brings a trashed workspace back as the /workspace of a new container (same modules unless
- * others are given), for its owner. All of create's checks and rollback apply.
+ * Admits bringing a trashed workspace back as the /workspace of a new container (same modules
+ * unless others are given), for its owner. All of create's checks and rollback apply; the trash
+ * entry is leased with the name.
  */
-export async function restoreFromTrash(
+export function admitRestore(
   deps: WorkloadDeps,
   actor: Actor,
   input: z.input<typeof RestoreInput>,
-  options: OperationOptions = {},
-): Promise<CreateResult> {
+): Admission {
   const { spec, record } = planRestore(deps, actor, input);
-  return provisionContainer(deps, actor, spec, { ...options, fromTrash: record });
+  return admitContainer(deps, actor, spec, { fromTrash: record });
 }
 
 /** The container a restore would make, checked: the trash entry is the actor's, the spec valid. */
-export function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof RestoreInput>) {
+function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof RestoreInput>) {
   const request = parseOrRefuse(RestoreInput, input);
   const record = deps.store.trash.find(request.id);
   if (!record || (record.ownerId !== actor.userId && !isAdmin(actor))) {

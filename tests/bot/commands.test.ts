@@ -119,6 +119,45 @@ describe("bot commands", () => {
     expect(host.machines()).toEqual(["dev"]);
   });
 
+  it("answers a create that cannot be admitted with the reason, and opens no progress message", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(BOB, "/new dev git");
+    await api.waitFor(BOB, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/new dev git");
+    const refused = await api.waitFor(ALICE, (m) => m.text.includes("taken"));
+    expect(refused.text).toBe('The name "dev" is taken on this host. Try "dev-2".');
+    expect(refused.history).toHaveLength(1); // an answer, not a progress message that failed
+    expect(api.messages(ALICE)).toHaveLength(1);
+    expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("gives the name back when the progress message cannot be sent", async () => {
+    const { api, host } = await startBotHarness();
+    api.fail("sendMessage", 400, { times: 1 });
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Something went wrong"));
+    expect(host.installed()).toEqual([]);
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("keeps the module picker when its name was taken meanwhile, answering the press with why", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new web");
+    const picker = await api.waitFor(ALICE, (m) => m.text.startsWith("Which modules for web?"));
+    api.sendText(BOB, "/new web git");
+    await api.waitFor(BOB, (m) => m.text.startsWith("✅"));
+    api.pressButton(ALICE, picker, "k:web:");
+    await api.waitFor(ALICE, () => api.calls("answerCallbackQuery").length === 1);
+    expect(api.calls("answerCallbackQuery")[0]?.params).toMatchObject({
+      text: 'The name "web" is taken on this host. Try "web-2".',
+    });
+    expect(api.messages(ALICE).find((m) => m.text.startsWith("Creating"))).toBeUndefined();
+    expect(api.messages(ALICE)[0]?.reply_markup).toBeDefined();
+    expect(host.installed()).toEqual(["web"]);
+  });
+
   it("answers /list while a build is running in the same chat", async () => {
     const { api } = await startBotHarness({ settings: { buildDelayMs: 3_000 } });
     api.sendText(ALICE, "/new dev git");

@@ -69,6 +69,20 @@ describe("a hostile model", () => {
     expect(host.installed()).toEqual(["dev"]);
   });
 
+  it("claims a name in the tool: of two creates of one name in one answer, one starts", async () => {
+    const { api, llm, host } = await startBotHarness();
+    const dev = { name: "create_container", args: { name: "dev", modules: ["git"] } };
+    llm.script(allAtOnce([dev, dev], "ok"));
+    api.sendText(ALICE, "create dev, twice");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    expect(toolResults(llm.requests().at(-1)).map(decoded)).toEqual([
+      { status: "started", name: "dev" },
+      { error: 'The name "dev" is taken on this host. Try "dev-2".' },
+    ]);
+    expect(api.messages(ALICE).filter((m) => m.history[0]?.startsWith("Creating"))).toHaveLength(1);
+    expect(host.installed()).toEqual(["dev"]);
+  });
+
   it("keeps a 100 KB name out of every later request", async () => {
     const { api, llm } = await startBotHarness();
     const huge = "n".repeat(100_000);

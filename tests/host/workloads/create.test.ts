@@ -323,6 +323,45 @@ describe("create", () => {
   });
 });
 
+describe("create's admission", () => {
+  it("claims the name before anything is on the host, and holds it until run or release", async () => {
+    const t = await testWorkloads();
+    const admitted = t.workloads.admitCreate(alice, { name: "dev", modules: ["git"] });
+    expect(footprint(t).rows).toEqual(["dev:creating"]);
+    expect(t.host.commandLines()).toEqual([]);
+    await expect(t.workloads.create(bob, { name: "dev", modules: [] })).rejects.toMatchObject({
+      reason: "name-taken",
+    });
+    admitted.release();
+    admitted.release(); // a second release changes nothing
+    expect(footprint(t).rows).toEqual([]);
+    expect(t.store.operations.listAll()).toEqual([]);
+    expect(() => admitted.run()).toThrow(/already released/);
+    expect((await t.workloads.create(bob, { name: "dev", modules: [] })).ownerId).toBe(bob.userId);
+  });
+
+  it("refuses synchronously, counting admitted creates against the limits", async () => {
+    const t = await testWorkloads({ limits: { maxContainersPerUser: 1 } });
+    t.workloads.admitCreate(alice, { name: "dev", modules: [] });
+    expect(() => t.workloads.admitCreate(alice, { name: "web", modules: [] })).toThrow(
+      expect.objectContaining({ reason: "limit" }),
+    );
+    expect(() => t.workloads.admitCreate(alice, { name: "Web", modules: [] })).toThrow(Refusal);
+  });
+
+  it("names its progress message for a repair once it runs, and runs once", async () => {
+    const t = await testWorkloads();
+    const admitted = t.workloads.admitCreate(alice, { name: "dev", modules: [] });
+    expect(t.store.operations.forContainer("dev")?.report).toBeUndefined();
+    const running = admitted.run({ report: { chatId: 5, messageId: 9 } });
+    expect(t.store.operations.forContainer("dev")?.report).toEqual({ chatId: 5, messageId: 9 });
+    expect(() => admitted.run()).toThrow(/already running/);
+    admitted.release(); // too late to give up: nothing changes
+    expect((await running).state).toBe("running");
+    expect(footprint(t).rows).toEqual(["dev:running"]);
+  });
+});
+
 describe("create under failure", () => {
   /** The host commands of a successful create with tailscale, as fault targets. */
   const STEPS = [
