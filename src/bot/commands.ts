@@ -2,7 +2,7 @@ import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
 import { formatSize } from "../size.js";
-import { containerName } from "../workloads/index.js";
+import { auditDetailText, containerName } from "../workloads/index.js";
 import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
 import { offerModules, startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
@@ -31,7 +31,13 @@ export const ADMIN_COMMANDS: readonly BotCommand[] = [
   { command: "all", description: "everyone's containers" },
   { command: "users", description: "who has access" },
   { command: "doctor", description: "host health" },
+  { command: "audit", description: "who did what: /audit [NAME|USER ID]" },
 ];
+
+/** How many audit entries one /audit shows: one screen, not the table's history. */
+const AUDIT_IN_CHAT = 20;
+
+const OUTCOME_MARK = { ok: "✓", refused: "✗ refused", failed: "❌ failed" } as const;
 
 /**
  * Sets the command menus: the user list for everyone, the admin list in each admin's chat.
@@ -113,7 +119,11 @@ export function commands(deps: BotDeps) {
     const named = containerName.safeParse(name);
     if (!named.success)
       return say(ctx, rich(named.error.issues[0]?.message ?? "That name cannot be used.", "."));
-    if (modules.length === 0) return offerModules(ctx, deps, named.data);
+    if (modules.length === 0) {
+      // A picker for a name that is taken, or a user at their limit, would only fail later.
+      w.checkCreate(ctx.actor, { name: named.data });
+      return offerModules(ctx, deps, named.data);
+    }
     return startCreate(ctx, deps, named.data, modules);
   });
   for (const verb of CONTAINER_VERBS)
@@ -176,6 +186,35 @@ export function commands(deps: BotDeps) {
         ...users.map((u) =>
           rich(code(u.id), ` ${u.role} (${u.source}${u.approvedBy ? ` by ${u.approvedBy}` : ""})`),
         ),
+      ),
+    );
+  });
+  admin.command("audit", async (ctx) => {
+    const [about] = args(ctx);
+    const entries = w.audit(ctx.actor, {
+      ...(about === undefined
+        ? {}
+        : /^\d+$/.test(about)
+          ? { userId: Number(about) }
+          : { target: about }),
+      limit: AUDIT_IN_CHAT,
+    });
+    if (entries.length === 0)
+      return say(ctx, rich("No audit entries", about ? ` for ${about}` : "", "."));
+    await say(
+      ctx,
+      lines(
+        bold(`Audit${about ? ` of ${about}` : ""}, newest last`),
+        ...entries.map((e) => {
+          const detail = e.outcome === "ok" ? "" : auditDetailText(e, 80);
+          return rich(
+            code(new Date(e.atMs).toISOString().slice(5, 16).replace("T", " ")),
+            ` ${e.actor} `,
+            bold(e.action),
+            `${e.target ? ` ${e.target}` : ""} ${OUTCOME_MARK[e.outcome]}${detail ? ` ${detail}` : ""}`,
+          );
+        }),
+        rich("The admin CLI has them all: ", code("voxnix audit --help"), "."),
       ),
     );
   });

@@ -4,9 +4,15 @@ import { loadConfig, secretValues, type Config } from "../config.js";
 import { createLogger, withOperation } from "../log.js";
 import { killAllHostCommands } from "../host/index.js";
 import { createRuntime } from "../runtime.js";
-import { STALE_NOTE, type Actor, type Workloads } from "../workloads/index.js";
+import {
+  AUDIT_MAX_ENTRIES,
+  auditDetailText,
+  STALE_NOTE,
+  type Actor,
+  type Workloads,
+} from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
-import { byteSize, cpuCount, positiveInt } from "./arguments.js";
+import { byteSize, cpuCount, pointInTime, positiveInt } from "./arguments.js";
 import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 
@@ -376,6 +382,52 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
         for (const r of report.failed) io.out(`failed: ${r}`);
         if (report.checks.some((c) => !c.ok)) process.exitCode = 1;
       }),
+    );
+
+  program
+    .command("audit")
+    .description("who did what to which container, and how it ended (oldest first)")
+    .option("--user <id>", "only what this user did", positiveInt("--user"))
+    .option("--container <name>", "only what was done to this container (or trash id)")
+    .option("--since <when>", "only since then: 30m, 12h, 1d, 2w or 2026-12-01", pointInTime())
+    .option(
+      "--limit <n>",
+      `the newest this many (at most ${AUDIT_MAX_ENTRIES})`,
+      positiveInt("--limit"),
+      50,
+    )
+    .option("--json", "machine-readable output, with each entry's whole detail")
+    .action(
+      (opts: {
+        user?: number;
+        container?: string;
+        since?: number;
+        limit: number;
+        json?: boolean;
+      }) =>
+        withWorkloads(io, async (w, actor) => {
+          const entries = w.audit(actor, {
+            ...(opts.user !== undefined ? { userId: opts.user } : {}),
+            ...(opts.container !== undefined ? { target: opts.container } : {}),
+            ...(opts.since !== undefined ? { sinceMs: opts.since } : {}),
+            limit: opts.limit,
+          });
+          if (opts.json) return json(entries);
+          if (entries.length === 0) return io.out("no audit entries match");
+          io.out(
+            formatTable(
+              entries.map((e) => ({
+                time: isoDate(e.atMs),
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                outcome: e.outcome,
+                detail: auditDetailText(e),
+              })),
+              ["time", "actor", "action", "target", "outcome", "detail"],
+            ),
+          );
+        }),
     );
 }
 

@@ -30,3 +30,23 @@ export function byteSize(text: string): number {
     );
   return bytes;
 }
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+
+/** A point in time: an age such as 30m, 12h, 1d or 2w back from now, or a date or time in UTC. */
+export const pointInTime =
+  (now: () => number = Date.now) =>
+  (text: string): number => {
+    const trimmed = text.trim();
+    const age = /^(\d+)([mhdw])$/.exec(trimmed);
+    if (age) return now() - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
+    // Date.parse reads a time without a zone as local time: the audit's times are UTC.
+    const utc = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?Z?$/.test(trimmed)
+      ? Date.parse(trimmed.includes("T") && !trimmed.endsWith("Z") ? `${trimmed}Z` : trimmed)
+      : Number.NaN;
+    if (Number.isNaN(utc))
+      throw new InvalidArgumentError(
+        `a time is an age such as 30m, 12h, 1d or 2w, or a UTC date such as 2026-12-01, not "${text}".`,
+      );
+    return utc;
+  };

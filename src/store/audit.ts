@@ -34,14 +34,34 @@ const fromRow = (row: Row): AuditEntry => ({
   detail: fromJsonText<JsonObject>(row.detail),
 });
 
+export interface AuditFilter {
+  /** Entries by any of these actors (`tg:1001`, `cli:1001`, `system`). */
+  readonly actors?: readonly string[];
+  readonly target?: string;
+  /** Entries at or after this time. */
+  readonly sinceMs?: number;
+  readonly limit?: number;
+}
+
+interface AuditQueryParams {
+  actors: string | null;
+  target: string | null;
+  since: number;
+  limit: number;
+}
+
 /** An append-only record of every lifecycle event and who caused it. */
 export function auditRepository(db: Db, now: () => number) {
   const insert = db.prepare<[number, string, string, string | null, AuditOutcome, string | null]>(
     `INSERT INTO audit (at, actor, action, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const recent = db.prepare<[number], Row>(`SELECT * FROM audit ORDER BY id DESC LIMIT ?`);
-  const recentFor = db.prepare<[string, number], Row>(
-    `SELECT * FROM audit WHERE target = ? ORDER BY id DESC LIMIT ?`,
+  // One statement for every filter: a NULL parameter matches everything.
+  const query = db.prepare<[AuditQueryParams], Row>(
+    `SELECT * FROM audit
+     WHERE (@actors IS NULL OR actor IN (SELECT value FROM json_each(@actors)))
+       AND (@target IS NULL OR target = @target)
+       AND at >= @since
+     ORDER BY id DESC LIMIT @limit`,
   );
 
   return {
@@ -61,12 +81,16 @@ export function auditRepository(db: Db, now: () => number) {
         toJsonText(entry.detail),
       );
     },
-    /** The newest entries first, optionally only those about one target. */
-    recent(options: { target?: string; limit?: number } = {}): AuditEntry[] {
-      const limit = options.limit ?? 50;
-      const rows =
-        options.target === undefined ? recent.all(limit) : recentFor.all(options.target, limit);
-      return rows.map(fromRow);
+    /** The newest entries first (50 unless told), optionally only those matching every filter. */
+    recent(filter: AuditFilter = {}): AuditEntry[] {
+      return query
+        .all({
+          actors: filter.actors ? JSON.stringify(filter.actors) : null,
+          target: filter.target ?? null,
+          since: filter.sinceMs ?? 0,
+          limit: filter.limit ?? 50,
+        })
+        .map(fromRow);
     },
   };
 }

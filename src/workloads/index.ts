@@ -4,6 +4,8 @@ import { containerLogs } from "./container-logs.js";
 import { admitCreate } from "./create-container.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { approveAccess, requestAccess } from "./access-requests.js";
+import { assertAdmissible, planContainer } from "./provision.js";
+import { auditEvents, type AuditQuery } from "./audit-events.js";
 import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmations.js";
 import { conversation } from "./conversation.js";
 import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
@@ -19,6 +21,8 @@ import { usage } from "./usage.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
+export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
+export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
 export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
@@ -75,6 +79,9 @@ export function createWorkloads(deps: WorkloadDeps) {
      */
     admitCreate: (actor: Actor, input: CreateInput, options?: { ownerWithoutAccess?: boolean }) =>
       admitCreate(deps, actor, input, options),
+    /** Refuses now what an admission of `input` would, claiming nothing (the module picker). */
+    checkCreate: (actor: Actor, input: CreateInput) =>
+      assertAdmissible(deps, planContainer(deps, actor, input)),
     /** The same for a restore: the trash entry must be the actor's, the new name free. */
     admitRestore: (actor: Actor, input: RestoreInput) => admitRestore(deps, actor, input),
     /** Admits and carries out a create in one call (the CLI, tests); a refusal rejects. */
@@ -127,6 +134,8 @@ export function createWorkloads(deps: WorkloadDeps) {
       grantUser(deps, actor, input),
     revoke: (actor: Actor, userId: number) => revokeUser(deps, actor, userId),
     doctor: (actor: Actor) => doctor(deps, actor),
+    /** Admins: the audit trail, filtered; oldest first. */
+    audit: (actor: Actor, query?: AuditQuery) => auditEvents(deps, actor, query),
   };
 }
 

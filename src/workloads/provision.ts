@@ -337,21 +337,9 @@ function claimName(
   spec: ContainerSpec,
   fromTrash: TrashEntryRecord | undefined,
 ): { lease: Lease; spec: ContainerSpec } {
-  const { store, limits } = deps;
+  const { store } = deps;
   return store.transaction(() => {
-    if (store.containers.find(spec.name)) throw nameTaken(deps, spec.name);
-    if (store.containers.countByOwner(spec.owner) >= limits.maxContainersPerUser) {
-      throw new Refusal(
-        "limit",
-        `You have ${limits.maxContainersPerUser} containers, the most allowed; destroy one first.`,
-      );
-    }
-    if (store.containers.countAll() >= limits.maxContainers) {
-      throw new Refusal(
-        "limit",
-        `This host is full (${limits.maxContainers} containers); ask the admin.`,
-      );
-    }
+    assertAdmissible(deps, spec);
     const lease = beginOperation(deps, {
       kind: fromTrash ? "restore" : "create",
       container: spec.name,
@@ -372,6 +360,27 @@ function claimName(
     });
     return { lease, spec: claimed };
   });
+}
+
+/**
+ * What an admission refuses before it claims anything: a taken name, a user or host at their
+ * count of containers. Also asked on its own, claiming nothing, before the module picker.
+ */
+export function assertAdmissible(deps: WorkloadDeps, spec: ContainerSpec) {
+  const { store, limits } = deps;
+  if (store.containers.find(spec.name)) throw nameTaken(deps, spec.name);
+  if (store.containers.countByOwner(spec.owner) >= limits.maxContainersPerUser) {
+    throw new Refusal(
+      "limit",
+      `You have ${limits.maxContainersPerUser} containers, the most allowed; destroy one first.`,
+    );
+  }
+  if (store.containers.countAll() >= limits.maxContainers) {
+    throw new Refusal(
+      "limit",
+      `This host is full (${limits.maxContainers} containers); ask the admin.`,
+    );
+  }
 }
 
 function nameTaken(deps: WorkloadDeps, name: string): Refusal {

@@ -259,6 +259,11 @@ describe("bot commands", () => {
 
   it("refuses a name that cannot be created before offering any picker", async () => {
     const { api, host } = await startBotHarness();
+    api.sendText(BOB, "/new dev git");
+    await api.waitFor(BOB, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/new dev");
+    const taken = await api.waitFor(ALICE, (m) => m.text.includes("taken"));
+    expect(taken.reply_markup).toBeUndefined();
     api.sendText(ALICE, "/new Dev");
     const capital = await api.waitFor(ALICE, (m) => m.text.includes("lowercase"));
     expect(capital.text).toBe('container names are lowercase: try "dev".');
@@ -266,8 +271,26 @@ describe("bot commands", () => {
     const long = await api.waitFor(ALICE, (m) => m.text.includes("1 to 11 characters"));
     expect(capital.reply_markup).toBeUndefined();
     expect(long.reply_markup).toBeUndefined();
-    // Nothing was made on the host: no dataset, no build.
-    expect(host.commandLines().filter((line) => / create /.test(line))).toEqual([]);
+    // Nothing was made on the host for Alice: no dataset, no build.
+    expect(host.commandLines().filter((line) => /zfs create .*1001/.test(line))).toEqual([]);
+  });
+
+  it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(BOB, "/new dev git");
+    await api.waitFor(BOB, (m) => m.text.includes("taken"));
+    api.sendText(ADMIN, "/audit dev");
+    const trail = await api.waitFor(ADMIN, (m) => m.text.startsWith("Audit of dev"));
+    expect(trail.text).toMatch(/^\d\d-\d\d \d\d:\d\d tg:1001 create dev ✓$/m);
+    expect(trail.text).toMatch(/ tg:2002 create dev ✗ refused reason=name-taken$/m);
+    api.sendText(ADMIN, "/audit 2002");
+    const bob = await api.waitFor(ADMIN, (m) => m.text.startsWith("Audit of 2002"));
+    expect(bob.text).not.toContain("tg:1001");
+    api.sendText(ALICE, "/audit");
+    const refused = await api.waitFor(ALICE, (m) => m.text.startsWith("I do not know"));
+    expect(refused.text).not.toContain("tg:");
   });
 
   it("still answers when the Bot API throttles it (429 with retry_after)", async () => {
