@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
 import { positiveInt } from "./cli/arguments.js";
+import { inCliTerms } from "./cli/chat-to-cli.js";
 import { configCheck } from "./cli/config-check.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { ConfigError, readDotEnv } from "./config.js";
@@ -75,7 +76,7 @@ function reportFatal(error: unknown): number {
   }
   // A refusal is an answer, not a fault: say what to do, as the bot would.
   if (error instanceof Refusal) {
-    process.stderr.write(`voxnix: ${error.userMessage}\n`);
+    process.stderr.write(`voxnix: ${inCliTerms(error.userMessage)}\n`);
     return error.reason === "busy" ? EXIT.tempfail : EXIT.failure;
   }
   // The CLI user is the admin: facts (already free of secrets) help more than an apology.

@@ -13,6 +13,7 @@ import {
 } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
 import { byteSize, cpuCount, pointInTime, positiveInt } from "./arguments.js";
+import { inCliTerms } from "./chat-to-cli.js";
 import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 
@@ -161,7 +162,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
           io.out(
             result.state === "running"
               ? `${result.name} is running (${result.modules.join(", ")})`
-              : `${result.name} is installed but stopped: ${result.problem}`,
+              : `${result.name} is installed but stopped: ${inCliTerms(result.problem ?? "")}`,
           );
         }),
     );

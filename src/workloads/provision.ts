@@ -231,7 +231,7 @@ async function provisionContainer(
         ownerId: spec.owner,
         modules: spec.modules,
         state: "stopped",
-        problem: "it was built and installed, but did not start; /logs shows why, /up tries again",
+        problem: `it was built and installed, but did not start; /logs ${spec.name} shows why, /up ${spec.name} tries again`,
       };
     }
     const failedUndo = await undo.rollback();
@@ -306,7 +306,7 @@ async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
   if (space?.availableBytes !== undefined && space.availableBytes < MIN_FREE_BYTES) {
     throw new Refusal(
       "quota",
-      "Your storage quota is used up; empty /trash or destroy a container first.",
+      "Your storage quota is used up: /usage shows what uses it (trashed workspaces count until they are purged).",
     );
   }
 }

@@ -165,6 +165,14 @@ describe("voxnix admin CLI", () => {
     });
   });
 
+  it("names its own verbs, not the bot's commands, in what it says", async () => {
+    const { run } = await cliOnFakeHost();
+    expect(await run("info", "nope")).toMatchObject({
+      exitCode: 1,
+      stderr: 'voxnix: You have no container named "nope". voxnix ls shows yours.\n',
+    });
+  });
+
   it("reports a healthy fake host from doctor", async () => {
     const { run } = await cliOnFakeHost();
     const result = await run("doctor");
