@@ -177,8 +177,9 @@ describe("bot commands", () => {
     expect(destroyed.reply_markup).toBeUndefined();
     expect(host.installed()).toEqual([]);
     // A replayed press does nothing but say so.
+    const answered = api.calls("answerCallbackQuery").length;
     api.pressButton(ALICE, card, yes);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await api.waitFor(ALICE, () => api.calls("answerCallbackQuery").length > answered);
     expect(api.calls("answerCallbackQuery").at(-1)?.params).toMatchObject({
       text: "That was already done.",
       show_alert: true,
@@ -214,7 +215,8 @@ describe("bot commands", () => {
     api.pressButton(BOB, bobsLast, "k:dev:git");
     api.sendText(BOB, "/help");
     await api.waitFor(BOB, (m) => m.text.startsWith("Commands"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every press answered: each was handled, none is still on its way to the host.
+    await api.waitFor(BOB, () => api.calls("answerCallbackQuery").length === 3);
 
     const refusals = texts(api, BOB).filter((t) => t.includes('You have no container named "dev"'));
     expect(refusals.length).toBeGreaterThanOrEqual(6);
@@ -251,7 +253,7 @@ describe("bot commands", () => {
     api.sendText(ALICE, "/new web");
     const picker = await api.waitFor(ALICE, (m) => m.text.startsWith("Which modules for web?"));
     api.pressButton(ALICE, picker, "m:web:fish");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await api.waitFor(ALICE, () => api.calls("editMessageReplyMarkup").length === 1);
     api.pressButton(ALICE, picker, "k:web:fish");
     await api.waitFor(ALICE, (m) => m.text.includes("web is running (fish, workspace)"));
     expect(host.machines()).toEqual(["web"]);
