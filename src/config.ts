@@ -80,8 +80,11 @@ export interface Config {
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-/** What the configuration is loaded for: serving needs credentials that admin verbs do not. */
-export type ConfigPurpose = "serve" | "admin";
+/**
+ * What the configuration is loaded for: serving needs credentials that admin verbs do not, and
+ * the console chat needs the model's (not Telegram's).
+ */
+export type ConfigPurpose = "serve" | "chat" | "admin";
 
 export interface ConfigProblem {
   readonly variable: string;
@@ -323,7 +326,7 @@ export function loadConfig(
           : "required: the admin CLI acts as the first admin listed there",
     });
   }
-  if (purpose === "serve") {
+  if (purpose === "serve" || purpose === "chat") {
     const usesOpenRouter =
       (present.LLM_BASE_URL ?? DEFAULT_LLM_BASE_URL).replace(/\/+$/, "") === DEFAULT_LLM_BASE_URL;
     if (llmApiKey === undefined && usesOpenRouter && !reported("LLM_API_KEY")) {

@@ -9,10 +9,14 @@ import type { Logger } from "./log.js";
 import { createNotifier } from "./bot/notifier.js";
 import { startMaintenance, type Maintenance } from "./maintenance.js";
 import { createRuntime, type Runtime } from "./runtime.js";
+import { startTracing } from "./tracing.js";
 
 export interface Daemon {
   readonly runtime: Runtime;
-  /** Stops taking updates, lets running work finish (up to `graceMs`), closes the registry. */
+  /**
+   * Stops taking updates, lets running work finish (up to `graceMs`), closes the registry and
+   * sends the last spans.
+   */
   stop(graceMs?: number): Promise<void>;
   /** Resolves when the update loop ends (stop, or a fatal error). */
   readonly done: Promise<void>;
@@ -35,7 +39,15 @@ export async function startDaemon(
     withAgent?: boolean;
   } = {},
 ): Promise<Daemon> {
-  const runtime = await createRuntime(config, log, options.env);
+  // First, so that start-up's own work (reconciliation) is traced too.
+  const stopTracing = await startTracing(config, log.child({ component: "tracing" }));
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime(config, log, options.env);
+  } catch (error) {
+    await stopTracing();
+    throw error;
+  }
   const tasks = createBackgroundTasks(log);
   const agent =
     options.withAgent === false
@@ -60,6 +72,7 @@ export async function startDaemon(
     });
   } catch (error) {
     runtime.close();
+    await stopTracing();
     throw rejectedToken(error) ?? error;
   }
   const maintenance = startMaintenance(runtime.workloads, log.child({ component: "maintenance" }), {
@@ -91,6 +104,7 @@ export async function startDaemon(
         );
       await maintenance.stop();
       runtime.close();
+      await stopTracing();
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type ToolSet,
 } from "ai";
 import { VoxnixError } from "../errors.js";
+import { inSpan } from "../tracing.js";
 import type { Logger } from "../log.js";
 import type { Actor, Json, Workloads } from "../workloads/index.js";
 import { BOUNDS, boundForHistory, boundReply } from "./bounds.js";
@@ -36,43 +37,53 @@ export class AgentUnavailable extends VoxnixError {
  */
 export function createAgent(options: AgentOptions) {
   const { workloads, log } = options;
+  const modelId = typeof options.model === "string" ? options.model : options.model.modelId;
   return {
-    async turn(actor: Actor, text: string, effects: TurnEffects): Promise<string> {
-      const history = workloads.conversation.load(actor) as unknown as ModelMessage[];
-      const user: ModelMessage = { role: "user", content: text };
-      const system = systemPrompt({
-        actor,
-        modules: workloads.modules(),
-        containers: await workloads.list(actor),
-      });
-      let result;
-      try {
-        result = await generateText({
-          model: options.model,
-          system,
-          messages: [...history, user],
-          tools: createTools(workloads, actor, effects),
-          stopWhen: [stepCountIs(options.maxSteps ?? 5), handedToChat],
-          maxOutputTokens: BOUNDS.maxOutputTokens,
-          abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),
-          maxRetries: 1,
+    /** One turn in a span, `agent turn`: the user, the model, steps and tokens; never words. */
+    turn(actor: Actor, text: string, effects: TurnEffects): Promise<string> {
+      const attributes = { "voxnix.user": actor.userId, "gen_ai.request.model": modelId };
+      return inSpan("agent turn", attributes, async (span) => {
+        const history = workloads.conversation.load(actor) as unknown as ModelMessage[];
+        const user: ModelMessage = { role: "user", content: text };
+        const system = systemPrompt({
+          actor,
+          modules: workloads.modules(),
+          containers: await workloads.list(actor),
         });
-      } catch (error) {
-        log.warn({ model: modelFailure(error) }, "agent turn failed");
-        throw new AgentUnavailable("agent turn failed", { cause: error });
-      }
-      log.info({ usage: result.totalUsage, steps: result.steps.length }, "agent turn");
-      workloads.conversation.append(
-        actor,
-        boundForHistory([user, ...result.response.messages]) as unknown as Json[],
-      );
-      if (result.text.trim()) return boundReply(result.text.trim());
-      // The chat shows what the turn started (a progress message, a card): nothing to add.
-      if (handedToChat({ steps: result.steps })) return "";
-      // The step limit ended the turn mid-plan: say so rather than pretend it finished.
-      return result.finishReason === "tool-calls"
-        ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."
-        : "Done.";
+        let result;
+        try {
+          result = await generateText({
+            model: options.model,
+            system,
+            messages: [...history, user],
+            tools: createTools(workloads, actor, effects),
+            stopWhen: [stepCountIs(options.maxSteps ?? 5), handedToChat],
+            maxOutputTokens: BOUNDS.maxOutputTokens,
+            abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),
+            maxRetries: 1,
+          });
+        } catch (error) {
+          log.warn({ model: modelFailure(error) }, "agent turn failed");
+          throw new AgentUnavailable("agent turn failed", { cause: error });
+        }
+        log.info({ usage: result.totalUsage, steps: result.steps.length }, "agent turn");
+        span.setAttributes({
+          "voxnix.agent.steps": result.steps.length,
+          "gen_ai.usage.input_tokens": result.totalUsage.inputTokens,
+          "gen_ai.usage.output_tokens": result.totalUsage.outputTokens,
+        });
+        workloads.conversation.append(
+          actor,
+          boundForHistory([user, ...result.response.messages]) as unknown as Json[],
+        );
+        if (result.text.trim()) return boundReply(result.text.trim());
+        // The chat shows what the turn started (a progress message, a card): nothing to add.
+        if (handedToChat({ steps: result.steps })) return "";
+        // The step limit ended the turn mid-plan: say so rather than pretend it finished.
+        return result.finishReason === "tool-calls"
+          ? "I stopped after several steps without finishing. Ask again, one thing at a time, or use /help."
+          : "Done.";
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { tool, zodSchema, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
+import { inSpan } from "../tracing.js";
 import type { Actor, Workloads } from "../workloads/index.js";
 import { within } from "../within.js";
 import type { TurnEffects } from "./effects.js";
@@ -81,7 +82,10 @@ const input = {
  */
 export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): ToolSet {
   const budget = turnBudget();
-  /** Each tool spends from the turn's budget before it runs; past it, it does nothing. */
+  /**
+   * Each tool spends from the turn's budget before it runs; past it, it does nothing. Each call
+   * is a span, `tool <name>`, that says which tool and whether the budget refused it.
+   */
   const guarded = (set: ToolSet): ToolSet =>
     Object.fromEntries(
       Object.entries(set).map(([name, t]) => [
@@ -89,8 +93,13 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
         {
           ...t,
           execute: (args: unknown, context: unknown) =>
-            budget.spend(CHANGES.has(name) ? "change" : "read") ??
-            (t.execute as (a: unknown, c: unknown) => unknown)(args, context),
+            inSpan(`tool ${name}`, { "voxnix.tool": name }, (span) => {
+              const refusal = budget.spend(CHANGES.has(name) ? "change" : "read");
+              if (refusal === undefined)
+                return (t.execute as (a: unknown, c: unknown) => unknown)(args, context);
+              span.setAttribute("voxnix.tool.over_budget", true);
+              return refusal;
+            }),
         },
       ]),
     ) as ToolSet;

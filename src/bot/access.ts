@@ -1,6 +1,6 @@
 import type { MiddlewareFn } from "grammy";
 import type { Logger } from "../log.js";
-import type { Workloads } from "../workloads/index.js";
+import type { Actor, Workloads } from "../workloads/index.js";
 import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
 import { confirmKeyboard, isRequestAccess, requestAccessButton } from "./keyboards.js";
@@ -16,7 +16,7 @@ const REFUSAL_QUIET_MS = 60 * 60_000;
  */
 export function accessGate(
   workloads: Workloads,
-  options: { allowGroups: boolean; log: Logger },
+  options: { allowGroups: boolean; log: Logger; via: Actor["via"] },
 ): MiddlewareFn<BotContext> {
   const refusedAt = new Map<number, number>();
   return async (ctx, next) => {
@@ -25,7 +25,7 @@ export function accessGate(
     if (ctx.chat && ctx.chat.type !== "private" && !options.allowGroups) return;
     const role = workloads.accessOf(from.id);
     if (role) {
-      ctx.actor = { userId: from.id, role, via: "telegram" };
+      ctx.actor = { userId: from.id, role, via: options.via };
       return next();
     }
 

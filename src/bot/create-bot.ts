@@ -2,8 +2,10 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot } from "grammy";
 import type { Logger } from "../log.js";
-import { withOperation } from "../log.js";
-import type { Workloads } from "../workloads/index.js";
+import { currentOperationId, withOperation } from "../log.js";
+import { inSpan } from "../tracing.js";
+import type { UserFromGetMe } from "grammy/types";
+import type { Actor, Workloads } from "../workloads/index.js";
 import type { Agent } from "../agent/index.js";
 import type { BackgroundTasks } from "./background.js";
 import { agentConversation } from "./conversation.js";
@@ -23,6 +25,10 @@ export interface CreateBotOptions {
   readonly allowGroups: boolean;
   /** Answers free text; without one the bot works by commands only. */
   readonly agent?: Agent;
+  /** Who the bot is, when it is not to ask Telegram (the console transport). */
+  readonly botInfo?: UserFromGetMe;
+  /** The transport its actors act through, for the audit: Telegram unless told. */
+  readonly via?: Actor["via"];
 }
 
 /**
@@ -33,6 +39,7 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   // A request Telegram does not answer in a minute fails (grammY's default waits 500 s), so an
   // unreachable Bot API is reported and retried; long polling asks for 30 s at a time.
   const bot = new Bot<BotContext>(options.token, {
+    ...(options.botInfo ? { botInfo: options.botInfo } : {}),
     client: { apiRoot: options.apiRoot, timeoutSeconds: 60 },
   });
   const log = options.log.child({ component: "bot" });
@@ -54,11 +61,31 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
   });
   const deps = { workloads: options.workloads, tasks: options.tasks, log };
 
-  // One operation id per update, in every log line it causes.
-  bot.use((ctx, next) => withOperation(next));
+  // One operation id per update, in every log line it causes, and one span, the root of its
+  // trace: ids only, never the text (tracing.ts).
+  bot.use((ctx, next) =>
+    withOperation(() =>
+      inSpan(
+        "telegram update",
+        {
+          "voxnix.user": ctx.from?.id,
+          "voxnix.operation": currentOperationId(),
+          "telegram.update_id": ctx.update.update_id,
+          "telegram.update_type": Object.keys(ctx.update).find((key) => key !== "update_id"),
+        },
+        () => next(),
+      ),
+    ),
+  );
   // Updates of one chat run in order; different chats run concurrently.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-  bot.use(accessGate(options.workloads, { allowGroups: options.allowGroups, log }));
+  bot.use(
+    accessGate(options.workloads, {
+      allowGroups: options.allowGroups,
+      log,
+      via: options.via ?? "telegram",
+    }),
+  );
 
   const safe = bot.errorBoundary(async (error) => {
     logFailure(log, error.error, "update failed", { update: error.ctx.update.update_id });

@@ -1,23 +1,30 @@
 import { createInterface } from "node:readline";
-import { collectEffects, createConfiguredAgent } from "../agent/index.js";
+import { createConfiguredAgent } from "../agent/index.js";
+import { createBackgroundTasks } from "../bot/background.js";
+import { createBot } from "../bot/create-bot.js";
 import { loadConfig, secretValues } from "../config.js";
-import { isVoxnixError } from "../errors.js";
-import { createLogger, withOperation } from "../log.js";
+import { createLogger } from "../log.js";
 import { createRuntime } from "../runtime.js";
-import type { Actor } from "../workloads/index.js";
 import { Refusal } from "../workloads/index.js";
+import { consoleApi, CONSOLE_BOT } from "./console-api.js";
+
+/** A console session never gives up on work it started: it waits for it before the next line. */
+const WAIT_FOR_WORK_MS = 24 * 60 * 60_000;
 
 /**
- * `voxnix chat --as USER`: the agent in the terminal, for debugging on the host and for trying
- * voxnix without a bot. Same access rules as Telegram (USER must have access), same tools;
- * destroys are confirmed by typing the container's name.
+ * `voxnix chat --as USER`: the Telegram bot in the terminal, for debugging on the host and for
+ * trying voxnix without Telegram. The bot's own handlers answer (the same commands, buttons,
+ * agent and access rules; USER must have access), through a Bot API that prints to the terminal
+ * (./console-api.ts). A button is pressed by typing its number. Work a line starts (a create)
+ * ends before the next line is read, so a script of lines runs in order. Acts are audited as
+ * `cli:USER`.
  */
 export async function chat(
   env: NodeJS.ProcessEnv,
   userId: number,
   io = { input: process.stdin, output: process.stdout },
 ) {
-  const config = loadConfig(env, { purpose: "admin" });
+  const config = loadConfig(env, { purpose: "chat" });
   const log = createLogger({
     level: config.log.level === "info" ? "warn" : config.log.level,
     secrets: secretValues(config),
@@ -25,72 +32,46 @@ export async function chat(
   });
   const runtime = await createRuntime(config, log, env);
   const print = (text: string) => io.output.write(`${text}\n`);
+  const tasks = createBackgroundTasks(log);
   try {
     const { workloads } = runtime;
+    // Said here, not by the bot's gate, whose refusal is written for a stranger on Telegram.
     const role = workloads.accessOf(userId);
     if (!role)
       throw new Refusal(
         "not-allowed",
         `${userId} has no access (the same rules as Telegram apply: voxnix users add ${userId}).`,
       );
-    const actor: Actor = { userId, role, via: "cli" };
-    const agent = createConfiguredAgent(config, workloads, log);
-    const lines = createInterface({ input: io.input, terminal: false })[Symbol.asyncIterator]();
-    const ask = async (question: string) => {
-      io.output.write(question);
-      const next = await lines.next();
-      return next.done ? undefined : String(next.value).trim();
-    };
+    const terminal = consoleApi(userId, print);
+    const bot = createBot({
+      token: "console",
+      apiRoot: "http://console.invalid",
+      workloads,
+      tasks,
+      log,
+      allowGroups: false,
+      agent: createConfiguredAgent(config, workloads, log),
+      botInfo: CONSOLE_BOT,
+      via: "cli",
+    });
+    bot.api.config.use(terminal.transformer);
+
     print(
-      `voxnix chat as ${userId} (${role}). /reset forgets the conversation, /quit or Ctrl-D leaves.`,
+      `voxnix chat as ${userId} (${role}): the bot's commands (/help) or plain words; type a button's number to press it; /quit or Ctrl-D leaves.`,
     );
-    for (;;) {
-      const text = await ask("you> ");
-      if (text === undefined || text === "/quit") break;
-      if (text === "") continue;
-      if (text === "/reset") {
-        workloads.conversation.reset(actor);
-        print("voxnix> Done: I forgot our conversation.");
-        continue;
+    const prompt = () => void (io.input.isTTY && io.output.write("you> "));
+    prompt();
+    for await (const line of createInterface({ input: io.input, terminal: false })) {
+      const text = line.trim();
+      if (text === "/quit") break;
+      if (text !== "") {
+        await bot.handleUpdate(terminal.updateFor(text));
+        await tasks.drain(WAIT_FOR_WORK_MS);
       }
-      await withOperation(async () => {
-        const { effects, confirmations, admitted, powerOutcomes, releaseAll } = collectEffects();
-        try {
-          const answer = await agent.turn(actor, text, effects);
-          if (answer) print(`voxnix> ${answer}`);
-          for (const outcome of powerOutcomes) {
-            const result = await outcome;
-            print(`  ${result.name} is ${result.state}`);
-          }
-          const progress = { onProgress: (step: string) => print(`  … ${step}`) };
-          for (const { admission } of admitted) {
-            const result = await admission.run(progress);
-            print(
-              `  ${result.name} is ${result.state}${result.problem ? `: ${result.problem}` : ""}`,
-            );
-          }
-          for (const request of confirmations) {
-            const typed = await ask(`  Destroy ${request.target}? Type its name to confirm: `);
-            if (typed === request.target) {
-              const result = await workloads.confirmDestroy(actor, request.id);
-              print(
-                `  ${result.name} destroyed${result.trashId ? `; workspace in trash as ${result.trashId}` : ""}`,
-              );
-            } else {
-              workloads.cancel(actor, request.id);
-              print(`  kept ${request.target}`);
-            }
-          }
-        } catch (error) {
-          releaseAll();
-          print(
-            `voxnix> ${isVoxnixError(error) ? error.userMessage : "Something went wrong; see the log above."}`,
-          );
-          if (!isVoxnixError(error)) log.error({ err: error }, "chat turn failed");
-        }
-      });
+      prompt();
     }
   } finally {
+    await tasks.drain(WAIT_FOR_WORK_MS);
     runtime.close();
   }
 }

@@ -1,6 +1,8 @@
 import { execa, type Result } from "execa";
+import { basename } from "node:path";
 import type { Logger } from "../log.js";
 import { currentProcess, HOLDER_VARIABLE, holderMark } from "../process-identity.js";
+import { inSpan } from "../tracing.js";
 import {
   HostCommandError,
   HostCommandTimeout,
@@ -86,7 +88,23 @@ export function createRunner(options: RunnerOptions): Runner {
   const killGraceMs = options.killGraceMs ?? 2_000;
   const defaultMaxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
 
-  async function run(argv: Argv, runOptions: RunOptions = {}): Promise<CommandResult> {
+  function run(argv: Argv, runOptions: RunOptions = {}): Promise<CommandResult> {
+    const { command, verb } = commandOf(argv);
+    const attributes = { "voxnix.command": command, "voxnix.command.verb": verb };
+    return inSpan(`host ${command}${verb ? ` ${verb}` : ""}`, attributes, async (span) => {
+      try {
+        const result = await runCommand(argv, runOptions);
+        span.setAttribute("voxnix.command.exit_code", result.exitCode);
+        return result;
+      } catch (error) {
+        if (error instanceof HostCommandError && error.exitCode !== null)
+          span.setAttribute("voxnix.command.exit_code", error.exitCode);
+        throw error;
+      }
+    });
+  }
+
+  async function runCommand(argv: Argv, runOptions: RunOptions): Promise<CommandResult> {
     const [binary, ...args] = argv;
     const timeoutMs = runOptions.timeoutMs ?? defaultTimeoutMs;
     const maxOutputBytes = runOptions.maxOutputBytes ?? defaultMaxOutputBytes;
@@ -173,6 +191,22 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   return { run, path: options.env.PATH ?? "" };
+}
+
+/**
+ * What a span may say about a command line: the tool (the one nsenter runs, when it runs one)
+ * and its verb when that is a plain word or flag (`create`, `--find-file`). Never the rest: the
+ * debug log line has the whole argv, but a span has no secret-masking pass behind it, and
+ * arguments carry names, paths and expressions.
+ */
+function commandOf(argv: Argv): { command: string; verb: string | undefined } {
+  const separator = argv.indexOf("--");
+  const [binary, next] =
+    basename(argv[0]) === "nsenter" && separator > 0 ? argv.slice(separator + 1) : argv;
+  return {
+    command: basename(binary ?? argv[0]),
+    verb: next !== undefined && /^-{0,2}[a-z][a-z-]*$/.test(next) ? next : undefined,
+  };
 }
 
 function isMissingBinary(result: Result): boolean {

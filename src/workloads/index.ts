@@ -16,6 +16,7 @@ import { restartContainer, startContainer, stopContainer } from "./power.js";
 import { reconcile } from "./reconcile.js";
 import { Refusal } from "./refusal.js";
 import type { CreateInput, NameInput } from "./spec.js";
+import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage } from "./usage.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
@@ -67,11 +68,12 @@ const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
 
 /**
  * The one service behind the bot's commands, the LLM's tools and the admin CLI: every rule
- * (validation, ownership, limits, locks, rollback, audit) lives behind these methods.
+ * (validation, ownership, limits, locks, rollback, audit) lives behind these methods, each
+ * traced as a span (traced.ts).
  */
 export function createWorkloads(deps: WorkloadDeps) {
   const handlers = confirmations(deps);
-  return {
+  return traced({
     modules: () => deps.modules,
     /**
      * Checks, authorizes and claims a create now, synchronously (a refusal throws here); the
@@ -136,7 +138,7 @@ export function createWorkloads(deps: WorkloadDeps) {
     doctor: (actor: Actor) => doctor(deps, actor),
     /** Admins: the audit trail, filtered; oldest first. */
     audit: (actor: Actor, query?: AuditQuery) => auditEvents(deps, actor, query),
-  };
+  });
 }
 
 export type Workloads = ReturnType<typeof createWorkloads>;

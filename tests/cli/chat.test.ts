@@ -13,6 +13,7 @@ async function chatSetup() {
   return {
     llm,
     host,
+    env,
     chat: (as: string, input: string) =>
       voxnix(["chat", "--as", as], { env, cwd: tempDir(), input }),
   };
@@ -35,25 +36,57 @@ function createThenDestroy(request: LlmRequest) {
 }
 
 describe("voxnix chat", () => {
-  it("creates and destroys through the same agent, confirming on the terminal", async () => {
+  it("creates and destroys through the bot's own handlers, a button pressed by its number", async () => {
     const { llm, host, chat } = await chatSetup();
     llm.script(createThenDestroy);
-    const result = await chat("1001", "make me dev with git\ndestroy dev\ndev\n");
+    const result = await chat("1001", "make me dev with git\ndestroy dev\n1\n");
     expect(result.exitCode).toBe(0);
     // The create's own progress is the answer: no second model call to say "Creating dev."
     expect(result.stdout).not.toContain("voxnix> Creating dev.");
-    expect(result.stdout).toContain("dev is running");
-    expect(result.stdout).toContain("Destroy dev? Type its name to confirm:");
-    expect(result.stdout).toMatch(/dev destroyed; workspace in trash as dev-/);
+    expect(result.stdout).toContain("voxnix> Creating dev…");
+    expect(result.stdout).toContain("voxnix> ✅ dev is running (git, workspace).");
+    expect(result.stdout).toContain("voxnix> Destroy dev?\n");
+    expect(result.stdout).toContain("  [1] Yes, destroy  [2] No\n");
+    expect(result.stdout).toMatch(
+      /voxnix> 🗑 dev destroyed\.\nvoxnix> Its workspace is in your trash as dev-\S+ for 7 days\./,
+    );
     expect(host.installed()).toEqual([]);
+    expect(llm.requests()).toHaveLength(2); // one per free-text line; the press is the bot's
   });
 
-  it("keeps the container when the typed name does not match", async () => {
+  it("keeps the container when No is pressed", async () => {
     const { llm, host, chat } = await chatSetup();
     llm.script(createThenDestroy);
-    const result = await chat("1001", "make me dev with git\ndestroy dev\nno\n");
-    expect(result.stdout).toContain("kept dev");
+    const result = await chat("1001", "make me dev with git\ndestroy dev\n2\n");
+    expect(result.stdout).toContain("voxnix> Kept dev.\n");
     expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("answers the bot's commands itself, as Telegram does, never asking the model", async () => {
+    const { llm, host, chat } = await chatSetup();
+    const result = await chat("1001", "/help\n/new dev git\n/list\n/audit\n/frobnicate\n");
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("voxnix> Commands\n");
+    expect(result.stdout).toContain("voxnix> /new — create a container");
+    expect(result.stdout).toMatch(/voxnix> Your containers\n(?:.*\n)*?voxnix> .*dev.*running/);
+    // /audit is an admin's command; 1001 is not one.
+    expect(result.stdout).toContain("voxnix> I do not know that command. /help lists them.");
+    expect(llm.requests()).toEqual([]);
+    expect(host.installed()).toEqual(["dev"]);
+  });
+
+  it("audits what it does as the CLI acting for the user", async () => {
+    const { chat, env } = await chatSetup();
+    await chat("1001", "/new dev git\n");
+    const audit = await voxnix(["audit", "--json"], { env, cwd: tempDir() });
+    expect(JSON.parse(audit.stdout)).toEqual([
+      expect.objectContaining({
+        actor: "cli:1001",
+        action: "create",
+        target: "dev",
+        outcome: "ok",
+      }),
+    ]);
   });
 
   it("applies Telegram's access rules to the user it acts as", async () => {
@@ -62,5 +95,20 @@ describe("voxnix chat", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("6666 has no access");
     expect(llm.requests()).toEqual([]);
+  });
+
+  it("refuses to start without the model's settings, as serve does (exit 78)", async () => {
+    const { env } = await chatSetup();
+    const withoutModel = Object.fromEntries(
+      Object.entries(env).filter(([name]) => name !== "LLM_BASE_URL"),
+    );
+    const result = await voxnix(["chat", "--as", "1001"], {
+      env: withoutModel,
+      cwd: tempDir(),
+      input: "hello\n",
+    });
+    expect(result.exitCode).toBe(78);
+    expect(result.stderr).toContain("LLM_API_KEY");
+    expect(result.stdout).toBe("");
   });
 });
