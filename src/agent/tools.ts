@@ -141,8 +141,8 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       description: "Ask to destroy a container; the user confirms with a button, not you.",
       inputSchema: input.named,
       execute: ({ name }) =>
-        asToolResult(() => {
-          effects.requestConfirmation(w.requestDestroy(actor, { name }));
+        asToolResult(async () => {
+          effects.requestConfirmation(await w.requestDestroy(actor, { name }));
           return { status: "confirmation requested", name };
         }),
     }),

@@ -49,7 +49,7 @@ export async function runVerb(
       );
     }
     case "destroy":
-      return askDestroyCard(ctx, w.requestDestroy(ctx.actor, { name }));
+      return askDestroyCard(ctx, await w.requestDestroy(ctx.actor, { name }));
     case "logs":
       return replySoonOrLater(
         ctx,

@@ -1,13 +1,13 @@
-import { Composer } from "grammy";
+import { Composer, type InlineKeyboard } from "grammy";
 import { Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
-import { carryOut } from "./create-flow.js";
+import { carryOut, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
-import { decodePress, moduleKeyboard } from "./keyboards.js";
-import { answerOrFailure, describeFailure } from "./reply.js";
+import { decodePress, moduleKeyboard, undoKeyboard } from "./keyboards.js";
+import { describeFailure, logFailure } from "./reply.js";
 import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
 
 /**
@@ -57,6 +57,14 @@ export function callbacks(deps: BotDeps) {
           })
           .catch(() => {}));
       }
+      case "restore": {
+        // Under the name it had: what an Undo means. A name taken meanwhile, or an entry
+        // purged or restored already, is the press's answer.
+        const started = startRestore(ctx, deps, press.trashId);
+        await ctx.answerCallbackQuery().catch(() => {});
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        return started;
+      }
       case "create-with": {
         // Admitted first: a refusal (a name taken meanwhile) is the press's answer, and the
         // picker stays for another try.
@@ -98,40 +106,55 @@ async function confirm(ctx: BotContext, deps: BotDeps, id: string) {
   // now, and the card becomes the outcome when it ends.
   await ctx.answerCallbackQuery({ text: "Working on it…" });
   await ctx.editMessageReplyMarkup().catch(() => {});
-  deps.tasks.run("confirmation", async () =>
-    editCard(
-      ctx,
-      await answerOrFailure(
-        outcome.then((result) => confirmed(ctx, result)),
-        deps.log,
-      ),
-    ),
-  );
+  deps.tasks.run("confirmation", async () => {
+    let card: CardOutcome;
+    try {
+      card = await confirmed(ctx, await outcome);
+    } catch (error) {
+      logFailure(deps.log, error, "confirmation failed");
+      card = { text: describeFailure(error) };
+    }
+    await editCard(ctx, card);
+  });
 }
 
 type Confirmed = Awaited<ReturnType<BotDeps["workloads"]["confirm"]>>;
 
-/** What a confirmed action's card says; an approval also tells the new user. */
-async function confirmed(ctx: BotContext, result: Confirmed): Promise<Rich> {
+interface CardOutcome {
+  readonly text: Rich;
+  readonly keyboard?: InlineKeyboard;
+}
+
+/**
+ * What a confirmed action's card says: a destroy's, with an Undo while its workspace is in the
+ * trash; an approval also tells the new user.
+ */
+async function confirmed(ctx: BotContext, result: Confirmed): Promise<CardOutcome> {
   if (result.action === "destroy")
-    return lines(
-      rich("🗑 ", bold(result.name), " destroyed."),
-      result.trashId
-        ? rich(
-            "Its workspace is in your trash as ",
-            code(result.trashId),
-            ` for ${result.keptDays} days.`,
-          )
-        : undefined,
-    );
+    return {
+      text: lines(
+        rich("🗑 ", bold(result.name), " destroyed."),
+        result.trashId
+          ? rich(
+              "Its workspace is in your trash as ",
+              code(result.trashId),
+              ` for ${result.keptDays} days.`,
+            )
+          : undefined,
+      ),
+      ...(result.trashId ? { keyboard: undoKeyboard(result.trashId) } : {}),
+    };
   await ctx.api
     .sendMessage(result.userId, "You now have access to voxnix. Send /start.")
     .catch(() => {});
-  return rich(`✅ Approved ${result.userId}.`);
+  return { text: rich(`✅ Approved ${result.userId}.`) };
 }
 
-const editCard = (ctx: BotContext, text: Rich) =>
-  ctx.editMessageText(text.text, { entities: [...text.entities] });
+const editCard = (ctx: BotContext, { text, keyboard }: CardOutcome) =>
+  ctx.editMessageText(text.text, {
+    entities: [...text.entities],
+    ...(keyboard ? { reply_markup: keyboard } : {}),
+  });
 
 async function answerFailure(ctx: BotContext, error: unknown) {
   await ctx.answerCallbackQuery({

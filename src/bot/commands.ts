@@ -8,6 +8,7 @@ import { offerModules, startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
+import { trashKeyboard } from "./keyboards.js";
 import { say } from "./reply.js";
 
 export const USER_COMMANDS: readonly BotCommand[] = [
@@ -21,7 +22,7 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "destroy", description: "destroy a container (asks first)" },
   { command: "usage", description: "your storage" },
   { command: "trash", description: "destroyed containers' workspaces" },
-  { command: "restore", description: "restore from trash: /restore ID NAME" },
+  { command: "restore", description: "bring back a destroyed container: /restore [ID [NAME]]" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
 ];
@@ -33,6 +34,9 @@ export const ADMIN_COMMANDS: readonly BotCommand[] = [
   { command: "doctor", description: "host health" },
   { command: "audit", description: "who did what: /audit [NAME|USER ID]" },
 ];
+
+/** The newest trashed workspaces /restore offers as buttons; /trash lists them all. */
+const RESTORE_PICKER_SIZE = 10;
 
 /** How many audit entries one /audit shows: one screen, not the table's history. */
 const AUDIT_IN_CHAT = 20;
@@ -157,18 +161,29 @@ export function commands(deps: BotDeps) {
             ` (${e.containerName}, kept until ${new Date(e.expiresAtMs).toISOString().slice(0, 10)})`,
           ),
         ),
-        rich("Restore with ", code("/restore ID NEWNAME"), "."),
+        rich(
+          "Restore with ",
+          code("/restore ID"),
+          " (or ",
+          code("/restore ID NAME"),
+          " under another name).",
+        ),
       ),
     );
   });
   composer.command("restore", async (ctx) => {
     const [id, name] = args(ctx);
-    if (!id || !name)
-      return say(
-        ctx,
-        rich("Usage: ", code("/restore ID NAME"), " (", code("/trash"), " lists the ids)."),
-      );
-    return startRestore(ctx, deps, id, name);
+    if (id) return startRestore(ctx, deps, id, name);
+    const entries = w.trash(ctx.actor);
+    if (entries.length === 0) return say(ctx, rich("Your trash is empty."));
+    await say(
+      ctx,
+      lines(
+        rich("Which workspace should come back? Each returns under its old name; "),
+        rich(code("/restore ID NAME"), " gives it another."),
+      ),
+      trashKeyboard(entries.slice(0, RESTORE_PICKER_SIZE)),
+    );
   });
   composer.command("reset", async (ctx) => {
     w.conversation.reset(ctx.actor);

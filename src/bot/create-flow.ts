@@ -15,10 +15,11 @@ export function startCreate(ctx: BotContext, deps: BotDeps, name: string, module
   });
 }
 
-export function startRestore(ctx: BotContext, deps: BotDeps, id: string, name: string) {
+/** A trashed workspace as a new container named `name`, or under the name it had. */
+export function startRestore(ctx: BotContext, deps: BotDeps, id: string, name?: string) {
   return carryOut(ctx, deps, {
     kind: "restore",
-    admission: deps.workloads.admitRestore(ctx.actor, { id, name }),
+    admission: deps.workloads.admitRestore(ctx.actor, { id, ...(name ? { name } : {}) }),
   });
 }
 

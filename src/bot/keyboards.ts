@@ -12,6 +12,8 @@ export type Press =
   | { readonly kind: "pick"; readonly verb: string; readonly name: string }
   | { readonly kind: "toggle-module"; readonly name: string; readonly modules: string[] }
   | { readonly kind: "create-with"; readonly name: string; readonly modules: string[] }
+  /** A trashed workspace back under the name it had: Undo after a destroy, /restore's picker. */
+  | { readonly kind: "restore"; readonly trashId: string }
   | { readonly kind: "request-access" };
 
 const REQUEST_ACCESS = "access:request";
@@ -28,10 +30,15 @@ export function encodePress(press: Press): string {
       return `m:${press.name}:${press.modules.join(",")}`;
     case "create-with":
       return `k:${press.name}:${press.modules.join(",")}`;
+    case "restore":
+      return `r:${press.trashId}`;
     case "request-access":
       return REQUEST_ACCESS;
   }
 }
+
+/** Trash ids as voxnix makes them (host/storage.ts trashIdFor, plus a counter on a clash). */
+const TRASH_ID = /^[a-z0-9-]{1,40}$/;
 
 const MODULES = /^(?:[a-z0-9-]+(?:,[a-z0-9-]+)*)?$/;
 
@@ -56,6 +63,9 @@ export function decodePress(data: string): Press | undefined {
         name: first,
         modules: second.split(",").filter(Boolean),
       };
+    case "r":
+      if (!TRASH_ID.test(first) || rest.length > 0) return undefined;
+      return { kind: "restore", trashId: first };
     default:
       return undefined;
   }
@@ -96,6 +106,26 @@ export function moduleKeyboard(
   return keyboard
     .row()
     .text(`Create ${name}`, encodePress({ kind: "create-with", name, modules: [...selected] }));
+}
+
+/** Under a destroy's outcome: its workspace back, while the trash keeps it. */
+export const undoKeyboard = (trashId: string) =>
+  new InlineKeyboard().text("↩️ Undo", encodePress({ kind: "restore", trashId }));
+
+/** /restore without arguments: one button per trashed workspace, restored under its old name. */
+export function trashKeyboard(
+  entries: readonly { id: string; containerName: string; trashedAtMs: number }[],
+) {
+  const keyboard = new InlineKeyboard();
+  entries.forEach((entry, i) => {
+    const when = new Date(entry.trashedAtMs).toISOString().slice(5, 16).replace("T", " ");
+    keyboard.text(
+      `${entry.containerName} (${when})`,
+      encodePress({ kind: "restore", trashId: entry.id }),
+    );
+    if (i % 2 === 1) keyboard.row();
+  });
+  return keyboard;
 }
 
 /** The button under a stranger's refusal. */

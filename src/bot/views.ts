@@ -2,6 +2,7 @@ import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
 import {
   STALE_NOTE,
+  unpushedLines,
   type ConfirmationRequest,
   type ContainerInfo,
   type ContainerSummary,
@@ -83,6 +84,7 @@ export const powerLine = (result: PowerResult) => rich(bold(result.name), ` is $
 export const destroyQuestion = (request: ConfirmationRequest) =>
   lines(
     rich("Destroy ", bold(request.target), "?"),
+    ...unpushedLines(request.unpushed),
     `Its /workspace stays in your trash for ${request.keptDays} days; /restore brings it back.`,
   );
 

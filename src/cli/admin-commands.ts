@@ -8,6 +8,7 @@ import {
   AUDIT_MAX_ENTRIES,
   auditDetailText,
   STALE_NOTE,
+  unpushedLines,
   type Actor,
   type Workloads,
 } from "../workloads/index.js";
@@ -185,7 +186,8 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
     .option("--yes", "do not ask (required when not on a terminal)")
     .action((name: string, opts: { yes?: boolean }) =>
       withWorkloads(io, async (w, actor) => {
-        const request = w.requestDestroy(actor, { name });
+        const request = await w.requestDestroy(actor, { name });
+        for (const line of unpushedLines(request.unpushed)) io.err(line);
         if (!opts.yes) {
           if (!io.isTty)
             throw new UsageError(
@@ -297,13 +299,13 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
   trash
     .command("restore <id>")
     .description("bring a trashed workspace back in a new container")
-    .requiredOption("--as <name>", "name of the new container")
+    .option("--as <name>", "name of the new container (the one it had, unless given)")
     .option("--json", "machine-readable output")
-    .action((id: string, opts: { as: string; json?: boolean }) =>
+    .action((id: string, opts: { as?: string; json?: boolean }) =>
       withWorkloads(io, async (w, actor) => {
         const result = await w.restore(
           actor,
-          { id, name: opts.as },
+          { id, ...(opts.as !== undefined ? { name: opts.as } : {}) },
           { onProgress: (step) => io.err(`… ${step}`) },
         );
         if (opts.json) return json(result);

@@ -35,6 +35,12 @@ export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
 export { trashIdFor, type Storage, type UserSpace } from "./storage.js";
+export {
+  findUnpushedWork,
+  type UnpushedBranch,
+  type UnpushedReport,
+  type UnpushedRepo,
+} from "./unpushed-work.js";
 
 /** The host tools voxnix drives. */
 export const HOST_TOOLS = [

@@ -1,4 +1,4 @@
-import { trashIdFor } from "../host/index.js";
+import { findUnpushedWork, trashIdFor, type UnpushedReport } from "../host/index.js";
 import type { Container } from "./records.js";
 import { authorize, type Actor } from "./actor.js";
 import { auditTrail, failureOf } from "./audit.js";
@@ -20,6 +20,8 @@ export interface ConfirmationRequest {
   readonly expiresAtMs: number;
   /** Days the workspace will stay restorable after the destroy. */
   readonly keptDays: number;
+  /** Work in the workspace that exists nowhere else; undefined when it could not be looked at. */
+  readonly unpushed: UnpushedReport | undefined;
 }
 
 export interface DestroyResult {
@@ -31,15 +33,27 @@ export interface DestroyResult {
 
 /**
  * Asks to destroy a container. Nothing is destroyed here: the result is a pending action that
- * only this user can confirm (a button press, or the CLI's prompt), never the LLM.
+ * only this user can confirm (a button press, or the CLI's prompt), never the LLM. It says what
+ * of the workspace was never pushed anywhere, so the question is asked knowing what is at stake.
  */
-export function requestDestroy(
+export async function requestDestroy(
   deps: WorkloadDeps,
   actor: Actor,
   input: NameInput,
-): ConfirmationRequest {
+): Promise<ConfirmationRequest> {
   const { name } = parseOrRefuse(NameInput, input);
-  authorize(actor, name, deps.store.containers.find(name));
+  const container = authorize(actor, name, deps.store.containers.find(name));
+  const unpushed = await findUnpushedWork(
+    deps.host.storage.workspacePath(container.ownerId, name),
+  ).catch((error: unknown) => {
+    // Not mounted (a stopped container's dataset after a reboot) is no fault: nothing to read.
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    deps.log[missing ? "debug" : "warn"](
+      { err: error, container: name },
+      "could not look for unpushed work",
+    );
+    return undefined;
+  });
   const pending = requestConfirmation(deps, {
     userId: actor.userId,
     kind: "destroy",
@@ -52,6 +66,7 @@ export function requestDestroy(
     target: name,
     expiresAtMs: pending.expiresAtMs,
     keptDays: deps.limits.trashDays,
+    unpushed,
   };
 }
 

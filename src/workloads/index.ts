@@ -23,6 +23,7 @@ import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
+export { unpushedLines } from "./unpushed-text.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
@@ -48,7 +49,7 @@ export type { PowerResult } from "./power.js";
 export type { Usage } from "./usage.js";
 export type { UserAccess } from "./users.js";
 
-type RestoreInput = { id: string; name: string; modules?: string[] };
+type RestoreInput = { id: string; name?: string; modules?: string[] };
 
 export type ConfirmResult =
   | ({ readonly action: "destroy" } & DestroyResult)

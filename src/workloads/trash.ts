@@ -42,7 +42,8 @@ export function listTrash(
 
 const RestoreInput = z.object({
   id: z.string().min(1, "which trash entry? /trash lists them"),
-  name: containerName,
+  /** The new container's name; the one it had when it was destroyed, unless told. */
+  name: containerName.optional(),
   modules: z.array(z.string()).optional(),
 });
 
@@ -74,7 +75,7 @@ function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof Res
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
   const planned = planContainer(deps, actor, {
-    name: request.name,
+    name: request.name ?? record.containerName,
     modules,
     owner: record.ownerId,
   });

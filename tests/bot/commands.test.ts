@@ -174,7 +174,8 @@ describe("bot commands", () => {
     expect(host.installed()).toEqual(["dev"]);
     api.pressButton(ALICE, card, yes);
     const destroyed = await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
-    expect(destroyed.reply_markup).toBeUndefined();
+    // Yes and No are gone; only the Undo is left (tests/bot/undo.test.ts).
+    expect(destroyed.reply_markup?.inline_keyboard?.flat().map((b) => b.text)).toEqual(["↩️ Undo"]);
     expect(host.installed()).toEqual([]);
     // A replayed press does nothing but say so.
     const answered = api.calls("answerCallbackQuery").length;

@@ -38,7 +38,7 @@ describe("maintenance", () => {
       action: "fail",
       stderr: "cannot rename 'tank/users/1001/containers/dev': dataset is busy\n",
     });
-    const request = t.workloads.requestDestroy(alice, { name: "dev" });
+    const request = await t.workloads.requestDestroy(alice, { name: "dev" });
     await expect(t.workloads.confirmDestroy(alice, request.id)).rejects.toThrow("dataset is busy");
 
     const { api } = await maintained(t);
@@ -88,10 +88,10 @@ describe("maintenance", () => {
     let now = Date.UTC(2026, 11, 1);
     const t = await testWorkloads({ now: () => now });
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const old = t.workloads.requestDestroy(alice, { name: "dev" });
+    const old = await t.workloads.requestDestroy(alice, { name: "dev" });
     t.workloads.conversation.append(alice, [{ role: "user", content: "hello" }]);
     now += 2 * DAY;
-    const fresh = t.workloads.requestDestroy(alice, { name: "dev" });
+    const fresh = await t.workloads.requestDestroy(alice, { name: "dev" });
     t.workloads.conversation.append(alice, [{ role: "user", content: "again" }]);
 
     await maintained(t);

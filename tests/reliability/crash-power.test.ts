@@ -26,7 +26,7 @@ describe("SIGKILL of", () => {
     "$variant during a trash purge ($label) leaves no trash row without its workspace",
     async ({ fault, hostCommandToo }) => {
       const { host, env, stateDir, setup } = await hostWithContainer("dev");
-      const request = setup.workloads.requestDestroy(alice, { name: "dev" });
+      const request = await setup.workloads.requestDestroy(alice, { name: "dev" });
       await setup.workloads.confirmDestroy(alice, request.id);
       await killDuring(env, ["trash", "purge", "--all"], fault, host, hostCommandToo);
       const { trash } = await consistentAfterRestart(host, stateDir);

@@ -23,7 +23,7 @@ describe("a kill of", () => {
     async ({ fault, hostCommandToo, signal }) => {
       const { host, env, stateDir, setup } = await hostWithContainer("old", ["git"]);
       host.setUsed("tank/users/1001/containers/old", 4096); // the tenant's files
-      const request = setup.workloads.requestDestroy(alice, { name: "old" });
+      const request = await setup.workloads.requestDestroy(alice, { name: "old" });
       const { trashId } = await setup.workloads.confirmDestroy(alice, request.id);
       if (!trashId) throw new Error("destroy kept no workspace");
       // A deploy in between (a newer nixpkgs): the restore builds its system again, so every

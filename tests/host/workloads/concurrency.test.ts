@@ -61,7 +61,7 @@ describe("concurrency", () => {
   it("lets one lifecycle operation hold a container at a time, refusing the others", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const destroy = t.workloads.requestDestroy(alice, { name: "dev" });
+    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
     const [first, second, third] = await Promise.allSettled([
       t.workloads.stop(alice, { name: "dev" }),
       t.workloads.start(alice, { name: "dev" }),

@@ -166,7 +166,7 @@ describe("create", () => {
     });
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     // The trashed workspace still holds its range: a new container does not get it.
     await t.workloads.create(alice, { name: "new", modules: [] });

@@ -64,7 +64,7 @@ describe("isolation between users", () => {
   it("gives another user no operation on someone's container: 0 successes", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const pending = t.workloads.requestDestroy(alice, { name: "dev" });
+    const pending = await t.workloads.requestDestroy(alice, { name: "dev" });
     const before = t.host.calls().length;
     const attempts: (() => unknown)[] = [
       () => t.workloads.start(bob, { name: "dev" }),
@@ -119,7 +119,7 @@ describe("destroy", () => {
   it("does nothing until the requester confirms, then moves the workspace to trash", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "dev", modules: ["git"] });
-    const request = t.workloads.requestDestroy(alice, { name: "dev" });
+    const request = await t.workloads.requestDestroy(alice, { name: "dev" });
     expect(t.host.machines()).toEqual(["dev"]);
     const mark = t.host.calls().length;
     const result = await t.workloads.confirmDestroy(alice, request.id);
@@ -158,7 +158,10 @@ describe("destroy", () => {
       "--hostname=ts",
     ]);
     expect(t.host.tailscaleNodes()).toEqual(["ts"]);
-    await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name: "ts" }).id);
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "ts" })).id,
+    );
     expect(t.host.calls("tailscale").map((c) => c.args[0])).toEqual(["up", "logout"]);
     expect(t.host.tailscaleNodes()).toEqual([]);
   });
@@ -167,7 +170,7 @@ describe("destroy", () => {
     let now = 1_000_000;
     const t = await testWorkloads({ now: () => now });
     await t.workloads.create(alice, { name: "dev", modules: [] });
-    const request = t.workloads.requestDestroy(alice, { name: "dev" });
+    const request = await t.workloads.requestDestroy(alice, { name: "dev" });
     now += 10 * 60_000;
     await expect(t.workloads.confirmDestroy(alice, request.id)).rejects.toThrow(
       "That confirmation expired; ask again.",

@@ -47,7 +47,10 @@ describe("reconcile", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     t.host.injectFault({ command: "zfs rename", action: "fail" });
     await expect(
-      t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name: "dev" }).id),
+      t.workloads.confirmDestroy(
+        alice,
+        (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+      ),
     ).rejects.toThrow();
     const trashId = t.store.containers.find("dev")?.trashId;
     expect(t.store.containers.find("dev")?.state).toBe("destroying");

@@ -83,7 +83,10 @@ describe("a Tailscale identity per container", () => {
     await t.workloads.create(alice, { name: "dev", modules: ["tailscale"] });
     enrol(t, api, "dev");
     if (stopFirst) await t.workloads.stop(alice, { name: "dev" });
-    await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name: "dev" }).id);
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
     expect(api.devices()).toEqual([]);
   });
 
@@ -141,7 +144,7 @@ describe("a Tailscale identity per container", () => {
     api.fail("/devices", 503);
     const destroyed = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     expect(destroyed.trashId).toBeDefined(); // the workspace is safe in trash
     expect(

@@ -11,7 +11,7 @@ describe("trash", () => {
     await t.workloads.create(alice, { name: "dev", modules: ["git", "fish"] });
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     expect(t.workloads.trash(alice)).toEqual([
       expect.objectContaining({
@@ -37,7 +37,7 @@ describe("trash", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     // The module set is built already: the install is what fails.
     t.host.injectFault({ command: "systemctl daemon-reload", nth: 1, action: "fail" });
@@ -54,7 +54,7 @@ describe("trash", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     await expect(
       t.workloads.restore(bob, { id: trashId as string, name: "mine" }),
@@ -68,7 +68,7 @@ describe("trash", () => {
     t.host.setUsed("tank/users/1001/containers/dev", 3 * 1024 ** 3);
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     const usage = await t.workloads.usage(alice);
     expect(usage).toMatchObject({
@@ -84,7 +84,10 @@ describe("trash", () => {
     const t = await testWorkloads({ now: () => now });
     for (const name of ["old", "new"]) {
       await t.workloads.create(alice, { name, modules: [] });
-      await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name }).id);
+      await t.workloads.confirmDestroy(
+        alice,
+        (await t.workloads.requestDestroy(alice, { name })).id,
+      );
       now += 5 * DAY;
     }
     expect(await t.workloads.purgeTrash(admin)).toEqual({
@@ -104,7 +107,7 @@ describe("trash", () => {
     const ids: (string | undefined)[] = [];
     for (let i = 0; i < 2; i++) {
       await t.workloads.create(alice, { name: "dev", modules: [] });
-      const request = t.workloads.requestDestroy(alice, { name: "dev" });
+      const request = await t.workloads.requestDestroy(alice, { name: "dev" });
       ids.push((await t.workloads.confirmDestroy(alice, request.id)).trashId);
     }
     expect(ids).toEqual(["dev-20261201t120000", "dev-20261201t120000-2"]);
@@ -118,7 +121,10 @@ describe("trash", () => {
     const t = await testWorkloads();
     for (const name of ["first", "second"]) {
       await t.workloads.create(alice, { name, modules: [] });
-      await t.workloads.confirmDestroy(alice, t.workloads.requestDestroy(alice, { name }).id);
+      await t.workloads.confirmDestroy(
+        alice,
+        (await t.workloads.requestDestroy(alice, { name })).id,
+      );
     }
     t.host.injectFault({
       command: "zfs destroy",
@@ -140,7 +146,7 @@ describe("trash", () => {
     await t.workloads.create(alice, { name: "dev", modules: [] });
     const { trashId } = await t.workloads.confirmDestroy(
       alice,
-      t.workloads.requestDestroy(alice, { name: "dev" }).id,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
     );
     expect(readdirSync(join(t.stateDir, "workspaces/1001/trash"))).toEqual([trashId]);
     await t.workloads.restore(alice, { id: trashId as string, name: "dev" });

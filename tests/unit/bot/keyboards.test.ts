@@ -21,6 +21,17 @@ const press: fc.Arbitrary<Press> = fc.oneof(
   fc.record({ kind: fc.constant("toggle-module" as const), name, modules }),
   fc.record({ kind: fc.constant("create-with" as const), name, modules }),
   fc.constant({ kind: "request-access" as const }),
+  // Trash ids: a container name, its destroy time and, on a clash, a counter.
+  fc
+    .tuple(
+      name,
+      fc.integer({ min: 0, max: 10 ** 14 - 1 }),
+      fc.option(fc.integer({ min: 2, max: 99 })),
+    )
+    .map(([n, t, c]) => ({
+      kind: "restore" as const,
+      trashId: `${n}-${String(t).padStart(8, "0").slice(0, 8)}t${String(t).slice(-6).padStart(6, "0")}${c ? `-${c}` : ""}`,
+    })),
 );
 
 describe("callback data", () => {

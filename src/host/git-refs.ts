@@ -1,0 +1,186 @@
+import type { Dirent } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { inflateSync } from "node:zlib";
+import { readTenantFile } from "./tenant-files.js";
+
+/**
+ * A git repository's refs and commits, read from its files as git stores them (HEAD, refs/,
+ * packed-refs, config, loose objects) and never by running git: a tenant's repository can
+ * configure hooks, fsmonitor, aliases or a pager, and git would run them on the host.
+ * Every read is bounded (tenant-files.ts); what cannot be read is treated as absent.
+ */
+
+const SHA = /^[0-9a-f]{40}$/;
+/** Ref names as git allows them, conservatively: no "..", no control characters. */
+const REF_NAME = /^[\w./-]{1,200}$/;
+
+const LIMITS = {
+  smallFileBytes: 64 * 1024,
+  packedRefsBytes: 4 * 1024 * 1024,
+  looseObjectBytes: 1024 * 1024,
+  refsPerRepo: 2_000,
+} as const;
+
+export interface RepoRefs {
+  /** The branch HEAD is on, or undefined when HEAD is detached (then `detachedAt`). */
+  readonly headBranch: string | undefined;
+  readonly detachedAt: string | undefined;
+  /** Local branches: name → commit. */
+  readonly branches: ReadonlyMap<string, string>;
+  /** Remote-tracking refs: "origin/main" → commit. */
+  readonly remoteRefs: ReadonlyMap<string, string>;
+  /** Configured remotes (`[remote "origin"]`). */
+  readonly remotes: readonly string[];
+  /** Each branch's upstream from config (`[branch "main"] remote, merge`): "origin/main". */
+  readonly upstreams: ReadonlyMap<string, string>;
+}
+
+const text = async (root: string, path: string, max: number = LIMITS.smallFileBytes) =>
+  (await readTenantFile(root, path, max))?.toString("utf8");
+
+/** Loose refs under `dir` (refs/heads or refs/remotes), by their name below it. */
+async function looseRefs(root: string, dir: string, into: Map<string, string>, prefix = "") {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (into.size >= LIMITS.refsPerRepo) return;
+    const name = `${prefix}${entry.name}`;
+    if (!REF_NAME.test(name) || name.includes("..")) continue;
+    if (entry.isDirectory()) await looseRefs(root, join(dir, entry.name), into, `${name}/`);
+    else if (entry.isFile()) {
+      const sha = (await text(root, join(dir, entry.name)))?.trim();
+      if (sha && SHA.test(sha)) into.set(name, sha);
+    }
+  }
+}
+
+/** `[section "sub"] key = value` lines of a git config: only what upstreams need. */
+function parseConfig(config: string) {
+  const remotes: string[] = [];
+  const branchRemote = new Map<string, string>();
+  const branchMerge = new Map<string, string>();
+  let section: { kind: string; name: string } | undefined;
+  for (const raw of config.split("\n")) {
+    const line = raw.trim();
+    const header = /^\[\s*(remote|branch)\s+"([^"]{1,200})"\s*\]$/.exec(line);
+    if (header) {
+      section = { kind: header[1] as string, name: header[2] as string };
+      if (section.kind === "remote") remotes.push(section.name);
+      continue;
+    }
+    if (line.startsWith("[")) section = undefined;
+    const pair = /^(\w+)\s*=\s*(\S+)$/.exec(line);
+    if (!section || section.kind !== "branch" || !pair) continue;
+    const [, key, value] = pair as unknown as [string, string, string];
+    if (key.toLowerCase() === "remote") branchRemote.set(section.name, value);
+    if (key.toLowerCase() === "merge") branchMerge.set(section.name, value);
+  }
+  const upstreams = new Map<string, string>();
+  for (const [branch, remote] of branchRemote) {
+    const merge = branchMerge.get(branch)?.replace(/^refs\/heads\//, "");
+    if (merge && remote !== ".") upstreams.set(branch, `${remote}/${merge}`);
+  }
+  return { remotes, upstreams };
+}
+
+/** Reads the refs of the repository whose git directory is `gitDir`, inside workspace `root`. */
+export async function readRefs(root: string, gitDir: string): Promise<RepoRefs> {
+  const branches = new Map<string, string>();
+  const remoteRefs = new Map<string, string>();
+  // Packed first: a loose ref is newer than its packed line and replaces it.
+  const packed = (await text(root, join(gitDir, "packed-refs"), LIMITS.packedRefsBytes)) ?? "";
+  for (const line of packed.split("\n")) {
+    const match = /^([0-9a-f]{40}) refs\/(heads|remotes)\/(\S+)$/.exec(line);
+    if (!match || !REF_NAME.test(match[3] as string)) continue;
+    (match[2] === "heads" ? branches : remoteRefs).set(match[3] as string, match[1] as string);
+  }
+  await looseRefs(root, join(gitDir, "refs", "heads"), branches);
+  await looseRefs(root, join(gitDir, "refs", "remotes"), remoteRefs);
+  for (const name of remoteRefs.keys()) if (name.endsWith("/HEAD")) remoteRefs.delete(name);
+
+  const head = (await text(root, join(gitDir, "HEAD")))?.trim() ?? "";
+  const onBranch = /^ref: refs\/heads\/(\S+)$/.exec(head)?.[1];
+  const { remotes, upstreams } = parseConfig((await text(root, join(gitDir, "config"))) ?? "");
+  return {
+    headBranch: onBranch,
+    detachedAt: SHA.test(head) ? head : undefined,
+    branches,
+    remoteRefs,
+    remotes,
+    upstreams,
+  };
+}
+
+/**
+ * The parents of a commit, from its loose object; undefined when it is not loose (packed, or
+ * missing): then the walk cannot go on through it.
+ */
+async function parentsOf(root: string, gitDir: string, sha: string) {
+  const file = join(gitDir, "objects", sha.slice(0, 2), sha.slice(2));
+  const compressed = await readTenantFile(root, file, LIMITS.looseObjectBytes);
+  if (!compressed) return undefined;
+  let object: string;
+  try {
+    object = inflateSync(compressed, { maxOutputLength: 4 * LIMITS.looseObjectBytes }).toString(
+      "latin1",
+    );
+  } catch {
+    return undefined;
+  }
+  const [header = "", body = ""] = object.split("\0", 2);
+  if (!header.startsWith("commit ")) return undefined;
+  const headers = body.slice(0, Math.max(0, body.indexOf("\n\n")));
+  return [...headers.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+}
+
+export type Ahead =
+  /** `count` commits reachable from the branch that `base` does not have. */
+  | { readonly kind: "ahead"; readonly count: number }
+  /** The branch is behind or equal: nothing of it is missing from `base`. */
+  | { readonly kind: "contained" }
+  /** The walk met packed history before it met `base`: the two differ, by how much is unknown. */
+  | { readonly kind: "differs" };
+
+/**
+ * How `tip` relates to `base`, walking commits through loose objects (bounded): new local
+ * commits are loose until git packs them, so the usual unpushed commit is found. When
+ * `base` is reached every commit met on the way is unpushed; when `tip` is reached from `base`
+ * the branch is merely behind.
+ */
+export async function compareCommits(
+  root: string,
+  gitDir: string,
+  tip: string,
+  base: string,
+  maxCommits = 500,
+): Promise<Ahead> {
+  if (tip === base) return { kind: "contained" };
+  const fromTip = await reachable(root, gitDir, tip, base, maxCommits);
+  if (fromTip.found) return { kind: "ahead", count: fromTip.seen.size };
+  const fromBase = await reachable(root, gitDir, base, tip, maxCommits);
+  if (fromBase.found) return { kind: "contained" };
+  return { kind: "differs" };
+}
+
+async function reachable(root: string, gitDir: string, from: string, target: string, max: number) {
+  const seen = new Set<string>();
+  const queue = [from];
+  let found = false;
+  while (queue.length > 0 && seen.size < max) {
+    const sha = queue.shift() as string;
+    if (sha === target) {
+      found = true;
+      continue;
+    }
+    if (seen.has(sha)) continue;
+    seen.add(sha);
+    const parents = await parentsOf(root, gitDir, sha);
+    if (parents) queue.push(...parents);
+  }
+  return { found, seen };
+}

@@ -1,0 +1,40 @@
+import type { UnpushedBranch, UnpushedReport } from "../host/index.js";
+
+/** Repositories named at most, in a card that must still fit a phone's screen. */
+const SHOWN_REPOS = 8;
+
+const branchLine = (b: UnpushedBranch) => {
+  switch (b.state) {
+    case "ahead":
+      return `${b.name} has ${b.commits} commit${b.commits === 1 ? "" : "s"} not on ${b.upstream}`;
+    case "differs":
+      return `${b.name} differs from ${b.upstream} (it may hold unpushed commits)`;
+    case "never-pushed":
+      return `${b.name} was never pushed`;
+  }
+};
+
+/**
+ * What a destroy's question says about work that exists only in the workspace, one line per
+ * repository; nothing when there is none. The same words at the CLI and in chat.
+ */
+export function unpushedLines(report: UnpushedReport | undefined): string[] {
+  if (!report) return [];
+  const lines = report.repos.slice(0, SHOWN_REPOS).map((repo) => {
+    const where = repo.path === "" ? "/workspace" : repo.path;
+    const what = [
+      ...(repo.noRemote ? ["no remote"] : []),
+      ...repo.branches.map(branchLine),
+      ...(repo.detachedAt ? [`HEAD is at ${repo.detachedAt}, on no branch`] : []),
+    ];
+    return `• ${where}: ${what.join("; ")}`;
+  });
+  if (report.repos.length > SHOWN_REPOS)
+    lines.push(`• and ${report.repos.length - SHOWN_REPOS} more repositories`);
+  if (lines.length === 0) return [];
+  return [
+    "⚠️ Work that exists nowhere else:",
+    ...lines,
+    ...(report.complete ? [] : ["(the workspace was too large to search to the end)"]),
+  ];
+}
