@@ -186,6 +186,8 @@ in
           VOXNIX_MAX_CPUS = setting (types.either types.ints.positive types.float) 4 "Most CPUs a container may ask for.";
           VOXNIX_DEFAULT_MEMORY = setting size "2G" "Memory a container gets unless it asks for other (MemoryMax).";
           VOXNIX_MAX_MEMORY = setting size "8G" "Most memory a container may ask for.";
+          VOXNIX_USER_CPUS = setting (types.either types.ints.positive types.float) 8 "CPUs one user's running containers may use together; `voxnix users quota` sets a user's own.";
+          VOXNIX_USER_MEMORY = setting size "16G" "Memory one user's running containers may use together.";
           VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";
         };
       };

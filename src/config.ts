@@ -71,6 +71,9 @@ export interface Config {
     readonly maxCpus: number;
     readonly defaultMemoryBytes: number;
     readonly maxMemoryBytes: number;
+    /** What one user's running containers may use together, unless the admin set theirs. */
+    readonly userCpus: number;
+    readonly userMemoryBytes: number;
     readonly trashDays: number;
   };
   readonly log: { readonly level: LogLevel };
@@ -233,6 +236,8 @@ const EnvironmentSchema = z
     VOXNIX_MAX_CPUS: cpus(4),
     VOXNIX_DEFAULT_MEMORY: size("2G", 64 * 1024 ** 2),
     VOXNIX_MAX_MEMORY: size("8G", 64 * 1024 ** 2),
+    VOXNIX_USER_CPUS: cpus(8),
+    VOXNIX_USER_MEMORY: size("16G", 64 * 1024 ** 2),
     VOXNIX_TRASH_DAYS: whole(7, 0, 3650),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
@@ -257,6 +262,9 @@ const EnvironmentSchema = z
     atMost("VOXNIX_DEFAULT_CPUS", "VOXNIX_MAX_CPUS");
     atMost("VOXNIX_DEFAULT_MEMORY", "VOXNIX_MAX_MEMORY", formatSize);
     atMost("VOXNIX_MAX_CONTAINERS_PER_USER", "VOXNIX_MAX_CONTAINERS");
+    // A container the per-container maxima allow must fit in a user's share.
+    atMost("VOXNIX_MAX_CPUS", "VOXNIX_USER_CPUS");
+    atMost("VOXNIX_MAX_MEMORY", "VOXNIX_USER_MEMORY", formatSize);
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -383,6 +391,8 @@ export function loadConfig(
       maxCpus: e.VOXNIX_MAX_CPUS,
       defaultMemoryBytes: e.VOXNIX_DEFAULT_MEMORY,
       maxMemoryBytes: e.VOXNIX_MAX_MEMORY,
+      userCpus: e.VOXNIX_USER_CPUS,
+      userMemoryBytes: e.VOXNIX_USER_MEMORY,
       trashDays: e.VOXNIX_TRASH_DAYS,
     },
     log: { level: e.LOG_LEVEL },
@@ -443,6 +453,8 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_MAX_CPUS: String(l.maxCpus),
     VOXNIX_DEFAULT_MEMORY: formatSize(l.defaultMemoryBytes),
     VOXNIX_MAX_MEMORY: formatSize(l.maxMemoryBytes),
+    VOXNIX_USER_CPUS: String(l.userCpus),
+    VOXNIX_USER_MEMORY: formatSize(l.userMemoryBytes),
     VOXNIX_TRASH_DAYS: String(l.trashDays),
     LOG_LEVEL: config.log.level,
     OTEL_EXPORTER_OTLP_ENDPOINT: config.telemetry.otlpEndpoint ?? "(unset: tracing off)",

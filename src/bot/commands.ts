@@ -2,7 +2,7 @@ import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
 import { formatSize } from "../size.js";
-import { auditDetailText, containerName } from "../workloads/index.js";
+import { auditDetailText, computeText, containerName, resourcesText } from "../workloads/index.js";
 import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
 import { offerModules, startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
@@ -20,7 +20,7 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "restart", description: "restart a container" },
   { command: "logs", description: "recent log lines" },
   { command: "destroy", description: "destroy a container (asks first)" },
-  { command: "usage", description: "your storage" },
+  { command: "usage", description: "your storage, CPU and memory" },
   { command: "trash", description: "destroyed containers' workspaces" },
   { command: "restore", description: "bring back a destroyed container: /restore [ID [NAME]]" },
   { command: "reset", description: "forget our conversation" },
@@ -143,7 +143,16 @@ export function commands(deps: BotDeps) {
           u.quotaBytes ? ` of ${formatSize(u.quotaBytes)}` : "",
           u.availableBytes !== undefined ? `, ${formatSize(u.availableBytes)} free` : "",
         ),
-        ...u.containers.map((c) => rich("• ", c.name, " ", formatSize(c.bytes))),
+        rich("Running: ", computeText(u)),
+        ...u.containers.map((c) =>
+          rich(
+            "• ",
+            c.name,
+            " ",
+            formatSize(c.bytes),
+            c.resources ? `, ${resourcesText(c.resources, Date.now())}` : "",
+          ),
+        ),
         ...u.trash.map((t) => rich("• trash ", t.id, " ", formatSize(t.bytes))),
       ),
     );

@@ -9,6 +9,8 @@ import {
   auditDetailText,
   STALE_NOTE,
   unpushedLines,
+  computeText,
+  resourcesText,
   type Actor,
   type Workloads,
 } from "../workloads/index.js";
@@ -257,7 +259,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
 
   program
     .command("usage")
-    .description("storage used: quota, per container, trash")
+    .description("storage and compute used: quotas, per container, trash")
     .option("--user <id>", "another user's usage", positiveInt("--user"))
     .option("--json", "machine-readable output")
     .action((opts: { user?: number; json?: boolean }) =>
@@ -267,7 +269,11 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
         io.out(
           `user ${u.userId}: ${bytes(u.usedBytes)} used of ${bytes(u.quotaBytes) ?? "no quota"}${u.availableBytes !== undefined ? `, ${bytes(u.availableBytes)} free` : ""}`,
         );
-        for (const c of u.containers) io.out(`  ${c.name.padEnd(12)} ${bytes(c.bytes)}`);
+        io.out(`  running: ${computeText(u)}`);
+        for (const c of u.containers)
+          io.out(
+            `  ${c.name.padEnd(12)} ${bytes(c.bytes)}${c.resources ? `  ${resourcesText(c.resources, Date.now())}` : ""}`,
+          );
         for (const t of u.trash) io.out(`  trash ${t.id.padEnd(26)} ${bytes(t.bytes)}`);
       }),
     );
@@ -349,6 +355,30 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       withWorkloads(io, async (w, actor) => {
         const granted = w.grant(actor, { id, role: opts.admin ? "admin" : "user" });
         io.out(`${granted.id} may now use voxnix as ${granted.role}`);
+      }),
+    );
+  users
+    .command("quota")
+    .description("what a user's running containers may use together (the defaults unless set)")
+    .argument("<id>", "the Telegram user id", positiveInt("id"))
+    .option("--cpus <n>", "CPUs, such as 4 or 2.5", cpuCount)
+    .option("--memory <size>", "memory, such as 16G", byteSize)
+    .option("--clear", "back to VOXNIX_USER_CPUS and VOXNIX_USER_MEMORY")
+    .action((id: number, opts: { cpus?: number; memory?: number; clear?: boolean }) =>
+      withWorkloads(io, async (w, actor) => {
+        if (opts.clear && (opts.cpus !== undefined || opts.memory !== undefined))
+          throw new UsageError("--clear takes no --cpus or --memory");
+        if (!opts.clear && opts.cpus === undefined && opts.memory === undefined)
+          return io.out(`${id}: ${computeText(await w.usage(actor, { userId: id }))}`);
+        const quota = w.setQuota(actor, {
+          userId: id,
+          ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+          ...(opts.memory !== undefined ? { memoryBytes: opts.memory } : {}),
+          ...(opts.clear ? { clear: true } : {}),
+        });
+        io.out(
+          `${id}: ${quota.cpus} CPUs and ${bytes(quota.memoryBytes)} for running containers${quota.own ? "" : " (the defaults)"}`,
+        );
       }),
     );
   users

@@ -1,4 +1,5 @@
 import { auditRepository } from "./audit.js";
+import { userQuotasRepository } from "./user-quotas.js";
 import { chatHistoryRepository } from "./chat-history.js";
 import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
@@ -28,6 +29,7 @@ export {
 export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
 export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
+export type { UserQuota } from "./user-quotas.js";
 
 export interface StoreOptions<Spec> {
   /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
@@ -44,6 +46,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
   return {
     containers: containersRepository(db, now, codec),
     users: usersRepository(db, now),
+    userQuotas: userQuotasRepository(db, now),
     audit: auditRepository(db, now),
     chatHistory: chatHistoryRepository(db, now),
     pendingActions: pendingActionsRepository(db, now),

@@ -127,4 +127,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: "per-user compute quotas",
+    sql: `
+      -- What one user's running containers may use together, when the admin set it for them;
+      -- a user without a row has the configured defaults (VOXNIX_USER_CPUS, _MEMORY). Any user
+      -- id, configured or approved: a quota outlives a revoke and a re-grant.
+      CREATE TABLE user_quotas (
+        user_id       INTEGER PRIMARY KEY,
+        cpus          REAL NOT NULL CHECK (cpus > 0),
+        memory_bytes  INTEGER NOT NULL CHECK (memory_bytes > 0),
+        set_by        TEXT NOT NULL,
+        set_at        INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { approveAccess, requestAccess } from "./access-requests.js";
 import { assertAdmissible, planContainer } from "./provision.js";
 import { auditEvents, type AuditQuery } from "./audit-events.js";
+import { setComputeQuota } from "./compute-quota.js";
 import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmations.js";
 import { conversation } from "./conversation.js";
 import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
@@ -24,6 +25,7 @@ import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
 export { unpushedLines } from "./unpushed-text.js";
+export { computeText, resourcesText } from "./usage-text.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
@@ -46,7 +48,8 @@ export type { Forgotten } from "./forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
-export type { Usage } from "./usage.js";
+export type { ContainerUsage, Usage } from "./usage.js";
+export type { ComputeQuota } from "./compute-quota.js";
 export type { UserAccess } from "./users.js";
 
 type RestoreInput = { id: string; name?: string; modules?: string[] };
@@ -136,6 +139,11 @@ export function createWorkloads(deps: WorkloadDeps) {
     grant: (actor: Actor, input: { id: number; role?: "admin" | "user"; displayName?: string }) =>
       grantUser(deps, actor, input),
     revoke: (actor: Actor, userId: number) => revokeUser(deps, actor, userId),
+    /** Admins: a user's compute quota (their running containers together), or the defaults back. */
+    setQuota: (
+      actor: Actor,
+      input: { userId: number; cpus?: number; memoryBytes?: number; clear?: boolean },
+    ) => setComputeQuota(deps, actor, input),
     doctor: (actor: Actor) => doctor(deps, actor),
     /** Admins: the audit trail, filtered; oldest first. */
     audit: (actor: Actor, query?: AuditQuery) => auditEvents(deps, actor, query),

@@ -1,6 +1,7 @@
 import { authorize, type Actor } from "./actor.js";
 import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
+import { assertComputeFits } from "./compute-quota.js";
 import { beginOperation } from "./lease.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { NameInput } from "./spec.js";
@@ -26,6 +27,7 @@ async function setPower(
   const { store, host } = deps;
   const [container, lease] = store.transaction(() => {
     const container = authorize(actor, name, store.containers.find(name));
+    if (action !== "stop") assertComputeFits(deps, container.spec);
     const lease = beginOperation(deps, {
       kind: action,
       container: name,

@@ -2,6 +2,7 @@ import type { TrashEntryRecord } from "./records.js";
 import { isAdmin, type Actor } from "./actor.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
 import { buildSpec } from "./build-spec.js";
+import { assertComputeFits } from "./compute-quota.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { suggestFreeName } from "./free-name.js";
 import { beginOperation, type Lease } from "./lease.js";
@@ -364,7 +365,7 @@ function claimName(
 
 /**
  * What an admission refuses before it claims anything: a taken name, a user or host at their
- * count of containers. Also asked on its own, claiming nothing, before the module picker.
+ * count of containers, a user whose running containers leave no room for it. Also asked on its own, claiming nothing, before the module picker.
  */
 export function assertAdmissible(deps: WorkloadDeps, spec: ContainerSpec) {
   const { store, limits } = deps;
@@ -381,6 +382,7 @@ export function assertAdmissible(deps: WorkloadDeps, spec: ContainerSpec) {
       `This host is full (${limits.maxContainers} containers); ask the admin.`,
     );
   }
+  assertComputeFits(deps, spec);
 }
 
 function nameTaken(deps: WorkloadDeps, name: string): Refusal {

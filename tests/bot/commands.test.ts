@@ -278,6 +278,21 @@ describe("bot commands", () => {
     expect(host.commandLines().filter((line) => /zfs create .*1001/.test(line))).toEqual([]);
   });
 
+  it("shows in /usage the running share of the compute quota and what each container used", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    host.setUnitUsage("container@dev.service", {
+      CPUUsageNSec: 192_000_000_000,
+      MemoryCurrent: 512 * 1024 ** 2,
+      MemoryPeak: 1536 * 1024 ** 2,
+    });
+    api.sendText(ALICE, "/usage");
+    const usage = await api.waitFor(ALICE, (m) => m.text.includes("Running:"));
+    expect(usage.text).toContain("Running: 1 of 8 CPUs, 2G of 16G memory");
+    expect(usage.text).toMatch(/• dev \S+, up [\dmhs ]+, CPU 3m 12s, memory 512M \(peak 1.5G\)/);
+  });
+
   it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
     const { api } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");

@@ -173,6 +173,28 @@ describe("voxnix admin CLI", () => {
     });
   });
 
+  it("sets, shows and clears a user's compute quota", async () => {
+    const { run } = await cliOnFakeHost();
+    expect(await run("users", "quota", "1001", "--cpus", "3", "--memory", "6G")).toMatchObject({
+      exitCode: 0,
+      stdout: "1001: 3 CPUs and 6G for running containers\n",
+    });
+    await run("create", "dev", "--as", "1001", "--cpu", "2");
+    expect((await run("users", "quota", "1001")).stdout).toBe(
+      "1001: 2 of 3 CPUs, 2G of 6G memory (set for you)\n",
+    );
+    const over = await run("create", "web", "--as", "1001", "--cpu", "2");
+    expect(over.exitCode).toBe(1);
+    expect(over.stderr).toContain("would pass your share of 3 CPUs and 6G; running now: dev");
+    expect(over.stderr).toContain("voxnix stop NAME");
+    expect(await run("users", "quota", "1001", "--clear", "--cpus", "2")).toMatchObject({
+      exitCode: 64,
+    });
+    expect((await run("users", "quota", "1001", "--clear")).stdout).toBe(
+      "1001: 8 CPUs and 16G for running containers (the defaults)\n",
+    );
+  });
+
   it("reports a healthy fake host from doctor", async () => {
     const { run } = await cliOnFakeHost();
     const result = await run("doctor");

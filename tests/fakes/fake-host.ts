@@ -99,6 +99,11 @@ export interface FakeHost {
   clearFaults(): void;
   configure(settings: FakeHostSettings): void;
   setUsed(dataset: string, bytes: number): void;
+  /** What a unit's cgroup has used, as `systemctl show` reports it while the unit runs. */
+  setUnitUsage(
+    unit: string,
+    usage: { CPUUsageNSec?: number; MemoryCurrent?: number; MemoryPeak?: number },
+  ): void;
   tailscaleNodes(): string[];
   /** Owners `chown` gave paths ("uid:gid" by path). */
   owners(): Record<string, string>;
@@ -166,6 +171,13 @@ export async function createFakeHost(
         const dataset = s.datasets[name];
         if (!dataset) throw new Error(`fake host: no dataset ${name}`);
         dataset.usedBytes = bytes;
+      }, host),
+    setUnitUsage: (unit, usage) =>
+      updateState((s: { unitUsage?: Record<string, Record<string, string>> }) => {
+        s.unitUsage ??= {};
+        s.unitUsage[unit] = Object.fromEntries(
+          Object.entries(usage).map(([key, value]) => [key, String(value)]),
+        );
       }, host),
     tailscaleNodes: () => Object.keys(state().tailscale).sort(),
     owners: () => ({ ...((state() as { owners?: Record<string, string> }).owners ?? {}) }),

@@ -36,6 +36,8 @@ export const DEFAULT_LIMITS: Config["limits"] = {
   maxCpus: 4,
   defaultMemoryBytes: 2 * G,
   maxMemoryBytes: 8 * G,
+  userCpus: 8,
+  userMemoryBytes: 16 * G,
   trashDays: 7,
 };
 

@@ -48,10 +48,19 @@ export default defineTool("systemctl", async (args) => {
     case "show": {
       const unit = units[0];
       const s = unitState(state, unit);
+      // cgroup accounting: systemd prints "[not set]" for a value it does not have (the
+      // unit not running, accounting off); tests give a running unit its figures.
+      const accounting = Object.fromEntries(
+        ["CPUUsageNSec", "MemoryCurrent", "MemoryPeak"].map((key) => [
+          key,
+          (s?.active === "active" && state.unitUsage?.[unit]?.[key]) || "[not set]",
+        ]),
+      );
       const values = {
         ActiveState: s?.active ?? "inactive",
         LoadState: s ? "loaded" : "not-found",
         ActiveEnterTimestamp: s?.since ? timestamp(s.since) : "",
+        ...accounting,
         ...state.unitProperties[unit],
       };
       const wanted = args

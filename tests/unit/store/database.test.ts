@@ -59,6 +59,7 @@ describe("openDatabase", () => {
       "operations",
       "pending_actions",
       "trash",
+      "user_quotas",
       "users",
     ]);
     db.close();
