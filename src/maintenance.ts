@@ -103,6 +103,13 @@ export function startMaintenance(
       if (report.failed.length > 0) next = backoff();
       else failedPasses = 0;
       for (const line of [...report.failed, ...report.reported]) await tellAdminsOnce(line);
+      // Quotas nearly full, trash about to go: told to their owners, once each.
+      const told = await workloads.watch().catch((error: unknown) => {
+        log.warn({ err: error }, "could not look at quotas and trash; retrying later");
+        return [];
+      });
+      for (const line of told) log.info({ told: line }, "told a user");
+      if (told.length > 0) void deliver();
     } catch (error) {
       next = backoff();
       log.error({ err: error }, "reconcile failed; retrying");

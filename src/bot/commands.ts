@@ -23,6 +23,7 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "usage", description: "your storage, CPU and memory" },
   { command: "trash", description: "destroyed containers' workspaces" },
   { command: "restore", description: "bring back a destroyed container: /restore [ID [NAME]]" },
+  { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
 ];
@@ -192,6 +193,22 @@ export function commands(deps: BotDeps) {
         rich(code("/restore ID NAME"), " gives it another."),
       ),
       trashKeyboard(entries.slice(0, RESTORE_PICKER_SIZE)),
+    );
+  });
+  composer.command("notify", async (ctx) => {
+    const [choice] = args(ctx);
+    if (choice === "on" || choice === "off") w.notifications.mute(ctx.actor, choice === "off");
+    else if (choice !== undefined)
+      return say(ctx, rich("Usage: ", code("/notify on"), " or ", code("/notify off"), "."));
+    await say(
+      ctx,
+      w.notifications.muted(ctx.actor)
+        ? rich("I tell you nothing unasked. ", code("/notify on"), " brings it back.")
+        : rich(
+            "I tell you when a container of yours stops on its own, an admin acts on one, your storage is nearly full, or trash is about to be deleted. ",
+            code("/notify off"),
+            " mutes that.",
+          ),
     );
   });
   composer.command("reset", async (ctx) => {

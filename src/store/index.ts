@@ -1,5 +1,6 @@
 import { auditRepository } from "./audit.js";
 import { userQuotasRepository } from "./user-quotas.js";
+import { notificationsRepository } from "./notifications.js";
 import { chatHistoryRepository } from "./chat-history.js";
 import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
@@ -53,6 +54,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     trash: trashRepository(db, now, codec),
     operations: operationsRepository(db, now),
     notices: noticesRepository(db, now),
+    notifications: notificationsRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

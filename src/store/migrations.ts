@@ -143,4 +143,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: "notifications",
+    sql: `
+      -- A user who muted what voxnix tells unasked (crashes, quota, trash, an admin's actions).
+      CREATE TABLE notification_prefs (
+        user_id     INTEGER PRIMARY KEY,
+        muted       INTEGER NOT NULL CHECK (muted IN (0, 1)),
+        changed_at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- Notifications that are said once per occasion (a quota crossing 90 %, a trash entry
+      -- about to be purged): the row is the "already said", across restarts and processes.
+      CREATE TABLE notified (
+        user_id  INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        at       INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, key)
+      ) STRICT;
+    `,
+  },
 ];

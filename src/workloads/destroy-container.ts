@@ -6,6 +6,7 @@ import { requestConfirmation } from "./confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import { beginOperation, type Lease } from "./lease.js";
+import { tellOwner } from "./notify.js";
 import { parseOrRefuse } from "./refusal.js";
 import { NameInput } from "./spec.js";
 
@@ -98,6 +99,11 @@ export async function destroyContainer(
   try {
     const trashId = await finishDestroy(deps, begun, lease);
     audit("ok", { trashId: trashId ?? null });
+    tellOwner(deps, actor, begun.ownerId, (who) =>
+      trashId
+        ? `${who} destroyed your container ${name}. Its workspace is in your trash as ${trashId} for ${deps.limits.trashDays} days; /restore ${trashId} brings it back.`
+        : `${who} destroyed your container ${name}.`,
+    );
     return { name, trashId, keptDays: deps.limits.trashDays };
   } catch (error) {
     // Half-way: reconcile finishes it, with backoff; nothing else may touch it meanwhile.

@@ -20,6 +20,7 @@ import type { CreateInput, NameInput } from "./spec.js";
 import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage } from "./usage.js";
+import { watch } from "./watch.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
@@ -128,6 +129,14 @@ export function createWorkloads(deps: WorkloadDeps) {
       purgeTrash(deps, actor, options),
     reconcile: () => reconcile(deps),
     forgetExpired: () => forgetExpired(deps),
+    /** Maintenance: quotas nearly full, trash about to be purged, told to their owners once. */
+    watch: () => watch(deps),
+    /** /notify: whether voxnix tells this user things unasked (crashes, quota, trash, admins). */
+    notifications: {
+      muted: (actor: Actor) => deps.store.notifications.isMuted(actor.userId),
+      mute: (actor: Actor, muted: boolean) =>
+        deps.store.notifications.setMuted(actor.userId, muted),
+    },
     /** Notices waiting in the outbox, and taking one out once it is delivered (the daemon's). */
     notices: {
       pending: () => deps.store.notices.listAll(),

@@ -3,6 +3,7 @@ import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { assertComputeFits } from "./compute-quota.js";
 import { beginOperation } from "./lease.js";
+import { tellOwner } from "./notify.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { NameInput } from "./spec.js";
 
@@ -12,6 +13,12 @@ export interface PowerResult {
 }
 
 type PowerAction = "start" | "stop" | "restart";
+
+const DONE: Record<PowerAction, string> = {
+  start: "started",
+  stop: "stopped",
+  restart: "restarted",
+};
 
 /**
  * Starts, stops or restarts one of the actor's containers, under its lease. Starting mounts the
@@ -65,6 +72,12 @@ async function setPower(
   const state = action === "stop" ? "stopped" : "running";
   settle(state);
   audit("ok");
+  tellOwner(
+    deps,
+    actor,
+    container.ownerId,
+    (who) => `${who} ${DONE[action]} your container ${name}.`,
+  );
   return { name, state };
 }
 

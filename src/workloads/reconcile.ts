@@ -2,6 +2,7 @@ import { currentProcess, isProcessAlive, runningHostCommandMarks } from "../proc
 import type { OperationRecord } from "../store/index.js";
 import type { Container } from "./records.js";
 import { SYSTEM_ACTOR } from "./actor.js";
+import { notify } from "./notify.js";
 import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { beginOperation, isLive, leaseFor, type Lease } from "./lease.js";
@@ -112,8 +113,18 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     if (
       record.state !== expected &&
       store.containers.settleState(record.name, expected, record.updatedAtMs)
-    )
+    ) {
       report.repaired.push(`${record.name}: state ${record.state} → ${expected}`);
+      // No one asked (no operation held it, before or after the host was listed): it went down.
+      const asked =
+        before.leasedContainers.has(record.name) || after.leasedContainers.has(record.name);
+      if (record.state === "running" && !asked)
+        notify(deps, {
+          userId: record.ownerId,
+          kind: "crashed",
+          text: `⚠️ ${record.name} stopped without anyone asking: it crashed, or was shut down from inside. /logs ${record.name} shows why; /up ${record.name} starts it.`,
+        });
+    }
   }
 
   // Known to the registry before or after the host was listed: anything made or removed while

@@ -293,6 +293,21 @@ describe("bot commands", () => {
     expect(usage.text).toMatch(/• dev \S+, up [\dmhs ]+, CPU 3m 12s, memory 512M \(peak 1.5G\)/);
   });
 
+  it("mutes and unmutes what it says unasked with /notify", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/notify off");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("I tell you nothing unasked."));
+    api.sendText(ALICE, "/notify");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("I tell you nothing") && m.message_id > 1);
+    api.sendText(ALICE, "/notify on");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("I tell you when"));
+    expect(api.messages(ALICE).map((m) => m.text.slice(0, 20))).toEqual([
+      "I tell you nothing u",
+      "I tell you nothing u",
+      "I tell you when a co",
+    ]);
+  });
+
   it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
     const { api } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");

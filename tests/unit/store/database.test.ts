@@ -56,6 +56,8 @@ describe("openDatabase", () => {
       "chat_history",
       "containers",
       "notices",
+      "notification_prefs",
+      "notified",
       "operations",
       "pending_actions",
       "trash",
