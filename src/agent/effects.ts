@@ -31,7 +31,21 @@ export function collectEffects() {
     confirmations,
     admitted,
     powerOutcomes,
-    /** A turn that failed runs none of its work: the names it claimed are freed. */
-    releaseAll: () => admitted.forEach((work) => work.admission.release()),
+    /**
+     * A turn that failed runs none of its work: the names it claimed are freed, each on its own
+     * (one release that throws must not keep the others' names).
+     */
+    releaseAll: () => {
+      const failures: unknown[] = [];
+      for (const work of admitted) {
+        try {
+          work.admission.release();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0)
+        throw new AggregateError(failures, "could not release admitted work");
+    },
   };
 }

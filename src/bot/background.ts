@@ -16,9 +16,33 @@ export function createBackgroundTasks(log: Logger) {
         .finally(() => running.delete(promise));
       running.add(promise);
     },
+    /**
+     * Counts `work` (an update being handled) as running until it settles, so that a graceful
+     * stop waits for it too; returns it unchanged, errors included, for its caller to handle.
+     */
+    track<T>(work: Promise<T>): Promise<T> {
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.add(settled);
+      void settled.finally(() => running.delete(settled));
+      return work;
+    },
+    /**
+     * Waits until nothing runs or `timeoutMs` passed; returns how many still run. Work that
+     * running work starts meanwhile (an update's create) is waited for as well.
+     */
     async drain(timeoutMs: number): Promise<number> {
-      const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([Promise.allSettled([...running]), timeout]);
+      let timedOut = false;
+      const timeout = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, timeoutMs).unref(),
+      );
+      while (running.size > 0 && !timedOut)
+        await Promise.race([Promise.allSettled([...running]), timeout]);
       return running.size;
     },
     get size() {

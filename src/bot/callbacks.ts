@@ -3,7 +3,7 @@ import { Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
-import { carryOut, startRestore } from "./create-flow.js";
+import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
 import { decodePress, moduleKeyboard, undoKeyboard } from "./keyboards.js";
@@ -60,10 +60,12 @@ export function callbacks(deps: BotDeps) {
       case "restore": {
         // Under the name it had: what an Undo means. A name taken meanwhile, or an entry
         // purged or restored already, is the press's answer.
-        const started = startRestore(ctx, deps, press.trashId);
+        // Admitted before anything is awaited, run after: a failing progress message is then
+        // this handler's error, answered by the boundary, never an unhandled rejection.
+        const admission = w.admitRestore(ctx.actor, { id: press.trashId });
         await ctx.answerCallbackQuery().catch(() => {});
         await ctx.editMessageReplyMarkup().catch(() => {});
-        return started;
+        return carryOut(ctx, deps, { kind: "restore", admission });
       }
       case "create-with": {
         // Admitted first: a refusal (a name taken meanwhile) is the press's answer, and the

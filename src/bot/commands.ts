@@ -216,7 +216,11 @@ export function commands(deps: BotDeps) {
     await say(ctx, rich("Done: I forgot our conversation."));
   });
 
-  const admin = composer.filter((ctx) => ctx.actor.role === "admin");
+  // Admin commands show everyone's containers, users and audit: never in a group, where every
+  // member would read the answer.
+  const admin = composer.filter(
+    (ctx) => ctx.actor.role === "admin" && ctx.chat?.type === "private",
+  );
   admin.command("all", (ctx) => showList(ctx, deps, true));
   admin.command("users", async (ctx) => {
     const users = w.users(ctx.actor);

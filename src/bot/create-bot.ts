@@ -63,17 +63,21 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
 
   // One operation id per update, in every log line it causes, and one span, the root of its
   // trace: ids only, never the text (tracing.ts).
+  // Tracked as running work, so a graceful stop waits for an update still being handled (a
+  // turn that admitted a create) instead of closing the store under it.
   bot.use((ctx, next) =>
-    withOperation(() =>
-      inSpan(
-        "telegram update",
-        {
-          "voxnix.user": ctx.from?.id,
-          "voxnix.operation": currentOperationId(),
-          "telegram.update_id": ctx.update.update_id,
-          "telegram.update_type": Object.keys(ctx.update).find((key) => key !== "update_id"),
-        },
-        () => next(),
+    options.tasks.track(
+      withOperation(() =>
+        inSpan(
+          "telegram update",
+          {
+            "voxnix.user": ctx.from?.id,
+            "voxnix.operation": currentOperationId(),
+            "telegram.update_id": ctx.update.update_id,
+            "telegram.update_type": Object.keys(ctx.update).find((key) => key !== "update_id"),
+          },
+          () => next(),
+        ),
       ),
     ),
   );

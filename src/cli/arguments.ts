@@ -44,7 +44,10 @@ export const pointInTime =
     const utc = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?Z?$/.test(trimmed)
       ? Date.parse(trimmed.includes("T") && !trimmed.endsWith("Z") ? `${trimmed}Z` : trimmed)
       : Number.NaN;
-    if (Number.isNaN(utc))
+    // Date.parse rolls 2026-02-31 over into March: a date must read back as it was written.
+    const asWritten = (ms: number) =>
+      new Date(ms).toISOString().startsWith(trimmed.replace(/Z$/, "").slice(0, 16));
+    if (Number.isNaN(utc) || !asWritten(utc))
       throw new InvalidArgumentError(
         `a time is an age such as 30m, 12h, 1d or 2w, or a UTC date such as 2026-12-01, not "${text}".`,
       );

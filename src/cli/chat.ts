@@ -65,7 +65,8 @@ export async function chat(
       const text = line.trim();
       if (text === "/quit") break;
       if (text !== "") {
-        await bot.handleUpdate(terminal.updateFor(text));
+        const update = terminal.updateFor(text);
+        if (update) await bot.handleUpdate(update);
         await tasks.drain(WAIT_FOR_WORK_MS);
       }
       prompt();

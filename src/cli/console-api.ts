@@ -11,23 +11,29 @@ export const CONSOLE_BOT = {
 
 interface Shown {
   text: string;
-  /** The callback data of its buttons, in the order they are numbered. */
-  buttons: { label: string; data: string }[];
+  /** The numbers its buttons were shown with, with their callback data. */
+  buttons: { number: number; data: string }[];
 }
 
+/** Control characters other than newline and tab: a tenant's log line must not drive the terminal. */
+const CONTROL = /(?![\n\t])\p{Cc}/gu;
+
 /**
- * The Bot API as a terminal: what the bot sends, edits and answers is printed, and what the user
- * types becomes the updates Telegram would deliver. The bot's own handlers run unchanged behind
- * it, so the terminal gets exactly the commands, buttons and agent that Telegram gets.
+ * The Bot API as a terminal: what the bot sends to this user, edits and answers is printed, and
+ * what the user types becomes the updates Telegram would deliver. The bot's own handlers run
+ * unchanged behind it, so the terminal gets exactly the commands, buttons and agent that
+ * Telegram gets.
  *
- * Edits print only the lines that changed (a progress message grows line by line). Buttons are
- * numbered as they appear; typing a number presses the newest button with it.
+ * Edits print only the lines that changed (a progress message grows line by line). Each button
+ * gets a number of its own when it is shown, never reused: typing it presses that button while
+ * its message still has it, and says it is gone after.
  */
 export function consoleApi(userId: number, print: (text: string) => void) {
   const shown = new Map<number, Shown>();
+  const pressable = new Map<number, { messageId: number; data: string }>();
   let nextMessageId = 1;
   let nextUpdateId = 1;
-  let pressable: { messageId: number; data: string }[] = [];
+  let nextButton = 1;
 
   const chat = { id: userId, type: "private" as const, first_name: "console" };
   const from = { id: userId, is_bot: false, first_name: "console" };
@@ -37,30 +43,34 @@ export function consoleApi(userId: number, print: (text: string) => void) {
     chat,
     text,
   });
+  const say = (text: string) => print(text.replace(CONTROL, "?"));
 
-  /** Numbers the buttons of every message that has some, newest last. */
-  const renumber = () => {
-    pressable = [...shown.entries()].flatMap(([messageId, s]) =>
-      s.buttons.map((b) => ({ messageId, data: b.data })),
-    );
-  };
-  const showButtons = (messageId: number) => {
-    const buttons = shown.get(messageId)?.buttons ?? [];
-    if (buttons.length === 0) return;
-    const first = pressable.findIndex((p) => p.messageId === messageId);
-    print(`  ${buttons.map((b, i) => `[${first + i + 1}] ${b.label}`).join("  ")}`);
-  };
-  const buttonsOf = (markup: InlineKeyboardMarkup | undefined) =>
-    (markup?.inline_keyboard ?? [])
+  /** Gives `messageId` these buttons (none: it loses them), numbering and printing new ones. */
+  const setButtons = (messageId: number, markup: InlineKeyboardMarkup | undefined) => {
+    const current = shown.get(messageId);
+    if (!current) return;
+    for (const button of current.buttons) pressable.delete(button.number);
+    const buttons = (markup?.inline_keyboard ?? [])
       .flat()
       .flatMap((b) =>
         "callback_data" in b && b.callback_data ? [{ label: b.text, data: b.callback_data }] : [],
       );
+    current.buttons = buttons.map((b) => ({ number: nextButton++, data: b.data }));
+    current.buttons.forEach((b) => pressable.set(b.number, { messageId, data: b.data }));
+    if (buttons.length > 0)
+      say(`  ${buttons.map((b, i) => `[${current.buttons[i]?.number}] ${b.label}`).join("  ")}`);
+  };
   const setText = (messageId: number, text: string) => {
     const before = new Set(shown.get(messageId)?.text.split("\n") ?? []);
     const fresh = text.split("\n").filter((line) => !before.has(line));
-    if (fresh.length) print(fresh.map((line) => `voxnix> ${line}`).join("\n"));
+    if (fresh.length) say(fresh.map((line) => `voxnix> ${line}`).join("\n"));
+    const current = shown.get(messageId);
+    if (current) current.text = text;
+    else shown.set(messageId, { text, buttons: [] });
   };
+  /** Only this user's chat is a terminal; what the bot tells other people is not shown here. */
+  const toOtherChat = (p: Record<string, unknown>) =>
+    p.chat_id !== undefined && Number(p.chat_id) !== userId;
 
   const ok = <T>(result: T) => ({ ok: true as const, result });
   const transformer: Transformer = async (_prev, method, payload) => {
@@ -69,32 +79,25 @@ export function consoleApi(userId: number, print: (text: string) => void) {
       case "sendMessage": {
         const id = nextMessageId++;
         const text = String(p.text);
+        if (toOtherChat(p)) return ok(message(id, text)) as never;
         setText(id, text);
-        shown.set(id, { text, buttons: buttonsOf(p.reply_markup as InlineKeyboardMarkup) });
-        renumber();
-        showButtons(id);
+        setButtons(id, p.reply_markup as InlineKeyboardMarkup | undefined);
         return ok(message(id, text)) as never;
       }
       case "editMessageText": {
         const id = Number(p.message_id);
         const text = String(p.text);
+        if (toOtherChat(p)) return ok(message(id, text)) as never;
         setText(id, text);
         // Telegram drops the buttons of a message edited without any.
-        shown.set(id, { text, buttons: buttonsOf(p.reply_markup as InlineKeyboardMarkup) });
-        renumber();
-        showButtons(id);
+        setButtons(id, p.reply_markup as InlineKeyboardMarkup | undefined);
         return ok(message(id, text)) as never;
       }
-      case "editMessageReplyMarkup": {
-        const id = Number(p.message_id);
-        const current = shown.get(id);
-        if (current) current.buttons = buttonsOf(p.reply_markup as InlineKeyboardMarkup);
-        renumber();
-        showButtons(id);
+      case "editMessageReplyMarkup":
+        setButtons(Number(p.message_id), p.reply_markup as InlineKeyboardMarkup | undefined);
         return ok(true) as never;
-      }
       case "answerCallbackQuery":
-        if (p.text) print(`voxnix> (${String(p.text)})`);
+        if (p.text) say(`voxnix> (${String(p.text)})`);
         return ok(true) as never;
       default:
         // The typing indicator, the command menu: nothing to show in a terminal.
@@ -105,9 +108,14 @@ export function consoleApi(userId: number, print: (text: string) => void) {
   return {
     transformer,
     /** The update Telegram would deliver for `text` typed by the user: a message, or a press. */
-    updateFor(text: string): Update {
+    updateFor(text: string): Update | undefined {
       const update_id = nextUpdateId++;
-      const press = /^\d+$/.test(text) ? pressable[Number(text) - 1] : undefined;
+      const number = /^\d+$/.test(text) ? Number(text) : undefined;
+      const press = number === undefined ? undefined : pressable.get(number);
+      if (number !== undefined && number < nextButton && !press) {
+        say("voxnix> (that button is gone)");
+        return undefined;
+      }
       if (press) {
         const pressed = shown.get(press.messageId) as Shown;
         return {

@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { readTenantFile } from "./tenant-files.js";
@@ -19,8 +19,46 @@ const LIMITS = {
   smallFileBytes: 64 * 1024,
   packedRefsBytes: 4 * 1024 * 1024,
   looseObjectBytes: 1024 * 1024,
+  /** A commit's headers are read; a body past this (a bomb, or a novel) makes it unreadable. */
+  inflatedObjectBytes: 1024 * 1024,
   refsPerRepo: 2_000,
 } as const;
+
+/**
+ * What one scan may spend, shared by every repository in it: a deadline and a number of files
+ * read. Once either is spent every read answers "absent", so a tenant's repository can make a
+ * scan incomplete, never long.
+ */
+export interface ScanBudget {
+  readonly deadlineMs: number;
+  reads: number;
+  /** Set once anything was left unread for want of budget. */
+  exhausted: boolean;
+}
+
+export function scanBudget(ms: number, reads: number): ScanBudget {
+  return { deadlineMs: Date.now() + ms, reads, exhausted: false };
+}
+
+/** Takes one read from the budget; false (and the budget marked exhausted) when none is left. */
+export function spend(budget: ScanBudget): boolean {
+  if (budget.reads <= 0 || Date.now() > budget.deadlineMs) {
+    budget.exhausted = true;
+    return false;
+  }
+  budget.reads--;
+  return true;
+}
+
+/** Whether `dir`, with every link on its path resolved, is inside the workspace `root`. */
+export async function isInside(root: string, dir: string): Promise<boolean> {
+  try {
+    const real = await realpath(dir);
+    return real === root || real.startsWith(`${root}/`);
+  } catch {
+    return false;
+  }
+}
 
 export interface RepoRefs {
   /** The branch HEAD is on, or undefined when HEAD is detached (then `detachedAt`). */
@@ -36,11 +74,23 @@ export interface RepoRefs {
   readonly upstreams: ReadonlyMap<string, string>;
 }
 
-const text = async (root: string, path: string, max: number = LIMITS.smallFileBytes) =>
-  (await readTenantFile(root, path, max))?.toString("utf8");
+const text = async (
+  root: string,
+  budget: ScanBudget,
+  path: string,
+  max: number = LIMITS.smallFileBytes,
+) => (spend(budget) ? (await readTenantFile(root, path, max))?.toString("utf8") : undefined);
 
 /** Loose refs under `dir` (refs/heads or refs/remotes), by their name below it. */
-async function looseRefs(root: string, dir: string, into: Map<string, string>, prefix = "") {
+async function looseRefs(
+  root: string,
+  budget: ScanBudget,
+  dir: string,
+  into: Map<string, string>,
+  prefix = "",
+) {
+  // readdir follows links on the path: a refs/ that leads out of the workspace is not listed.
+  if (!spend(budget) || !(await isInside(root, dir))) return;
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -51,9 +101,9 @@ async function looseRefs(root: string, dir: string, into: Map<string, string>, p
     if (into.size >= LIMITS.refsPerRepo) return;
     const name = `${prefix}${entry.name}`;
     if (!REF_NAME.test(name) || name.includes("..")) continue;
-    if (entry.isDirectory()) await looseRefs(root, join(dir, entry.name), into, `${name}/`);
+    if (entry.isDirectory()) await looseRefs(root, budget, join(dir, entry.name), into, `${name}/`);
     else if (entry.isFile()) {
-      const sha = (await text(root, join(dir, entry.name)))?.trim();
+      const sha = (await text(root, budget, join(dir, entry.name)))?.trim();
       if (sha && SHA.test(sha)) into.set(name, sha);
     }
   }
@@ -89,23 +139,32 @@ function parseConfig(config: string) {
 }
 
 /** Reads the refs of the repository whose git directory is `gitDir`, inside workspace `root`. */
-export async function readRefs(root: string, gitDir: string): Promise<RepoRefs> {
+export async function readRefs(
+  root: string,
+  gitDir: string,
+  budget: ScanBudget,
+): Promise<RepoRefs> {
   const branches = new Map<string, string>();
   const remoteRefs = new Map<string, string>();
   // Packed first: a loose ref is newer than its packed line and replaces it.
-  const packed = (await text(root, join(gitDir, "packed-refs"), LIMITS.packedRefsBytes)) ?? "";
+  const packed =
+    (await text(root, budget, join(gitDir, "packed-refs"), LIMITS.packedRefsBytes)) ?? "";
   for (const line of packed.split("\n")) {
     const match = /^([0-9a-f]{40}) refs\/(heads|remotes)\/(\S+)$/.exec(line);
-    if (!match || !REF_NAME.test(match[3] as string)) continue;
-    (match[2] === "heads" ? branches : remoteRefs).set(match[3] as string, match[1] as string);
+    if (!match || !REF_NAME.test(match[3] as string) || (match[3] as string).includes(".."))
+      continue;
+    const into = match[2] === "heads" ? branches : remoteRefs;
+    if (into.size < LIMITS.refsPerRepo) into.set(match[3] as string, match[1] as string);
   }
-  await looseRefs(root, join(gitDir, "refs", "heads"), branches);
-  await looseRefs(root, join(gitDir, "refs", "remotes"), remoteRefs);
+  await looseRefs(root, budget, join(gitDir, "refs", "heads"), branches);
+  await looseRefs(root, budget, join(gitDir, "refs", "remotes"), remoteRefs);
   for (const name of remoteRefs.keys()) if (name.endsWith("/HEAD")) remoteRefs.delete(name);
 
-  const head = (await text(root, join(gitDir, "HEAD")))?.trim() ?? "";
+  const head = (await text(root, budget, join(gitDir, "HEAD")))?.trim() ?? "";
   const onBranch = /^ref: refs\/heads\/(\S+)$/.exec(head)?.[1];
-  const { remotes, upstreams } = parseConfig((await text(root, join(gitDir, "config"))) ?? "");
+  const { remotes, upstreams } = parseConfig(
+    (await text(root, budget, join(gitDir, "config"))) ?? "",
+  );
   return {
     headBranch: onBranch,
     detachedAt: SHA.test(head) ? head : undefined,
@@ -118,24 +177,28 @@ export async function readRefs(root: string, gitDir: string): Promise<RepoRefs> 
 
 /**
  * The parents of a commit, from its loose object; undefined when it is not loose (packed, or
- * missing): then the walk cannot go on through it.
+ * missing) or the budget is spent: then the walk cannot go on through it. Only the headers are
+ * decoded, and the shas are copied out of them, so no commit's text outlives this call.
  */
-async function parentsOf(root: string, gitDir: string, sha: string) {
+async function parentsOf(root: string, gitDir: string, sha: string, budget: ScanBudget) {
+  if (!spend(budget)) return undefined;
   const file = join(gitDir, "objects", sha.slice(0, 2), sha.slice(2));
   const compressed = await readTenantFile(root, file, LIMITS.looseObjectBytes);
   if (!compressed) return undefined;
-  let object: string;
+  let object: Buffer;
   try {
-    object = inflateSync(compressed, { maxOutputLength: 4 * LIMITS.looseObjectBytes }).toString(
-      "latin1",
-    );
+    object = inflateSync(compressed, { maxOutputLength: LIMITS.inflatedObjectBytes });
   } catch {
     return undefined;
   }
-  const [header = "", body = ""] = object.split("\0", 2);
-  if (!header.startsWith("commit ")) return undefined;
-  const headers = body.slice(0, Math.max(0, body.indexOf("\n\n")));
-  return [...headers.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+  const nul = object.indexOf(0);
+  if (nul < 0 || !object.subarray(0, nul).toString("latin1").startsWith("commit "))
+    return undefined;
+  const end = object.indexOf("\n\n", nul);
+  const headers = object.subarray(nul + 1, end < 0 ? object.length : end).toString("latin1");
+  return [...headers.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) =>
+    Buffer.from(m[1] as string, "latin1").toString("latin1"),
+  );
 }
 
 export type Ahead =
@@ -157,17 +220,25 @@ export async function compareCommits(
   gitDir: string,
   tip: string,
   base: string,
+  budget: ScanBudget,
   maxCommits = 500,
 ): Promise<Ahead> {
   if (tip === base) return { kind: "contained" };
-  const fromTip = await reachable(root, gitDir, tip, base, maxCommits);
+  const fromTip = await reachable(root, gitDir, tip, base, budget, maxCommits);
   if (fromTip.found) return { kind: "ahead", count: fromTip.seen.size };
-  const fromBase = await reachable(root, gitDir, base, tip, maxCommits);
+  const fromBase = await reachable(root, gitDir, base, tip, budget, maxCommits);
   if (fromBase.found) return { kind: "contained" };
   return { kind: "differs" };
 }
 
-async function reachable(root: string, gitDir: string, from: string, target: string, max: number) {
+async function reachable(
+  root: string,
+  gitDir: string,
+  from: string,
+  target: string,
+  budget: ScanBudget,
+  max: number,
+) {
   const seen = new Set<string>();
   const queue = [from];
   let found = false;
@@ -179,7 +250,7 @@ async function reachable(root: string, gitDir: string, from: string, target: str
     }
     if (seen.has(sha)) continue;
     seen.add(sha);
-    const parents = await parentsOf(root, gitDir, sha);
+    const parents = await parentsOf(root, gitDir, sha, budget);
     if (parents) queue.push(...parents);
   }
   return { found, seen };

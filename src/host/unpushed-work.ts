@@ -1,13 +1,25 @@
 import type { Dirent } from "node:fs";
 import { lstat, readdir, realpath } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { compareCommits, readRefs, type RepoRefs } from "./git-refs.js";
+import {
+  compareCommits,
+  isInside,
+  readRefs,
+  scanBudget,
+  spend,
+  type RepoRefs,
+  type ScanBudget,
+} from "./git-refs.js";
 
 /** What a destroy looks at before it asks: deep enough for ~/src/org/repo, fast enough to wait for. */
 export const UNPUSHED_SCAN_LIMITS = {
   depth: 4,
   directories: 2_000,
   repos: 20,
+  /** Branches compared with their upstream per repository; the rest are counted as unchecked. */
+  branches: 50,
+  /** Files read (refs, configs, commits) by the whole scan. */
+  reads: 20_000,
   ms: 2_000,
 } as const;
 export type UnpushedScanLimits = { readonly [K in keyof typeof UNPUSHED_SCAN_LIMITS]: number };
@@ -34,6 +46,8 @@ export interface UnpushedRepo {
   readonly branches: readonly UnpushedBranch[];
   /** A detached HEAD on a commit no branch or remote-tracking ref points to (short sha). */
   readonly detachedAt?: string;
+  /** Branches past the per-repository limit, not looked at. */
+  readonly unchecked?: number;
 }
 
 export interface UnpushedReport {
@@ -54,16 +68,18 @@ export async function findUnpushedWork(
   limits: UnpushedScanLimits = UNPUSHED_SCAN_LIMITS,
 ): Promise<UnpushedReport> {
   const root = await realpath(workspace);
-  const deadline = Date.now() + limits.ms;
+  const budget = scanBudget(limits.ms, limits.reads);
   const repos: UnpushedRepo[] = [];
   let visited = 0;
   let complete = true;
 
   const visit = async (dir: string, depth: number): Promise<void> => {
-    if (Date.now() > deadline || ++visited > limits.directories || repos.length >= limits.repos) {
+    if (++visited > limits.directories || repos.length >= limits.repos || !spend(budget)) {
       complete = false;
       return;
     }
+    // A directory swapped for a link since it was listed as one is not followed out.
+    if (!(await isInside(root, dir))) return;
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -72,7 +88,7 @@ export async function findUnpushedWork(
     }
     const git = entries.find((e) => e.name === ".git");
     if (git?.isDirectory()) {
-      const found = await inspect(root, join(dir, ".git"), relative(root, dir));
+      const found = await inspect(root, join(dir, ".git"), relative(root, dir), budget, limits);
       if (found) repos.push(found);
     }
     if (depth >= limits.depth) {
@@ -86,19 +102,23 @@ export async function findUnpushedWork(
     }
   };
   if ((await lstat(root)).isDirectory()) await visit(root, 0);
-  return { repos, complete };
+  return { repos, complete: complete && !budget.exhausted };
 }
 
 async function inspect(
   root: string,
   gitDir: string,
   path: string,
+  budget: ScanBudget,
+  limits: UnpushedScanLimits,
 ): Promise<UnpushedRepo | undefined> {
-  const refs = await readRefs(root, gitDir);
+  const refs = await readRefs(root, gitDir, budget);
   const noRemote = refs.remotes.length === 0 && refs.remoteRefs.size === 0;
   const pushed = new Set(refs.remoteRefs.values());
   const branches: UnpushedBranch[] = [];
-  for (const [name, tip] of refs.branches) {
+  const checked = [...refs.branches].slice(0, limits.branches);
+  const unchecked = refs.branches.size - checked.length;
+  for (const [name, tip] of checked) {
     if (noRemote) {
       branches.push({ name, state: "never-pushed" });
       continue;
@@ -109,7 +129,7 @@ async function inspect(
       if (!pushed.has(tip)) branches.push({ name, state: "never-pushed" });
       continue;
     }
-    const ahead = await compareCommits(root, gitDir, tip, base);
+    const ahead = await compareCommits(root, gitDir, tip, base, budget);
     if (ahead.kind === "ahead")
       branches.push({ name, state: "ahead", commits: ahead.count, upstream });
     else if (ahead.kind === "differs") branches.push({ name, state: "differs", upstream });
@@ -119,8 +139,14 @@ async function inspect(
     detached && !pushed.has(detached) && ![...refs.branches.values()].includes(detached)
       ? detached.slice(0, 7)
       : undefined;
-  if (branches.length === 0 && !detachedAt) return undefined;
-  return { path, noRemote, branches, ...(detachedAt ? { detachedAt } : {}) };
+  if (branches.length === 0 && !detachedAt && unchecked === 0) return undefined;
+  return {
+    path,
+    noRemote,
+    branches,
+    ...(detachedAt ? { detachedAt } : {}),
+    ...(unchecked > 0 ? { unchecked } : {}),
+  };
 }
 
 /** The branch's configured upstream, else the same name on the first remote that has it. */

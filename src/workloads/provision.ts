@@ -109,10 +109,16 @@ export function admitContainer(
     name: spec.name,
     ownerId: spec.owner,
     modules: spec.modules,
-    run(runOptions = {}) {
+    async run(runOptions = {}) {
       if (state !== "admitted") throw new Error(`the ${spec.name} admission was already ${state}`);
       state = "running";
-      if (runOptions.report) lease.reportTo(runOptions.report);
+      try {
+        if (runOptions.report) lease.reportTo(runOptions.report);
+      } catch (error) {
+        // Nothing is made yet: the claim goes, rather than hold the name for this process's life.
+        forgetClaim(deps, lease, spec.name);
+        throw error;
+      }
       return provisionContainer(
         deps,
         { lease, spec, audit, fromTrash: options.fromTrash },

@@ -1,7 +1,19 @@
 import type { UnpushedBranch, UnpushedReport } from "../host/index.js";
 
-/** Repositories named at most, in a card that must still fit a phone's screen. */
+/** Repositories and branches named at most, in a card that must still fit a phone's screen. */
 const SHOWN_REPOS = 8;
+const SHOWN_BRANCHES = 4;
+const PATH_CHARS = 60;
+
+/**
+ * A directory name as the tenant wrote it may hold newlines (a fake line in the card) or
+ * terminal escapes (at the CLI): every control and format character becomes "?", and a long
+ * path is cut.
+ */
+const printable = (path: string) => {
+  const clean = path.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, "?");
+  return clean.length > PATH_CHARS ? `${clean.slice(0, PATH_CHARS - 1)}…` : clean;
+};
 
 const branchLine = (b: UnpushedBranch) => {
   switch (b.state) {
@@ -21,10 +33,12 @@ const branchLine = (b: UnpushedBranch) => {
 export function unpushedLines(report: UnpushedReport | undefined): string[] {
   if (!report) return [];
   const lines = report.repos.slice(0, SHOWN_REPOS).map((repo) => {
-    const where = repo.path === "" ? "/workspace" : repo.path;
+    const where = repo.path === "" ? "/workspace" : printable(repo.path);
+    const more = repo.branches.length - SHOWN_BRANCHES + (repo.unchecked ?? 0);
     const what = [
       ...(repo.noRemote ? ["no remote"] : []),
-      ...repo.branches.map(branchLine),
+      ...repo.branches.slice(0, SHOWN_BRANCHES).map(branchLine),
+      ...(more > 0 ? [`and ${more} more branches`] : []),
       ...(repo.detachedAt ? [`HEAD is at ${repo.detachedAt}, on no branch`] : []),
     ];
     return `• ${where}: ${what.join("; ")}`;

@@ -308,6 +308,19 @@ describe("bot commands", () => {
     ]);
   });
 
+  it("answers an admin's commands only in a private chat, never in a group everyone reads", async () => {
+    const { api } = await startBotHarness({ env: { VOXNIX_ALLOW_GROUPS: "true" } });
+    api.sendText(ADMIN, "/audit", { chatId: -100, chatType: "group" });
+    api.sendText(ADMIN, "/all", { chatId: -100, chatType: "group" });
+    api.sendText(ADMIN, "/list", { chatId: -100, chatType: "group" });
+    await api.waitFor(-100, (m) => m.text.startsWith("No containers yet"));
+    expect(api.messages(-100).map((m) => m.text.split("\n")[0])).toEqual([
+      "I do not know that command. /help lists them.",
+      "I do not know that command. /help lists them.",
+      expect.stringMatching(/^No containers yet/),
+    ]);
+  });
+
   it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
     const { api } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");

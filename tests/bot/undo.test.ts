@@ -79,6 +79,19 @@ describe("undo after destroy", () => {
     expect(host.installed()).toEqual([]);
   });
 
+  it("keeps the workspace in trash, and the daemon up, when the restore's progress cannot be sent", async () => {
+    const { api, host } = await startBotHarness();
+    const { outcome, undo } = await destroyed(api);
+    const pressed = answers(api).length;
+    api.fail("sendMessage", 400, { times: 1 });
+    api.pressButton(ALICE, outcome, undo.callback_data);
+    await api.waitFor(ALICE, () => answers(api).length > pressed);
+    api.sendText(ALICE, "/trash");
+    const trash = await api.waitFor(ALICE, (m) => m.text.startsWith("Trash"));
+    expect(trash.text).toContain("(dev, kept until");
+    expect(host.installed()).toEqual([]);
+  });
+
   it("lets another user's press of the Undo do nothing", async () => {
     const { api, host } = await startBotHarness();
     const { outcome, undo } = await destroyed(api);

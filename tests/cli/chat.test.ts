@@ -75,6 +75,17 @@ describe("voxnix chat", () => {
     expect(host.installed()).toEqual(["dev"]);
   });
 
+  it("keeps each button's number for good: a stale number presses nothing", async () => {
+    const { host, chat } = await chatSetup();
+    const result = await chat("1001", "/new aa git\n/new bb git\n/restart\n/destroy bb\n2\n1\n3\n");
+    expect(result.stdout).toContain("  [1] aa  [2] bb\n");
+    expect(result.stdout).toContain("  [3] Yes, destroy  [4] No\n");
+    expect(result.stdout).toMatch(/voxnix> (?:Restarting bb…|bb is running)/);
+    expect(result.stdout).toContain("voxnix> (that button is gone)\n");
+    expect(result.stdout).toMatch(/voxnix> 🗑 bb destroyed/);
+    expect(host.installed()).toEqual(["aa"]);
+  });
+
   it("audits what it does as the CLI acting for the user", async () => {
     const { chat, env } = await chatSetup();
     await chat("1001", "/new dev git\n");

@@ -1,10 +1,12 @@
 // Work that exists only in a workspace (issue 15), found by reading real repositories' files,
 // never by running git in them: repositories here are made by real git, in the test.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { deflateSync } from "node:zlib";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findUnpushedWork } from "../../src/host/unpushed-work.js";
+import { findUnpushedWork, UNPUSHED_SCAN_LIMITS } from "../../src/host/unpushed-work.js";
 import { commit, git, hasGit } from "../support/git.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -124,19 +126,48 @@ describe.skipIf(!hasGit)("unpushed work in a workspace", () => {
   it("stops at its limits and says the scan is incomplete", async () => {
     const { workspace, clone } = setup();
     commit(clone("a/b/c/d/e/deep"), "one");
-    const shallow = await findUnpushedWork(workspace, {
-      depth: 3,
-      directories: 100,
-      repos: 5,
-      ms: 2_000,
-    });
+    const shallow = await findUnpushedWork(workspace, { ...UNPUSHED_SCAN_LIMITS, depth: 3 });
     expect(shallow).toEqual({ repos: [], complete: false });
-    const deeper = await findUnpushedWork(workspace, {
-      depth: 6,
-      directories: 100,
-      repos: 5,
-      ms: 2_000,
-    });
+    const deeper = await findUnpushedWork(workspace, { ...UNPUSHED_SCAN_LIMITS, depth: 6 });
     expect(deeper.repos.map((r) => r.path)).toEqual(["a/b/c/d/e/deep"]);
   });
+
+  it("stays within its budget against a repository built to be slow, wide and big", async () => {
+    const { workspace, clone } = setup();
+    const repo = clone("wide");
+    const gitDir = join(repo, ".git");
+    const origin = git(repo, "rev-parse", "origin/main").trim();
+    // 32,000 packed branches, each on a chain of loose commits that never meets origin/main,
+    // and every commit inflating to 900 KB: a walk per branch would read forever.
+    const objects = join(gitDir, "objects");
+    const looseCommit = (parent: string) => {
+      const body = `tree ${"0".repeat(40)}\nparent ${parent}\nauthor a <a> 0 +0000\ncommitter a <a> 0 +0000\n\n${"x".repeat(900_000)}`;
+      const raw = Buffer.concat([
+        Buffer.from(`commit ${Buffer.byteLength(body)}\0`),
+        Buffer.from(body),
+      ]);
+      const sha = createHash("sha1").update(raw).digest("hex");
+      mkdirSync(join(objects, sha.slice(0, 2)), { recursive: true });
+      writeFileSync(join(objects, sha.slice(0, 2), sha.slice(2)), deflateSync(raw));
+      return sha;
+    };
+    let tip = "f".repeat(40);
+    for (let i = 0; i < 300; i++) tip = looseCommit(tip);
+    // Each branch's namesake on origin makes it its upstream, so every branch is walked.
+    const heads = Array.from({ length: 32_000 }, (_, i) => `${tip} refs/heads/b${i}`);
+    const remotes = Array.from({ length: 2_000 }, (_, i) => `${origin} refs/remotes/origin/b${i}`);
+    writeFileSync(join(gitDir, "packed-refs"), `${[...heads, ...remotes].join("\n")}\n`);
+    // A refs/ that leads out of the workspace, to a tree as big as /usr.
+    const planted = join(workspace, "planted", ".git");
+    mkdirSync(planted, { recursive: true });
+    writeFileSync(join(planted, "HEAD"), "ref: refs/heads/main\n");
+    symlinkSync("/usr", join(planted, "refs"));
+
+    // The budget is 1 s; a scan that ignored it took minutes, past this test's timeout.
+    const report = await findUnpushedWork(workspace, { ...UNPUSHED_SCAN_LIMITS, ms: 1_000 });
+    expect(report.complete).toBe(false);
+    const wide = report.repos.find((r) => r.path === "wide");
+    expect(wide?.branches.length).toBeLessThanOrEqual(UNPUSHED_SCAN_LIMITS.branches);
+    expect(report.repos.find((r) => r.path === "planted")).toBeUndefined();
+  }, 120_000);
 });

@@ -336,7 +336,7 @@ describe("create's admission", () => {
     admitted.release(); // a second release changes nothing
     expect(footprint(t).rows).toEqual([]);
     expect(t.store.operations.listAll()).toEqual([]);
-    expect(() => admitted.run()).toThrow(/already released/);
+    await expect(admitted.run()).rejects.toThrow(/already released/);
     expect((await t.workloads.create(bob, { name: "dev", modules: [] })).ownerId).toBe(bob.userId);
   });
 
@@ -355,7 +355,7 @@ describe("create's admission", () => {
     expect(t.store.operations.forContainer("dev")?.report).toBeUndefined();
     const running = admitted.run({ report: { chatId: 5, messageId: 9 } });
     expect(t.store.operations.forContainer("dev")?.report).toEqual({ chatId: 5, messageId: 9 });
-    expect(() => admitted.run()).toThrow(/already running/);
+    await expect(admitted.run()).rejects.toThrow(/already running/);
     admitted.release(); // too late to give up: nothing changes
     expect((await running).state).toBe("running");
     expect(footprint(t).rows).toEqual(["dev:running"]);
