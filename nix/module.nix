@@ -188,6 +188,9 @@ in
           VOXNIX_MAX_MEMORY = setting size "8G" "Most memory a container may ask for.";
           VOXNIX_USER_CPUS = setting (types.either types.ints.positive types.float) 8 "CPUs one user's running containers may use together; `voxnix users quota` sets a user's own.";
           VOXNIX_USER_MEMORY = setting size "16G" "Memory one user's running containers may use together.";
+          VOXNIX_IDLE_STOP_HOURS = setting types.ints.unsigned 168 "Hours without use after which a running container is stopped (0: never); `/pin NAME` exempts one.";
+          VOXNIX_IDLE_WARN_HOURS = setting types.ints.positive 24 "Hours before an idle stop that its owner is warned, with Keep alive and Stop now.";
+          VOXNIX_KEEPALIVE_PROCESSES = setting types.str "tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent" "Process names whose presence alone counts as use (an agent waiting in tmux).";
           VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";
         };
       };

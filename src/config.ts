@@ -75,6 +75,11 @@ export interface Config {
     readonly userCpus: number;
     readonly userMemoryBytes: number;
     readonly trashDays: number;
+    /** A running container idle this long is stopped (0: never), its owner warned `idleWarnMs` before. */
+    readonly idleStopMs: number;
+    readonly idleWarnMs: number;
+    /** Processes whose presence alone makes a container active (an agent in tmux). */
+    readonly keepAliveProcesses: readonly string[];
   };
   readonly log: { readonly level: LogLevel };
   readonly telemetry: { readonly otlpEndpoint: string | undefined };
@@ -239,6 +244,20 @@ const EnvironmentSchema = z
     VOXNIX_USER_CPUS: cpus(8),
     VOXNIX_USER_MEMORY: size("16G", 64 * 1024 ** 2),
     VOXNIX_TRASH_DAYS: whole(7, 0, 3650),
+    VOXNIX_IDLE_STOP_HOURS: whole(168, 0, 24 * 3650),
+    VOXNIX_IDLE_WARN_HOURS: whole(24, 1, 24 * 365),
+    VOXNIX_KEEPALIVE_PROCESSES: z
+      .string()
+      .default("tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent")
+      .transform((text) =>
+        text
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean),
+      )
+      .refine((names) => names.every((name) => /^[\w.+-]{1,15}$/.test(name)), {
+        message: "expected process names (at most 15 characters each), comma-separated",
+      }),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
       .default("info"),
@@ -393,6 +412,9 @@ export function loadConfig(
       maxMemoryBytes: e.VOXNIX_MAX_MEMORY,
       userCpus: e.VOXNIX_USER_CPUS,
       userMemoryBytes: e.VOXNIX_USER_MEMORY,
+      idleStopMs: e.VOXNIX_IDLE_STOP_HOURS * 3_600_000,
+      idleWarnMs: e.VOXNIX_IDLE_WARN_HOURS * 3_600_000,
+      keepAliveProcesses: e.VOXNIX_KEEPALIVE_PROCESSES,
       trashDays: e.VOXNIX_TRASH_DAYS,
     },
     log: { level: e.LOG_LEVEL },
@@ -455,6 +477,9 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_MAX_MEMORY: formatSize(l.maxMemoryBytes),
     VOXNIX_USER_CPUS: String(l.userCpus),
     VOXNIX_USER_MEMORY: formatSize(l.userMemoryBytes),
+    VOXNIX_IDLE_STOP_HOURS: String(l.idleStopMs / 3_600_000),
+    VOXNIX_IDLE_WARN_HOURS: String(l.idleWarnMs / 3_600_000),
+    VOXNIX_KEEPALIVE_PROCESSES: l.keepAliveProcesses.join(","),
     VOXNIX_TRASH_DAYS: String(l.trashDays),
     LOG_LEVEL: config.log.level,
     OTEL_EXPORTER_OTLP_ENDPOINT: config.telemetry.otlpEndpoint ?? "(unset: tracing off)",

@@ -109,7 +109,12 @@ export function startMaintenance(
         return [];
       });
       for (const line of told) log.info({ told: line }, "told a user");
-      if (told.length > 0) void deliver();
+      const idle = await workloads.idlePass().catch((error: unknown) => {
+        log.warn({ err: error }, "idle policy pass failed; retrying later");
+        return [];
+      });
+      for (const line of idle) log.info({ idle: line }, "idle policy");
+      if (told.length + idle.length > 0) void deliver();
     } catch (error) {
       next = backoff();
       log.error({ err: error }, "reconcile failed; retrying");

@@ -1,6 +1,7 @@
 import { Composer, type InlineKeyboard } from "grammy";
 import { Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
+import { formatDuration } from "../duration.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
 import { carryOut } from "./create-flow.js";
@@ -56,6 +57,18 @@ export function callbacks(deps: BotDeps) {
             ),
           })
           .catch(() => {}));
+      }
+      case "idle": {
+        if (press.action === "stop") {
+          await ctx.answerCallbackQuery();
+          await ctx.editMessageReplyMarkup().catch(() => {});
+          return runVerb(ctx, deps, "down", press.name);
+        }
+        const kept = w.keepAlive(ctx.actor, { name: press.name });
+        await ctx.answerCallbackQuery({
+          text: `${kept.name} stays up; it is stopped only after ${formatDuration(kept.idleStopMs)} without use from now.`,
+        });
+        return void (await ctx.editMessageReplyMarkup().catch(() => {}));
       }
       case "restore": {
         // Under the name it had: what an Undo means. A name taken meanwhile, or an entry

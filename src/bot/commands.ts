@@ -23,6 +23,8 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "usage", description: "your storage, CPU and memory" },
   { command: "trash", description: "destroyed containers' workspaces" },
   { command: "restore", description: "bring back a destroyed container: /restore [ID [NAME]]" },
+  { command: "pin", description: "never stop a container for being idle: /pin NAME" },
+  { command: "unpin", description: "let the idle policy stop it again: /unpin NAME" },
   { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
@@ -195,6 +197,18 @@ export function commands(deps: BotDeps) {
       trashKeyboard(entries.slice(0, RESTORE_PICKER_SIZE)),
     );
   });
+  for (const pinned of [true, false])
+    composer.command(pinned ? "pin" : "unpin", async (ctx) => {
+      const [name] = args(ctx);
+      if (!name) return say(ctx, rich("Usage: ", code(`/${pinned ? "pin" : "unpin"} NAME`), "."));
+      w.pin(ctx.actor, { name }, pinned);
+      await say(
+        ctx,
+        pinned
+          ? rich(bold(name), " is pinned: it is never stopped for being idle.")
+          : rich(bold(name), " is stopped again when nobody uses it for a while."),
+      );
+    });
   composer.command("notify", async (ctx) => {
     const [choice] = args(ctx);
     if (choice === "on" || choice === "off") w.notifications.mute(ctx.actor, choice === "off");

@@ -14,6 +14,8 @@ export type Press =
   | { readonly kind: "create-with"; readonly name: string; readonly modules: string[] }
   /** A trashed workspace back under the name it had: Undo after a destroy, /restore's picker. */
   | { readonly kind: "restore"; readonly trashId: string }
+  /** Under an idle warning (workloads/idle.ts makes the data): keep it running, or stop it now. */
+  | { readonly kind: "idle"; readonly action: "keep" | "stop"; readonly name: string }
   | { readonly kind: "request-access" };
 
 const REQUEST_ACCESS = "access:request";
@@ -32,6 +34,8 @@ export function encodePress(press: Press): string {
       return `k:${press.name}:${press.modules.join(",")}`;
     case "restore":
       return `r:${press.trashId}`;
+    case "idle":
+      return `i:${press.action}:${press.name}`;
     case "request-access":
       return REQUEST_ACCESS;
   }
@@ -66,6 +70,9 @@ export function decodePress(data: string): Press | undefined {
     case "r":
       if (!TRASH_ID.test(first) || rest.length > 0) return undefined;
       return { kind: "restore", trashId: first };
+    case "i":
+      if ((first !== "keep" && first !== "stop") || !isContainerName(second)) return undefined;
+      return { kind: "idle", action: first, name: second };
     default:
       return undefined;
   }

@@ -26,6 +26,15 @@ export function createNotifier(api: Api, admins: readonly number[], log: Logger)
               log.debug({ err: error }, "could not edit the interrupted operation's message"),
             );
         await api.sendMessage(chatId, notice.text, {
+          ...(notice.buttons.length
+            ? {
+                reply_markup: {
+                  inline_keyboard: [
+                    notice.buttons.map((b) => ({ text: b.text, callback_data: b.data })),
+                  ],
+                },
+              }
+            : {}),
           ...(notice.messageId !== undefined
             ? {
                 reply_parameters: {

@@ -1,6 +1,7 @@
 import { dirStorage } from "./dir-storage.js";
 import { containerInstaller } from "./container-install.js";
 import { containerSystems } from "./container-systems.js";
+import { containerProcesses } from "./container-processes.js";
 import { journalctl } from "./journalctl.js";
 import { machinectl } from "./machinectl.js";
 import { nixosContainer } from "./nixos-container.js";
@@ -113,6 +114,7 @@ export function createHost(runner: Runner, options: HostOptions) {
       stateDir: join(options.hostRoot, "var/lib/nixos-containers"),
     }),
     machines: machinectl(runner),
+    processes: containerProcesses(options.hostRoot),
     containers,
     systemd: systemctl(runner),
     journal: journalctl(runner),

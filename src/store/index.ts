@@ -1,6 +1,7 @@
 import { auditRepository } from "./audit.js";
 import { userQuotasRepository } from "./user-quotas.js";
 import { notificationsRepository } from "./notifications.js";
+import { activityRepository } from "./activity.js";
 import { chatHistoryRepository } from "./chat-history.js";
 import { containersRepository } from "./containers.js";
 import { openDatabase, type Db } from "./database.js";
@@ -31,6 +32,7 @@ export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-act
 export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 export type { UserQuota } from "./user-quotas.js";
+export type { ActivityRecord } from "./activity.js";
 
 export interface StoreOptions<Spec> {
   /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
@@ -55,6 +57,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     operations: operationsRepository(db, now),
     notices: noticesRepository(db, now),
     notifications: notificationsRepository(db, now),
+    activity: activityRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

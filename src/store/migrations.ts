@@ -165,4 +165,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: "idle policy",
+    sql: `
+      -- What the idle policy knows of a container between passes: the last sample of its CPU
+      -- time and workspace size (a change is activity), when it was last active, whether its
+      -- owner was warned, and whether it is pinned (never stopped for being idle). Stored, so a
+      -- restart keeps every countdown.
+      CREATE TABLE container_activity (
+        name             TEXT PRIMARY KEY REFERENCES containers (name) ON DELETE CASCADE,
+        sampled_at       INTEGER NOT NULL,
+        cpu_ns           INTEGER,
+        workspace_bytes  INTEGER,
+        last_active_at   INTEGER NOT NULL,
+        warned_at        INTEGER,
+        pinned           INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1))
+      ) STRICT;
+
+      -- Buttons under a notice (JSON [{ "text", "data" }]), e.g. Keep alive under an idle warning.
+      ALTER TABLE notices ADD COLUMN buttons TEXT CHECK (buttons IS NULL OR json_valid(buttons));
+    `,
+  },
 ];

@@ -8,7 +8,14 @@ export interface NoticeRecord {
   readonly chatId: number | undefined;
   readonly messageId: number | undefined;
   readonly text: string;
+  /** Buttons under it: callback data the bot's handlers answer (an idle warning's Keep alive). */
+  readonly buttons: readonly NoticeButton[];
   readonly createdAtMs: number;
+}
+
+export interface NoticeButton {
+  readonly text: string;
+  readonly data: string;
 }
 
 interface Row {
@@ -17,6 +24,7 @@ interface Row {
   chat_id: number | null;
   message_id: number | null;
   text: string;
+  buttons: string | null;
   created_at: number;
 }
 
@@ -26,6 +34,7 @@ const fromRow = (row: Row): NoticeRecord => ({
   chatId: row.chat_id ?? undefined,
   messageId: row.message_id ?? undefined,
   text: row.text,
+  buttons: row.buttons ? (JSON.parse(row.buttons) as NoticeButton[]) : [],
   createdAtMs: row.created_at,
 });
 
@@ -35,15 +44,29 @@ const fromRow = (row: Row): NoticeRecord => ({
  * them and deletes each once delivered, so a restart in between loses none.
  */
 export function noticesRepository(db: Db, now: () => number) {
-  const insert = db.prepare<[number, number | null, number | null, string, number]>(
-    `INSERT INTO notices (user_id, chat_id, message_id, text, created_at) VALUES (?, ?, ?, ?, ?)`,
+  const insert = db.prepare<[number, number | null, number | null, string, string | null, number]>(
+    `INSERT INTO notices (user_id, chat_id, message_id, text, buttons, created_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const all = db.prepare<[], Row>(`SELECT * FROM notices ORDER BY id`);
   const remove = db.prepare<[number]>(`DELETE FROM notices WHERE id = ?`);
 
   return {
-    add(input: { userId: number; chatId?: number; messageId?: number; text: string }): void {
-      insert.run(input.userId, input.chatId ?? null, input.messageId ?? null, input.text, now());
+    add(input: {
+      userId: number;
+      chatId?: number;
+      messageId?: number;
+      text: string;
+      buttons?: readonly NoticeButton[];
+    }): void {
+      insert.run(
+        input.userId,
+        input.chatId ?? null,
+        input.messageId ?? null,
+        input.text,
+        input.buttons?.length ? JSON.stringify(input.buttons) : null,
+        now(),
+      );
     },
     listAll: (): NoticeRecord[] => all.all().map(fromRow),
     remove: (id: number): boolean => remove.run(id).changes === 1,

@@ -21,11 +21,13 @@ import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage } from "./usage.js";
 import { watch } from "./watch.js";
+import { idlePass, keepAlive, setPinned } from "./idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
 export { unpushedLines } from "./unpushed-text.js";
+export { keepAliveData, stopNowData } from "./idle.js";
 export { computeText, resourcesText } from "./usage-text.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
@@ -131,6 +133,13 @@ export function createWorkloads(deps: WorkloadDeps) {
     forgetExpired: () => forgetExpired(deps),
     /** Maintenance: quotas nearly full, trash about to be purged, told to their owners once. */
     watch: () => watch(deps),
+    /** Maintenance: the idle policy's pass (warn, then stop, containers nobody uses). */
+    idlePass: () => idlePass(deps),
+    /** An idle warning's Keep alive: the countdown starts again. */
+    keepAlive: (actor: Actor, input: NameInput) => keepAlive(deps, actor, input.name),
+    /** /pin, /unpin: a pinned container is never stopped for being idle. */
+    pin: (actor: Actor, input: NameInput, pinned: boolean) =>
+      setPinned(deps, actor, input.name, pinned),
     /** /notify: whether voxnix tells this user things unasked (crashes, quota, trash, admins). */
     notifications: {
       muted: (actor: Actor) => deps.store.notifications.isMuted(actor.userId),

@@ -1,4 +1,5 @@
 import type { Actor } from "./actor.js";
+import type { NoticeButton } from "../store/notices.js";
 import type { WorkloadDeps } from "./deps.js";
 
 /**
@@ -7,7 +8,7 @@ import type { WorkloadDeps } from "./deps.js";
  * to be purged. Each goes through the notices outbox (the daemon delivers it, whichever process
  * noticed); a muted user (/notify off) is told none of them.
  */
-export type NotificationKind = "crashed" | "admin-action" | "quota" | "trash-expiring";
+export type NotificationKind = "crashed" | "admin-action" | "quota" | "trash-expiring" | "idle";
 
 export function notify(
   deps: WorkloadDeps,
@@ -17,6 +18,8 @@ export function notify(
     readonly text: string;
     /** Said once for this key (a trash id, a quota mark) until `forget`; else every time. */
     readonly once?: string;
+    /** Buttons under it, as callback data the bot answers. */
+    readonly buttons?: readonly NoticeButton[];
   },
 ): boolean {
   const { notifications, notices } = deps.store;
@@ -27,7 +30,11 @@ export function notify(
       !notifications.claim(notification.userId, notification.kind, notification.once)
     )
       return false;
-    notices.add({ userId: notification.userId, text: notification.text });
+    notices.add({
+      userId: notification.userId,
+      text: notification.text,
+      ...(notification.buttons ? { buttons: notification.buttons } : {}),
+    });
     return true;
   });
 }

@@ -71,6 +71,8 @@ async function setPower(
   }
   const state = action === "stop" ? "stopped" : "running";
   settle(state);
+  // Started by someone: the idle countdown begins now, not where it was when it stopped.
+  if (state === "running") store.activity.active(name);
   audit("ok");
   tellOwner(
     deps,

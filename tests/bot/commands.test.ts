@@ -321,6 +321,27 @@ describe("bot commands", () => {
     ]);
   });
 
+  it("answers an idle warning's buttons for the owner only, and pins by command", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    const created = await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    const answered = () => api.calls("answerCallbackQuery").map((c) => c.params.text);
+    api.pressButton(ALICE, created, "i:keep:dev");
+    await api.waitFor(ALICE, () => answered().length === 1);
+    expect(answered()[0]).toBe("dev stays up; it is stopped only after 7d without use from now.");
+    api.pressButton(BOB, created, "i:stop:dev");
+    await api.waitFor(ALICE, () => answered().length === 2);
+    expect(host.machines()).toEqual(["dev"]);
+    api.sendText(ALICE, "/pin dev");
+    await api.waitFor(
+      ALICE,
+      (m) => m.text === "dev is pinned: it is never stopped for being idle.",
+    );
+    api.pressButton(ALICE, created, "i:stop:dev");
+    await api.waitFor(ALICE, (m) => m.text === "dev is stopped.");
+    expect(host.machines()).toEqual([]);
+  });
+
   it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
     const { api } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");

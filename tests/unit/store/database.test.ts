@@ -54,6 +54,7 @@ describe("openDatabase", () => {
     expect(tables).toEqual([
       "audit",
       "chat_history",
+      "container_activity",
       "containers",
       "notices",
       "notification_prefs",

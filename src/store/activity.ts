@@ -1,0 +1,77 @@
+import type { Db } from "./database.js";
+
+export interface ActivityRecord {
+  readonly name: string;
+  readonly sampledAtMs: number;
+  readonly cpuNs: number | undefined;
+  readonly workspaceBytes: number | undefined;
+  readonly lastActiveAtMs: number;
+  readonly warnedAtMs: number | undefined;
+  readonly pinned: boolean;
+}
+
+interface Row {
+  name: string;
+  sampled_at: number;
+  cpu_ns: number | null;
+  workspace_bytes: number | null;
+  last_active_at: number;
+  warned_at: number | null;
+  pinned: number;
+}
+
+const fromRow = (row: Row): ActivityRecord => ({
+  name: row.name,
+  sampledAtMs: row.sampled_at,
+  cpuNs: row.cpu_ns ?? undefined,
+  workspaceBytes: row.workspace_bytes ?? undefined,
+  lastActiveAtMs: row.last_active_at,
+  warnedAtMs: row.warned_at ?? undefined,
+  pinned: row.pinned === 1,
+});
+
+/** The idle policy's memory of each container (workloads/idle.ts). */
+export function activityRepository(db: Db, now: () => number) {
+  const find = db.prepare<[string], Row>(`SELECT * FROM container_activity WHERE name = ?`);
+  const sample = db.prepare<
+    [{ name: string; at: number; cpu: number | null; bytes: number | null }]
+  >(
+    `INSERT INTO container_activity (name, sampled_at, cpu_ns, workspace_bytes, last_active_at)
+     VALUES (@name, @at, @cpu, @bytes, @at)
+     ON CONFLICT (name) DO UPDATE SET sampled_at = @at, cpu_ns = @cpu, workspace_bytes = @bytes`,
+  );
+  const active = db.prepare<[number, string]>(
+    `UPDATE container_activity SET last_active_at = ?, warned_at = NULL WHERE name = ?`,
+  );
+  const warned = db.prepare<[number, string]>(
+    `UPDATE container_activity SET warned_at = ? WHERE name = ?`,
+  );
+  const pin = db.prepare<[{ name: string; at: number; pinned: number }]>(
+    `INSERT INTO container_activity (name, sampled_at, last_active_at, pinned)
+     VALUES (@name, @at, @at, @pinned)
+     ON CONFLICT (name) DO UPDATE SET pinned = @pinned`,
+  );
+  return {
+    find(name: string): ActivityRecord | undefined {
+      const row = find.get(name);
+      return row && fromRow(row);
+    },
+    /** Records a sample; a container seen for the first time counts as active now. */
+    sample(
+      name: string,
+      values: { cpuNs: number | undefined; workspaceBytes: number | undefined },
+    ) {
+      sample.run({
+        name,
+        at: now(),
+        cpu: values.cpuNs ?? null,
+        bytes: values.workspaceBytes ?? null,
+      });
+    },
+    /** It was used (or its owner said keep it): the idle countdown starts again. */
+    active: (name: string) => void active.run(now(), name),
+    warned: (name: string) => void warned.run(now(), name),
+    setPinned: (name: string, pinned: boolean) =>
+      void pin.run({ name, at: now(), pinned: pinned ? 1 : 0 }),
+  };
+}

@@ -1,0 +1,109 @@
+import { formatDuration } from "../duration.js";
+import { authorize, SYSTEM_ACTOR, type Actor } from "./actor.js";
+import type { WorkloadDeps } from "./deps.js";
+import { notify } from "./notify.js";
+import { stopContainer } from "./power.js";
+import { Refusal } from "./refusal.js";
+
+/** CPU use below this share of one CPU, averaged since the last look, is idling. */
+export const IDLE_CPU_SHARE = 0.02;
+
+/** Callback data of an idle warning's buttons (bot/keyboards.ts decodes them). */
+export const keepAliveData = (name: string) => `i:keep:${name}`;
+export const stopNowData = (name: string) => `i:stop:${name}`;
+
+/**
+ * The idle policy, one pass (maintenance runs it every few minutes). A running container is
+ * active when, since the last pass, it used more than IDLE_CPU_SHARE of a CPU, its workspace
+ * changed size, or a keep-alive process runs in it (tmux, an agent's CLI: an agent waiting on a
+ * long build uses no CPU and is not idle). All of it is read from the host: systemd's cgroup
+ * accounting, the storage scan, the cgroup's pids. A container idle for `idleStopMs` is stopped,
+ * its owner warned `idleWarnMs` before with Keep alive and Stop now; a pinned one never is.
+ * Everything the countdown needs is in the store, so a restart keeps it; a container under
+ * another operation is left for the next pass.
+ */
+export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
+  const { store, host, limits } = deps;
+  const done: string[] = [];
+  const running = store.containers
+    .listAll()
+    .filter((c) => c.state === "running" && !store.operations.forContainer(c.name));
+  if (running.length === 0) return done;
+  const spaces = await host.storage.scan();
+  for (const container of running) {
+    const before = store.activity.find(container.name);
+    const [used, processes] = await Promise.all([
+      host.systemd.resources(`container@${container.name}.service`).catch(() => undefined),
+      host.processes.names(container.name).catch(() => new Set<string>()),
+    ]);
+    const workspaceBytes = spaces.get(container.ownerId)?.workspaces.get(container.name);
+    const now = deps.now();
+    store.activity.sample(container.name, { cpuNs: used?.cpuNs, workspaceBytes });
+    if (!before) continue; // first look: counts as active now
+    const elapsedNs = Math.max(0, now - before.sampledAtMs) * 1e6;
+    const busy =
+      (used?.cpuNs !== undefined &&
+        before.cpuNs !== undefined &&
+        used.cpuNs - before.cpuNs > IDLE_CPU_SHARE * elapsedNs) ||
+      (workspaceBytes !== undefined &&
+        before.workspaceBytes !== undefined &&
+        workspaceBytes !== before.workspaceBytes) ||
+      limits.keepAliveProcesses.some((name) => processes.has(name));
+    if (busy) {
+      store.activity.active(container.name);
+      continue;
+    }
+    if (before.pinned || limits.idleStopMs === 0) continue;
+    const idleMs = now - before.lastActiveAtMs;
+    const stopAt = before.lastActiveAtMs + limits.idleStopMs;
+    if (idleMs >= limits.idleStopMs) {
+      try {
+        await stopContainer(deps, SYSTEM_ACTOR, { name: container.name });
+      } catch (error) {
+        // Busy (its owner acts on it right now), or the host failed: the next pass tries again.
+        deps.log.warn(
+          { err: error, container: container.name },
+          "could not stop an idle container",
+        );
+        continue;
+      }
+      notify(deps, {
+        userId: container.ownerId,
+        kind: "idle",
+        text: `⏸ ${container.name} was stopped after ${formatDuration(idleMs)} without use; its workspace is as it was. /up ${container.name} starts it; /pin ${container.name} keeps it from being stopped.`,
+      });
+      done.push(`${container.name}: stopped after ${formatDuration(idleMs)} idle`);
+    } else if (idleMs >= limits.idleStopMs - limits.idleWarnMs && before.warnedAtMs === undefined) {
+      store.activity.warned(container.name);
+      notify(deps, {
+        userId: container.ownerId,
+        kind: "idle",
+        text: `💤 ${container.name} has not been used for ${formatDuration(idleMs)}; it will be stopped in ${formatDuration(stopAt - now)} unless it is used or kept alive.`,
+        buttons: [
+          { text: "Keep alive", data: keepAliveData(container.name) },
+          { text: "Stop now", data: stopNowData(container.name) },
+        ],
+      });
+      done.push(`${container.name}: warned after ${formatDuration(idleMs)} idle`);
+    }
+  }
+  return done;
+}
+
+/** Keep alive: the owner (or an admin) restarts the idle countdown of a container. */
+export function keepAlive(deps: WorkloadDeps, actor: Actor, name: string) {
+  authorize(actor, name, deps.store.containers.find(name));
+  if (!deps.store.activity.find(name))
+    deps.store.activity.sample(name, { cpuNs: undefined, workspaceBytes: undefined });
+  deps.store.activity.active(name);
+  return { name, idleStopMs: deps.limits.idleStopMs };
+}
+
+/** A pinned container is never stopped for being idle. */
+export function setPinned(deps: WorkloadDeps, actor: Actor, name: string, pinned: boolean) {
+  const container = authorize(actor, name, deps.store.containers.find(name));
+  if (container.state === "destroying")
+    throw new Refusal("conflict", `"${name}" is being destroyed.`);
+  deps.store.activity.setPinned(name, pinned);
+  return { name, pinned };
+}
