@@ -189,6 +189,7 @@ in
           VOXNIX_USER_CPUS = setting (types.either types.ints.positive types.float) 8 "CPUs one user's running containers may use together; `voxnix users quota` sets a user's own.";
           VOXNIX_USER_MEMORY = setting size "16G" "Memory one user's running containers may use together.";
           VOXNIX_IDLE_STOP_HOURS = setting types.ints.unsigned 168 "Hours without use after which a running container is stopped (0: never); `/pin NAME` exempts one.";
+          VOXNIX_STOPPED_TRASH_DAYS = setting types.ints.unsigned 14 "Days a stopped container is kept before it goes to the trash (0: never); its owner is warned, and told with an Undo.";
           VOXNIX_IDLE_WARN_HOURS = setting types.ints.positive 24 "Hours before an idle stop that its owner is warned, with Keep alive and Stop now.";
           VOXNIX_KEEPALIVE_PROCESSES = setting types.str "tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent" "Process names whose presence alone counts as use (an agent waiting in tmux).";
           VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";

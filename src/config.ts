@@ -78,6 +78,8 @@ export interface Config {
     /** A running container idle this long is stopped (0: never), its owner warned `idleWarnMs` before. */
     readonly idleStopMs: number;
     readonly idleWarnMs: number;
+    /** A container stopped this long goes to the trash (0: never), its owner warned before. */
+    readonly stoppedTrashMs: number;
     /** Processes whose presence alone makes a container active (an agent in tmux). */
     readonly keepAliveProcesses: readonly string[];
   };
@@ -246,6 +248,7 @@ const EnvironmentSchema = z
     VOXNIX_TRASH_DAYS: whole(7, 0, 3650),
     VOXNIX_IDLE_STOP_HOURS: whole(168, 0, 24 * 3650),
     VOXNIX_IDLE_WARN_HOURS: whole(24, 1, 24 * 365),
+    VOXNIX_STOPPED_TRASH_DAYS: whole(14, 0, 3650),
     VOXNIX_KEEPALIVE_PROCESSES: z
       .string()
       .default("tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent")
@@ -414,6 +417,7 @@ export function loadConfig(
       userMemoryBytes: e.VOXNIX_USER_MEMORY,
       idleStopMs: e.VOXNIX_IDLE_STOP_HOURS * 3_600_000,
       idleWarnMs: e.VOXNIX_IDLE_WARN_HOURS * 3_600_000,
+      stoppedTrashMs: e.VOXNIX_STOPPED_TRASH_DAYS * 86_400_000,
       keepAliveProcesses: e.VOXNIX_KEEPALIVE_PROCESSES,
       trashDays: e.VOXNIX_TRASH_DAYS,
     },
@@ -479,6 +483,7 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_USER_MEMORY: formatSize(l.userMemoryBytes),
     VOXNIX_IDLE_STOP_HOURS: String(l.idleStopMs / 3_600_000),
     VOXNIX_IDLE_WARN_HOURS: String(l.idleWarnMs / 3_600_000),
+    VOXNIX_STOPPED_TRASH_DAYS: String(l.stoppedTrashMs / 86_400_000),
     VOXNIX_KEEPALIVE_PROCESSES: l.keepAliveProcesses.join(","),
     VOXNIX_TRASH_DAYS: String(l.trashDays),
     LOG_LEVEL: config.log.level,

@@ -34,10 +34,10 @@ const fromRow = (row: Row): ActivityRecord => ({
 export function activityRepository(db: Db, now: () => number) {
   const find = db.prepare<[string], Row>(`SELECT * FROM container_activity WHERE name = ?`);
   const sample = db.prepare<
-    [{ name: string; at: number; cpu: number | null; bytes: number | null }]
+    [{ name: string; at: number; cpu: number | null; bytes: number | null; active: number }]
   >(
     `INSERT INTO container_activity (name, sampled_at, cpu_ns, workspace_bytes, last_active_at)
-     VALUES (@name, @at, @cpu, @bytes, @at)
+     VALUES (@name, @at, @cpu, @bytes, @active)
      ON CONFLICT (name) DO UPDATE SET sampled_at = @at, cpu_ns = @cpu, workspace_bytes = @bytes`,
   );
   const active = db.prepare<[number, string]>(
@@ -56,16 +56,21 @@ export function activityRepository(db: Db, now: () => number) {
       const row = find.get(name);
       return row && fromRow(row);
     },
-    /** Records a sample; a container seen for the first time counts as active now. */
+    /**
+     * Records a sample; a container seen for the first time counts as last active now, or at
+     * `firstActiveAtMs` (a stopped container: when it stopped).
+     */
     sample(
       name: string,
       values: { cpuNs: number | undefined; workspaceBytes: number | undefined },
+      firstActiveAtMs: number = now(),
     ) {
       sample.run({
         name,
         at: now(),
         cpu: values.cpuNs ?? null,
         bytes: values.workspaceBytes ?? null,
+        active: firstActiveAtMs,
       });
     },
     /** It was used (or its owner said keep it): the idle countdown starts again. */

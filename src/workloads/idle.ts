@@ -2,6 +2,7 @@ import { formatDuration } from "../duration.js";
 import { authorize, SYSTEM_ACTOR, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { notify } from "./notify.js";
+import { destroyContainer } from "./destroy-container.js";
 import { stopContainer } from "./power.js";
 import { Refusal } from "./refusal.js";
 
@@ -28,7 +29,7 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
   const running = store.containers
     .listAll()
     .filter((c) => c.state === "running" && !store.operations.forContainer(c.name));
-  if (running.length === 0) return done;
+  if (running.length === 0) return [...done, ...(await stoppedPass(deps))];
   const spaces = await host.storage.scan();
   for (const container of running) {
     const before = store.activity.find(container.name);
@@ -85,6 +86,65 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
         ],
       });
       done.push(`${container.name}: warned after ${formatDuration(idleMs)} idle`);
+    }
+  }
+  return [...done, ...(await stoppedPass(deps))];
+}
+
+/**
+ * The other half of the policy: a container stopped for `stoppedTrashMs` is destroyed into its
+ * owner's trash (never deleted: the trash keeps it VOXNIX_TRASH_DAYS, and the message that says
+ * so has an Undo), its owner warned `idleWarnMs` before with Keep, which starts the count
+ * again. Pinned ones are exempt. "Stopped since" is the row's last change: a stopped
+ * container's row changes only when something is done to it.
+ */
+export async function stoppedPass(deps: WorkloadDeps): Promise<string[]> {
+  const { store, limits } = deps;
+  const done: string[] = [];
+  if (limits.stoppedTrashMs === 0) return done;
+  for (const container of store.containers.listAll()) {
+    if (container.state !== "stopped" || store.operations.forContainer(container.name)) continue;
+    const activity = store.activity.find(container.name);
+    if (activity?.pinned) continue;
+    const since = Math.max(container.updatedAtMs, activity?.lastActiveAtMs ?? 0);
+    const stoppedMs = deps.now() - since;
+    const trashAt = since + limits.stoppedTrashMs;
+    if (stoppedMs >= limits.stoppedTrashMs) {
+      let trashId: string | undefined;
+      try {
+        ({ trashId } = await destroyContainer(deps, SYSTEM_ACTOR, container.name));
+      } catch (error) {
+        deps.log.warn(
+          { err: error, container: container.name },
+          "could not trash a long-stopped container",
+        );
+        continue;
+      }
+      notify(deps, {
+        userId: container.ownerId,
+        kind: "idle",
+        text: `🗑 ${container.name} was stopped for ${formatDuration(stoppedMs)}, so it went to your trash${trashId ? ` as ${trashId} for ${limits.trashDays} days` : ""}. Undo brings it back as it was.`,
+        ...(trashId ? { buttons: [{ text: "↩️ Undo", data: `r:${trashId}` }] } : {}),
+      });
+      done.push(`${container.name}: trashed after ${formatDuration(stoppedMs)} stopped`);
+    } else if (
+      stoppedMs >= limits.stoppedTrashMs - limits.idleWarnMs &&
+      (activity?.warnedAtMs === undefined || activity.warnedAtMs < since)
+    ) {
+      if (!activity)
+        store.activity.sample(
+          container.name,
+          { cpuNs: undefined, workspaceBytes: undefined },
+          container.updatedAtMs,
+        );
+      store.activity.warned(container.name);
+      notify(deps, {
+        userId: container.ownerId,
+        kind: "idle",
+        text: `💤 ${container.name} has been stopped for ${formatDuration(stoppedMs)}; in ${formatDuration(trashAt - deps.now())} it goes to your trash (restorable for ${limits.trashDays} days) unless it is started or kept.`,
+        buttons: [{ text: "Keep", data: keepAliveData(container.name) }],
+      });
+      done.push(`${container.name}: warned after ${formatDuration(stoppedMs)} stopped`);
     }
   }
   return done;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startBotApiServer } from "../fakes/bot-api-server.js";
 import { createFakeHost } from "../fakes/fake-host.js";
-import { startLlmServer } from "../fakes/llm-server.js";
+import { startServeFakes } from "../support/serve-fakes.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fakeHostEnv } from "../support/voxnix-process.js";
 
@@ -12,14 +12,7 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
 describe("voxnix serve (a real process)", () => {
   it("serves over the Bot API, answers, and exits 0 on SIGTERM", async () => {
-    const [api, llm, host] = await Promise.all([
-      startBotApiServer(),
-      startLlmServer(),
-      createFakeHost(),
-    ]);
-    onTestFinished(async () => {
-      await Promise.all([api.close(), llm.close(), host.cleanup()]);
-    });
+    const { api, llm, host } = await startServeFakes();
     // A message sent while the daemon was down is answered once it starts.
     api.sendText(1001, "/help");
     const daemon = execa(

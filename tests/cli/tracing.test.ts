@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { startBotApiServer, type BotApiServer } from "../fakes/bot-api-server.js";
-import { createFakeHost } from "../fakes/fake-host.js";
-import { startLlmServer, type LlmRequest } from "../fakes/llm-server.js";
+import type { BotApiServer } from "../fakes/bot-api-server.js";
+import type { LlmRequest } from "../fakes/llm-server.js";
 import { startOtlpReceiver, type ReceivedSpan } from "../fakes/otlp-receiver.js";
 import { TEST_SECRETS } from "../support/secrets.js";
+import { startServeFakes } from "../support/serve-fakes.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fakeHostEnv } from "../support/voxnix-process.js";
 
@@ -19,14 +19,7 @@ const WORDS = "make me a box called dev with git, my codeword is zebra-quartz-41
 
 /** The real `voxnix serve` over the Bot API emulator, the scripted LLM and a fake host. */
 async function serve(extra: Record<string, string>) {
-  const [api, llm, host] = await Promise.all([
-    startBotApiServer(),
-    startLlmServer(),
-    createFakeHost(),
-  ]);
-  onTestFinished(async () => {
-    await Promise.all([api.close(), llm.close(), host.cleanup()]);
-  });
+  const { api, llm, host } = await startServeFakes();
   const imports = join(tempDir("voxnix-imports-"), "imports.txt");
   const daemon = execa(
     process.execPath,

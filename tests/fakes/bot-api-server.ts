@@ -1,3 +1,4 @@
+import { createWaiter } from "./lib/waiter.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -72,7 +73,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
   const faults: Fault[] = [];
   const pollers = new Set<() => void>();
   // Woken after every answered call, so waitFor sees a reply as soon as it exists.
-  const watchers = new Set<() => void>();
+  const waiter = createWaiter();
   const now = () => Math.floor(Date.now() / 1000);
 
   const push = (update: Record<string, unknown>) => {
@@ -206,7 +207,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
       return reply(404, { ok: false, error_code: 404, description: "Not Found: method not found" });
     try {
       reply(200, { ok: true, result: await implementation(params) });
-      for (const wake of watchers) wake();
+      waiter.wake();
     } catch (error) {
       if (error instanceof ApiError)
         reply(error.status, { ok: false, error_code: error.status, description: error.message });
@@ -259,28 +260,13 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
     },
     messages: (chatId) => sent.get(chatId) ?? [],
     calls: (method) => calls.filter((c) => method === undefined || c.method === method),
-    async waitFor(chatId, predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = (sent.get(chatId) ?? []).find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) {
-          const seen = (sent.get(chatId) ?? []).map((m) => JSON.stringify(m.text)).join("\n  ");
-          throw new Error(
-            `no matching message in chat ${chatId} within ${timeoutMs} ms; saw:\n  ${seen || "(nothing)"}`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            watchers.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()) + 1);
-          watchers.add(wake);
-        });
-      }
-    },
+    waitFor: (chatId, predicate, timeoutMs = 10_000) =>
+      waiter.until(
+        () => (sent.get(chatId) ?? []).find(predicate),
+        timeoutMs,
+        () =>
+          `no matching message in chat ${chatId}; saw:\n  ${(sent.get(chatId) ?? []).map((m) => JSON.stringify(m.text)).join("\n  ") || "(nothing)"}`,
+      ),
     fail(method, status, options = {}) {
       faults.push({
         method,
@@ -292,7 +278,7 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
     close: () =>
       new Promise<void>((resolve) => {
         for (const wake of pollers) wake();
-        for (const wake of watchers) wake();
+        waiter.wake();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

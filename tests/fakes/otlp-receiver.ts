@@ -1,3 +1,4 @@
+import { createWaiter } from "./lib/waiter.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
@@ -82,7 +83,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
   const contentTypes: string[] = [];
-  const watchers = new Set<() => void>();
+  const waiter = createWaiter();
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -111,7 +112,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }
       spans.push(...flatten(request));
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
-      for (const wake of watchers) wake();
+      waiter.wake();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -122,29 +123,15 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans: () => [...spans],
     bodies: () => [...bodies],
     contentTypes: () => [...contentTypes],
-    async waitForSpan(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = spans.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) {
-          const seen = spans.map((s) => s.name).join(", ");
-          throw new Error(`no matching span within ${timeoutMs} ms; saw: ${seen || "(none)"}`);
-        }
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            watchers.delete(wake);
-            clearTimeout(timer);
-            resolve();
-          };
-          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()) + 1);
-          watchers.add(wake);
-        });
-      }
-    },
+    waitForSpan: (predicate, timeoutMs = 10_000) =>
+      waiter.until(
+        () => spans.find(predicate),
+        timeoutMs,
+        () => `no matching span; saw: ${spans.map((s) => s.name).join(", ") || "(none)"}`,
+      ),
     close: () =>
       new Promise<void>((resolve) => {
-        for (const wake of watchers) wake();
+        waiter.wake();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

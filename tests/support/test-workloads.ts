@@ -41,6 +41,7 @@ export const DEFAULT_LIMITS: Config["limits"] = {
   trashDays: 7,
   idleStopMs: 168 * 3_600_000,
   idleWarnMs: 24 * 3_600_000,
+  stoppedTrashMs: 14 * 86_400_000,
   keepAliveProcesses: ["tmux", "claude"],
 };
 

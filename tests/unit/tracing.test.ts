@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { inSpan, startTracing } from "../../src/tracing.js";
-import { startOtlpReceiver } from "../fakes/otlp-receiver.js";
 import { captureLog } from "../support/capture-log.js";
+import { tracingToReceiver } from "../support/tracing.js";
 
 const VERSION = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -11,23 +11,9 @@ const VERSION = (
   }
 ).version;
 
-/** Tracing to a fresh receiver; stopping it (which flushes every span) is the test's to do. */
-async function tracing() {
-  const receiver = await startOtlpReceiver();
-  onTestFinished(() => receiver.close());
-  const config = loadConfig(
-    { VOXNIX_ADMINS: "1", OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
-    { purpose: "admin" },
-  );
-  const logs = captureLog();
-  const stop = await startTracing(config, logs.log);
-  onTestFinished(stop);
-  return { receiver, stop, logs };
-}
-
 describe("startTracing", () => {
   it("sends spans as OTLP/HTTP JSON to the endpoint's /v1/traces as service voxnix, all of them on stop", async () => {
-    const { receiver, stop, logs } = await tracing();
+    const { receiver, stop, logs } = await tracingToReceiver();
     inSpan("outer", { "voxnix.user": 1001 }, () => inSpan("inner", {}, () => undefined));
     await stop();
 
@@ -53,7 +39,7 @@ describe("startTracing", () => {
 
 describe("inSpan", () => {
   it("keeps a synchronous function synchronous", async () => {
-    const { receiver, stop } = await tracing();
+    const { receiver, stop } = await tracingToReceiver();
     const result = inSpan("sync", {}, () => ({ claimed: "dev" }));
     expect(result).toEqual({ claimed: "dev" });
     await stop();
@@ -61,7 +47,7 @@ describe("inSpan", () => {
   });
 
   it("ends an async function's span when its promise settles, children nested across awaits", async () => {
-    const { receiver, stop } = await tracing();
+    const { receiver, stop } = await tracingToReceiver();
     const result = await inSpan("async", {}, async () => {
       await new Promise((resolve) => setImmediate(resolve));
       return inSpan("after await", {}, async () => 7);
@@ -74,7 +60,7 @@ describe("inSpan", () => {
   });
 
   it("sets error status and records the error's type, never its message, for a throw and a rejection", async () => {
-    const { receiver, stop } = await tracing();
+    const { receiver, stop } = await tracingToReceiver();
     const secretish = "stderr: token 123456:TEST-bot-token in a message";
     expect(() =>
       inSpan("throws", {}, () => {
@@ -99,7 +85,7 @@ describe("inSpan", () => {
   });
 
   it("leaves out attributes whose value is undefined", async () => {
-    const { receiver, stop } = await tracing();
+    const { receiver, stop } = await tracingToReceiver();
     inSpan("partial", { "voxnix.user": 1001, "voxnix.container": undefined }, () => {});
     await stop();
     expect(receiver.spans()[0]?.attributes).toEqual({ "voxnix.user": 1001 });

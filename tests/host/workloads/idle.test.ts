@@ -113,4 +113,31 @@ describe("the idle policy", () => {
     again.clock.now = first.clock.now + 20 * HOUR_MS;
     expect(await again.t.workloads.idlePass()).toEqual(["dev: stopped after 7d 2h idle"]);
   });
+
+  it("moves a long-stopped container to the trash after a warning with Keep, with an Undo", async () => {
+    const { t, told, after } = await idleSetup();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await t.workloads.create(alice, { name: "kept", modules: [] });
+    await t.workloads.stop(alice, { name: "dev" });
+    await t.workloads.stop(alice, { name: "kept" });
+    expect(await after(13 * 24 + 2)).toEqual([
+      "dev: warned after 13d 1h stopped",
+      "kept: warned after 13d 1h stopped",
+    ]);
+    expect(told().map((n) => n.buttons)).toEqual([["i:keep:dev"], ["i:keep:kept"]]);
+    t.workloads.keepAlive(alice, { name: "kept" });
+    expect(await after(1)).toEqual([]);
+    const [done] = await after(22);
+    expect(done).toBe("dev: trashed after 14d stopped");
+    const [entry] = t.store.trash.listAll();
+    expect(entry?.containerName).toBe("dev");
+    expect(told().at(-1)).toEqual({
+      text: `🗑 dev was stopped for 14d, so it went to your trash as ${entry?.id} for 7 days. Undo brings it back as it was.`,
+      buttons: [`r:${entry?.id}`],
+    });
+    expect(t.host.installed()).toEqual(["kept"]);
+    // The Undo's restore: the same name, the same workspace.
+    await t.workloads.restore(alice, { id: entry?.id as string });
+    expect(t.host.installed().sort()).toEqual(["dev", "kept"]);
+  });
 });
