@@ -418,6 +418,19 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
     );
 
   program
+    .command("idle")
+    .description(
+      "run the idle policy now: warn, stop and trash what is due (the daemon does it every 5 minutes)",
+    )
+    .action(() =>
+      withWorkloads(io, async (w) => {
+        const done = await w.idlePass();
+        for (const line of done) io.out(line);
+        if (done.length === 0) io.out("nothing is due");
+      }),
+    );
+
+  program
     .command("audit")
     .description("who did what to which container, and how it ended (oldest first)")
     .option("--user <id>", "only what this user did", positiveInt("--user"))
