@@ -15,3 +15,11 @@ export function formatDuration(ms: number): string {
     .map(([n, unit]) => `${n}${unit}`)
     .join(" ");
 }
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+
+/** "30m", "12h", "3d", "2w" in ms; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)([mhdw])$/.exec(text.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}

@@ -70,7 +70,13 @@ export async function asToolResult(fn: () => unknown): Promise<string> {
 const input = {
   none: zodSchema(z.object({})),
   named: zodSchema(z.object({ name: z.string() })),
-  create: zodSchema(z.object({ name: z.string(), modules: z.array(z.string()) })),
+  create: zodSchema(
+    z.object({
+      name: z.string(),
+      modules: z.array(z.string()),
+      days: z.number().optional().describe("only if the user wants it for a while"),
+    }),
+  ),
   power: zodSchema(z.object({ name: z.string(), action: z.enum(["start", "stop", "restart"]) })),
   restore: zodSchema(z.object({ id: z.string(), name: z.string() })),
 };
@@ -115,13 +121,18 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       execute: ({ name }) => asToolResult(() => w.info(actor, { name })),
     }),
     create_container: tool({
-      description: "Create and start a container with listed modules; the user sees progress.",
+      description:
+        "Create and start a container with listed modules (for `days`, then trashed); the user sees progress.",
       inputSchema: input.create,
-      execute: ({ name, modules }) =>
+      execute: ({ name, modules, days }) =>
         asToolResult(() => {
           // Admitted now, its name claimed: a refusal reaches the model in this turn, and the
           // model never says "creating" about a create that cannot start.
-          effects.carryOut({ kind: "create", admission: w.admitCreate(actor, { name, modules }) });
+          const lifetime = days === undefined ? {} : { ttlMs: Math.round(days * 86_400_000) };
+          effects.carryOut({
+            kind: "create",
+            admission: w.admitCreate(actor, { name, modules, ...lifetime }),
+          });
           return { status: "started", name };
         }),
     }),

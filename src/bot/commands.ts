@@ -1,6 +1,7 @@
 import { Composer, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
+import { parseDuration } from "../duration.js";
 import { formatSize } from "../size.js";
 import { auditDetailText, computeText, containerName, resourcesText } from "../workloads/index.js";
 import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
@@ -13,7 +14,7 @@ import { say } from "./reply.js";
 
 export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "list", description: "your containers" },
-  { command: "new", description: "create a container: /new NAME [modules…]" },
+  { command: "new", description: "create a container: /new NAME [modules…] [for 3d]" },
   { command: "info", description: "details and how to connect" },
   { command: "up", description: "start a container" },
   { command: "down", description: "stop a container" },
@@ -109,7 +110,13 @@ export function commands(deps: BotDeps) {
   );
   composer.command("list", (ctx) => showList(ctx, deps));
   composer.command("new", async (ctx) => {
-    const [name, ...modules] = args(ctx);
+    const [name, ...words] = args(ctx);
+    // "/new dev git for 3d": a lifetime, after which it goes to the trash (warned before).
+    const forAt = words.indexOf("for");
+    const ttlMs = forAt >= 0 ? parseDuration(words[forAt + 1] ?? "") : undefined;
+    if (forAt >= 0 && ttlMs === undefined)
+      return say(ctx, rich("How long? For example ", code("/new dev git for 3d"), "."));
+    const modules = forAt >= 0 ? words.filter((_, i) => i !== forAt && i !== forAt + 1) : words;
     if (!name)
       return say(
         ctx,
@@ -126,12 +133,15 @@ export function commands(deps: BotDeps) {
     const named = containerName.safeParse(name);
     if (!named.success)
       return say(ctx, rich(named.error.issues[0]?.message ?? "That name cannot be used.", "."));
+    // The picker's buttons have no room for a lifetime (64 bytes of callback data).
+    if (modules.length === 0 && ttlMs !== undefined)
+      return say(ctx, rich("Name its modules too: ", code(`/new ${named.data} git for 3d`), "."));
     if (modules.length === 0) {
       // A picker for a name that is taken, or a user at their limit, would only fail later.
       w.checkCreate(ctx.actor, { name: named.data });
       return offerModules(ctx, deps, named.data);
     }
-    return startCreate(ctx, deps, named.data, modules);
+    return startCreate(ctx, deps, named.data, modules, ttlMs);
   });
   for (const verb of CONTAINER_VERBS)
     composer.command(verb, (ctx) => runVerb(ctx, deps, verb, args(ctx)[0]));

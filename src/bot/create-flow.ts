@@ -8,10 +8,20 @@ import { describeFailure, say } from "./reply.js";
 import { createOutcome } from "./views.js";
 
 /** /new with modules: refused at once, or a progress message that ends with how to connect. */
-export function startCreate(ctx: BotContext, deps: BotDeps, name: string, modules: string[]) {
+export function startCreate(
+  ctx: BotContext,
+  deps: BotDeps,
+  name: string,
+  modules: string[],
+  ttlMs?: number,
+) {
   return carryOut(ctx, deps, {
     kind: "create",
-    admission: deps.workloads.admitCreate(ctx.actor, { name, modules }),
+    admission: deps.workloads.admitCreate(ctx.actor, {
+      name,
+      modules,
+      ...(ttlMs !== undefined ? { ttlMs } : {}),
+    }),
   });
 }
 

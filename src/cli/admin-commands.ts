@@ -15,7 +15,7 @@ import {
   type Workloads,
 } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
-import { byteSize, cpuCount, pointInTime, positiveInt } from "./arguments.js";
+import { byteSize, cpuCount, duration, pointInTime, positiveInt } from "./arguments.js";
 import { inCliTerms } from "./chat-to-cli.js";
 import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
@@ -133,6 +133,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
     .option("--force", "create for an --as user who has no access yet")
     .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
     .option("--memory <size>", "memory, e.g. 4G", byteSize)
+    .option("--ttl <duration>", "only for this long (3d, 12h), then to the trash", duration)
     .option("--json", "machine-readable output")
     .action(
       (
@@ -143,6 +144,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
           force?: boolean;
           cpu?: number;
           memory?: number;
+          ttl?: number;
           json?: boolean;
         },
       ) =>
@@ -155,6 +157,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
               ...(opts.as !== undefined ? { owner: opts.as } : {}),
               ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
               ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
+              ...(opts.ttl !== undefined ? { ttlMs: opts.ttl } : {}),
             },
             {
               onProgress: (step, detail) => io.err(`… ${step}${detail ? ` (${detail})` : ""}`),

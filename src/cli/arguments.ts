@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "commander";
+import { parseDuration } from "../duration.js";
 import { parseSize } from "../size.js";
 
 /**
@@ -31,15 +32,22 @@ export function byteSize(text: string): number {
   return bytes;
 }
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+/** A duration such as 30m, 12h, 3d or 2w, in ms. */
+export function duration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    throw new InvalidArgumentError(
+      `a duration is a number and m, h, d or w (30m, 3d), not "${text}".`,
+    );
+  return ms;
+}
 
 /** A point in time: an age such as 30m, 12h, 1d or 2w back from now, or a date or time in UTC. */
 export const pointInTime =
   (now: () => number = Date.now) =>
   (text: string): number => {
     const trimmed = text.trim();
-    const age = /^(\d+)([mhdw])$/.exec(trimmed);
-    if (age) return now() - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
+    if (/^\d+[mhdw]$/.test(trimmed)) return now() - duration(trimmed);
     // Date.parse reads a time without a zone as local time: the audit's times are UTC.
     const utc = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?Z?$/.test(trimmed)
       ? Date.parse(trimmed.includes("T") && !trimmed.endsWith("Z") ? `${trimmed}Z` : trimmed)

@@ -8,6 +8,8 @@ export interface ActivityRecord {
   readonly lastActiveAtMs: number;
   readonly warnedAtMs: number | undefined;
   readonly pinned: boolean;
+  /** When it goes to the trash, if a lifetime was asked for at create. */
+  readonly expiresAtMs: number | undefined;
 }
 
 interface Row {
@@ -18,6 +20,7 @@ interface Row {
   last_active_at: number;
   warned_at: number | null;
   pinned: number;
+  expires_at: number | null;
 }
 
 const fromRow = (row: Row): ActivityRecord => ({
@@ -28,6 +31,7 @@ const fromRow = (row: Row): ActivityRecord => ({
   lastActiveAtMs: row.last_active_at,
   warnedAtMs: row.warned_at ?? undefined,
   pinned: row.pinned === 1,
+  expiresAtMs: row.expires_at ?? undefined,
 });
 
 /** The idle policy's memory of each container (workloads/idle.ts). */
@@ -45,6 +49,11 @@ export function activityRepository(db: Db, now: () => number) {
   );
   const warned = db.prepare<[number, string]>(
     `UPDATE container_activity SET warned_at = ? WHERE name = ?`,
+  );
+  const expire = db.prepare<[{ name: string; at: number; expires: number | null }]>(
+    `INSERT INTO container_activity (name, sampled_at, last_active_at, expires_at)
+     VALUES (@name, @at, @at, @expires)
+     ON CONFLICT (name) DO UPDATE SET expires_at = @expires, warned_at = NULL`,
   );
   const pin = db.prepare<[{ name: string; at: number; pinned: number }]>(
     `INSERT INTO container_activity (name, sampled_at, last_active_at, pinned)
@@ -76,6 +85,9 @@ export function activityRepository(db: Db, now: () => number) {
     /** It was used (or its owner said keep it): the idle countdown starts again. */
     active: (name: string) => void active.run(now(), name),
     warned: (name: string) => void warned.run(now(), name),
+    /** Sets (or with undefined, clears) when the container goes to the trash. */
+    setExpiry: (name: string, expiresAtMs: number | undefined) =>
+      void expire.run({ name, at: now(), expires: expiresAtMs ?? null }),
     setPinned: (name: string, pinned: boolean) =>
       void pin.run({ name, at: now(), pinned: pinned ? 1 : 0 }),
   };

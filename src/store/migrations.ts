@@ -187,4 +187,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE notices ADD COLUMN buttons TEXT CHECK (buttons IS NULL OR json_valid(buttons));
     `,
   },
+  {
+    version: 7,
+    name: "container lifetimes",
+    sql: `
+      -- A lifetime asked for at create ("for 3 days"): past it the container goes to the trash.
+      ALTER TABLE container_activity ADD COLUMN expires_at INTEGER;
+    `,
+  },
 ];

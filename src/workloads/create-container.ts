@@ -13,5 +13,7 @@ export function admitCreate(
   input: CreateInput,
   options: { readonly ownerWithoutAccess?: boolean } = {},
 ): Admission {
-  return admitContainer(deps, actor, planContainer(deps, actor, input, options));
+  // Planned first: planContainer validates the whole input, the lifetime too.
+  const spec = planContainer(deps, actor, input, options);
+  return admitContainer(deps, actor, spec, input.ttlMs ? { ttlMs: input.ttlMs } : {});
 }

@@ -29,7 +29,7 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
   const running = store.containers
     .listAll()
     .filter((c) => c.state === "running" && !store.operations.forContainer(c.name));
-  if (running.length === 0) return [...done, ...(await stoppedPass(deps))];
+  if (running.length === 0) return [...done, ...(await trashPass(deps))];
   const spaces = await host.storage.scan();
   for (const container of running) {
     const before = store.activity.find(container.name);
@@ -88,47 +88,61 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
       done.push(`${container.name}: warned after ${formatDuration(idleMs)} idle`);
     }
   }
-  return [...done, ...(await stoppedPass(deps))];
+  return [...done, ...(await trashPass(deps))];
 }
 
 /**
- * The other half of the policy: a container stopped for `stoppedTrashMs` is destroyed into its
- * owner's trash (never deleted: the trash keeps it VOXNIX_TRASH_DAYS, and the message that says
- * so has an Undo), its owner warned `idleWarnMs` before with Keep, which starts the count
- * again. Pinned ones are exempt. "Stopped since" is the row's last change: a stopped
- * container's row changes only when something is done to it.
+ * The other half of the policy: a container goes to its owner's trash (never deleted: the trash
+ * keeps it VOXNIX_TRASH_DAYS, and the message that says so has an Undo) when it has been
+ * stopped for `stoppedTrashMs`, or when the lifetime asked for at create ends, whichever comes
+ * first. Its owner is warned `idleWarnMs` before with Keep, which starts the count again and
+ * ends the lifetime. Pinned ones are exempt. "Stopped since" is the row's last change: a
+ * stopped container's row changes only when something is done to it.
  */
-export async function stoppedPass(deps: WorkloadDeps): Promise<string[]> {
+export async function trashPass(deps: WorkloadDeps): Promise<string[]> {
   const { store, limits } = deps;
   const done: string[] = [];
-  if (limits.stoppedTrashMs === 0) return done;
   for (const container of store.containers.listAll()) {
-    if (container.state !== "stopped" || store.operations.forContainer(container.name)) continue;
+    const settled = container.state === "stopped" || container.state === "running";
+    if (!settled || store.operations.forContainer(container.name)) continue;
     const activity = store.activity.find(container.name);
     if (activity?.pinned) continue;
     const since = Math.max(container.updatedAtMs, activity?.lastActiveAtMs ?? 0);
-    const stoppedMs = deps.now() - since;
-    const trashAt = since + limits.stoppedTrashMs;
-    if (stoppedMs >= limits.stoppedTrashMs) {
+    const due = [
+      ...(container.state === "stopped" && limits.stoppedTrashMs > 0
+        ? [
+            {
+              at: since + limits.stoppedTrashMs,
+              why: `was stopped for ${formatDuration(deps.now() - since)}`,
+            },
+          ]
+        : []),
+      ...(activity?.expiresAtMs !== undefined
+        ? [{ at: activity.expiresAtMs, why: "reached the end of the lifetime it was made with" }]
+        : []),
+    ].sort((x, y) => x.at - y.at)[0];
+    if (!due) continue;
+    const left = due.at - deps.now();
+    if (left <= 0) {
       let trashId: string | undefined;
       try {
         ({ trashId } = await destroyContainer(deps, SYSTEM_ACTOR, container.name));
       } catch (error) {
         deps.log.warn(
           { err: error, container: container.name },
-          "could not trash a long-stopped container",
+          "could not move a container to the trash",
         );
         continue;
       }
       notify(deps, {
         userId: container.ownerId,
         kind: "idle",
-        text: `🗑 ${container.name} was stopped for ${formatDuration(stoppedMs)}, so it went to your trash${trashId ? ` as ${trashId} for ${limits.trashDays} days` : ""}. Undo brings it back as it was.`,
+        text: `🗑 ${container.name} ${due.why}, so it went to your trash${trashId ? ` as ${trashId} for ${limits.trashDays} days` : ""}. Undo brings it back as it was.`,
         ...(trashId ? { buttons: [{ text: "↩️ Undo", data: `r:${trashId}` }] } : {}),
       });
-      done.push(`${container.name}: trashed after ${formatDuration(stoppedMs)} stopped`);
+      done.push(`${container.name}: trashed (it ${due.why})`);
     } else if (
-      stoppedMs >= limits.stoppedTrashMs - limits.idleWarnMs &&
+      left <= limits.idleWarnMs &&
       (activity?.warnedAtMs === undefined || activity.warnedAtMs < since)
     ) {
       if (!activity)
@@ -141,10 +155,10 @@ export async function stoppedPass(deps: WorkloadDeps): Promise<string[]> {
       notify(deps, {
         userId: container.ownerId,
         kind: "idle",
-        text: `💤 ${container.name} has been stopped for ${formatDuration(stoppedMs)}; in ${formatDuration(trashAt - deps.now())} it goes to your trash (restorable for ${limits.trashDays} days) unless it is started or kept.`,
+        text: `💤 ${container.name} ${due.why}; in ${formatDuration(left)} it goes to your trash (restorable for ${limits.trashDays} days) unless it is kept.`,
         buttons: [{ text: "Keep", data: keepAliveData(container.name) }],
       });
-      done.push(`${container.name}: warned after ${formatDuration(stoppedMs)} stopped`);
+      done.push(`${container.name}: warned (it ${due.why})`);
     }
   }
   return done;
@@ -156,6 +170,7 @@ export function keepAlive(deps: WorkloadDeps, actor: Actor, name: string) {
   if (!deps.store.activity.find(name))
     deps.store.activity.sample(name, { cpuNs: undefined, workspaceBytes: undefined });
   deps.store.activity.active(name);
+  deps.store.activity.setExpiry(name, undefined); // kept: the lifetime asked for at create ends
   return { name, idleStopMs: deps.limits.idleStopMs };
 }
 

@@ -89,7 +89,7 @@ export function admitContainer(
   deps: WorkloadDeps,
   actor: Actor,
   planned: ContainerSpec,
-  options: { readonly fromTrash?: TrashEntryRecord } = {},
+  options: { readonly fromTrash?: TrashEntryRecord; readonly ttlMs?: number } = {},
 ): Admission {
   const audit = auditTrail(deps, {
     actor,
@@ -98,7 +98,7 @@ export function admitContainer(
   });
   let claimed: { lease: Lease; spec: ContainerSpec };
   try {
-    claimed = claimName(deps, actor, planned, options.fromTrash);
+    claimed = claimName(deps, actor, planned, options.fromTrash, options.ttlMs);
   } catch (error) {
     audit(outcomeOf(error), failureOf(error));
     throw error;
@@ -343,6 +343,7 @@ function claimName(
   actor: Actor,
   spec: ContainerSpec,
   fromTrash: TrashEntryRecord | undefined,
+  ttlMs?: number,
 ): { lease: Lease; spec: ContainerSpec } {
   const { store } = deps;
   return store.transaction(() => {
@@ -365,6 +366,8 @@ function claimName(
       spec: claimed,
       state: "creating",
     });
+    // Its lifetime is the idle policy's to keep (workloads/idle.ts).
+    if (ttlMs !== undefined) store.activity.setExpiry(claimed.name, deps.now() + ttlMs);
     return { lease, spec: claimed };
   });
 }

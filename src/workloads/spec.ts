@@ -52,6 +52,13 @@ export const CreateInput = z.object({
   memory: memory.optional(),
   /** Admins only: create on behalf of this user. */
   owner: z.number().int().positive().optional(),
+  /** How long it is wanted, in ms: past that it goes to the trash (warned before, with Undo). */
+  ttlMs: z
+    .number()
+    .int()
+    .min(3_600_000, "a lifetime of at least an hour")
+    .max(365 * 86_400_000, "a lifetime of at most a year")
+    .optional(),
 });
 export type CreateInput = z.input<typeof CreateInput>;
 

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import { MAX_TOOL_RESULT_CHARS } from "../../src/agent/index.js";
 import { HISTORY_TURNS } from "../../src/workloads/index.js";
 import type { LlmRequest } from "../fakes/llm-server.js";
@@ -32,6 +34,17 @@ describe("agent over chat", () => {
     expect(String(first?.messages[0]?.content)).toContain("- fish: The fish shell");
     expect(first?.tools?.map((t) => t.function.name)).toContain("create_container");
     expect(first?.tools?.map((t) => t.function.name)).not.toContain("list_all_containers"); // admin-only
+  });
+
+  it("creates for a while when the model passes days: the lifetime is in the registry", async () => {
+    const { api, llm, env } = await startBotHarness();
+    llm.script(toolThenText("create_container", { name: "tmp", modules: [], days: 2 }, "ok"));
+    api.sendText(ALICE, "a scratch container for two days please");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ tmp is running"));
+    const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
+    const expires = store.activity.find("tmp")?.expiresAtMs ?? 0;
+    store.close();
+    expect(Math.abs(expires - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
   });
 
   it("cannot destroy without the user's button press", async () => {

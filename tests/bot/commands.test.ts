@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import {
   ADMIN,
   ALICE,
@@ -156,6 +158,20 @@ describe("bot commands", () => {
     expect(api.messages(ALICE).find((m) => m.text.startsWith("Creating"))).toBeUndefined();
     expect(api.messages(ALICE)[0]?.reply_markup).toBeDefined();
     expect(host.installed()).toEqual(["web"]);
+  });
+
+  it("creates for a while with /new NAME modules for 3d, the lifetime kept in the registry", async () => {
+    const { api, env } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git for 3d");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running (git, workspace)"));
+    api.sendText(ALICE, "/new web for 3d");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Name its modules too"));
+    api.sendText(ALICE, "/new web git for ever");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("How long?"));
+    const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
+    const expires = store.activity.find("dev")?.expiresAtMs ?? 0;
+    store.close();
+    expect(Math.abs(expires - (Date.now() + 3 * 86_400_000))).toBeLessThan(60_000);
   });
 
   it("answers /list while a build is running in the same chat", async () => {

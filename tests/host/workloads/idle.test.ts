@@ -121,14 +121,14 @@ describe("the idle policy", () => {
     await t.workloads.stop(alice, { name: "dev" });
     await t.workloads.stop(alice, { name: "kept" });
     expect(await after(13 * 24 + 2)).toEqual([
-      "dev: warned after 13d 1h stopped",
-      "kept: warned after 13d 1h stopped",
+      "dev: warned (it was stopped for 13d 1h)",
+      "kept: warned (it was stopped for 13d 1h)",
     ]);
     expect(told().map((n) => n.buttons)).toEqual([["i:keep:dev"], ["i:keep:kept"]]);
     t.workloads.keepAlive(alice, { name: "kept" });
     expect(await after(1)).toEqual([]);
     const [done] = await after(22);
-    expect(done).toBe("dev: trashed after 14d stopped");
+    expect(done).toBe("dev: trashed (it was stopped for 14d)");
     const [entry] = t.store.trash.listAll();
     expect(entry?.containerName).toBe("dev");
     expect(told().at(-1)).toEqual({
@@ -139,5 +139,28 @@ describe("the idle policy", () => {
     // The Undo's restore: the same name, the same workspace.
     await t.workloads.restore(alice, { id: entry?.id as string });
     expect(t.host.installed().sort()).toEqual(["dev", "kept"]);
+  });
+
+  it("ends a lifetime asked for at create in the trash, warned before; Keep makes it permanent", async () => {
+    const { t, told, after } = await idleSetup();
+    const DAY = 24 * HOUR_MS;
+    await t.workloads.create(alice, { name: "scratch", modules: [], ttlMs: 3 * DAY });
+    await t.workloads.create(alice, { name: "kept", modules: [], ttlMs: 3 * DAY });
+    await expect(
+      t.workloads.create(alice, { name: "short", modules: [], ttlMs: 60_000 }),
+    ).rejects.toMatchObject({ reason: "invalid-input" });
+    // Busy all along (a process of an agent): the lifetime ends it all the same.
+    runIn(t, "scratch", 4343, "claude");
+    expect(await after(49)).toEqual([
+      "kept: warned (it reached the end of the lifetime it was made with)",
+      "scratch: warned (it reached the end of the lifetime it was made with)",
+    ]);
+    expect(told().map((n) => n.buttons)).toEqual([["i:keep:kept"], ["i:keep:scratch"]]);
+    t.workloads.keepAlive(alice, { name: "kept" });
+    expect(await after(23)).toEqual([
+      "scratch: trashed (it reached the end of the lifetime it was made with)",
+    ]);
+    expect(t.host.installed()).toEqual(["kept"]);
+    expect(t.store.trash.listAll().map((e) => e.containerName)).toEqual(["scratch"]);
   });
 });
