@@ -1,10 +1,8 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/index.js";
 import { MAX_TOOL_RESULT_CHARS } from "../../src/agent/index.js";
 import { HISTORY_TURNS } from "../../src/workloads/index.js";
 import type { LlmRequest } from "../fakes/llm-server.js";
-import { ALICE, BOB, LLM_KEY, startBotHarness, texts } from "../support/bot-harness.js";
+import { ALICE, BOB, LLM_KEY, expiryOf, startBotHarness, texts } from "../support/bot-harness.js";
 
 /** Scripts one tool call on a turn's first request, then a closing text once the result is back. */
 const toolThenText =
@@ -41,9 +39,7 @@ describe("agent over chat", () => {
     llm.script(toolThenText("create_container", { name: "tmp", modules: [], days: 2 }, "ok"));
     api.sendText(ALICE, "a scratch container for two days please");
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅ tmp is running"));
-    const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
-    const expires = store.activity.find("tmp")?.expiresAtMs ?? 0;
-    store.close();
+    const expires = expiryOf(env, "tmp") ?? 0;
     expect(Math.abs(expires - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
   });
 

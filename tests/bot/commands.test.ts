@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/index.js";
 import {
   ADMIN,
   ALICE,
   BOB,
   STRANGER,
+  expiryOf,
   startBotHarness,
   texts,
   type BotHarness,
@@ -168,9 +167,7 @@ describe("bot commands", () => {
     await api.waitFor(ALICE, (m) => m.text.startsWith("Name its modules too"));
     api.sendText(ALICE, "/new web git for ever");
     await api.waitFor(ALICE, (m) => m.text.startsWith("How long?"));
-    const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
-    const expires = store.activity.find("dev")?.expiresAtMs ?? 0;
-    store.close();
+    const expires = expiryOf(env, "dev") ?? 0;
     expect(Math.abs(expires - (Date.now() + 3 * 86_400_000))).toBeLessThan(60_000);
   });
 

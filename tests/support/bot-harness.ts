@@ -1,3 +1,4 @@
+import { openStore } from "../../src/store/index.js";
 import { onTestFinished } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
@@ -82,6 +83,16 @@ export async function startBotHarness(
     }
   });
   return { api, llm, host, daemon, logs, env };
+}
+
+/** When the daemon's registry says container `name` goes to the trash (its lifetime), if ever. */
+export function expiryOf(env: Record<string, string>, name: string): number | undefined {
+  const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
+  try {
+    return store.activity.find(name)?.expiresAtMs;
+  } finally {
+    store.close();
+  }
 }
 
 /** The text of every message the bot sent to a chat, in order (latest version of each). */
