@@ -1,5 +1,5 @@
 import { InlineKeyboard } from "grammy";
-import { isContainerName } from "../workloads/index.js";
+import { isContainerName, type NoticePress } from "../workloads/index.js";
 
 /**
  * Callback data, encoded and decoded here and nowhere else. Telegram caps it at 64 bytes and
@@ -134,6 +134,14 @@ export function trashKeyboard(
   });
   return keyboard;
 }
+
+/** A notice's button (what workloads asked for) as this bot's press. */
+export const noticePressData = (press: NoticePress): string =>
+  encodePress(
+    press.kind === "restore"
+      ? press
+      : { kind: "idle", action: press.kind === "stop" ? "stop" : "keep", name: press.name },
+  );
 
 /** The button under a stranger's refusal. */
 export const requestAccessButton = () => ({

@@ -1,6 +1,7 @@
 import { GrammyError, type Api } from "grammy";
 import type { Logger } from "../log.js";
 import type { NoticeRecord } from "../workloads/index.js";
+import { noticePressData } from "./keyboards.js";
 
 /**
  * Maintenance's voice in Telegram: notices from the outbox (the outcome of an operation that a
@@ -30,7 +31,10 @@ export function createNotifier(api: Api, admins: readonly number[], log: Logger)
             ? {
                 reply_markup: {
                   inline_keyboard: [
-                    notice.buttons.map((b) => ({ text: b.text, callback_data: b.data })),
+                    notice.buttons.map((b) => ({
+                      text: b.text,
+                      callback_data: noticePressData(b.press),
+                    })),
                   ],
                 },
               }

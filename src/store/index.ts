@@ -19,7 +19,7 @@ export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./c
 export { SchemaTooNewError } from "./database.js";
 export { UnreadableSpecError, type SpecCodec } from "./spec-codec.js";
 export type { Json, JsonObject } from "./json.js";
-export type { NoticeRecord } from "./notices.js";
+export type { NoticeButton, NoticePress, NoticeRecord } from "./notices.js";
 export {
   OPERATION_KINDS,
   type BeginResult,

@@ -13,9 +13,18 @@ export interface NoticeRecord {
   readonly createdAtMs: number;
 }
 
+/**
+ * What a notice's button asks for, as meaning: the bot encodes it as callback data
+ * (bot/keyboards.ts, the one place that does), and checks it again when it is pressed.
+ */
+export type NoticePress =
+  | { readonly kind: "keep-alive"; readonly name: string }
+  | { readonly kind: "stop"; readonly name: string }
+  | { readonly kind: "restore"; readonly trashId: string };
+
 export interface NoticeButton {
   readonly text: string;
-  readonly data: string;
+  readonly press: NoticePress;
 }
 
 interface Row {

@@ -34,7 +34,8 @@ export function runningOf(deps: WorkloadDeps, userId: number) {
     .filter((c) => c.state === "running" || c.state === "creating" || starting.has(c.name));
 }
 
-const cpuText = (n: number) => `${Number(n.toFixed(2))} CPU${n === 1 ? "" : "s"}`;
+/** "1 CPU", "2.5 CPUs": how every message names a number of CPUs. */
+export const cpuText = (n: number) => `${Number(n.toFixed(2))} CPU${n === 1 ? "" : "s"}`;
 
 /**
  * Refuses to bring `spec` up when the owner's running containers and it would pass the owner's

@@ -1,4 +1,5 @@
 import { formatDuration } from "../duration.js";
+import type { UserSpace } from "../host/index.js";
 import { authorize, SYSTEM_ACTOR, type Actor } from "./actor.js";
 import type { WorkloadDeps } from "./deps.js";
 import { notify } from "./notify.js";
@@ -8,10 +9,6 @@ import { Refusal } from "./refusal.js";
 
 /** CPU use below this share of one CPU, averaged since the last look, is idling. */
 export const IDLE_CPU_SHARE = 0.02;
-
-/** Callback data of an idle warning's buttons (bot/keyboards.ts decodes them). */
-export const keepAliveData = (name: string) => `i:keep:${name}`;
-export const stopNowData = (name: string) => `i:stop:${name}`;
 
 /**
  * The idle policy, one pass (maintenance runs it every few minutes). A running container is
@@ -29,8 +26,9 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
   const running = store.containers
     .listAll()
     .filter((c) => c.state === "running" && !store.operations.forContainer(c.name));
-  if (running.length === 0) return [...done, ...(await trashPass(deps))];
-  const spaces = await host.storage.scan();
+  // One storage scan for every running container; none when nothing runs.
+  const spaces: ReadonlyMap<number, UserSpace> =
+    running.length > 0 ? await host.storage.scan() : new Map();
   for (const container of running) {
     const before = store.activity.find(container.name);
     const [used, processes] = await Promise.all([
@@ -81,8 +79,8 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
         kind: "idle",
         text: `💤 ${container.name} has not been used for ${formatDuration(idleMs)}; it will be stopped in ${formatDuration(stopAt - now)} unless it is used or kept alive.`,
         buttons: [
-          { text: "Keep alive", data: keepAliveData(container.name) },
-          { text: "Stop now", data: stopNowData(container.name) },
+          { text: "Keep alive", press: { kind: "keep-alive", name: container.name } },
+          { text: "Stop now", press: { kind: "stop", name: container.name } },
         ],
       });
       done.push(`${container.name}: warned after ${formatDuration(idleMs)} idle`);
@@ -138,7 +136,7 @@ export async function trashPass(deps: WorkloadDeps): Promise<string[]> {
         userId: container.ownerId,
         kind: "idle",
         text: `🗑 ${container.name} ${due.why}, so it went to your trash${trashId ? ` as ${trashId} for ${limits.trashDays} days` : ""}. Undo brings it back as it was.`,
-        ...(trashId ? { buttons: [{ text: "↩️ Undo", data: `r:${trashId}` }] } : {}),
+        ...(trashId ? { buttons: [{ text: "↩️ Undo", press: { kind: "restore", trashId } }] } : {}),
       });
       done.push(`${container.name}: trashed (it ${due.why})`);
     } else if (
@@ -156,7 +154,7 @@ export async function trashPass(deps: WorkloadDeps): Promise<string[]> {
         userId: container.ownerId,
         kind: "idle",
         text: `💤 ${container.name} ${due.why}; in ${formatDuration(left)} it goes to your trash (restorable for ${limits.trashDays} days) unless it is kept.`,
-        buttons: [{ text: "Keep", data: keepAliveData(container.name) }],
+        buttons: [{ text: "Keep", press: { kind: "keep-alive", name: container.name } }],
       });
       done.push(`${container.name}: warned (it ${due.why})`);
     }

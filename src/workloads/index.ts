@@ -27,7 +27,6 @@ import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
 export { unpushedLines } from "./unpushed-text.js";
-export { keepAliveData, stopNowData } from "./idle.js";
 export { computeText, resourcesText } from "./usage-text.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
@@ -49,7 +48,7 @@ export { containerName, ContainerSpec, isContainerName, type CreateInput } from 
 export type { PurgeResult, TrashEntry } from "./trash.js";
 export type { Forgotten } from "./forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
-export type { Json, NoticeRecord, ReportTarget } from "../store/index.js";
+export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { ContainerUsage, Usage } from "./usage.js";
 export type { ComputeQuota } from "./compute-quota.js";

@@ -1,5 +1,5 @@
 import type { Actor } from "./actor.js";
-import type { NoticeButton } from "../store/notices.js";
+import type { NoticeButton } from "../store/index.js";
 import type { WorkloadDeps } from "./deps.js";
 
 /**

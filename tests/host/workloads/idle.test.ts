@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { noticePressData } from "../../../src/bot/keyboards.js";
 import { alice, testWorkloads, type TestWorkloads } from "../../support/test-workloads.js";
 
 const HOUR_MS = 3_600_000;
@@ -18,7 +19,7 @@ async function idleSetup(reuse?: TestWorkloads) {
     t.store.notices
       .listAll()
       .filter((n) => n.userId === alice.userId)
-      .map((n) => ({ text: n.text, buttons: n.buttons.map((b) => b.data) }));
+      .map((n) => ({ text: n.text, buttons: n.buttons.map((b) => noticePressData(b.press)) }));
   const after = async (hours: number) => {
     clock.now += hours * HOUR_MS;
     return t.workloads.idlePass();
