@@ -131,8 +131,8 @@ export function startMaintenance(
       const { purged, failed } = await workloads.purgeTrash(SYSTEM_ACTOR);
       if (purged.length > 0) log.info({ purged }, "purged old trash");
       const forgotten = workloads.forgetExpired();
-      if (forgotten.pendingActions + forgotten.historyMessages > 0)
-        log.info(forgotten, "forgot expired confirmations and old chat history");
+      if (forgotten.pendingActions + forgotten.historyMessages + forgotten.usageSamples > 0)
+        log.info(forgotten, "forgot expired confirmations, old chat history and usage samples");
       for (const line of failed) await tellAdminsOnce(line);
     } finally {
       after(options.purgeEveryMs ?? 60 * MINUTE_MS, () => void track(purge, "trash purge"));

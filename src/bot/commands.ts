@@ -3,7 +3,16 @@ import type { BotCommand } from "grammy/types";
 import type { Logger } from "../log.js";
 import { parseDuration } from "../duration.js";
 import { formatSize } from "../size.js";
-import { auditDetailText, computeText, containerName, resourcesText } from "../workloads/index.js";
+import {
+  auditDetailText,
+  computeText,
+  containerName,
+  cpuHistoryText,
+  idlePolicyText,
+  overviewLine,
+  parseIdlePeriod,
+  resourcesText,
+} from "../workloads/index.js";
 import { CONTAINER_VERBS, runVerb, showList } from "./actions.js";
 import { offerModules, startCreate, startRestore } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
@@ -21,11 +30,12 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "restart", description: "restart a container" },
   { command: "logs", description: "recent log lines" },
   { command: "destroy", description: "destroy a container (asks first)" },
-  { command: "usage", description: "your storage, CPU and memory" },
+  { command: "usage", description: "your storage, CPU and memory (admins: /usage all)" },
   { command: "trash", description: "destroyed containers' workspaces" },
   { command: "restore", description: "bring back a destroyed container: /restore [ID [NAME]]" },
   { command: "pin", description: "never stop a container for being idle: /pin NAME" },
   { command: "unpin", description: "let the idle policy stop it again: /unpin NAME" },
+  { command: "idle", description: "when a container is stopped: /idle NAME [12h|never|default]" },
   { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
@@ -146,6 +156,13 @@ export function commands(deps: BotDeps) {
   for (const verb of CONTAINER_VERBS)
     composer.command(verb, (ctx) => runVerb(ctx, deps, verb, args(ctx)[0]));
   composer.command("usage", async (ctx) => {
+    if (args(ctx)[0] === "all") {
+      // Everyone's figures: for an admin, and only where nobody else reads along.
+      if (ctx.actor.role !== "admin" || ctx.chat?.type !== "private")
+        return say(ctx, rich("Only an admin, in a private chat with me, sees everyone's usage."));
+      const all = await w.usageOverview(ctx.actor);
+      return say(ctx, lines(...all.map((u) => rich("• ", overviewLine(u)))));
+    }
     const u = await w.usage(ctx.actor);
     await say(
       ctx,
@@ -157,6 +174,7 @@ export function commands(deps: BotDeps) {
           u.availableBytes !== undefined ? `, ${formatSize(u.availableBytes)} free` : "",
         ),
         rich("Running: ", computeText(u)),
+        rich(cpuHistoryText(u)),
         ...u.containers.map((c) =>
           rich(
             "• ",
@@ -219,6 +237,31 @@ export function commands(deps: BotDeps) {
           : rich(bold(name), " is stopped again when nobody uses it for a while."),
       );
     });
+  composer.command("idle", async (ctx) => {
+    const [name, period] = args(ctx);
+    const usage = () =>
+      say(
+        ctx,
+        rich(
+          "Usage: ",
+          code("/idle NAME"),
+          " shows when it is stopped; ",
+          code("/idle NAME 12h"),
+          ", ",
+          code("never"),
+          " or ",
+          code("default"),
+          " changes it.",
+        ),
+      );
+    if (!name) return usage();
+    const parsed = period === undefined ? undefined : parseIdlePeriod(period);
+    if (parsed === null) return usage();
+    const policy = parsed
+      ? w.setIdlePeriod(ctx.actor, { name }, parsed.ms)
+      : w.idlePolicy(ctx.actor, { name });
+    await say(ctx, rich(idlePolicyText(policy, Date.now())));
+  });
   composer.command("notify", async (ctx) => {
     const [choice] = args(ctx);
     if (choice === "on" || choice === "off") w.notifications.mute(ctx.actor, choice === "off");
@@ -229,7 +272,7 @@ export function commands(deps: BotDeps) {
       w.notifications.muted(ctx.actor)
         ? rich("I tell you nothing unasked. ", code("/notify on"), " brings it back.")
         : rich(
-            "I tell you when a container of yours stops on its own, an admin acts on one, your storage is nearly full, or trash is about to be deleted. ",
+            "I tell you when a container of yours stops on its own or keeps restarting, an admin acts on one, your storage is nearly full, or trash is about to be deleted. ",
             code("/notify off"),
             " mutes that.",
           ),

@@ -10,12 +10,15 @@ import {
   STALE_NOTE,
   unpushedLines,
   computeText,
+  cpuHistoryText,
+  idlePolicyText,
+  overviewLine,
   resourcesText,
   type Actor,
   type Workloads,
 } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
-import { byteSize, cpuCount, duration, pointInTime, positiveInt } from "./arguments.js";
+import { byteSize, cpuCount, duration, idlePeriod, pointInTime, positiveInt } from "./arguments.js";
 import { inCliTerms } from "./chat-to-cli.js";
 import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
@@ -264,15 +267,23 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
     .command("usage")
     .description("storage and compute used: quotas, per container, trash")
     .option("--user <id>", "another user's usage", positiveInt("--user"))
+    .option("--all", "every user's, one line each")
     .option("--json", "machine-readable output")
-    .action((opts: { user?: number; json?: boolean }) =>
+    .action((opts: { user?: number; all?: boolean; json?: boolean }) =>
       withWorkloads(io, async (w, actor) => {
+        if (opts.all) {
+          const all = await w.usageOverview(actor);
+          if (opts.json) return json(all);
+          for (const u of all) io.out(overviewLine(u));
+          return;
+        }
         const u = await w.usage(actor, opts.user ? { userId: opts.user } : {});
         if (opts.json) return json(u);
         io.out(
           `user ${u.userId}: ${bytes(u.usedBytes)} used of ${bytes(u.quotaBytes) ?? "no quota"}${u.availableBytes !== undefined ? `, ${bytes(u.availableBytes)} free` : ""}`,
         );
         io.out(`  running: ${computeText(u)}`);
+        io.out(`  ${cpuHistoryText(u)}`);
         for (const c of u.containers)
           io.out(
             `  ${c.name.padEnd(12)} ${bytes(c.bytes)}${c.resources ? `  ${resourcesText(c.resources, Date.now())}` : ""}`,
@@ -423,14 +434,35 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
   program
     .command("idle")
     .description(
-      "run the idle policy now: warn, stop and trash what is due (the daemon does it every 5 minutes)",
+      "with NAME: when that container is stopped for being idle, or with PERIOD (12h, 3d, never, default) change it; alone: run the idle policy now (the daemon does it every 5 minutes)",
     )
-    .action(() =>
-      withWorkloads(io, async (w) => {
-        const done = await w.idlePass();
-        for (const line of done) io.out(line);
-        if (done.length === 0) io.out("nothing is due");
-      }),
+    .argument("[name]", "a container")
+    .argument(
+      "[period]",
+      "its own idle period: 12h, 3d, never, or default (the host's)",
+      idlePeriod,
+    )
+    .option("--json", "machine-readable output")
+    .action(
+      (
+        name: string | undefined,
+        period: { ms: number | undefined } | undefined,
+        opts: { json?: boolean },
+      ) =>
+        withWorkloads(io, async (w, actor) => {
+          if (name === undefined) {
+            const done = await w.idlePass();
+            if (opts.json) return json(done);
+            for (const line of done) io.out(line);
+            if (done.length === 0) io.out("nothing is due");
+            return;
+          }
+          const policy = period
+            ? w.setIdlePeriod(actor, { name }, period.ms)
+            : w.idlePolicy(actor, { name });
+          if (opts.json) return json(policy);
+          io.out(idlePolicyText(policy, Date.now()));
+        }),
     );
 
   program

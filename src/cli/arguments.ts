@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { parseDuration } from "../duration.js";
 import { parseSize } from "../size.js";
+import { parseIdlePeriod } from "../workloads/idle-text.js";
 
 /**
  * Parsers for CLI arguments: each refuses text that is not what it names, so commander reports
@@ -40,6 +41,16 @@ export function duration(text: string): number {
       `a duration is a number and m, h, d or w (30m, 3d), not "${text}".`,
     );
   return ms;
+}
+
+/** An idle period: a duration, "never" (0) or "default" (the host's: undefined). */
+export function idlePeriod(text: string): { ms: number | undefined } {
+  const parsed = parseIdlePeriod(text);
+  if (parsed === null)
+    throw new InvalidArgumentError(
+      `an idle period is a duration such as 12h or 3d, "never" or "default", not "${text}".`,
+    );
+  return parsed;
 }
 
 /** A point in time: an age such as 30m, 12h, 1d or 2w back from now, or a date or time in UTC. */

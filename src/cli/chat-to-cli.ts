@@ -10,6 +10,7 @@ const VERB_OF_COMMAND: Readonly<Record<string, string>> = {
   logs: "logs",
   destroy: "destroy",
   usage: "usage",
+  idle: "idle",
   trash: "trash ls",
   restore: "trash restore",
   users: "users ls",

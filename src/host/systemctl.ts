@@ -5,6 +5,8 @@ export interface UnitResources {
   readonly memoryBytes: number | undefined;
   readonly memoryPeakBytes: number | undefined;
   readonly activeSince: Date | undefined;
+  /** How often systemd restarted it on failure (Restart=) since it was last started by hand. */
+  readonly restarts: number | undefined;
 }
 
 /** `systemctl show`'s uint64 for "no value" when a tool prints it raw rather than "[not set]". */
@@ -66,7 +68,8 @@ export function systemctl(runner: Runner) {
 
     /**
      * What a unit's cgroup has used, from systemd's accounting: CPU time, memory now and at its
-     * peak (MemoryPeak: systemd 256 and later), and since when it runs. A value systemd does
+     * peak (MemoryPeak: systemd 256 and later), since when it runs, and how often systemd
+     * restarted it (NRestarts: container@.service has Restart=on-failure). A value systemd does
      * not have ("[not set]": accounting off, the unit not running) is undefined.
      */
     async resources(unit: string): Promise<UnitResources> {
@@ -75,12 +78,14 @@ export function systemctl(runner: Runner) {
         "MemoryCurrent",
         "MemoryPeak",
         "ActiveEnterTimestamp",
+        "NRestarts",
       ]);
       return {
         cpuNs: values.CPUUsageNSec,
         memoryBytes: values.MemoryCurrent,
         memoryPeakBytes: values.MemoryPeak,
         activeSince: values.ActiveEnterTimestamp,
+        restarts: values.NRestarts,
       };
     },
 

@@ -10,6 +10,10 @@ export interface ActivityRecord {
   readonly pinned: boolean;
   /** When it goes to the trash, if a lifetime was asked for at create. */
   readonly expiresAtMs: number | undefined;
+  /** systemd's restart count when the current restart window began, and when it began. */
+  readonly restartWindow: { readonly count: number; readonly sinceMs: number } | undefined;
+  /** Stop after this long idle, instead of the host's default; 0 = never. */
+  readonly idleStopMs: number | undefined;
 }
 
 interface Row {
@@ -21,6 +25,9 @@ interface Row {
   warned_at: number | null;
   pinned: number;
   expires_at: number | null;
+  restarts: number | null;
+  restarts_since: number | null;
+  idle_stop_ms: number | null;
 }
 
 const fromRow = (row: Row): ActivityRecord => ({
@@ -32,6 +39,11 @@ const fromRow = (row: Row): ActivityRecord => ({
   warnedAtMs: row.warned_at ?? undefined,
   pinned: row.pinned === 1,
   expiresAtMs: row.expires_at ?? undefined,
+  restartWindow:
+    row.restarts !== null && row.restarts_since !== null
+      ? { count: row.restarts, sinceMs: row.restarts_since }
+      : undefined,
+  idleStopMs: row.idle_stop_ms ?? undefined,
 });
 
 /** The idle policy's memory of each container (workloads/idle.ts). */
@@ -59,6 +71,14 @@ export function activityRepository(db: Db, now: () => number) {
     `INSERT INTO container_activity (name, sampled_at, last_active_at, pinned)
      VALUES (@name, @at, @at, @pinned)
      ON CONFLICT (name) DO UPDATE SET pinned = @pinned`,
+  );
+  const restartWindow = db.prepare<[number, number, string]>(
+    `UPDATE container_activity SET restarts = ?, restarts_since = ? WHERE name = ?`,
+  );
+  const idleStop = db.prepare<[{ name: string; at: number; ms: number | null }]>(
+    `INSERT INTO container_activity (name, sampled_at, last_active_at, idle_stop_ms)
+     VALUES (@name, @at, @at, @ms)
+     ON CONFLICT (name) DO UPDATE SET idle_stop_ms = @ms, warned_at = NULL`,
   );
   return {
     find(name: string): ActivityRecord | undefined {
@@ -90,5 +110,10 @@ export function activityRepository(db: Db, now: () => number) {
       void expire.run({ name, at: now(), expires: expiresAtMs ?? null }),
     setPinned: (name: string, pinned: boolean) =>
       void pin.run({ name, at: now(), pinned: pinned ? 1 : 0 }),
+    /** Starts a restart window at systemd's count `count` (the row must exist). */
+    startRestartWindow: (name: string, count: number) => void restartWindow.run(count, now(), name),
+    /** Sets (or with undefined, clears) the container's own idle period; 0 = never stop. */
+    setIdleStop: (name: string, ms: number | undefined) =>
+      void idleStop.run({ name, at: now(), ms: ms ?? null }),
   };
 }

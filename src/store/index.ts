@@ -11,6 +11,7 @@ import type { JsonObject } from "./json.js";
 import { pendingActionsRepository } from "./pending-actions.js";
 import { JSON_SPEC, type SpecCodec } from "./spec-codec.js";
 import { trashRepository } from "./trash.js";
+import { usageHistoryRepository } from "./usage-history.js";
 import { usersRepository } from "./users.js";
 
 export type { AuditEntry, AuditOutcome } from "./audit.js";
@@ -33,6 +34,7 @@ export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 export type { UserQuota } from "./user-quotas.js";
 export type { ActivityRecord } from "./activity.js";
+export type { UsageSample } from "./usage-history.js";
 
 export interface StoreOptions<Spec> {
   /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
@@ -58,6 +60,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     notices: noticesRepository(db, now),
     notifications: notificationsRepository(db, now),
     activity: activityRepository(db, now),
+    usageHistory: usageHistoryRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -195,4 +195,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE container_activity ADD COLUMN expires_at INTEGER;
     `,
   },
+  {
+    version: 8,
+    name: "restarts, idle overrides and usage history",
+    sql: `
+      -- systemd's restart count (NRestarts) when a restart window began, and when: a container
+      -- that systemd restarted again and again within the window is restart-looping.
+      ALTER TABLE container_activity ADD COLUMN restarts INTEGER;
+      ALTER TABLE container_activity ADD COLUMN restarts_since INTEGER;
+      -- Stop after this long idle instead of the host's default; 0 = never.
+      ALTER TABLE container_activity ADD COLUMN idle_stop_ms INTEGER CHECK (idle_stop_ms >= 0);
+
+      -- What each running container used, at a coarse interval, for usage over time. Not tied to
+      -- the containers table: a destroyed container's history still tells its owner's usage.
+      CREATE TABLE usage_samples (
+        at               INTEGER NOT NULL,
+        container        TEXT NOT NULL,
+        owner_id         INTEGER NOT NULL,
+        cpu_ns           INTEGER,
+        memory_bytes     INTEGER,
+        workspace_bytes  INTEGER
+      ) STRICT;
+      CREATE INDEX usage_samples_by_owner ON usage_samples (owner_id, at);
+      CREATE INDEX usage_samples_by_container ON usage_samples (container, at);
+    `,
+  },
 ];

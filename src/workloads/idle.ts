@@ -1,11 +1,14 @@
 import { formatDuration } from "../duration.js";
 import type { UserSpace } from "../host/index.js";
 import { authorize, SYSTEM_ACTOR, type Actor } from "./actor.js";
+import { auditTrail } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
 import { notify } from "./notify.js";
 import { destroyContainer } from "./destroy-container.js";
 import { stopContainer } from "./power.js";
 import { Refusal } from "./refusal.js";
+import { watchRestarts } from "./restart-loop.js";
+import { recordUsage } from "./usage-history.js";
 
 /** CPU use below this share of one CPU, averaged since the last look, is idling. */
 export const IDLE_CPU_SHARE = 0.02;
@@ -13,12 +16,13 @@ export const IDLE_CPU_SHARE = 0.02;
 /**
  * The idle policy, one pass (maintenance runs it every few minutes). A running container is
  * active when, since the last pass, it used more than IDLE_CPU_SHARE of a CPU, its workspace
- * changed size, or a keep-alive process runs in it (tmux, an agent's CLI: an agent waiting on a
- * long build uses no CPU and is not idle). All of it is read from the host: systemd's cgroup
- * accounting, the storage scan, the cgroup's pids. A container idle for `idleStopMs` is stopped,
- * its owner warned `idleWarnMs` before with Keep alive and Stop now; a pinned one never is.
- * Everything the countdown needs is in the store, so a restart keeps it; a container under
- * another operation is left for the next pass.
+ * changed size, someone has a session in it (SSH, a terminal), or a keep-alive process runs in
+ * it (tmux, an agent's CLI: an agent waiting on a long build uses no CPU and is not idle). All
+ * of it is read from the host: systemd's cgroup accounting, the storage scan, the cgroup's
+ * processes. A container idle for its idle period (its own, else the host's) is stopped, its
+ * owner warned ahead with Keep alive and Stop now; a pinned one never is. Everything the
+ * countdown needs is in the store, so a restart keeps it; a container under another operation
+ * is left for the next pass. The same look watches for restart loops and keeps usage history.
  */
 export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
   const { store, host, limits } = deps;
@@ -31,13 +35,15 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
     running.length > 0 ? await host.storage.scan() : new Map();
   for (const container of running) {
     const before = store.activity.find(container.name);
-    const [used, processes] = await Promise.all([
+    const [used, inside] = await Promise.all([
       host.systemd.resources(`container@${container.name}.service`).catch(() => undefined),
-      host.processes.names(container.name).catch(() => new Set<string>()),
+      host.processes.look(container.name).catch(() => ({ names: new Set<string>(), sessions: 0 })),
     ]);
     const workspaceBytes = spaces.get(container.ownerId)?.workspaces.get(container.name);
     const now = deps.now();
     store.activity.sample(container.name, { cpuNs: used?.cpuNs, workspaceBytes });
+    recordUsage(deps, container, used, workspaceBytes);
+    done.push(...watchRestarts(deps, container, used?.restarts));
     if (!before) continue; // first look: counts as active now
     const elapsedNs = Math.max(0, now - before.sampledAtMs) * 1e6;
     const busy =
@@ -47,15 +53,17 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
       (workspaceBytes !== undefined &&
         before.workspaceBytes !== undefined &&
         workspaceBytes !== before.workspaceBytes) ||
-      limits.keepAliveProcesses.some((name) => processes.has(name));
+      inside.sessions > 0 ||
+      limits.keepAliveProcesses.some((name) => inside.names.has(name));
     if (busy) {
       store.activity.active(container.name);
       continue;
     }
-    if (before.pinned || limits.idleStopMs === 0) continue;
+    const { stopMs, warnMs } = idlePeriod(deps, before);
+    if (before.pinned || stopMs === 0) continue;
     const idleMs = now - before.lastActiveAtMs;
-    const stopAt = before.lastActiveAtMs + limits.idleStopMs;
-    if (idleMs >= limits.idleStopMs) {
+    const stopAt = before.lastActiveAtMs + stopMs;
+    if (idleMs >= stopMs) {
       try {
         await stopContainer(deps, SYSTEM_ACTOR, { name: container.name });
       } catch (error) {
@@ -72,7 +80,7 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
         text: `⏸ ${container.name} was stopped after ${formatDuration(idleMs)} without use; its workspace is as it was. /up ${container.name} starts it; /pin ${container.name} keeps it from being stopped.`,
       });
       done.push(`${container.name}: stopped after ${formatDuration(idleMs)} idle`);
-    } else if (idleMs >= limits.idleStopMs - limits.idleWarnMs && before.warnedAtMs === undefined) {
+    } else if (idleMs >= stopMs - warnMs && before.warnedAtMs === undefined) {
       store.activity.warned(container.name);
       notify(deps, {
         userId: container.ownerId,
@@ -162,6 +170,19 @@ export async function trashPass(deps: WorkloadDeps): Promise<string[]> {
   return done;
 }
 
+/**
+ * How long a container may idle before it is stopped (its own period, else the host's; 0 =
+ * never), and how long before that its owner is warned: the host's warning time, but never
+ * more than half the period, so a short period still idles a while before the warning.
+ */
+export function idlePeriod(
+  deps: WorkloadDeps,
+  activity: { readonly idleStopMs: number | undefined } | undefined,
+) {
+  const stopMs = activity?.idleStopMs ?? deps.limits.idleStopMs;
+  return { stopMs, warnMs: Math.min(deps.limits.idleWarnMs, stopMs / 2) };
+}
+
 /** Keep alive: the owner (or an admin) restarts the idle countdown of a container. */
 export function keepAlive(deps: WorkloadDeps, actor: Actor, name: string) {
   authorize(actor, name, deps.store.containers.find(name));
@@ -169,7 +190,7 @@ export function keepAlive(deps: WorkloadDeps, actor: Actor, name: string) {
     deps.store.activity.sample(name, { cpuNs: undefined, workspaceBytes: undefined });
   deps.store.activity.active(name);
   deps.store.activity.setExpiry(name, undefined); // kept: the lifetime asked for at create ends
-  return { name, idleStopMs: deps.limits.idleStopMs };
+  return { name, idleStopMs: idlePeriod(deps, deps.store.activity.find(name)).stopMs };
 }
 
 /** A pinned container is never stopped for being idle. */
@@ -179,4 +200,63 @@ export function setPinned(deps: WorkloadDeps, actor: Actor, name: string, pinned
     throw new Refusal("conflict", `"${name}" is being destroyed.`);
   deps.store.activity.setPinned(name, pinned);
   return { name, pinned };
+}
+
+/** The shortest and longest idle period a container may have of its own. */
+export const IDLE_PERIOD_RANGE_MS = { min: 60 * 60_000, max: 365 * 24 * 60 * 60_000 } as const;
+
+export interface IdlePolicy {
+  readonly name: string;
+  readonly pinned: boolean;
+  /** How long it may idle before it is stopped; 0 = never. */
+  readonly stopMs: number;
+  /** Whether that is its own period, not the host's. */
+  readonly own: boolean;
+  /** While it runs: how long it has been idle. */
+  readonly idleForMs: number | undefined;
+  /** When it goes to the trash, if a lifetime was asked for at create. */
+  readonly expiresAtMs: number | undefined;
+}
+
+/** `/idle NAME`: the idle policy as it applies to one container, and where its countdown is. */
+export function idlePolicy(deps: WorkloadDeps, actor: Actor, name: string): IdlePolicy {
+  const container = authorize(actor, name, deps.store.containers.find(name));
+  const activity = deps.store.activity.find(name);
+  return {
+    name,
+    pinned: activity?.pinned ?? false,
+    stopMs: idlePeriod(deps, activity).stopMs,
+    own: activity?.idleStopMs !== undefined,
+    idleForMs:
+      container.state === "running" && activity
+        ? Math.max(0, deps.now() - activity.lastActiveAtMs)
+        : undefined,
+    expiresAtMs: activity?.expiresAtMs,
+  };
+}
+
+/**
+ * `/idle NAME 12h|never|default`: a container's own idle period (0 = never stop it), or with
+ * undefined the host's again. A warning already given is taken back: the new period starts its
+ * own countdown from the last use.
+ */
+export function setIdlePeriod(
+  deps: WorkloadDeps,
+  actor: Actor,
+  name: string,
+  ms: number | undefined,
+): IdlePolicy {
+  const container = authorize(actor, name, deps.store.containers.find(name));
+  if (container.state === "destroying")
+    throw new Refusal("conflict", `"${name}" is being destroyed.`);
+  const { min, max } = IDLE_PERIOD_RANGE_MS;
+  if (ms !== undefined && ms !== 0 && (ms < min || ms > max))
+    throw new Refusal(
+      "invalid-input",
+      `An idle period is between ${formatDuration(min)} and ${formatDuration(max)}, or never.`,
+    );
+  const audit = auditTrail(deps, { actor, action: "idle-period", target: name });
+  deps.store.activity.setIdleStop(name, ms);
+  audit("ok", { period: ms === undefined ? "default" : ms === 0 ? "never" : ms });
+  return idlePolicy(deps, actor, name);
 }

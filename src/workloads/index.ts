@@ -19,15 +19,15 @@ import { Refusal } from "./refusal.js";
 import type { CreateInput, NameInput } from "./spec.js";
 import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
-import { usage } from "./usage.js";
+import { usage, usageOverview } from "./usage.js";
 import { watch } from "./watch.js";
-import { idlePass, keepAlive, setPinned } from "./idle.js";
+import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
 export { unpushedLines } from "./unpushed-text.js";
-export { computeText, resourcesText } from "./usage-text.js";
+export { computeText, cpuHistoryText, overviewLine, resourcesText } from "./usage-text.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
@@ -52,6 +52,8 @@ export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/ind
 export type { PowerResult } from "./power.js";
 export type { ContainerUsage, Usage } from "./usage.js";
 export type { ComputeQuota } from "./compute-quota.js";
+export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./idle.js";
+export { idlePolicyText, parseIdlePeriod } from "./idle-text.js";
 export type { UserAccess } from "./users.js";
 
 type RestoreInput = { id: string; name?: string; modules?: string[] };
@@ -123,6 +125,8 @@ export function createWorkloads(deps: WorkloadDeps) {
     logs: (actor: Actor, input: { name: string; lines?: number }) =>
       containerLogs(deps, actor, input),
     usage: (actor: Actor, options?: { userId?: number }) => usage(deps, actor, options),
+    /** Admins: every user's usage, from one look at the host. */
+    usageOverview: (actor: Actor) => usageOverview(deps, actor),
     trash: (actor: Actor, options?: { all?: boolean }) => listTrash(deps, actor, options),
     restore: async (actor: Actor, input: RestoreInput, options?: OperationOptions) =>
       admitRestore(deps, actor, input).run(options),
@@ -139,6 +143,11 @@ export function createWorkloads(deps: WorkloadDeps) {
     /** /pin, /unpin: a pinned container is never stopped for being idle. */
     pin: (actor: Actor, input: NameInput, pinned: boolean) =>
       setPinned(deps, actor, input.name, pinned),
+    /** /idle NAME: how the idle policy applies to a container. */
+    idlePolicy: (actor: Actor, input: NameInput) => idlePolicy(deps, actor, input.name),
+    /** /idle NAME 12h|never|default: its own idle period (0 = never), or the host's again. */
+    setIdlePeriod: (actor: Actor, input: NameInput, ms: number | undefined) =>
+      setIdlePeriod(deps, actor, input.name, ms),
     /** /notify: whether voxnix tells this user things unasked (crashes, quota, trash, admins). */
     notifications: {
       muted: (actor: Actor) => deps.store.notifications.isMuted(actor.userId),

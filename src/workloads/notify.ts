@@ -4,11 +4,12 @@ import type { WorkloadDeps } from "./deps.js";
 
 /**
  * What voxnix tells people unasked, beside the outcome of their own requests: a container that
- * stopped on its own, an admin's action on their container, a quota nearly full, trash about
+ * stopped on its own or keeps being restarted, an admin's action on their container, a quota nearly full, trash about
  * to be purged. Each goes through the notices outbox (the daemon delivers it, whichever process
  * noticed); a muted user (/notify off) is told none of them.
  */
-export type NotificationKind = "crashed" | "admin-action" | "quota" | "trash-expiring" | "idle";
+export type NotificationKind =
+  "crashed" | "restarting" | "admin-action" | "quota" | "trash-expiring" | "idle";
 
 export function notify(
   deps: WorkloadDeps,

@@ -1,8 +1,10 @@
+import type { UserSpace } from "../host/index.js";
 import type { UnitResources } from "../host/systemctl.js";
 import { isAdmin, type Actor } from "./actor.js";
 import { computeQuotaOf, runningOf, type ComputeQuota } from "./compute-quota.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
+import { cpuHistoryOf, type CpuHistory } from "./usage-history.js";
 
 export interface ContainerUsage {
   readonly name: string;
@@ -21,12 +23,15 @@ export interface Usage {
   readonly trash: readonly { readonly id: string; readonly bytes: number }[];
   /** The compute quota, and how much of it the running containers' limits take. */
   readonly compute: ComputeQuota & { readonly usedCpus: number; readonly usedMemoryBytes: number };
+  /** CPU time used over the last day and week, from the usage history. */
+  readonly cpuHistory: CpuHistory;
 }
 
 /**
  * What a user (the actor, or anyone for admins) uses: storage (quota, per container, trash),
- * the share of their compute quota their running containers' limits take, and what each
- * running container has used (CPU time, memory now and at its peak, uptime).
+ * the share of their compute quota their running containers' limits take, what each running
+ * container has used (CPU time, memory now and at its peak, uptime), and CPU time over the
+ * last day and week from the usage history.
  */
 export async function usage(
   deps: WorkloadDeps,
@@ -36,18 +41,57 @@ export async function usage(
   const userId = options.userId ?? actor.userId;
   if (userId !== actor.userId && !isAdmin(actor))
     throw new Refusal("not-allowed", "Only admins can see someone else's usage.");
-  const running = runningOf(deps, userId);
-  const [space, resources] = await Promise.all([
-    deps.host.storage.scan().then((all) => all.get(userId)),
-    Promise.all(
-      running.map(async (c) => {
-        const used = await deps.host.systemd
-          .resources(`container@${c.name}.service`)
-          .catch(() => undefined);
-        return [c.name, used] as const;
-      }),
-    ).then((entries) => new Map(entries)),
+  const [spaces, resources] = await Promise.all([
+    deps.host.storage.scan(),
+    resourcesOf(deps, runningOf(deps, userId)),
   ]);
+  return usageOf(deps, userId, spaces.get(userId), resources);
+}
+
+/**
+ * Every user's usage at once, for the admin: everyone with access, containers, or storage on
+ * the host, from one storage scan.
+ */
+export async function usageOverview(deps: WorkloadDeps, actor: Actor): Promise<Usage[]> {
+  if (!isAdmin(actor)) throw new Refusal("not-allowed", "Only admins can see everyone's usage.");
+  const containers = deps.store.containers.listAll();
+  const [spaces, resources] = await Promise.all([
+    deps.host.storage.scan(),
+    resourcesOf(
+      deps,
+      containers.filter((c) => c.state === "running"),
+    ),
+  ]);
+  const userIds = new Set([
+    ...deps.store.users.list().map((u) => u.id),
+    ...containers.map((c) => c.ownerId),
+    ...spaces.keys(),
+  ]);
+  return [...userIds]
+    .sort((a, b) => a - b)
+    .map((userId) => usageOf(deps, userId, spaces.get(userId), resources));
+}
+
+/** What systemd's accounting says each of `containers` has used, by name (none for a failure). */
+async function resourcesOf(deps: WorkloadDeps, containers: readonly { name: string }[]) {
+  const entries = await Promise.all(
+    containers.map(async (c) => {
+      const used = await deps.host.systemd
+        .resources(`container@${c.name}.service`)
+        .catch(() => undefined);
+      return [c.name, used] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+function usageOf(
+  deps: WorkloadDeps,
+  userId: number,
+  space: UserSpace | undefined,
+  resources: ReadonlyMap<string, UnitResources | undefined>,
+): Usage {
+  const running = runningOf(deps, userId);
   const names = new Set([
     ...(space?.workspaces.keys() ?? []),
     ...deps.store.containers.listByOwner(userId).map((c) => c.name),
@@ -71,5 +115,6 @@ export async function usage(
       usedCpus: running.reduce((sum, c) => sum + c.spec.limits.cpus, 0),
       usedMemoryBytes: running.reduce((sum, c) => sum + c.spec.limits.memoryBytes, 0),
     },
+    cpuHistory: cpuHistoryOf(deps, userId),
   };
 }

@@ -355,6 +355,40 @@ describe("bot commands", () => {
     expect(host.machines()).toEqual([]);
   });
 
+  it("shows and changes a container's idle period with /idle, refusing what it cannot read", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/idle dev");
+    await api.waitFor(ALICE, (m) =>
+      m.text.startsWith("dev is stopped after 7d without use (the host's default)"),
+    );
+    api.sendText(ALICE, "/idle dev 12h");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("dev is stopped after 12h without use;"));
+    api.sendText(ALICE, "/idle dev soon");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Usage: /idle NAME shows"));
+    api.sendText(ALICE, "/idle dev 5m");
+    await api.waitFor(ALICE, (m) => m.text.includes("between 1h and 365d, or never"));
+    api.sendText(BOB, "/idle dev never");
+    await api.waitFor(BOB, (m) => m.text.includes('no container named "dev"'));
+    api.sendText(ALICE, "/idle dev never");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("dev is never stopped for being idle;"));
+  });
+
+  it("shows admins everyone's usage with /usage all, only in a private chat", async () => {
+    const { api } = await startBotHarness({ env: { VOXNIX_ALLOW_GROUPS: "true" } });
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ADMIN, "/usage all");
+    const all = await api.waitFor(ADMIN, (m) => m.text.includes("user 1001:"));
+    expect(all.text).toMatch(/^• user 1001: 1 of 1 running \(1 of 8 CPUs, 2G of 16G memory\);/m);
+    api.sendText(ALICE, "/usage all");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Only an admin"));
+    api.sendText(ADMIN, "/usage all", { chatId: -100, chatType: "group" });
+    const group = await api.waitFor(-100, (m) => m.text.startsWith("Only an admin"));
+    expect(group.text).not.toContain("1001");
+  });
+
   it("shows admins the audit trail of a container or a user, and users nothing of it", async () => {
     const { api } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");

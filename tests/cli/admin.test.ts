@@ -195,6 +195,36 @@ describe("voxnix admin CLI", () => {
     );
   });
 
+  it("shows and sets a container's idle period, and everyone's usage in one line each", async () => {
+    const { run } = await cliOnFakeHost();
+    await run("create", "dev", "--as", "1001");
+    expect(await run("idle")).toMatchObject({ exitCode: 0, stdout: "nothing is due\n" });
+    expect(await run("idle", "dev")).toMatchObject({
+      exitCode: 0,
+      stdout: "dev is stopped after 7d without use (the host's default); in use now.\n",
+    });
+    expect((await run("idle", "dev", "3d")).stdout).toBe(
+      "dev is stopped after 3d without use; in use now.\n",
+    );
+    expect(await run("idle", "dev", "soon")).toMatchObject({
+      exitCode: 64,
+      stderr: expect.stringContaining(
+        'an idle period is a duration such as 12h or 3d, "never" or "default", not "soon".',
+      ),
+    });
+    expect(await run("idle", "dev", "10m")).toMatchObject({
+      exitCode: 1,
+      stderr: "voxnix: An idle period is between 1h and 365d, or never.\n",
+    });
+    expect((await run("idle", "dev", "default")).stdout).toContain("(the host's default)");
+    const all = await run("usage", "--all");
+    expect(all.stdout).toMatch(/^user 1001: 1 of 1 running \(1 of 8 CPUs, 2G of 16G memory\);/m);
+    const parsed = JSON.parse((await run("usage", "--all", "--json")).stdout) as {
+      userId: number;
+    }[];
+    expect(parsed.map((u) => u.userId)).toContain(1001);
+  });
+
   it("reports a healthy fake host from doctor", async () => {
     const { run } = await cliOnFakeHost();
     const result = await run("doctor");

@@ -102,7 +102,12 @@ export interface FakeHost {
   /** What a unit's cgroup has used, as `systemctl show` reports it while the unit runs. */
   setUnitUsage(
     unit: string,
-    usage: { CPUUsageNSec?: number; MemoryCurrent?: number; MemoryPeak?: number },
+    usage: {
+      CPUUsageNSec?: number;
+      MemoryCurrent?: number;
+      MemoryPeak?: number;
+      NRestarts?: number;
+    },
   ): void;
   tailscaleNodes(): string[];
   /** Owners `chown` gave paths ("uid:gid" by path). */

@@ -68,6 +68,8 @@ export function start(state, name) {
   if (isRunning(state, name)) return;
   const address = `10.100.0.${state.nextAddress++}`;
   state.machines[name] = { since: Date.now(), addresses: [address, "fe80::1"] };
+  // A start by hand resets systemd's count of automatic restarts (NRestarts).
+  delete state.unitUsage?.[`container@${name}.service`]?.NRestarts;
   appendJournal(
     state,
     `unit:container@${name}.service`,

@@ -61,6 +61,9 @@ export default defineTool("systemctl", async (args) => {
         LoadState: s ? "loaded" : "not-found",
         ActiveEnterTimestamp: s?.since ? timestamp(s.since) : "",
         ...accounting,
+        // Restarts by Restart= since the unit was last started by hand (systemd resets it
+        // then): a count, 0 for any unit, loaded or not.
+        NRestarts: state.unitUsage?.[unit]?.NRestarts ?? "0",
         ...state.unitProperties[unit],
       };
       const wanted = args

@@ -1,7 +1,7 @@
 // The idle policy (issue 14): a container nobody uses is stopped after a warning; CPU, workspace
 // writes and a keep-alive process (an agent in tmux) count as use; pin exempts; the countdown
 // lives in the store.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { noticePressData } from "../../../src/bot/keyboards.js";
@@ -27,8 +27,11 @@ async function idleSetup(reuse?: TestWorkloads) {
   return { t, clock, told, after };
 }
 
-/** A process named `comm` in container `name`'s cgroup, as the host's /sys and /proc show it. */
-function runIn(t: TestWorkloads, name: string, pid: number, comm: string) {
+/**
+ * A process named `comm` in container `name`'s cgroup, as the host's /sys and /proc show it;
+ * `tty` is its controlling terminal's device number (0: none), as /proc/PID/stat gives it.
+ */
+function runIn(t: TestWorkloads, name: string, pid: number, comm: string, tty = 0) {
   const cgroup = join(
     t.host.root,
     "sys/fs/cgroup/machine.slice",
@@ -36,9 +39,21 @@ function runIn(t: TestWorkloads, name: string, pid: number, comm: string) {
     "payload",
   );
   mkdirSync(cgroup, { recursive: true });
-  writeFileSync(join(cgroup, "cgroup.procs"), `${pid}\n`);
+  const procs = join(cgroup, "cgroup.procs");
+  writeFileSync(procs, `${existsSync(procs) ? readFileSync(procs, "utf8") : ""}${pid}\n`);
   mkdirSync(join(t.host.root, "proc", String(pid)), { recursive: true });
-  writeFileSync(join(t.host.root, "proc", String(pid), "comm"), `${comm}\n`);
+  writeFileSync(
+    join(t.host.root, "proc", String(pid), "stat"),
+    `${pid} (${comm}) S 1 ${pid} ${pid} ${tty} -1 4194560 1052 0 0 0 3 1 0 0 20 0 1 0 42 9318400 812 18446744073709551615\n`,
+  );
+}
+
+/** Ends the processes runIn put in container `name`. */
+function endAll(t: TestWorkloads, name: string) {
+  rmSync(join(t.host.root, "sys/fs/cgroup/machine.slice", `container@${name}.service`), {
+    recursive: true,
+    force: true,
+  });
 }
 
 describe("the idle policy", () => {
@@ -163,5 +178,95 @@ describe("the idle policy", () => {
     ]);
     expect(t.host.installed()).toEqual(["kept"]);
     expect(t.store.trash.listAll().map((e) => e.containerName)).toEqual(["scratch"]);
+  });
+
+  it("counts a session (a shell on a terminal, an SSH connection) as use, not a getty on the console", async () => {
+    const { t, after } = await idleSetup();
+    for (const name of ["shell", "ssh", "console"])
+      await t.workloads.create(alice, { name, modules: [] });
+    // bash on /dev/pts/0 (major 136): someone logged in over (Tailscale) SSH or machinectl shell.
+    runIn(t, "shell", 5001, "bash", 136 << 8);
+    // OpenSSH 9.8's per-connection process: `git push` over SSH has no terminal.
+    runIn(t, "ssh", 5002, "sshd-session");
+    // A getty waits on the container's console all the time: nobody is there.
+    runIn(t, "console", 5003, "agetty", 136 << 8);
+    // A process whose name holds spaces and parentheses is read to its last ")".
+    runIn(t, "console", 5004, "a) (b", 0);
+    await after(0);
+    expect(await after(7 * 24)).toEqual(["console: stopped after 7d idle"]);
+    // The session ends: the countdown runs from the last pass that saw it.
+    endAll(t, "shell");
+    await after(1);
+    expect(await after(7 * 24)).toEqual(["shell: stopped after 7d 1h idle"]);
+  });
+
+  it("stops a container after its own idle period, or never, and back to the host's", async () => {
+    const { t, told, after } = await idleSetup();
+    for (const name of ["short", "never", "back"])
+      await t.workloads.create(alice, { name, modules: [] });
+    expect(t.workloads.setIdlePeriod(alice, { name: "short" }, 12 * HOUR_MS)).toMatchObject({
+      stopMs: 12 * HOUR_MS,
+      own: true,
+    });
+    t.workloads.setIdlePeriod(alice, { name: "never" }, 0);
+    t.workloads.setIdlePeriod(alice, { name: "back" }, 2 * HOUR_MS);
+    t.workloads.setIdlePeriod(alice, { name: "back" }, undefined);
+    // Out of range, or not theirs: refused, and nothing changes.
+    for (const ms of [60_000, 400 * 24 * HOUR_MS])
+      expect(() => t.workloads.setIdlePeriod(alice, { name: "short" }, ms)).toThrow(
+        /between 1h and 365d, or never/,
+      );
+    expect(() =>
+      t.workloads.setIdlePeriod({ ...alice, userId: 2002 }, { name: "short" }, 0),
+    ).toThrow(/no container named "short"/);
+    expect(t.workloads.idlePolicy(alice, { name: "short" }).stopMs).toBe(12 * HOUR_MS);
+    await after(0);
+    // The warning comes half the period ahead when the host's warning time (24h) is longer.
+    expect(await after(6)).toEqual(["short: warned after 6h idle"]);
+    expect(told().at(-1)?.text).toBe(
+      "💤 short has not been used for 6h; it will be stopped in 6h unless it is used or kept alive.",
+    );
+    expect(await after(6)).toEqual(["short: stopped after 12h idle"]);
+    expect(await after(7 * 24)).toEqual(["back: stopped after 7d 12h idle"]);
+    expect(t.host.machines()).toEqual(["never"]);
+    expect(t.workloads.idlePolicy(alice, { name: "never" })).toMatchObject({
+      stopMs: 0,
+      own: true,
+      pinned: false,
+    });
+    expect(
+      t.store.audit.recent({ target: "short" }).filter((e) => e.action === "idle-period"),
+    ).toHaveLength(1);
+  });
+
+  it("tells the owner once per window that systemd keeps restarting a container", async () => {
+    const { t, told, after } = await idleSetup();
+    await t.workloads.create(alice, { name: "loop", modules: [] });
+    await t.workloads.create(alice, { name: "rebooted", modules: [] });
+    const restarts = (name: string, n: number) =>
+      t.host.setUnitUsage(`container@${name}.service`, { NRestarts: n });
+    await after(0);
+    // A reboot from inside is one restart: not a loop.
+    restarts("rebooted", 1);
+    restarts("loop", 2);
+    expect(await after(0.1)).toEqual([]);
+    restarts("loop", 4);
+    expect(await after(0.1)).toEqual(["loop: restart-looping (4 restarts)"]);
+    restarts("loop", 9);
+    expect(await after(0.1)).toEqual([]); // told already in this window
+    expect(told().filter((n) => n.text.startsWith("🔁"))).toEqual([
+      {
+        text: "🔁 loop keeps failing: systemd restarted it 4 times in the last 12m. /logs loop shows why; /down loop stops the loop.",
+        buttons: [],
+      },
+    ]);
+    // The next window, still looping: told again.
+    expect(await after(1)).toEqual([]);
+    restarts("loop", 12);
+    expect(await after(0.1)).toEqual(["loop: restart-looping (3 restarts)"]);
+    // Started by hand, systemd counts from 0 again: no loop from the drop.
+    await t.workloads.restart(alice, { name: "loop" });
+    expect(await after(0.1)).toEqual([]);
+    expect(told().filter((n) => n.text.startsWith("🔁"))).toHaveLength(2);
   });
 });

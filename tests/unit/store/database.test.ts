@@ -62,6 +62,7 @@ describe("openDatabase", () => {
       "operations",
       "pending_actions",
       "trash",
+      "usage_samples",
       "user_quotas",
       "users",
     ]);
