@@ -75,6 +75,8 @@ export interface Config {
     readonly userCpus: number;
     readonly userMemoryBytes: number;
     readonly trashDays: number;
+    /** Snapshots one container's workspace may have (rollback's safety snapshot not counted). */
+    readonly snapshotsPerContainer: number;
     /** A running container idle this long is stopped (0: never), its owner warned `idleWarnMs` before. */
     readonly idleStopMs: number;
     readonly idleWarnMs: number;
@@ -246,6 +248,7 @@ const EnvironmentSchema = z
     VOXNIX_USER_CPUS: cpus(8),
     VOXNIX_USER_MEMORY: size("16G", 64 * 1024 ** 2),
     VOXNIX_TRASH_DAYS: whole(7, 0, 3650),
+    VOXNIX_SNAPSHOTS_PER_CONTAINER: whole(20, 1, 1000),
     VOXNIX_IDLE_STOP_HOURS: whole(168, 0, 24 * 3650),
     VOXNIX_IDLE_WARN_HOURS: whole(24, 1, 24 * 365),
     VOXNIX_STOPPED_TRASH_DAYS: whole(14, 0, 3650),
@@ -420,6 +423,7 @@ export function loadConfig(
       stoppedTrashMs: e.VOXNIX_STOPPED_TRASH_DAYS * 86_400_000,
       keepAliveProcesses: e.VOXNIX_KEEPALIVE_PROCESSES,
       trashDays: e.VOXNIX_TRASH_DAYS,
+      snapshotsPerContainer: e.VOXNIX_SNAPSHOTS_PER_CONTAINER,
     },
     log: { level: e.LOG_LEVEL },
     telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
@@ -486,6 +490,7 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_STOPPED_TRASH_DAYS: String(l.stoppedTrashMs / 86_400_000),
     VOXNIX_KEEPALIVE_PROCESSES: l.keepAliveProcesses.join(","),
     VOXNIX_TRASH_DAYS: String(l.trashDays),
+    VOXNIX_SNAPSHOTS_PER_CONTAINER: String(l.snapshotsPerContainer),
     LOG_LEVEL: config.log.level,
     OTEL_EXPORTER_OTLP_ENDPOINT: config.telemetry.otlpEndpoint ?? "(unset: tracing off)",
   };

@@ -142,7 +142,7 @@ interface CardOutcome {
 
 /**
  * What a confirmed action's card says: a destroy's, with an Undo while its workspace is in the
- * trash; an approval also tells the new user.
+ * trash; a rollback's, with where the state it replaced went; an approval also tells the new user.
  */
 async function confirmed(ctx: BotContext, result: Confirmed): Promise<CardOutcome> {
   if (result.action === "destroy")
@@ -158,6 +158,23 @@ async function confirmed(ctx: BotContext, result: Confirmed): Promise<CardOutcom
           : undefined,
       ),
       ...(result.trashId ? { keyboard: undoKeyboard(result.trashId) } : {}),
+    };
+  if (result.action === "rollback")
+    return {
+      text: lines(
+        rich(
+          "↩️ ",
+          bold(result.name),
+          " is back at snapshot ",
+          code(result.snapshot),
+          ` (${result.state}).`,
+        ),
+        rich(
+          "What was there, with the snapshots after it, is in your trash as ",
+          code(result.trashId),
+          ` for ${result.keptDays} days.`,
+        ),
+      ),
     };
   await ctx.api
     .sendMessage(result.userId, "You now have access to voxnix. Send /start.")

@@ -20,6 +20,8 @@ import type { BotContext } from "./context.js";
 import { bold, code, lines, rich } from "./format.js";
 import { trashKeyboard } from "./keyboards.js";
 import { say } from "./reply.js";
+import { commandArgs } from "./command-args.js";
+import { snapshotCommands } from "./snapshot-commands.js";
 
 export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "list", description: "your containers" },
@@ -36,6 +38,10 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "pin", description: "never stop a container for being idle: /pin NAME" },
   { command: "unpin", description: "let the idle policy stop it again: /unpin NAME" },
   { command: "idle", description: "when a container is stopped: /idle NAME [12h|never|default]" },
+  { command: "snapshot", description: "keep the workspace as it is now: /snapshot NAME [label]" },
+  { command: "snapshots", description: "a container's snapshots: /snapshots NAME" },
+  { command: "rollback", description: "back to a snapshot (asks first): /rollback NAME SNAPSHOT" },
+  { command: "deletesnapshot", description: "delete a snapshot: /deletesnapshot NAME SNAPSHOT" },
   { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
@@ -77,9 +83,6 @@ export async function publishCommands(api: Api, admins: readonly number[], log: 
   }
 }
 
-const args = (ctx: BotContext) =>
-  (typeof ctx.match === "string" ? ctx.match : "").split(/[\s,]+/).filter(Boolean);
-
 /** Slash commands: they act directly on workloads/, never through the LLM. */
 export function commands(deps: BotDeps) {
   const composer = new Composer<BotContext>();
@@ -120,7 +123,7 @@ export function commands(deps: BotDeps) {
   );
   composer.command("list", (ctx) => showList(ctx, deps));
   composer.command("new", async (ctx) => {
-    const [name, ...words] = args(ctx);
+    const [name, ...words] = commandArgs(ctx);
     // "/new dev git for 3d": a lifetime, after which it goes to the trash (warned before).
     const forAt = words.indexOf("for");
     const ttlMs = forAt >= 0 ? parseDuration(words[forAt + 1] ?? "") : undefined;
@@ -154,9 +157,9 @@ export function commands(deps: BotDeps) {
     return startCreate(ctx, deps, named.data, modules, ttlMs);
   });
   for (const verb of CONTAINER_VERBS)
-    composer.command(verb, (ctx) => runVerb(ctx, deps, verb, args(ctx)[0]));
+    composer.command(verb, (ctx) => runVerb(ctx, deps, verb, commandArgs(ctx)[0]));
   composer.command("usage", async (ctx) => {
-    if (args(ctx)[0] === "all") {
+    if (commandArgs(ctx)[0] === "all") {
       // Everyone's figures: for an admin, and only where nobody else reads along.
       if (ctx.actor.role !== "admin" || ctx.chat?.type !== "private")
         return say(ctx, rich("Only an admin, in a private chat with me, sees everyone's usage."));
@@ -212,7 +215,7 @@ export function commands(deps: BotDeps) {
     );
   });
   composer.command("restore", async (ctx) => {
-    const [id, name] = args(ctx);
+    const [id, name] = commandArgs(ctx);
     if (id) return startRestore(ctx, deps, id, name);
     const entries = w.trash(ctx.actor);
     if (entries.length === 0) return say(ctx, rich("Your trash is empty."));
@@ -227,7 +230,7 @@ export function commands(deps: BotDeps) {
   });
   for (const pinned of [true, false])
     composer.command(pinned ? "pin" : "unpin", async (ctx) => {
-      const [name] = args(ctx);
+      const [name] = commandArgs(ctx);
       if (!name) return say(ctx, rich("Usage: ", code(`/${pinned ? "pin" : "unpin"} NAME`), "."));
       w.pin(ctx.actor, { name }, pinned);
       await say(
@@ -237,8 +240,9 @@ export function commands(deps: BotDeps) {
           : rich(bold(name), " is stopped again when nobody uses it for a while."),
       );
     });
+  composer.use(snapshotCommands(deps));
   composer.command("idle", async (ctx) => {
-    const [name, period] = args(ctx);
+    const [name, period] = commandArgs(ctx);
     const usage = () =>
       say(
         ctx,
@@ -263,7 +267,7 @@ export function commands(deps: BotDeps) {
     await say(ctx, rich(idlePolicyText(policy, Date.now())));
   });
   composer.command("notify", async (ctx) => {
-    const [choice] = args(ctx);
+    const [choice] = commandArgs(ctx);
     if (choice === "on" || choice === "off") w.notifications.mute(ctx.actor, choice === "off");
     else if (choice !== undefined)
       return say(ctx, rich("Usage: ", code("/notify on"), " or ", code("/notify off"), "."));
@@ -302,7 +306,7 @@ export function commands(deps: BotDeps) {
     );
   });
   admin.command("audit", async (ctx) => {
-    const [about] = args(ctx);
+    const [about] = commandArgs(ctx);
     const entries = w.audit(ctx.actor, {
       ...(about === undefined
         ? {}

@@ -35,7 +35,13 @@ export {
 export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
-export { trashIdFor, type Storage, type UserSpace } from "./storage.js";
+export {
+  trashIdFor,
+  type Storage,
+  type UserSpace,
+  type WorkspaceSnapshot,
+  type WorkspaceSnapshots,
+} from "./storage.js";
 export {
   findUnpushedWork,
   type UnpushedBranch,

@@ -9,6 +9,45 @@ export interface UserSpace {
   readonly trash: ReadonlyMap<string, number>;
 }
 
+export interface WorkspaceSnapshot {
+  readonly name: string;
+  readonly createdAt: Date;
+  /** What it holds that the workspace no longer does: what deleting it would free. */
+  readonly usedBytes: number;
+  /** Workspaces cloned from it (a rolled-back state in the trash): it cannot go before them. */
+  readonly clones: number;
+}
+
+/**
+ * Snapshots of a workspace, and the steps of a rollback to one, each idempotent so that a
+ * rollback cut off anywhere can be finished from what `rollbackState` finds. A rollback never
+ * deletes: `zfs rollback -r` would destroy every later snapshot, so the snapshot is cloned
+ * beside the workspace (<user>/rollback/<name>), the clone promoted (the snapshots up to it
+ * become its own), the old workspace moved to the trash (moveToTrash), and the clone put in
+ * its place.
+ */
+export interface WorkspaceSnapshots {
+  list(ownerId: number, name: string): Promise<WorkspaceSnapshot[]>;
+  take(ownerId: number, name: string, snapshot: string): Promise<void>;
+  remove(ownerId: number, name: string, snapshot: string): Promise<void>;
+  cloneForRollback(ownerId: number, name: string, snapshot: string): Promise<void>;
+  promoteRollback(ownerId: number, name: string): Promise<void>;
+  /** Puts the promoted clone in the workspace's place (once the old one is in the trash). */
+  installRollback(ownerId: number, name: string): Promise<string>;
+  /** Destroys a clone that was not promoted: the workspace is as it was. */
+  discardRollback(ownerId: number, name: string): Promise<void>;
+  rollbackState(
+    ownerId: number,
+    name: string,
+    trashId: string,
+  ): Promise<{
+    /** No clone, one made from the snapshot, or one promoted (the swap must go on). */
+    readonly clone: "none" | "made" | "promoted";
+    readonly workspace: boolean;
+    readonly inTrash: boolean;
+  }>;
+}
+
 /**
  * Where workspaces live: ZFS datasets with a per-user quota, or plain directories on hosts
  * without ZFS. Each user has `containers/<name>` and `trash/<id>`, so trash counts against the
@@ -29,6 +68,8 @@ export interface Storage {
   /** Moves a trashed workspace back as the workspace of container `name`; its host path. */
   restoreFromTrash(ownerId: number, trashId: string, name: string): Promise<string>;
   purgeTrash(ownerId: number, trashId: string): Promise<void>;
+  /** Snapshots and rollback: ZFS only (a directory has no cheap snapshot). */
+  readonly snapshots?: WorkspaceSnapshots;
   /** Every user's space in one pass (one `zfs list` on ZFS). */
   scan(): Promise<ReadonlyMap<number, UserSpace>>;
 }

@@ -7,6 +7,7 @@ import type { Zfs } from "./zfs.js";
  *   <pool>/users/<uid>                    quota, voxnix:owner, mountpoint=/<pool>/users/<uid>
  *   <pool>/users/<uid>/containers/<name>  a container's /workspace
  *   <pool>/users/<uid>/trash/<id>         a destroyed container's workspace, restorable
+ *   <pool>/users/<uid>/rollback/<name>    a snapshot's clone while a rollback swaps it in
  *
  * Only the user dataset has an explicit (native) mountpoint; everything below inherits it, so a
  * rename into trash moves the mount with the data and no legacy mountpoints are mixed in.
@@ -24,6 +25,7 @@ export function zfsStorage(
   const userDataset = (uid: number) => `${root}/${uid}`;
   const workspaceDataset = (uid: number, name: string) => `${userDataset(uid)}/containers/${name}`;
   const trashDataset = (uid: number, id: string) => `${userDataset(uid)}/trash/${id}`;
+  const rollbackDataset = (uid: number, name: string) => `${userDataset(uid)}/rollback/${name}`;
   const mountpointOf = (dataset: string) => `/${dataset}`;
 
   async function ensureUser(uid: number) {
@@ -58,7 +60,7 @@ export function zfsStorage(
       await options.chown(mountpointOf(workspaceDataset(uid, name)), hostUid);
     },
     ensureMounted: (uid, name) => zfs.ensureMounted(workspaceDataset(uid, name)),
-    removeWorkspace: (uid, name) => zfs.destroyRecursive(workspaceDataset(uid, name)),
+    removeWorkspace: (uid, name) => zfs.destroyKeepingClones(workspaceDataset(uid, name)),
     async moveToTrash(uid, name, id) {
       const trash = `${userDataset(uid)}/trash`;
       if (!(await zfs.exists(trash))) await zfs.create(trash);
@@ -71,7 +73,50 @@ export function zfsStorage(
       await zfs.set(workspaceDataset(uid, name), "voxnix:container", name);
       return mountpointOf(workspaceDataset(uid, name));
     },
-    purgeTrash: (uid, id) => zfs.destroyRecursive(trashDataset(uid, id)),
+    purgeTrash: (uid, id) => zfs.destroyKeepingClones(trashDataset(uid, id)),
+    snapshots: {
+      list: async (uid, name) =>
+        (await zfs.snapshots(workspaceDataset(uid, name))).map((s) => ({
+          name: s.name,
+          createdAt: s.createdAt,
+          usedBytes: s.usedBytes,
+          clones: s.clones.length,
+        })),
+      take: (uid, name, snapshot) => zfs.snapshot(workspaceDataset(uid, name), snapshot),
+      remove: (uid, name, snapshot) => zfs.destroySnapshot(workspaceDataset(uid, name), snapshot),
+      async cloneForRollback(uid, name, snapshot) {
+        const parent = `${userDataset(uid)}/rollback`;
+        if (!(await zfs.exists(parent))) await zfs.create(parent);
+        await zfs.clone(workspaceDataset(uid, name), snapshot, rollbackDataset(uid, name));
+      },
+      promoteRollback: (uid, name) => zfs.promote(rollbackDataset(uid, name)),
+      async installRollback(uid, name) {
+        await zfs.rename(rollbackDataset(uid, name), workspaceDataset(uid, name));
+        await zfs.set(workspaceDataset(uid, name), "voxnix:container", name);
+        return mountpointOf(workspaceDataset(uid, name));
+      },
+      discardRollback: (uid, name) => zfs.destroyRecursive(rollbackDataset(uid, name)),
+      async rollbackState(uid, name, trashId) {
+        const clone = rollbackDataset(uid, name);
+        const [cloneExists, workspace, inTrash] = await Promise.all([
+          zfs.exists(clone),
+          zfs.exists(workspaceDataset(uid, name)),
+          zfs.exists(trashDataset(uid, trashId)),
+        ]);
+        // Cloned, it depends on a snapshot of the workspace; promoted, no longer (the workspace
+        // depends on it instead, or, once in the trash, the old workspace does).
+        const origin = cloneExists ? await zfs.origin(clone) : undefined;
+        return {
+          clone: !cloneExists
+            ? "none"
+            : origin?.startsWith(`${workspaceDataset(uid, name)}@`)
+              ? "made"
+              : "promoted",
+          workspace,
+          inTrash,
+        };
+      },
+    },
     async scan() {
       const rows = await zfs.list(root, ["used", "available", "quota"]);
       const spaces = new Map<

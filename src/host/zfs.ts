@@ -79,6 +79,87 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
       }
     },
 
+    async snapshot(dataset: string, snapshot: string) {
+      await run("snapshot", `${dataset}@${snapshot}`);
+    },
+
+    /** `dataset`'s own snapshots, oldest first: name (after the @), creation, bytes used. */
+    async snapshots(
+      dataset: string,
+    ): Promise<{ name: string; createdAt: Date; usedBytes: number; clones: string[] }[]> {
+      let stdout: string;
+      try {
+        ({ stdout } = await run(
+          "list",
+          "-H",
+          "-p",
+          "-t",
+          "snapshot",
+          "-o",
+          "name,creation,used,clones",
+          "-r",
+          dataset,
+        ));
+      } catch (error) {
+        if (isMissingDataset(error)) return [];
+        throw error;
+      }
+      return stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split("\t"))
+        .filter(([full]) => full?.startsWith(`${dataset}@`)) // -r also lists descendants'
+        .map(([full = "", creation = "0", used = "0", clones = "-"]) => ({
+          name: full.slice(dataset.length + 1),
+          createdAt: new Date(Number(creation) * 1000),
+          usedBytes: Number(used),
+          clones: clones === "-" || clones === "" ? [] : clones.split(","),
+        }))
+        .sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime());
+    },
+
+    /** Clones `dataset@snapshot` as `to`, which then depends on that snapshot. */
+    async clone(dataset: string, snapshot: string, to: string) {
+      await run("clone", `${dataset}@${snapshot}`, to);
+    },
+
+    /**
+     * Makes clone `dataset` independent of its origin: the origin's snapshots up to the one it
+     * was cloned from become its own, and the origin becomes a clone of it.
+     */
+    async promote(dataset: string) {
+      await run("promote", dataset);
+    },
+
+    /** The snapshot `dataset` was cloned from, or undefined for an independent one. */
+    async origin(dataset: string): Promise<string | undefined> {
+      const { origin } = await this.get(dataset, ["origin"]);
+      return origin === "-" || origin === "" ? undefined : origin;
+    },
+
+    /**
+     * Destroys `dataset` with its descendants and snapshots, keeping every clone made from
+     * them: real zfs refuses to destroy a snapshot with dependent clones (and -R would destroy
+     * the clones), so each dependent clone is promoted first, which moves the snapshots it
+     * needs over to it. A missing dataset is not an error.
+     */
+    async destroyKeepingClones(dataset: string) {
+      // Each promote takes snapshots away from `dataset`; bounded all the same.
+      for (let round = 0; round < 100; round++) {
+        const dependent = (await this.snapshots(dataset))
+          .flatMap((s) => s.clones)
+          .find((clone) => clone !== dataset && !clone.startsWith(`${dataset}/`));
+        if (!dependent) break;
+        await this.promote(dependent);
+      }
+      await this.destroyRecursive(dataset);
+    },
+
+    /** Destroys one snapshot; refused by zfs while clones depend on it (see isDependentClones). */
+    async destroySnapshot(dataset: string, snapshot: string) {
+      await run("destroy", `${dataset}@${snapshot}`);
+    },
+
     /** `dataset` and its descendants with the given properties, raw values; [] when missing. */
     async list<P extends string>(
       dataset: string,
@@ -111,4 +192,9 @@ export type Zfs = ReturnType<typeof zfs>;
 /** `cannot open 'DS': dataset does not exist` (host-cli-reference.md). */
 function isMissingDataset(error: unknown): boolean {
   return error instanceof HostCommandError && error.stderrTail.includes("dataset does not exist");
+}
+
+/** `cannot destroy 'X': snapshot has dependent clones` (zfs_main.c, destroy_check_dependent). */
+export function isDependentClones(error: unknown): boolean {
+  return error instanceof HostCommandError && error.stderrTail.includes("has dependent clones");
 }

@@ -9,6 +9,8 @@ export const OPERATION_KINDS = [
   "stop",
   "restart",
   "purge",
+  "snapshot",
+  "rollback",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

@@ -118,7 +118,7 @@ export async function destroyContainer(
  * A trash id for `name` that no trash entry has: ids name the second, and the same name can be
  * destroyed, created and destroyed again within one (a fixed id would then collide forever).
  */
-function freeTrashId(deps: WorkloadDeps, name: string): string {
+export function freeTrashId(deps: WorkloadDeps, name: string): string {
   const base = trashIdFor(name, new Date(deps.now()));
   let id = base;
   for (let n = 2; deps.store.trash.find(id); n++) id = `${base}-${n}`;

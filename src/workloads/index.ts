@@ -21,6 +21,8 @@ import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage, usageOverview } from "./usage.js";
 import { watch } from "./watch.js";
+import { deleteSnapshot, listSnapshots, requestRollback, takeSnapshot } from "./snapshots.js";
+import { rollbackContainer, type RollbackResult } from "./rollback.js";
 import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
@@ -50,6 +52,13 @@ export type { Forgotten } from "./forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
+export type { RollbackResult } from "./rollback.js";
+export {
+  ROLLBACK_CONFIRMATION_TTL_MS,
+  SAFETY_PREFIX,
+  type RollbackRequest,
+  type SnapshotEntry,
+} from "./snapshots.js";
 export type { ContainerUsage, Usage } from "./usage.js";
 export type { ComputeQuota } from "./compute-quota.js";
 export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./idle.js";
@@ -60,6 +69,7 @@ type RestoreInput = { id: string; name?: string; modules?: string[] };
 
 export type ConfirmResult =
   | ({ readonly action: "destroy" } & DestroyResult)
+  | ({ readonly action: "rollback" } & RollbackResult)
   | { readonly action: "grant"; readonly userId: number; readonly role: "admin" | "user" };
 
 /** What each kind of confirmation runs once its user confirms it. */
@@ -67,6 +77,16 @@ const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
   destroy: async (actor, pending, options) => ({
     action: "destroy",
     ...(await destroyContainer(deps, actor, pending.target, options)),
+  }),
+  rollback: async (actor, pending, options) => ({
+    action: "rollback",
+    ...(await rollbackContainer(
+      deps,
+      actor,
+      pending.target,
+      String(pending.payload?.snapshot ?? ""),
+      options,
+    )),
   }),
   grant: (actor, pending) => {
     const granted = approveAccess(deps, actor, pending.target);
@@ -125,6 +145,16 @@ export function createWorkloads(deps: WorkloadDeps) {
     logs: (actor: Actor, input: { name: string; lines?: number }) =>
       containerLogs(deps, actor, input),
     usage: (actor: Actor, options?: { userId?: number }) => usage(deps, actor, options),
+    /** /snapshots NAME: oldest first, with the space each holds on its own. */
+    snapshots: (actor: Actor, input: NameInput) => listSnapshots(deps, actor, input),
+    /** /snapshot NAME [label]: the workspace as it is now (ZFS only). */
+    snapshot: (actor: Actor, input: NameInput & { snapshot?: string }) =>
+      takeSnapshot(deps, actor, input),
+    deleteSnapshot: (actor: Actor, input: NameInput & { snapshot: string }) =>
+      deleteSnapshot(deps, actor, input),
+    /** /rollback NAME SNAPSHOT: a confirmation only this user can give; `confirm` runs it. */
+    requestRollback: (actor: Actor, input: NameInput & { snapshot: string }) =>
+      requestRollback(deps, actor, input),
     /** Admins: every user's usage, from one look at the host. */
     usageOverview: (actor: Actor) => usageOverview(deps, actor),
     trash: (actor: Actor, options?: { all?: boolean }) => listTrash(deps, actor, options),

@@ -91,6 +91,8 @@ const DOING: Record<OperationKind, string> = {
   stop: "stopped",
   restart: "restarted",
   purge: "purged",
+  snapshot: "snapshotted",
+  rollback: "rolled back",
 };
 
 function busy(holding: OperationRecord, subject: string): Refusal {

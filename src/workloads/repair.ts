@@ -3,6 +3,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import type { Lease } from "./lease.js";
 import { putBackInTrash } from "./provision.js";
+import { finishRollback } from "./rollback.js";
 
 export interface Repair {
   /** What was done, for the admin's report and the log. */
@@ -91,6 +92,32 @@ export async function repairOperation(
         line: `${name}: ${operation.kind} was interrupted; it is ${state}`,
         notice: `${name}: the ${operation.kind} was interrupted; it is ${state} now.`,
       };
+    }
+    case "snapshot": {
+      // One zfs command: the snapshot was taken or it was not; either is whole.
+      lease.end();
+      return {
+        line: `${name}: a snapshot operation was interrupted; nothing to finish`,
+        notice: "",
+      };
+    }
+    case "rollback": {
+      const trashId = operation.trashId ?? "";
+      if (!row) {
+        lease.end();
+        return { line: `${name}: rollback had not begun; nothing to finish`, notice: "" };
+      }
+      const state = await finishRollback(deps, row, lease, trashId);
+      const rolledBack = store.trash.find(trashId) !== undefined;
+      return rolledBack
+        ? {
+            line: `${name}: rollback was interrupted; finished (the state before is in trash as ${trashId}); ${state}`,
+            notice: `↩️ ${name} is rolled back (it was interrupted and has been finished); what was there is in your trash as ${trashId}. It is ${state}.`,
+          }
+        : {
+            line: `${name}: rollback was interrupted before the swap; undone; ${state}`,
+            notice: `❌ The rollback of ${name} was interrupted and undone: its workspace is as it was. It is ${state}.`,
+          };
     }
     case "purge": {
       const id = operation.trashId ?? "";

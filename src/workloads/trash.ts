@@ -81,6 +81,18 @@ function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof Res
   });
   // The workspace is owned by the range it had (none, from before user namespaces): keep it.
   const spec = { ...planned, privateUsers: record.spec.privateUsers ?? null };
+  // A state kept by a rollback shares its range with the container that was rolled back: two
+  // containers must never share one (uid-ranges.ts).
+  const base = spec.privateUsers?.base;
+  const holder =
+    base === undefined
+      ? undefined
+      : deps.store.containers.listAll().find((c) => c.spec.privateUsers?.base === base);
+  if (holder)
+    throw new Refusal(
+      "conflict",
+      `${request.id} is ${holder.name}'s workspace from before a rollback, and its files belong to ${holder.name}'s users: it can come back once ${holder.name} is destroyed (/destroy ${holder.name}, then /restore ${request.id}).`,
+    );
   return { spec, record };
 }
 

@@ -58,6 +58,10 @@ export interface FakeDataset {
   readonly props: Readonly<Record<string, string | number>>;
   readonly mounted: boolean;
   readonly usedBytes: number;
+  /** What a test said it holds (setContent); a snapshot keeps it, a clone starts with it. */
+  readonly content?: string;
+  /** The snapshot it was cloned from, if it is a clone. */
+  readonly origin?: string;
 }
 
 /**
@@ -99,6 +103,8 @@ export interface FakeHost {
   clearFaults(): void;
   configure(settings: FakeHostSettings): void;
   setUsed(dataset: string, bytes: number): void;
+  /** Stands for writing files in a dataset: a label that snapshots keep and clones start with. */
+  setContent(dataset: string, content: string): void;
   /** What a unit's cgroup has used, as `systemctl show` reports it while the unit runs. */
   setUnitUsage(
     unit: string,
@@ -176,6 +182,12 @@ export async function createFakeHost(
         const dataset = s.datasets[name];
         if (!dataset) throw new Error(`fake host: no dataset ${name}`);
         dataset.usedBytes = bytes;
+      }, host),
+    setContent: (name, content) =>
+      updateState((s: { datasets: Record<string, { content?: string }> }) => {
+        const dataset = s.datasets[name];
+        if (!dataset) throw new Error(`fake host: no dataset ${name}`);
+        dataset.content = content;
       }, host),
     setUnitUsage: (unit, usage) =>
       updateState((s: { unitUsage?: Record<string, Record<string, string>> }) => {

@@ -39,6 +39,7 @@ export const DEFAULT_LIMITS: Config["limits"] = {
   userCpus: 8,
   userMemoryBytes: 16 * G,
   trashDays: 7,
+  snapshotsPerContainer: 3,
   idleStopMs: 168 * 3_600_000,
   idleWarnMs: 24 * 3_600_000,
   stoppedTrashMs: 14 * 86_400_000,

@@ -1,5 +1,8 @@
 // Fake `zfs` (OpenZFS 2.2/2.3), as in host-cli-reference.md: datasets with quota, mountpoint,
-// mounted, used/available and user properties; snapshots, rename, clone, destroy -r.
+// mounted, used/available and user properties; snapshots, rename, clone, promote, destroy -r.
+// Clones depend on their origin snapshot as in real zfs: a snapshot with clones, or a
+// filesystem whose snapshots have clones, is not destroyed without -R (which voxnix never
+// uses); promote moves the origin's snapshots up to the clone's origin over to the clone.
 // Sizes are tracked, not stored: tests set a dataset's own usage with the fake host's setUsed().
 import { mountReal, realMountsOn, unmountReal } from "../lib/real-mounts.mjs";
 import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
@@ -36,6 +39,17 @@ const snapshotsOf = (state, name, recursive) =>
     const ds = s.slice(0, s.indexOf("@"));
     return ds === name || (recursive && ds.startsWith(`${name}/`));
   });
+
+/** Datasets cloned from `snap`. */
+const clonesOf = (state, snap) =>
+  Object.keys(state.datasets)
+    .filter((d) => state.datasets[d].origin === snap)
+    .sort();
+
+/** Snapshots are ordered by when they were taken (creation, then the order they were made). */
+const bySnapshotAge = (state) => (a, b) =>
+  state.snapshots[a].creation - state.snapshots[b].creation ||
+  (state.snapshots[a].seq ?? 0) - (state.snapshots[b].seq ?? 0);
 
 const UNITS = ["B", "K", "M", "G", "T", "P"];
 function human(bytes) {
@@ -106,6 +120,7 @@ function property(state, name, prop, parsable) {
     if (prop === "creation")
       return parsable ? String(snap.creation) : new Date(snap.creation * 1000).toUTCString();
     if (prop === "type") return "snapshot";
+    if (prop === "clones") return clonesOf(state, name).join(",") || "-";
     return "-";
   }
   const ds = state.datasets[name];
@@ -128,6 +143,8 @@ function property(state, name, prop, parsable) {
     }
     case "mountpoint":
       return mountpoint(state, name);
+    case "origin":
+      return ds.origin ?? "-";
     case "mounted":
       return ds.mounted ? "yes" : "no";
     case "creation":
@@ -186,7 +203,14 @@ const verbs = {
         else names.push(name, ...(flags.has("r") ? childrenOf(state, name) : []));
       }
     }
-    const rows = names.sort().map((n) => fields.map((f) => property(state, n, f, flags.has("p"))));
+    // Real zfs lists a dataset's snapshots in the order they were taken (createtxg).
+    const ordered = snapshots
+      ? names.sort((a, b) => {
+          const [da, db] = [a.split("@")[0], b.split("@")[0]];
+          return da < db ? -1 : da > db ? 1 : bySnapshotAge(state)(a, b);
+        })
+      : names.sort();
+    const rows = ordered.map((n) => fields.map((f) => property(state, n, f, flags.has("p"))));
     out(table(rows, fields, flags.has("H")));
   },
   get(state, { flags, values, operands }) {
@@ -249,7 +273,14 @@ const verbs = {
     const [name] = full.split("@");
     mustExist(state, name);
     if (full in state.snapshots) die(`cannot create snapshot '${full}': dataset already exists`);
-    state.snapshots[full] = { creation: Math.floor(Date.now() / 1000), used: 0 };
+    state.snapshotSeq = (state.snapshotSeq ?? 0) + 1;
+    state.snapshots[full] = {
+      creation: Math.floor(Date.now() / 1000),
+      used: 0,
+      seq: state.snapshotSeq,
+      // What the dataset held when it was taken (tests mark it with FakeHost.setContent).
+      content: state.datasets[name].content,
+    };
   },
   rename(state, { operands }) {
     const [from, to] = operands;
@@ -273,7 +304,35 @@ const verbs = {
     for (const snap of snapshotsOf(state, from, true)) {
       state.snapshots[moved(snap)] = state.snapshots[snap];
       delete state.snapshots[snap];
+      for (const clone of clonesOf(state, snap)) state.datasets[clone].origin = moved(snap);
     }
+  },
+  promote(state, { operands }) {
+    const [name] = operands;
+    mustExist(state, name);
+    const origin = state.datasets[name].origin;
+    if (!origin) die(`cannot promote '${name}': not a cloned filesystem`);
+    const parent = origin.slice(0, origin.indexOf("@"));
+    // The origin snapshot and every older one of the origin filesystem move to the clone.
+    const moving = snapshotsOf(state, parent, false)
+      .sort(bySnapshotAge(state))
+      .filter((s) => bySnapshotAge(state)(s, origin) <= 0);
+    for (const snap of moving) {
+      const target = `${name}${snap.slice(parent.length)}`;
+      if (target in state.snapshots)
+        die(
+          `cannot promote '${name}': conflicting snapshot '${snap.slice(parent.length + 1)}' from parent '${parent}'`,
+        );
+    }
+    state.datasets[name].origin = state.datasets[parent].origin;
+    for (const snap of moving) {
+      const target = `${name}${snap.slice(parent.length)}`;
+      state.snapshots[target] = state.snapshots[snap];
+      delete state.snapshots[snap];
+      for (const clone of clonesOf(state, snap)) state.datasets[clone].origin = target;
+    }
+    // The clone gets the origin snapshot; the former parent is now its clone.
+    state.datasets[parent].origin = `${name}${origin.slice(parent.length)}`;
   },
   clone(state, { values, operands }) {
     const [snap, to] = operands;
@@ -285,7 +344,9 @@ const verbs = {
     state.datasets[to] = {
       props: {},
       mounted: true,
+      // A clone shares its origin's blocks: it uses nothing of its own until written to.
       usedBytes: 0,
+      content: state.snapshots[snap].content,
       creation: Math.floor(Date.now() / 1000),
       origin: snap,
     };
@@ -295,6 +356,14 @@ const verbs = {
   destroy(state, { flags, operands }) {
     const [name] = operands;
     mustExist(state, name);
+    const dependents = (name.includes("@") ? [name] : snapshotsOf(state, name, true))
+      .flatMap((snap) => clonesOf(state, snap))
+      .filter((clone) => clone !== name && !clone.startsWith(`${name}/`));
+    if (dependents.length > 0 && !flags.has("R"))
+      die(
+        `cannot destroy '${name}': ${name.includes("@") ? "snapshot" : "filesystem"} has dependent clones\nuse '-R' to destroy the following datasets:\n${dependents.join("\n")}`,
+      );
+    if (dependents.length > 0) die("fake zfs: destroy -R is not modelled (voxnix never uses it)");
     if (name.includes("@")) {
       delete state.snapshots[name];
       return;

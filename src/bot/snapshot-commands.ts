@@ -1,0 +1,86 @@
+import { Composer } from "grammy";
+import { formatDuration } from "../duration.js";
+import { formatSize } from "../size.js";
+import type { RollbackRequest } from "../workloads/index.js";
+import { commandArgs } from "./command-args.js";
+import type { BotContext } from "./context.js";
+import type { BotDeps } from "./deps.js";
+import { bold, code, lines, rich } from "./format.js";
+import { confirmKeyboard } from "./keyboards.js";
+import { say } from "./reply.js";
+
+/** /snapshot, /snapshots, /deletesnapshot and /rollback: straight to workloads/, never the LLM. */
+export function snapshotCommands(deps: BotDeps) {
+  const composer = new Composer<BotContext>();
+  const w = deps.workloads;
+  const usage = (ctx: BotContext, form: string) => say(ctx, rich("Usage: ", code(form), "."));
+
+  composer.command("snapshot", async (ctx) => {
+    const [name, label] = commandArgs(ctx);
+    if (!name) return usage(ctx, "/snapshot NAME [label]");
+    const taken = await w.snapshot(ctx.actor, { name, ...(label ? { snapshot: label } : {}) });
+    await say(
+      ctx,
+      rich(
+        "📸 Snapshot ",
+        code(taken.name),
+        " of ",
+        bold(name),
+        " taken. ",
+        code(`/rollback ${name} ${taken.name}`),
+        " brings the workspace back to it.",
+      ),
+    );
+  });
+
+  composer.command("snapshots", async (ctx) => {
+    const [name] = commandArgs(ctx);
+    if (!name) return usage(ctx, "/snapshots NAME");
+    const all = await w.snapshots(ctx.actor, { name });
+    if (all.length === 0)
+      return say(
+        ctx,
+        rich(bold(name), " has no snapshots. ", code(`/snapshot ${name}`), " takes one."),
+      );
+    const now = Date.now();
+    await say(
+      ctx,
+      lines(
+        rich("Snapshots of ", bold(name), ", oldest first:"),
+        ...all.map((s) =>
+          rich(
+            "• ",
+            code(s.name),
+            ` ${formatDuration(now - s.createdAt.getTime())} ago, ${formatSize(s.usedBytes)} of its own`,
+          ),
+        ),
+      ),
+    );
+  });
+
+  composer.command("deletesnapshot", async (ctx) => {
+    const [name, snapshot] = commandArgs(ctx);
+    if (!name || !snapshot) return usage(ctx, "/deletesnapshot NAME SNAPSHOT");
+    await w.deleteSnapshot(ctx.actor, { name, snapshot });
+    await say(ctx, rich("Deleted snapshot ", code(snapshot), " of ", bold(name), "."));
+  });
+
+  composer.command("rollback", async (ctx) => {
+    const [name, snapshot] = commandArgs(ctx);
+    if (!name || !snapshot) return usage(ctx, "/rollback NAME SNAPSHOT");
+    const request = await w.requestRollback(ctx.actor, { name, snapshot });
+    await say(ctx, rollbackQuestion(request), confirmKeyboard(request.id, "Yes, roll back"));
+  });
+  return composer;
+}
+
+/** The question a rollback's card asks: what comes back, and where what is there now goes. */
+export function rollbackQuestion(request: RollbackRequest) {
+  return lines(
+    rich("Roll ", bold(request.target), " back to snapshot ", code(request.snapshot), "?"),
+    rich(
+      "The workspace becomes what it was then; the container is stopped and started around it. ",
+      `What is there now${request.later.length ? `, with the ${request.later.length} later snapshot${request.later.length === 1 ? "" : "s"} (${request.later.join(", ")}),` : ""} goes to your trash for ${request.keptDays} days.`,
+    ),
+  );
+}

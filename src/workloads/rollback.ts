@@ -1,0 +1,166 @@
+import type { Container } from "./records.js";
+import { authorize, type Actor } from "./actor.js";
+import { auditTrail, failureOf, outcomeOf } from "./audit.js";
+import type { OperationOptions, WorkloadDeps } from "./deps.js";
+import { freeTrashId } from "./destroy-container.js";
+import { beginOperation, type Lease } from "./lease.js";
+import { tellOwner } from "./notify.js";
+import { Refusal } from "./refusal.js";
+import { SAFETY_PREFIX, snapshotsOf } from "./snapshots.js";
+
+export interface RollbackResult {
+  readonly name: string;
+  readonly snapshot: string;
+  /** Where the state it replaced went, with the snapshots taken after `snapshot`. */
+  readonly trashId: string;
+  readonly keptDays: number;
+  readonly state: "running" | "stopped";
+}
+
+/** What a rollback's lease remembers for whoever finishes it: whether to start it again. */
+const WAS_RUNNING = "was-running";
+
+/**
+ * Rolls a container's workspace back to one of its snapshots, losing nothing: the state it
+ * replaces gets a safety snapshot and goes to the owner's trash (restorable for the trash
+ * window, with the snapshots taken after the target), and the container runs again if it ran.
+ * Under the container's lease and one on the trash id; any failure is finished or undone from
+ * what the host shows (finishRollback), as reconcile does after a crash.
+ */
+export async function rollbackContainer(
+  deps: WorkloadDeps,
+  actor: Actor,
+  name: string,
+  snapshot: string,
+  options: Pick<OperationOptions, "report"> = {},
+): Promise<RollbackResult> {
+  const { store, host } = deps;
+  const snapshots = snapshotsOf(deps);
+  const audit = auditTrail(deps, { actor, action: "rollback", target: name });
+  let container: Container;
+  let lease: Lease;
+  let trashId: string;
+  try {
+    [container, lease, trashId] = store.transaction(() => {
+      const container = authorize(actor, name, store.containers.find(name));
+      const trashId = freeTrashId(deps, name);
+      if (container.state !== "running" && container.state !== "stopped")
+        throw new Refusal("conflict", `"${name}" is being ${container.state}; try again soon.`);
+      const lease = beginOperation(deps, {
+        kind: "rollback",
+        container: name,
+        trashId,
+        ownerId: container.ownerId,
+        actor,
+        report: options.report,
+      });
+      return [container, lease, trashId] as const;
+    });
+  } catch (error) {
+    audit(outcomeOf(error), failureOf(error));
+    throw error;
+  }
+  const uid = container.ownerId;
+  try {
+    const all = await snapshots.list(uid, name);
+    if (!all.some((s) => s.name === snapshot))
+      throw new Refusal("not-found", `${name} has no snapshot named ${snapshot}.`);
+    // The state being replaced, fixed as it is now: its trash entry could be restored and
+    // changed, this stays.
+    await snapshots.take(uid, name, `${SAFETY_PREFIX}${trashId.slice(name.length + 1)}`);
+    const running = await host.machines.isRunning(name);
+    if (running) lease.made(WAS_RUNNING);
+    if (running) await host.containers.stop(name);
+    await snapshots.cloneForRollback(uid, name, snapshot);
+  } catch (error) {
+    await undoOrFinish(deps, container, lease, trashId, error, audit);
+    throw error;
+  }
+  try {
+    await snapshots.promoteRollback(uid, name);
+  } catch (error) {
+    await undoOrFinish(deps, container, lease, trashId, error, audit);
+    throw error;
+  }
+  // Promoted: from here the swap only goes forward.
+  const state = await finishRollback(deps, container, lease, trashId).catch(
+    async (error: unknown) => {
+      await undoOrFinish(deps, container, lease, trashId, error, audit);
+      throw error;
+    },
+  );
+  audit("ok", { snapshot, trashId });
+  tellOwner(
+    deps,
+    actor,
+    container.ownerId,
+    (who) =>
+      `↩️ ${who} rolled ${name} back to snapshot ${snapshot}; what was there is in your trash as ${trashId}.`,
+  );
+  return { name, snapshot, trashId, keptDays: deps.limits.trashDays, state };
+}
+
+/**
+ * A failed rollback: undone when the clone was never promoted, finished when it was (both
+ * leave a whole workspace). If even that fails, abandoned to reconcile, which tries again.
+ */
+async function undoOrFinish(
+  deps: WorkloadDeps,
+  container: Container,
+  lease: Lease,
+  trashId: string,
+  error: unknown,
+  audit: ReturnType<typeof auditTrail>,
+) {
+  try {
+    await finishRollback(deps, container, lease, trashId);
+    audit(outcomeOf(error), failureOf(error));
+  } catch (repairError) {
+    lease.abandon();
+    audit("failed", { ...failureOf(error), rollbackFailed: String(repairError) });
+    deps.log.warn(
+      { err: repairError, container: container.name },
+      "rollback failed and could not be settled; reconcile retries",
+    );
+  }
+}
+
+/**
+ * Brings an interrupted or failed rollback to a whole state, from what the host shows: a clone
+ * not yet promoted is destroyed (the workspace is as it was); a promoted one is swapped in,
+ * the old workspace moved to the trash first; then the container starts if it ran before, and
+ * the lease ends. Each step is idempotent, so it can itself be cut off and run again. Returns
+ * the container's state.
+ */
+export async function finishRollback(
+  deps: WorkloadDeps,
+  container: Container,
+  lease: Lease,
+  trashId: string,
+): Promise<"running" | "stopped"> {
+  const { host, store } = deps;
+  const snapshots = snapshotsOf(deps);
+  const { name, ownerId: uid } = container;
+  let seen = await snapshots.rollbackState(uid, name, trashId);
+  if (seen.clone === "made") await snapshots.discardRollback(uid, name);
+  if (seen.clone === "promoted") {
+    if (seen.workspace && !seen.inTrash) await host.storage.moveToTrash(uid, name, trashId);
+    seen = await snapshots.rollbackState(uid, name, trashId);
+    if (!seen.workspace) await snapshots.installRollback(uid, name);
+  }
+  seen = await snapshots.rollbackState(uid, name, trashId);
+  if (seen.inTrash && !store.trash.find(trashId))
+    store.trash.add({ id: trashId, ownerId: uid, containerName: name, spec: container.spec });
+  // What the lease recorded since it began is in the registry, not in the record it began with.
+  const made = store.operations.forContainer(name)?.made ?? lease.operation.made;
+  if (made.includes(WAS_RUNNING)) {
+    await host.storage.ensureMounted(uid, name);
+    await host.containers.start(name);
+  }
+  const state = (await host.machines.isRunning(name)) ? "running" : "stopped";
+  store.transaction(() => {
+    store.containers.setState(name, state);
+    lease.end();
+  });
+  return state;
+}

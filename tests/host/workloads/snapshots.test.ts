@@ -1,0 +1,147 @@
+// Snapshots and rollback (issue 15) against the fake host, whose zfs keeps clones dependent on
+// their origin snapshot and promotes them as OpenZFS does (tests/fakes/tools/zfs.mjs).
+import { describe, expect, it } from "vitest";
+import { admin, alice, bob, testWorkloads } from "../../support/test-workloads.js";
+
+const WS = "tank/users/1001/containers/dev";
+
+async function withDev() {
+  const t = await testWorkloads();
+  await t.workloads.create(alice, { name: "dev", modules: [] });
+  return t;
+}
+
+/** Takes snapshot `label` of dev with the workspace holding `content`. */
+async function snap(t: Awaited<ReturnType<typeof withDev>>, label: string, content: string) {
+  t.host.setContent(WS, content);
+  return t.workloads.snapshot(alice, { name: "dev", snapshot: label });
+}
+
+describe("snapshots", () => {
+  it("takes, lists oldest first, refuses bad names, duplicates, strangers and the cap, and deletes", async () => {
+    const t = await withDev();
+    expect(await t.workloads.snapshots(alice, { name: "dev" })).toEqual([]);
+    expect((await snap(t, "one", "v1")).name).toBe("one");
+    const unnamed = await t.workloads.snapshot(alice, { name: "dev" });
+    expect(unnamed.name).toMatch(/^\d{8}t\d{6}$/);
+    expect((await t.workloads.snapshots(alice, { name: "dev" })).map((s) => s.name)).toEqual([
+      "one",
+      unnamed.name,
+    ]);
+    await expect(t.workloads.snapshot(alice, { name: "dev", snapshot: "one" })).rejects.toThrow(
+      "dev already has a snapshot named one.",
+    );
+    await expect(
+      t.workloads.snapshot(alice, { name: "dev", snapshot: "../etc" }),
+    ).rejects.toMatchObject({ reason: "invalid-input" });
+    await expect(t.workloads.snapshot(bob, { name: "dev" })).rejects.toMatchObject({
+      reason: "not-found",
+    });
+    await snap(t, "three", "v3");
+    // The test host's cap is 3.
+    await expect(snap(t, "four", "v4")).rejects.toThrow(
+      "dev has 3 snapshots, as many as one container may keep.",
+    );
+    expect(t.host.snapshots()).toEqual([`${WS}@${unnamed.name}`, `${WS}@one`, `${WS}@three`]);
+    await t.workloads.deleteSnapshot(alice, { name: "dev", snapshot: "one" });
+    await expect(
+      t.workloads.deleteSnapshot(alice, { name: "dev", snapshot: "one" }),
+    ).rejects.toMatchObject({ reason: "not-found" });
+    expect(t.host.snapshots()).toHaveLength(2);
+    expect(t.store.operations.listAll()).toEqual([]);
+    expect(
+      t.store.audit.recent({ target: "dev" }).map((e) => `${e.action} ${e.outcome}`),
+    ).toContain("snapshot refused");
+  });
+
+  it("needs ZFS: a host with directory storage refuses, saying why", async () => {
+    const t = await testWorkloads({ storage: "dir" });
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await expect(t.workloads.snapshot(alice, { name: "dev" })).rejects.toThrow(
+      /Snapshots need ZFS storage/,
+    );
+  });
+});
+
+describe("rollback", () => {
+  it("asks first, then swaps the snapshot in, keeping the state before and later snapshots in the trash", async () => {
+    const t = await withDev();
+    await snap(t, "good", "good work");
+    await snap(t, "later", "more work");
+    t.host.setContent(WS, "broken work");
+    const request = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+    expect(request).toMatchObject({ action: "rollback", target: "dev", later: ["later"] });
+    // Nothing happened yet; only Alice can confirm.
+    expect(t.host.dataset(WS)?.content).toBe("broken work");
+    await expect(t.workloads.confirm(bob, request.id)).rejects.toMatchObject({
+      reason: "not-confirmed",
+    });
+    const done = await t.workloads.confirm(alice, request.id);
+    expect(done).toMatchObject({
+      action: "rollback",
+      name: "dev",
+      snapshot: "good",
+      state: "running",
+    });
+    const trashId = (done as { trashId: string }).trashId;
+    expect(t.host.dataset(WS)?.content).toBe("good work");
+    expect(t.host.machines()).toEqual(["dev"]);
+    const kept = `tank/users/1001/trash/${trashId}`;
+    expect(t.host.dataset(kept)?.content).toBe("broken work");
+    // The container keeps the snapshots up to the target; the state before keeps the later
+    // ones and its safety snapshot.
+    expect(t.host.snapshots()).toEqual([
+      `${WS}@good`,
+      expect.stringMatching(new RegExp(`^${kept}@before-rollback-\\d{8}t\\d{6}$`)),
+      `${kept}@later`,
+    ]);
+    expect(t.store.trash.find(trashId)).toMatchObject({ containerName: "dev", ownerId: 1001 });
+    expect(t.store.operations.listAll()).toEqual([]);
+    // The state before cannot come back beside dev: its files belong to dev's users.
+    await expect(t.workloads.restore(alice, { id: trashId, name: "dev2" })).rejects.toThrow(
+      /workspace from before a rollback/,
+    );
+    // The snapshot the kept state was cloned from cannot go while it is there.
+    await expect(
+      t.workloads.deleteSnapshot(alice, { name: "dev", snapshot: "good" }),
+    ).rejects.toThrow(/while a workspace made from it exists/);
+  });
+
+  it("keeps a stopped container stopped, and refuses a snapshot that is not there", async () => {
+    const t = await withDev();
+    await snap(t, "good", "good work");
+    await t.workloads.stop(alice, { name: "dev" });
+    await expect(
+      t.workloads.requestRollback(alice, { name: "dev", snapshot: "nope" }),
+    ).rejects.toMatchObject({ reason: "not-found" });
+    const request = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+    expect(await t.workloads.confirm(alice, request.id)).toMatchObject({ state: "stopped" });
+    expect(t.host.machines()).toEqual([]);
+    expect(t.store.containers.find("dev")?.state).toBe("stopped");
+  });
+
+  it("purges a rolled-back container's trash and the state before in either order, keeping what lives", async () => {
+    for (const order of ["old-state-first", "container-first"] as const) {
+      const t = await withDev();
+      await snap(t, "good", "good work");
+      t.host.setContent(WS, "broken");
+      const request = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+      const { trashId: before } = (await t.workloads.confirm(alice, request.id)) as {
+        trashId: string;
+      };
+      if (order === "old-state-first") {
+        await t.workloads.purgeTrash(admin, { everything: true });
+        expect(t.host.dataset(WS)?.content).toBe("good work");
+      }
+      const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
+      await t.workloads.confirm(alice, destroy.id);
+      expect(await t.workloads.purgeTrash(admin, { everything: true })).toMatchObject({
+        failed: [],
+      });
+      expect(t.store.trash.listAll()).toEqual([]);
+      expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+      expect(t.host.snapshots()).toEqual([]);
+      expect(before).toMatch(/^dev-/);
+    }
+  });
+});
