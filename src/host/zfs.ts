@@ -12,6 +12,20 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
     return runner.run([binary, ...rest]);
   };
 
+  /** `zfs list -H -p -r … dataset`, split into cells; [] when the dataset is missing. */
+  const listRows = async (options: readonly string[], dataset: string) => {
+    try {
+      const { stdout } = await run("list", "-H", "-p", "-r", ...options, dataset);
+      return stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split("\t"));
+    } catch (error) {
+      if (isMissingDataset(error)) return [];
+      throw error;
+    }
+  };
+
   return {
     async exists(dataset: string): Promise<boolean> {
       try {
@@ -87,27 +101,8 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
     async snapshots(
       dataset: string,
     ): Promise<{ name: string; createdAt: Date; usedBytes: number; clones: string[] }[]> {
-      let stdout: string;
-      try {
-        ({ stdout } = await run(
-          "list",
-          "-H",
-          "-p",
-          "-t",
-          "snapshot",
-          "-o",
-          "name,creation,used,clones",
-          "-r",
-          dataset,
-        ));
-      } catch (error) {
-        if (isMissingDataset(error)) return [];
-        throw error;
-      }
-      return stdout
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => line.split("\t"))
+      const rows = await listRows(["-t", "snapshot", "-o", "name,creation,used,clones"], dataset);
+      return rows
         .filter(([full]) => full?.startsWith(`${dataset}@`)) // -r also lists descendants'
         .map(([full = "", creation = "0", used = "0", clones = "-"]) => ({
           name: full.slice(dataset.length + 1),
@@ -166,23 +161,10 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
       properties: readonly P[],
     ): Promise<Record<"name" | P, string>[]> {
       const fields = ["name", ...properties];
-      let stdout: string;
-      try {
-        ({ stdout } = await run("list", "-H", "-p", "-r", "-o", fields.join(","), dataset));
-      } catch (error) {
-        if (isMissingDataset(error)) return [];
-        throw error;
-      }
-      return stdout
-        .split("\n")
-        .filter(Boolean)
-        .map(
-          (line) =>
-            Object.fromEntries(line.split("\t").map((v, i) => [fields[i], v])) as Record<
-              "name" | P,
-              string
-            >,
-        );
+      return (await listRows(["-o", fields.join(",")], dataset)).map(
+        (cells) =>
+          Object.fromEntries(cells.map((v, i) => [fields[i], v])) as Record<"name" | P, string>,
+      );
     },
   };
 }
