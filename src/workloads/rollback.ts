@@ -1,12 +1,12 @@
 import type { Container } from "./records.js";
-import { authorize, type Actor } from "./actor.js";
+import type { Actor } from "./actor.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { freeTrashId } from "./destroy-container.js";
 import { beginOperation, type Lease } from "./lease.js";
 import { tellOwner } from "./notify.js";
 import { Refusal } from "./refusal.js";
-import { SAFETY_PREFIX, snapshotsOf } from "./snapshots.js";
+import { SAFETY_PREFIX, settled, snapshotsOf } from "./snapshots.js";
 
 export interface RollbackResult {
   readonly name: string;
@@ -42,10 +42,8 @@ export async function rollbackContainer(
   let trashId: string;
   try {
     [container, lease, trashId] = store.transaction(() => {
-      const container = authorize(actor, name, store.containers.find(name));
+      const container = settled(deps, actor, name);
       const trashId = freeTrashId(deps, name);
-      if (container.state !== "running" && container.state !== "stopped")
-        throw new Refusal("conflict", `"${name}" is being ${container.state}; try again soon.`);
       const lease = beginOperation(deps, {
         kind: "rollback",
         container: name,

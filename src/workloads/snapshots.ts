@@ -46,8 +46,8 @@ function parseSnapshotName(text: string): string {
   return text;
 }
 
-/** A settled container of the actor's (or any, for admins), for a snapshot operation. */
-function settled(deps: WorkloadDeps, actor: Actor, name: string): Container {
+/** A settled container of the actor's (or any, for admins), for a snapshot or a rollback. */
+export function settled(deps: WorkloadDeps, actor: Actor, name: string): Container {
   const container = authorize(actor, name, deps.store.containers.find(name));
   if (container.state !== "running" && container.state !== "stopped")
     throw new Refusal("conflict", `"${name}" is being ${container.state}; try again in a moment.`);
