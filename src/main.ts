@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { registerAdminCommands, UsageError } from "./cli/admin-commands.js";
+import { registerAdminCommands } from "./cli/admin-commands.js";
 import { positiveInt } from "./cli/arguments.js";
 import { inCliTerms } from "./cli/chat-to-cli.js";
 import { configCheck } from "./cli/config-check.js";
+import { registerSnapshotCommands } from "./cli/snapshot-commands.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { UsageError } from "./cli/verb-runtime.js";
 import { ConfigError, readDotEnv } from "./config.js";
 import { isVoxnixError } from "./errors.js";
 import { Refusal } from "./workloads/index.js";
@@ -45,6 +47,7 @@ program
   );
 
 registerAdminCommands(program);
+registerSnapshotCommands(program);
 
 readDotEnv();
 try {

@@ -1,4 +1,9 @@
-import type { Admission, ConfirmationRequest, PowerResult } from "../workloads/index.js";
+import type {
+  Admission,
+  ConfirmationRequest,
+  PowerResult,
+  RollbackRequest,
+} from "../workloads/index.js";
 
 /** A create or restore the turn's tool admitted; the transport carries it out with its progress. */
 export interface AdmittedWork {
@@ -10,15 +15,15 @@ export interface AdmittedWork {
 export interface TurnEffects {
   /** Admitted work (its name already claimed): the transport runs it and shows its progress. */
   carryOut(work: AdmittedWork): void;
-  /** A destroy waiting for the user's button press. */
-  requestConfirmation(request: ConfirmationRequest): void;
+  /** A destroy or rollback waiting for the user's button press. */
+  requestConfirmation(request: ConfirmationRequest | RollbackRequest): void;
   /** A start, stop or restart still running when the turn ends: its outcome goes to the user. */
   followPower(outcome: Promise<PowerResult>): void;
 }
 
 /** Effects that record what a turn asked for, for the transport to carry out after the reply. */
 export function collectEffects() {
-  const confirmations: ConfirmationRequest[] = [];
+  const confirmations: (ConfirmationRequest | RollbackRequest)[] = [];
   const admitted: AdmittedWork[] = [];
   const powerOutcomes: Promise<PowerResult>[] = [];
   const effects: TurnEffects = {

@@ -22,7 +22,8 @@ const NO_ANSWER = { error: "The host did not answer in time. Try again in a minu
 /**
  * What one message may do through the agent. A model that plans 300 creates in one answer gets
  * three; the rest are answered "not done", so it can tell the user what happened. Changes are
- * creates, restores, destroy requests and power actions; calls are every tool use, reads too.
+ * creates, restores, destroy and rollback requests, snapshots and power actions; calls are every
+ * tool use, reads too.
  */
 export const TURN_LIMITS = { changes: 3, toolCalls: 12 } as const;
 
@@ -79,6 +80,13 @@ const input = {
   ),
   power: zodSchema(z.object({ name: z.string(), action: z.enum(["start", "stop", "restart"]) })),
   restore: zodSchema(z.object({ id: z.string(), name: z.string() })),
+  snapshot: zodSchema(
+    z.object({
+      name: z.string(),
+      snapshot: z.string().optional().describe("a short label; the time when omitted"),
+    }),
+  ),
+  rollback: zodSchema(z.object({ name: z.string(), snapshot: z.string() })),
 };
 
 /**
@@ -168,6 +176,27 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
       inputSchema: input.none,
       execute: () => asToolResult(() => w.usage(actor)),
     }),
+    list_snapshots: tool({
+      description: "A container's workspace snapshots, oldest first.",
+      inputSchema: input.named,
+      execute: ({ name }) => asToolResult(() => w.snapshots(actor, { name })),
+    }),
+    take_snapshot: tool({
+      description: "Snapshot a container's workspace as it is now.",
+      inputSchema: input.snapshot,
+      execute: ({ name, snapshot }) =>
+        asToolResult(() => w.snapshot(actor, { name, ...(snapshot ? { snapshot } : {}) })),
+    }),
+    rollback_container: tool({
+      description:
+        "Ask to roll a workspace back to a snapshot; the user confirms with a button, not you.",
+      inputSchema: input.rollback,
+      execute: ({ name, snapshot }) =>
+        asToolResult(async () => {
+          effects.requestConfirmation(await w.requestRollback(actor, { name, snapshot }));
+          return { status: "confirmation requested", name, snapshot };
+        }),
+    }),
     list_trash: tool({
       description: "Restorable workspaces of destroyed containers.",
       inputSchema: input.none,
@@ -204,4 +233,11 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
 }
 
 /** Tools that change something (TURN_LIMITS.changes); every other tool only reads. */
-const CHANGES = new Set(["create_container", "power", "destroy_container", "restore_from_trash"]);
+const CHANGES = new Set([
+  "create_container",
+  "power",
+  "destroy_container",
+  "restore_from_trash",
+  "take_snapshot",
+  "rollback_container",
+]);

@@ -1,11 +1,17 @@
-import type { ConfirmationRequest } from "../workloads/index.js";
+import type { ConfirmationRequest, RollbackRequest } from "../workloads/index.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, italic, lines, pre, rich, type Rich } from "./format.js";
 import { confirmKeyboard, pickerKeyboard } from "./keyboards.js";
 import { answerOrFailure, say } from "./reply.js";
 import { replySoonOrLater } from "./reply-soon-or-later.js";
-import { containerDetails, containerList, destroyQuestion, powerLine } from "./views.js";
+import {
+  containerDetails,
+  containerList,
+  destroyQuestion,
+  powerLine,
+  rollbackQuestion,
+} from "./views.js";
 
 /** Verbs that act on one container: with a name they act, without one they show a picker. */
 export const CONTAINER_VERBS = ["info", "up", "down", "restart", "destroy", "logs"] as const;
@@ -49,7 +55,7 @@ export async function runVerb(
       );
     }
     case "destroy":
-      return askDestroyCard(ctx, await w.requestDestroy(ctx.actor, { name }));
+      return askConfirmationCard(ctx, await w.requestDestroy(ctx.actor, { name }));
     case "logs":
       return replySoonOrLater(
         ctx,
@@ -78,7 +84,12 @@ export function reportWhenDone(ctx: BotContext, deps: BotDeps, answer: Promise<R
   );
 }
 
-/** The Yes/No card for a pending destroy; only the requester's press runs it. */
-export async function askDestroyCard(ctx: BotContext, request: ConfirmationRequest) {
+/** The Yes/No card for a pending destroy or rollback; only the requester's press runs it. */
+export async function askConfirmationCard(
+  ctx: BotContext,
+  request: ConfirmationRequest | RollbackRequest,
+) {
+  if (request.action === "rollback")
+    return say(ctx, rollbackQuestion(request), confirmKeyboard(request.id, "Yes, roll back"));
   await say(ctx, destroyQuestion(request), confirmKeyboard(request.id));
 }

@@ -1,6 +1,6 @@
 import { collectEffects } from "../agent/effects.js";
 import type { Agent } from "../agent/index.js";
-import { askDestroyCard, reportWhenDone, showList } from "./actions.js";
+import { askConfirmationCard, reportWhenDone, showList } from "./actions.js";
 import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
@@ -35,7 +35,7 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
     // them (releasing one that already runs does nothing).
     try {
       if (answer) await say(ctx, fromMarkdown(answer));
-      for (const request of confirmations) await askDestroyCard(ctx, request);
+      for (const request of confirmations) await askConfirmationCard(ctx, request);
       for (const work of admitted) await carryOut(ctx, deps, work);
     } catch (error) {
       releaseAll();

@@ -1,12 +1,11 @@
 import { Composer } from "grammy";
 import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
-import type { RollbackRequest } from "../workloads/index.js";
+import { askConfirmationCard } from "./actions.js";
 import { commandArgs } from "./command-args.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich } from "./format.js";
-import { confirmKeyboard } from "./keyboards.js";
 import { say } from "./reply.js";
 
 /** /snapshot, /snapshots, /deletesnapshot and /rollback: straight to workloads/, never the LLM. */
@@ -68,19 +67,7 @@ export function snapshotCommands(deps: BotDeps) {
   composer.command("rollback", async (ctx) => {
     const [name, snapshot] = commandArgs(ctx);
     if (!name || !snapshot) return usage(ctx, "/rollback NAME SNAPSHOT");
-    const request = await w.requestRollback(ctx.actor, { name, snapshot });
-    await say(ctx, rollbackQuestion(request), confirmKeyboard(request.id, "Yes, roll back"));
+    await askConfirmationCard(ctx, await w.requestRollback(ctx.actor, { name, snapshot }));
   });
   return composer;
-}
-
-/** The question a rollback's card asks: what comes back, and where what is there now goes. */
-export function rollbackQuestion(request: RollbackRequest) {
-  return lines(
-    rich("Roll ", bold(request.target), " back to snapshot ", code(request.snapshot), "?"),
-    rich(
-      "The workspace becomes what it was then; the container is stopped and started around it. ",
-      `What is there now${request.later.length ? `, with the ${request.later.length} later snapshot${request.later.length === 1 ? "" : "s"} (${request.later.join(", ")}),` : ""} goes to your trash for ${request.keptDays} days.`,
-    ),
-  );
 }

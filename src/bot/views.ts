@@ -8,6 +8,7 @@ import {
   type ContainerSummary,
   type CreateResult,
   type PowerResult,
+  type RollbackRequest,
 } from "../workloads/index.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
 
@@ -87,6 +88,17 @@ export const destroyQuestion = (request: ConfirmationRequest) =>
     ...unpushedLines(request.unpushed),
     `Its /workspace stays in your trash for ${request.keptDays} days; /restore brings it back.`,
   );
+
+/** The question a rollback's card asks: what comes back, and where what is there now goes. */
+export function rollbackQuestion(request: RollbackRequest) {
+  return lines(
+    rich("Roll ", bold(request.target), " back to snapshot ", code(request.snapshot), "?"),
+    rich(
+      "The workspace becomes what it was then; the container is stopped and started around it. ",
+      `What is there now${request.later.length ? `, with the ${request.later.length} later snapshot${request.later.length === 1 ? "" : "s"} (${request.later.join(", ")}),` : ""} goes to your trash for ${request.keptDays} days.`,
+    ),
+  );
+}
 
 /** How a create or restore ended: how to connect, or why it is not running. */
 export function createOutcome(result: CreateResult): Rich {

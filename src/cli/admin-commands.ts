@@ -1,9 +1,4 @@
 import type { Command } from "commander";
-import { createInterface } from "node:readline/promises";
-import { loadConfig, secretValues, type Config } from "../config.js";
-import { createLogger, withOperation } from "../log.js";
-import { killAllHostCommands } from "../host/index.js";
-import { createRuntime } from "../runtime.js";
 import {
   AUDIT_MAX_ENTRIES,
   auditDetailText,
@@ -14,80 +9,18 @@ import {
   idlePolicyText,
   overviewLine,
   resourcesText,
-  type Actor,
-  type Workloads,
 } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
 import { byteSize, cpuCount, duration, idlePeriod, pointInTime, positiveInt } from "./arguments.js";
 import { inCliTerms } from "./chat-to-cli.js";
-import { EXIT } from "./exit-codes.js";
 import { bytes, formatTable, isoDate } from "./output.js";
-
-interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly isTty: boolean;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-const processIo: Io = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  isTty: process.stdin.isTTY === true && process.stdout.isTTY === true,
-  env: process.env,
-};
-
-/**
- * The admin at the CLI acts as the first configured admin (ownership defaults to them);
- * configuration refuses to load without one (config.ts).
- */
-function cliActor(config: Config): Actor {
-  const [first] = config.access.admins;
-  if (first === undefined) throw new Error("VOXNIX_ADMINS is empty: no admin to act as");
-  return { userId: first, role: "admin", via: "cli" };
-}
-
-/** Loads configuration and the runtime, runs one verb, closes everything. Logs go to stderr. */
-async function withWorkloads<T>(
-  io: Io,
-  fn: (w: Workloads, actor: Actor) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig(io.env, { purpose: "admin" });
-  const log = createLogger({
-    level: config.log.level === "info" ? "warn" : config.log.level,
-    secrets: secretValues(config),
-    destination: { write: (line: string) => void process.stderr.write(line) },
-  });
-  const runtime = await createRuntime(config, log, io.env);
-  const stopOnSignal = stopHostCommandsOnSignal(io);
-  try {
-    return await withOperation(() => fn(runtime.workloads, cliActor(config)));
-  } finally {
-    stopOnSignal();
-    runtime.close();
-  }
-}
-
-const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * Ctrl-C, a closed SSH session or a kill while a verb runs: its host commands die with it.
- * A signal skips the exit hooks, so without this a build would go on and install a container
- * after the operation's lease had been repaired away. What the verb left half-done is its
- * lease's, for the next reconcile. Returns the function that removes the handlers.
- */
-function stopHostCommandsOnSignal(io: Io): () => void {
-  const handlers = Object.entries(SIGNAL_EXIT).map(([signal, code]) => {
-    const handler = () => {
-      killAllHostCommands();
-      io.err(`voxnix: stopped by ${signal}; voxnix doctor (or the daemon) finishes what it left`);
-      process.exit(code);
-    };
-    process.once(signal, handler);
-    return () => process.off(signal, handler);
-  });
-  return () => handlers.forEach((off) => off());
-}
+import {
+  confirmedAtTerminal,
+  processIo,
+  UsageError,
+  withWorkloads,
+  type Io,
+} from "./verb-runtime.js";
 
 const list = (text: string) =>
   text
@@ -196,25 +129,19 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       withWorkloads(io, async (w, actor) => {
         const request = await w.requestDestroy(actor, { name });
         for (const line of unpushedLines(request.unpushed)) io.err(line);
-        if (!opts.yes) {
-          if (!io.isTty)
-            throw new UsageError(
-              "destroy asks for confirmation; pass --yes when not on a terminal",
-            );
-          const rl = createInterface({ input: process.stdin, output: process.stdout });
-          const answer = await rl.question(
-            `Destroy ${name}? Its workspace stays in trash. Type the name to confirm: `,
-          );
-          rl.close();
-          if (answer.trim() !== name) {
-            // Declined is not done: a script must not read it as success, and the pending
-            // confirmation is spent so that nothing could run it later.
-            w.cancel(actor, request.id);
-            io.err(`${name} not destroyed (the answer was not its name)`);
-            process.exitCode = EXIT.failure;
-            return;
-          }
-        }
+        const go = await confirmedAtTerminal(
+          io,
+          w,
+          actor,
+          { id: request.id, yes: opts.yes },
+          {
+            verb: "destroy",
+            question: `Destroy ${name}? Its workspace stays in trash.`,
+            name,
+            declined: `${name} not destroyed`,
+          },
+        );
+        if (!go) return;
         const result = await w.confirmDestroy(actor, request.id);
         io.out(
           result.trashId
@@ -511,6 +438,3 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
         }),
     );
 }
-
-/** The verb was used wrongly (exit 64, EX_USAGE). */
-export class UsageError extends Error {}

@@ -15,6 +15,10 @@ const VERB_OF_COMMAND: Readonly<Record<string, string>> = {
   restore: "trash restore",
   users: "users ls",
   doctor: "doctor",
+  snapshot: "snapshots take",
+  snapshots: "snapshots ls",
+  deletesnapshot: "snapshots rm",
+  rollback: "rollback",
   audit: "audit",
 };
 

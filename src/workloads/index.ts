@@ -101,6 +101,16 @@ const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
  */
 export function createWorkloads(deps: WorkloadDeps) {
   const handlers = confirmations(deps);
+  const confirmOnly = async <K extends ConfirmResult["action"]>(
+    actor: Actor,
+    id: string,
+    kind: K,
+  ): Promise<Extract<ConfirmResult, { action: K }>> => {
+    const result = await confirmPending(deps, actor, id, handlers, { onlyKind: kind });
+    if (result.action !== kind)
+      throw new Refusal("not-confirmed", "That confirmation is not valid.");
+    return result as Extract<ConfirmResult, { action: K }>;
+  };
   return traced({
     modules: () => deps.modules,
     /**
@@ -133,10 +143,13 @@ export function createWorkloads(deps: WorkloadDeps) {
       confirmPending(deps, actor, id, handlers, options),
     /** Confirms a pending destroy, refusing any other kind of pending action untouched. */
     confirmDestroy: async (actor: Actor, id: string): Promise<DestroyResult> => {
-      const result = await confirmPending(deps, actor, id, handlers, { onlyKind: "destroy" });
-      if (result.action !== "destroy")
-        throw new Refusal("not-confirmed", "That confirmation is not valid.");
-      return { name: result.name, trashId: result.trashId, keptDays: result.keptDays };
+      const { name, trashId, keptDays } = await confirmOnly(actor, id, "destroy");
+      return { name, trashId, keptDays };
+    },
+    /** The same for a pending rollback (the CLI's `rollback`). */
+    confirmRollback: async (actor: Actor, id: string): Promise<RollbackResult> => {
+      const { name, snapshot, trashId, keptDays, state } = await confirmOnly(actor, id, "rollback");
+      return { name, snapshot, trashId, keptDays, state };
     },
     cancel: (actor: Actor, id: string) => cancelPending(deps, actor, id),
     requestAccess: (requester: { id: number; name: string }) => requestAccess(deps, requester),

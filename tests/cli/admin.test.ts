@@ -1,12 +1,8 @@
-import { execa } from "execa";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
-import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+import { fakeHostEnv, voxnix, voxnixOnTerminal } from "../support/voxnix-process.js";
 
 async function cliOnFakeHost() {
   const host = await createFakeHost();
@@ -132,26 +128,9 @@ describe("voxnix admin CLI", () => {
   it("exits 1 and destroys nothing when a destroy is declined at the terminal", async () => {
     const { host, env, run } = await cliOnFakeHost();
     await run("create", "dev", "--as", "1001");
-    // `script` gives the CLI a terminal, as an admin at a shell has; the answer is not the name.
-    const command = [
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      MAIN,
-      "destroy",
-      "dev",
-    ]
-      .map((word) => `'${word}'`)
-      .join(" ");
-    const declined = await execa("script", ["-qec", `${command}; echo "exit=$?"`, "/dev/null"], {
-      env: { ...env, HOME: process.env.HOME ?? "/root" },
-      extendEnv: false,
-      input: "nope\n",
-      reject: false,
-      timeout: 30_000,
-    });
-    expect(declined.stdout).toContain("dev not destroyed (the answer was not its name)");
-    expect(declined.stdout).toMatch(/exit=1\s*$/);
+    const declined = await voxnixOnTerminal(["destroy", "dev"], { env, input: "nope\n" });
+    expect(declined.output).toContain("dev not destroyed (the answer was not its name)");
+    expect(declined.exitCode).toBe(1);
     expect(host.installed()).toEqual(["dev"]);
   });
 

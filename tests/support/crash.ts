@@ -67,6 +67,31 @@ export const RESTART_STEPS: Step[] = [
   { label: "start", fault: pause("nixos-container start") },
 ];
 
+/** Every host step of a snapshot: the look at the ones there are, the snapshot, the look after. */
+export const SNAPSHOT_STEPS: Step[] = [
+  { label: "snapshot list", fault: pause("zfs list", { match: "-t snapshot" }) },
+  { label: "snapshot", fault: pause("zfs snapshot") },
+  { label: "list after", fault: pause("zfs list", { match: "-t snapshot", nth: 2 }) },
+];
+
+/** Every host step of a confirmed rollback of a running container (the CLI asks, then runs it). */
+export const ROLLBACK_STEPS: Step[] = [
+  { label: "snapshot list", fault: pause("zfs list", { match: "-t snapshot", nth: 2 }) },
+  { label: "safety snapshot", fault: pause("zfs snapshot") },
+  { label: "running check", fault: pause("machinectl show") },
+  { label: "stop", fault: pause("nixos-container stop") },
+  { label: "rollback parent", fault: pause("zfs create", { match: "/rollback" }) },
+  { label: "clone", fault: pause("zfs clone") },
+  { label: "promote", fault: pause("zfs promote") },
+  { label: "trash parent", fault: pause("zfs create", { match: "/trash" }) },
+  { label: "old workspace to trash", fault: pause("zfs rename", { match: "/trash/" }) },
+  { label: "clone into place", fault: pause("zfs rename", { match: "/rollback/" }) },
+  { label: "label the workspace", fault: pause("zfs set") },
+  { label: "mount check", fault: pause("zfs get", { match: "mounted" }) },
+  { label: "start", fault: pause("nixos-container start") },
+  { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
+];
+
 /** The host step of a trash purge. */
 export const PURGE_STEPS: Step[] = [{ label: "destroy", fault: pause("zfs destroy") }];
 
@@ -176,6 +201,8 @@ export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
   );
   const staged = existsSync(join(stateDir, "specs")) ? readdirSync(join(stateDir, "specs")) : [];
   expect(staged).toEqual(rows.map((r) => `${r.name}.json`));
+  // A rollback's clone is only ever there while its lease is.
+  expect(host.datasets().filter((d) => /\/rollback\/./.test(d))).toEqual([]);
   const trash = t.store.trash.listAll().map((e) => `tank/users/${e.ownerId}/trash/${e.id}`);
   expect(host.datasets().filter((d) => d.includes("/trash/"))).toEqual(trash);
   return { rows, trash };

@@ -50,3 +50,27 @@ export function fakeHostEnv(
     ...extra,
   };
 }
+
+/**
+ * Runs voxnix with a terminal, as an admin at a shell has (`script` gives it one), typing
+ * `input`. Returns the exit code and what the terminal showed (stdout and stderr together).
+ */
+export async function voxnixOnTerminal(
+  args: string[],
+  options: { env: Record<string, string>; input: string },
+) {
+  const command = [process.execPath, "--import", TSX, MAIN, ...args]
+    .map((word) => `'${word}'`)
+    .join(" ");
+  const result = await execa("script", ["-qec", `${command}; echo "exit=$?"`, "/dev/null"], {
+    cwd: tempDir(),
+    env: { ...options.env, HOME: process.env.HOME ?? "/root" },
+    extendEnv: false,
+    input: options.input,
+    reject: false,
+    timeout: 30_000,
+  });
+  const output = String(result.stdout);
+  const exit = /exit=(\d+)\s*$/.exec(output)?.[1];
+  return { exitCode: exit === undefined ? undefined : Number(exit), output };
+}
