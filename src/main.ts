@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { registerAdminCommands } from "./cli/admin-commands.js";
 import { positiveInt } from "./cli/arguments.js";
 import { inCliTerms } from "./cli/chat-to-cli.js";
+import { registerChangeCommand } from "./cli/change-command.js";
 import { configCheck } from "./cli/config-check.js";
 import { registerSnapshotCommands } from "./cli/snapshot-commands.js";
 import { EXIT } from "./cli/exit-codes.js";
@@ -48,6 +49,7 @@ program
 
 registerAdminCommands(program);
 registerSnapshotCommands(program);
+registerChangeCommand(program);
 
 readDotEnv();
 try {

@@ -1,5 +1,6 @@
 import type {
   Admission,
+  ChangeResult,
   ConfirmationRequest,
   PowerResult,
   RollbackRequest,
@@ -11,31 +12,37 @@ export interface AdmittedWork {
   readonly admission: Admission;
 }
 
+/** What a turn's slow work ends with: the transport says it the way it says each. */
+export type Followed = { readonly power: PowerResult } | { readonly change: ChangeResult };
+
 /** What a turn asks the transport to do beyond replying. */
 export interface TurnEffects {
   /** Admitted work (its name already claimed): the transport runs it and shows its progress. */
   carryOut(work: AdmittedWork): void;
   /** A destroy or rollback waiting for the user's button press. */
   requestConfirmation(request: ConfirmationRequest | RollbackRequest): void;
-  /** A start, stop or restart still running when the turn ends: its outcome goes to the user. */
-  followPower(outcome: Promise<PowerResult>): void;
+  /**
+   * A start, stop, restart or change still running when the turn ends: its outcome goes to the
+   * user when it comes.
+   */
+  follow(outcome: Promise<Followed>): void;
 }
 
 /** Effects that record what a turn asked for, for the transport to carry out after the reply. */
 export function collectEffects() {
   const confirmations: (ConfirmationRequest | RollbackRequest)[] = [];
   const admitted: AdmittedWork[] = [];
-  const powerOutcomes: Promise<PowerResult>[] = [];
+  const followed: Promise<Followed>[] = [];
   const effects: TurnEffects = {
     carryOut: (work) => void admitted.push(work),
     requestConfirmation: (request) => void confirmations.push(request),
-    followPower: (outcome) => void powerOutcomes.push(outcome),
+    follow: (outcome) => void followed.push(outcome),
   };
   return {
     effects,
     confirmations,
     admitted,
-    powerOutcomes,
+    followed,
     /**
      * A turn that failed runs none of its work: the names it claimed are freed, each on its own
      * (one release that throws must not keep the others' names).

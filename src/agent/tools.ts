@@ -6,7 +6,7 @@ import type { Actor, Workloads } from "../workloads/index.js";
 import { within } from "../within.js";
 import type { TurnEffects } from "./effects.js";
 
-/** How long a turn waits for a start, stop or restart before the transport takes it over. */
+/** How long a turn waits for a start, stop, restart or change before the transport takes it over. */
 const POWER_WAIT_MS = 3_000;
 
 /** Tool results are cut to this many characters: they are re-sent with every later step. */
@@ -87,6 +87,15 @@ const input = {
     }),
   ),
   rollback: zodSchema(z.object({ name: z.string(), snapshot: z.string() })),
+  change: zodSchema(
+    z.object({
+      name: z.string(),
+      add: z.array(z.string()).optional(),
+      remove: z.array(z.string()).optional(),
+      cpus: z.number().optional(),
+      memory: z.string().optional().describe("e.g. 4G"),
+    }),
+  ),
 };
 
 /**
@@ -152,8 +161,26 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
           const outcome = w[action](actor, { name });
           const result = await within(outcome, POWER_WAIT_MS);
           if (result) return result;
-          effects.followPower(outcome);
+          effects.follow(outcome.then((power) => ({ power })));
           return { status: "still in progress; the user will be told when it ends", name };
+        }),
+    }),
+    change_container: tool({
+      description: "Add or remove modules, or change CPUs or memory, keeping the workspace.",
+      inputSchema: input.change,
+      execute: ({ name, add, remove, cpus, memory }) =>
+        asToolResult(async () => {
+          const outcome = w.change(actor, {
+            name,
+            ...(add ? { add } : {}),
+            ...(remove ? { remove } : {}),
+            ...(cpus !== undefined ? { cpus } : {}),
+            ...(memory !== undefined ? { memory } : {}),
+          });
+          const result = await within(outcome, POWER_WAIT_MS);
+          if (result) return result;
+          effects.follow(outcome.then((change) => ({ change })));
+          return { status: "building; the user will be told when it ends", name };
         }),
     }),
     destroy_container: tool({
@@ -240,4 +267,5 @@ const CHANGES = new Set([
   "restore_from_trash",
   "take_snapshot",
   "rollback_container",
+  "change_container",
 ]);

@@ -4,6 +4,7 @@ import { within } from "../within.js";
 import { formatDuration } from "../duration.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
+import { startChange } from "./change-commands.js";
 import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
@@ -46,11 +47,13 @@ export function callbacks(deps: BotDeps) {
         const available = w
           .modules()
           .map((m) => m.name)
-          .filter((m) => m !== "workspace");
+          // Tailscale is chosen at create only: a change's picker leaves it as it is.
+          .filter((m) => m !== "workspace" && (press.purpose === "create" || m !== "tailscale"));
         await ctx.answerCallbackQuery();
         return void (await ctx
           .editMessageReplyMarkup({
             reply_markup: moduleKeyboard(
+              press.purpose,
               press.name,
               available,
               press.modules.filter((m) => available.includes(m)),
@@ -87,6 +90,15 @@ export function callbacks(deps: BotDeps) {
         await ctx.answerCallbackQuery().catch(() => {});
         await ctx.editMessageReplyMarkup().catch(() => {});
         return carryOut(ctx, deps, { kind: "create", admission });
+      }
+      case "change-to": {
+        // Checked first: a refusal (someone else's container, a stale choice) is the press's
+        // answer, and the picker stays as it is.
+        const input = { name: press.name, modules: press.modules };
+        w.checkChange(ctx.actor, input);
+        await ctx.answerCallbackQuery().catch(() => {});
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        return startChange(ctx, deps, input);
       }
       default:
         // Stale or forged data (and a member's own press of a stranger's button): answered, ignored.

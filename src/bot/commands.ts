@@ -22,6 +22,7 @@ import { trashKeyboard } from "./keyboards.js";
 import { say } from "./reply.js";
 import { commandArgs } from "./command-args.js";
 import { snapshotCommands } from "./snapshot-commands.js";
+import { changeCommands } from "./change-commands.js";
 
 export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "list", description: "your containers" },
@@ -38,6 +39,8 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "pin", description: "never stop a container for being idle: /pin NAME" },
   { command: "unpin", description: "let the idle policy stop it again: /unpin NAME" },
   { command: "idle", description: "when a container is stopped: /idle NAME [12h|never|default]" },
+  { command: "modules", description: "change a container's modules: /modules NAME [+fish -git]" },
+  { command: "limits", description: "change its CPUs and memory: /limits NAME [CPUS] [MEMORY]" },
   { command: "snapshot", description: "keep the workspace as it is now: /snapshot NAME [label]" },
   { command: "snapshots", description: "a container's snapshots: /snapshots NAME" },
   { command: "rollback", description: "back to a snapshot (asks first): /rollback NAME SNAPSHOT" },
@@ -241,6 +244,7 @@ export function commands(deps: BotDeps) {
       );
     });
   composer.use(snapshotCommands(deps));
+  composer.use(changeCommands(deps));
   composer.command("idle", async (ctx) => {
     const [name, period] = commandArgs(ctx);
     const usage = () =>

@@ -1,6 +1,7 @@
 import { collectEffects } from "../agent/effects.js";
 import type { Agent } from "../agent/index.js";
 import { askConfirmationCard, reportWhenDone, showList } from "./actions.js";
+import { changeLine } from "./change-commands.js";
 import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
@@ -19,7 +20,7 @@ const LIST_REQUEST = /^(?:please\s+)?(?:list|show)(?:\s+me)?(?:\s+my)?\s+contain
 export function agentConversation(agent: Agent, deps: BotDeps) {
   return async (ctx: BotContext, text: string) => {
     if (LIST_REQUEST.test(text.trim())) return showList(ctx, deps);
-    const { effects, confirmations, admitted, powerOutcomes, releaseAll } = collectEffects();
+    const { effects, confirmations, admitted, followed, releaseAll } = collectEffects();
     // A reply this quick needs no indicator; a model that thinks longer shows one.
     const typing = showTyping(ctx, { afterMs: 300 });
     let answer: string;
@@ -41,6 +42,11 @@ export function agentConversation(agent: Agent, deps: BotDeps) {
       releaseAll();
       throw error;
     }
-    for (const outcome of powerOutcomes) reportWhenDone(ctx, deps, outcome.then(powerLine));
+    for (const outcome of followed)
+      reportWhenDone(
+        ctx,
+        deps,
+        outcome.then((done) => ("power" in done ? powerLine(done.power) : changeLine(done.change))),
+      );
   };
 }

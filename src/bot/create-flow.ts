@@ -74,6 +74,7 @@ export async function offerModules(ctx: BotContext, deps: BotDeps, name: string)
       ...modules.map((m) => rich(bold(m.name), " — ", m.description)),
     ),
     moduleKeyboard(
+      "create",
       name,
       modules.map((m) => m.name),
       [],

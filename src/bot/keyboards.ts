@@ -10,13 +10,24 @@ export type Press =
   | { readonly kind: "confirm"; readonly id: string }
   | { readonly kind: "cancel"; readonly id: string }
   | { readonly kind: "pick"; readonly verb: string; readonly name: string }
-  | { readonly kind: "toggle-module"; readonly name: string; readonly modules: string[] }
+  /** A module picker's toggle: for a /new (create) or a /modules NAME (change). */
+  | {
+      readonly kind: "toggle-module";
+      readonly purpose: PickerPurpose;
+      readonly name: string;
+      readonly modules: string[];
+    }
   | { readonly kind: "create-with"; readonly name: string; readonly modules: string[] }
+  /** /modules NAME's picker: change the container to have exactly these modules. */
+  | { readonly kind: "change-to"; readonly name: string; readonly modules: string[] }
   /** A trashed workspace back under the name it had: Undo after a destroy, /restore's picker. */
   | { readonly kind: "restore"; readonly trashId: string }
   /** Under an idle warning (workloads/idle.ts makes the data): keep it running, or stop it now. */
   | { readonly kind: "idle"; readonly action: "keep" | "stop"; readonly name: string }
   | { readonly kind: "request-access" };
+
+/** What a module picker's last button does with the modules chosen. */
+export type PickerPurpose = "create" | "change";
 
 const REQUEST_ACCESS = "access:request";
 
@@ -29,9 +40,11 @@ export function encodePress(press: Press): string {
     case "pick":
       return `p:${press.verb}:${press.name}`;
     case "toggle-module":
-      return `m:${press.name}:${press.modules.join(",")}`;
+      return `${press.purpose === "create" ? "m" : "t"}:${press.name}:${press.modules.join(",")}`;
     case "create-with":
       return `k:${press.name}:${press.modules.join(",")}`;
+    case "change-to":
+      return `c:${press.name}:${press.modules.join(",")}`;
     case "restore":
       return `r:${press.trashId}`;
     case "idle":
@@ -60,13 +73,20 @@ export function decodePress(data: string): Press | undefined {
       if (!/^\w+$/.test(first) || !isContainerName(second)) return undefined;
       return { kind: "pick", verb: first, name: second };
     case "m":
+    case "t":
     case "k":
+    case "c": {
       if (!isContainerName(first) || rest.length !== 1 || !MODULES.test(second)) return undefined;
+      const modules = second.split(",").filter(Boolean);
+      if (tag === "k") return { kind: "create-with", name: first, modules };
+      if (tag === "c") return { kind: "change-to", name: first, modules };
       return {
-        kind: tag === "m" ? "toggle-module" : "create-with",
+        kind: "toggle-module",
+        purpose: tag === "m" ? "create" : "change",
         name: first,
-        modules: second.split(",").filter(Boolean),
+        modules,
       };
+    }
     case "r":
       if (!TRASH_ID.test(first) || rest.length > 0) return undefined;
       return { kind: "restore", trashId: first };
@@ -94,8 +114,12 @@ export function pickerKeyboard(verb: string, names: readonly string[]) {
   return keyboard;
 }
 
-/** Module toggles for /new NAME, then a create button. */
+/**
+ * Module toggles, then the button that acts on the choice: for /new NAME, create it with them;
+ * for /modules NAME, change it to have them.
+ */
 export function moduleKeyboard(
+  purpose: PickerPurpose,
   name: string,
   available: readonly string[],
   selected: readonly string[],
@@ -106,13 +130,21 @@ export function moduleKeyboard(
     const next = on ? selected.filter((m) => m !== module) : [...selected, module].sort();
     keyboard.text(
       `${on ? "✅" : "▫️"} ${module}`,
-      encodePress({ kind: "toggle-module", name, modules: next }),
+      encodePress({ kind: "toggle-module", purpose, name, modules: next }),
     );
     if (i % 2 === 1) keyboard.row();
   });
+  const modules = [...selected];
   return keyboard
     .row()
-    .text(`Create ${name}`, encodePress({ kind: "create-with", name, modules: [...selected] }));
+    .text(
+      purpose === "create" ? `Create ${name}` : `Change ${name}`,
+      encodePress(
+        purpose === "create"
+          ? { kind: "create-with", name, modules }
+          : { kind: "change-to", name, modules },
+      ),
+    );
 }
 
 /** Under a destroy's outcome: its workspace back, while the trash keeps it. */

@@ -11,7 +11,15 @@ import {
   resourcesText,
 } from "../workloads/index.js";
 import { formatDuration } from "../duration.js";
-import { byteSize, cpuCount, duration, idlePeriod, pointInTime, positiveInt } from "./arguments.js";
+import {
+  byteSize,
+  commaList,
+  cpuCount,
+  duration,
+  idlePeriod,
+  pointInTime,
+  positiveInt,
+} from "./arguments.js";
 import { inCliTerms } from "./chat-to-cli.js";
 import { bytes, formatTable, isoDate } from "./output.js";
 import {
@@ -21,12 +29,6 @@ import {
   withWorkloads,
   type Io,
 } from "./verb-runtime.js";
-
-const list = (text: string) =>
-  text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** Registers the admin verbs (issue 3's table) on `program`. */
 export function registerAdminCommands(program: Command, io: Io = processIo): void {
@@ -89,7 +91,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
             actor,
             {
               name,
-              modules: list(opts.modules),
+              modules: commaList(opts.modules),
               ...(opts.as !== undefined ? { owner: opts.as } : {}),
               ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
               ...(opts.memory !== undefined ? { memory: opts.memory } : {}),

@@ -72,3 +72,10 @@ export const pointInTime =
       );
     return utc;
   };
+
+/** "git, fish" → ["git", "fish"]: a comma-separated list, blanks dropped. */
+export const commaList = (text: string): string[] =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);

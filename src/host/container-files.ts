@@ -94,6 +94,13 @@ export function containerConf(c: ContainerInstall): string {
  * beyond the template (bind sources mounted first, the network up, the tun device) and the
  * container's limits, which systemd enforces on the unit's cgroup.
  */
+/** A container's cgroup limits as systemd unit settings: the drop-in's, and set-property's. */
+export const limitAssignments = (limits: ContainerInstall["limits"]) => [
+  `CPUQuota=${Math.round(limits.cpus * 100)}%`,
+  `MemoryMax=${limits.memoryBytes}`,
+  `TasksMax=${limits.tasksMax}`,
+];
+
 export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-containers"): string {
   const tun = c.tailscaleKeyFile !== undefined;
   const mounts = bindsOf(c).map((b) => b.host);
@@ -108,9 +115,7 @@ export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-conta
     "After=network.target",
     "",
     "[Service]",
-    `CPUQuota=${Math.round(c.limits.cpus * 100)}%`,
-    `MemoryMax=${c.limits.memoryBytes}`,
-    `TasksMax=${c.limits.tasksMax}`,
+    ...limitAssignments(c.limits),
     ...(tun ? ["DeviceAllow=/dev/net/tun rwm"] : []),
     "",
   ].join("\n");

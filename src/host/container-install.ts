@@ -89,6 +89,15 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
       return ours(name);
     },
 
+    /** The system an installed container boots (its conf's SYSTEM_PATH), if it is installed. */
+    installedSystem(name: string): string | undefined {
+      if (!ours(name)) return undefined;
+      const line = readFileSync(confPath(name), "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("SYSTEM_PATH="));
+      return line?.slice("SYSTEM_PATH=".length);
+    },
+
     /**
      * What of a container named `name` is on the host that voxnix did not make, if anything: a
      * conf of another's, or a state directory without any conf.

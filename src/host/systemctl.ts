@@ -1,3 +1,4 @@
+import { limitAssignments, type ContainerInstall } from "./container-files.js";
 import type { Runner } from "./run.js";
 
 export interface UnitResources {
@@ -87,6 +88,21 @@ export function systemctl(runner: Runner) {
         activeSince: values.ActiveEnterTimestamp,
         restarts: values.NRestarts,
       };
+    },
+
+    /**
+     * Applies cgroup limits to a unit now (host-cli-reference.md: set-property changes a unit's
+     * limits at runtime). --runtime: they last until the next boot, when the drop-in that
+     * install wrote, which says the same, is what counts.
+     */
+    async setLimits(unit: string, limits: ContainerInstall["limits"]): Promise<void> {
+      await runner.run([
+        "systemctl",
+        "set-property",
+        "--runtime",
+        unit,
+        ...limitAssignments(limits),
+      ]);
     },
 
     /** Whether a unit file is known to systemd (e.g. the container@.service template). */

@@ -250,4 +250,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE operations_next RENAME TO operations;
     `,
   },
+  {
+    version: 10,
+    name: "change-in-place operations",
+    sql: `
+      -- As in version 9: the table again, with 'reconfigure' among its kinds.
+      CREATE TABLE operations_next (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('create', 'restore', 'destroy', 'start', 'stop', 'restart', 'purge', 'snapshot', 'rollback', 'reconfigure')),
+        container     TEXT UNIQUE,
+        trash_id      TEXT UNIQUE,
+        owner_id      INTEGER NOT NULL,
+        actor         TEXT NOT NULL,
+        holder_pid    INTEGER NOT NULL,
+        holder_boot   TEXT NOT NULL,
+        holder_start  INTEGER NOT NULL,
+        started_at    INTEGER NOT NULL,
+        -- Where the operation reports progress ({"chatId", "messageId"}), so that after a crash
+        -- reconcile can turn that message into the real outcome.
+        report        TEXT CHECK (report IS NULL OR json_valid(report)),
+        -- What the operation has made so far (a JSON array, e.g. ["workspace"]), so a repair
+        -- undoes only that and never something that was there before it.
+        made          TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(made)),
+        CHECK (container IS NOT NULL OR trash_id IS NOT NULL)
+      ) STRICT;
+      INSERT INTO operations_next SELECT * FROM operations;
+      DROP TABLE operations;
+      ALTER TABLE operations_next RENAME TO operations;
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ export const OPERATION_KINDS = [
   "purge",
   "snapshot",
   "rollback",
+  "reconfigure",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 

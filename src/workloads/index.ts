@@ -23,6 +23,7 @@ import { usage, usageOverview } from "./usage.js";
 import { watch } from "./watch.js";
 import { deleteSnapshot, listSnapshots, requestRollback, takeSnapshot } from "./snapshots.js";
 import { rollbackContainer, type RollbackResult } from "./rollback.js";
+import { checkChange, reconfigureContainer, type ChangeInput } from "./reconfigure.js";
 import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
@@ -53,6 +54,7 @@ export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { RollbackResult } from "./rollback.js";
+export type { ChangeInput, ChangeResult } from "./reconfigure.js";
 export {
   ROLLBACK_CONFIRMATION_TTL_MS,
   SAFETY_PREFIX,
@@ -168,6 +170,11 @@ export function createWorkloads(deps: WorkloadDeps) {
     /** /rollback NAME SNAPSHOT: a confirmation only this user can give; `confirm` runs it. */
     requestRollback: (actor: Actor, input: NameInput & { snapshot: string }) =>
       requestRollback(deps, actor, input),
+    /** Refuses now what `change` would refuse before it begins (a picker's press). */
+    checkChange: (actor: Actor, input: ChangeInput) => void checkChange(deps, actor, input),
+    /** /modules, /limits, `voxnix set`: modules and limits changed in place, the workspace kept. */
+    change: (actor: Actor, input: ChangeInput, options?: OperationOptions) =>
+      reconfigureContainer(deps, actor, input, options),
     /** Admins: every user's usage, from one look at the host. */
     usageOverview: (actor: Actor) => usageOverview(deps, actor),
     trash: (actor: Actor, options?: { all?: boolean }) => listTrash(deps, actor, options),

@@ -93,6 +93,7 @@ const DOING: Record<OperationKind, string> = {
   purge: "purged",
   snapshot: "snapshotted",
   rollback: "rolled back",
+  reconfigure: "changed",
 };
 
 function busy(holding: OperationRecord, subject: string): Refusal {

@@ -3,6 +3,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import type { Lease } from "./lease.js";
 import { putBackInTrash } from "./provision.js";
+import { restoreInstalled } from "./reconfigure.js";
 import { finishRollback } from "./rollback.js";
 
 export interface Repair {
@@ -118,6 +119,17 @@ export async function repairOperation(
             line: `${name}: rollback was interrupted before the swap; undone; ${state}`,
             notice: `❌ The rollback of ${name} was interrupted and undone: its workspace is as it was. It is ${state}.`,
           };
+    }
+    case "reconfigure": {
+      if (!row) {
+        lease.end();
+        return { line: `${name}: change had not begun; nothing to undo`, notice: "" };
+      }
+      const state = await restoreInstalled(deps, row, lease);
+      return {
+        line: `${name}: change was interrupted; its previous system and limits are back; ${state}`,
+        notice: `❌ The change of ${name} was interrupted and undone: it has ${row.spec.modules.join(", ")} as before, and is ${state}.`,
+      };
     }
     case "purge": {
       const id = operation.trashId ?? "";

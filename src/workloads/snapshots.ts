@@ -76,6 +76,12 @@ export async function takeSnapshot(
 ): Promise<SnapshotEntry> {
   const { name } = parseOrRefuse(NameInput, input);
   const snapshot = parseSnapshotName(input.snapshot ?? stamp(deps.now()));
+  // Safety snapshots are not counted against the cap: a name of theirs would slip past it.
+  if (snapshot.startsWith(SAFETY_PREFIX))
+    throw new Refusal(
+      "invalid-input",
+      `Snapshot names starting with "${SAFETY_PREFIX}" are voxnix's own; choose another.`,
+    );
   const snapshots = snapshotsOf(deps);
   const audit = auditTrail(deps, { actor, action: "snapshot", target: name });
   let lease: Lease;

@@ -90,6 +90,10 @@ export interface FakeHost {
   snapshots(): string[];
   /** Running machines, as machinectl sees them. */
   machines(): string[];
+  /** The system a running container runs: the one it booted, or switched to since. */
+  runningSystem(name: string): string | undefined;
+  /** Runtime properties `systemctl set-property` gave a unit. */
+  unitProperties(unit: string): Record<string, string>;
   /** Containers whose conf file exists. */
   installed(): string[];
   /**
@@ -153,6 +157,8 @@ export async function createFakeHost(
     dataset: (name) => state().datasets[name],
     snapshots: () => Object.keys(state().snapshots).sort(),
     machines: () => Object.keys(state().machines).sort(),
+    runningSystem: (name) => (state().machines[name] as { system?: string } | undefined)?.system,
+    unitProperties: (unit) => ({ ...(state().unitProperties?.[unit] ?? {}) }),
     installed: () =>
       readdirSync(host.confDir)
         .filter((f) => f.endsWith(".conf"))

@@ -6,7 +6,7 @@ import { ALICE, BOB, STRANGER, startBotHarness } from "../support/bot-harness.js
 const callbackData = fc.oneof(
   fc
     .tuple(
-      fc.constantFrom("y:", "n:", "p:", "p:destroy:", "p:down:", "m:", "k:", "access:"),
+      fc.constantFrom("y:", "n:", "p:", "p:destroy:", "p:down:", "m:", "k:", "t:", "c:", "access:"),
       fc.string({ maxLength: 40 }),
     )
     .map(([a, b]) => a + b),

@@ -92,6 +92,21 @@ export const ROLLBACK_STEPS: Step[] = [
   { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
 ];
 
+/** Every host step of a change in place of a running container's modules and CPUs. */
+export const RECONFIGURE_STEPS: Step[] = [
+  { label: "running check", fault: pause("machinectl show") },
+  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
+  { label: "build", fault: pause("nix-build") },
+  { label: "built, not yet linked", fault: pause("nix-build", { step: "output" }) },
+  { label: "install", fault: pause("systemctl daemon-reload") },
+  { label: "limits", fault: pause("systemctl set-property") },
+  {
+    label: "activation",
+    fault: pause("nixos-container run", { match: "switch-to-configuration" }),
+  },
+  { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
+];
+
 /** The host step of a trash purge. */
 export const PURGE_STEPS: Step[] = [{ label: "destroy", fault: pause("zfs destroy") }];
 

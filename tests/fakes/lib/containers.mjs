@@ -67,7 +67,9 @@ export function removeConf(name, p = paths()) {
 export function start(state, name) {
   if (isRunning(state, name)) return;
   const address = `10.100.0.${state.nextAddress++}`;
-  state.machines[name] = { since: Date.now(), addresses: [address, "fe80::1"] };
+  // The system it boots is the conf's; switch-to-configuration inside changes it (runningSystem).
+  const system = readConf(name)?.SYSTEM_PATH;
+  state.machines[name] = { since: Date.now(), addresses: [address, "fe80::1"], system };
   // A start by hand resets systemd's count of automatic restarts (NRestarts).
   delete state.unitUsage?.[`container@${name}.service`]?.NRestarts;
   appendJournal(

@@ -1,5 +1,5 @@
 // nixos-container (nixpkgs' Perl script): list, start, stop, status, run, show-ip, destroy.
-import { lstatSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import {
   confPath,
   installedNames,
@@ -85,6 +85,8 @@ export async function nixosContainer(args) {
 
 /** What a login shell in the container does with the command. */
 async function runInside(name, [program, ...args]) {
+  const activation = /^(\/.+)\/bin\/switch-to-configuration$/.exec(program ?? "");
+  if (activation) return switchTo(name, activation[1], args);
   switch (program) {
     case "tailscale":
       recordCall("tailscale", args);
@@ -98,4 +100,20 @@ async function runInside(name, [program, ...args]) {
     default:
       die(`bash: line 1: ${program}: command not found`, 127);
   }
+}
+
+/**
+ * `SYSTEM/bin/switch-to-configuration test` inside a running container: the container runs
+ * SYSTEM from now on (until it boots the conf's again). A system that is not built is a
+ * missing command, as in the container's shell; a fault injected on `nixos-container run`
+ * stands for an activation that fails (a unit that does not start).
+ */
+async function switchTo(name, system, args) {
+  if (!existsSync(system))
+    die(`bash: line 1: ${system}/bin/switch-to-configuration: No such file or directory`, 127);
+  if (args[0] !== "test" && args[0] !== "switch")
+    die(`Usage: switch-to-configuration [switch|boot|test|dry-activate]`, 1);
+  updateState((state) => {
+    if (state.machines[name]) state.machines[name].system = system;
+  });
 }

@@ -18,8 +18,14 @@ const press: fc.Arbitrary<Press> = fc.oneof(
     verb: fc.constantFrom("info", "up", "destroy"),
     name,
   }),
-  fc.record({ kind: fc.constant("toggle-module" as const), name, modules }),
+  fc.record({
+    kind: fc.constant("toggle-module" as const),
+    purpose: fc.constantFrom("create" as const, "change" as const),
+    name,
+    modules,
+  }),
   fc.record({ kind: fc.constant("create-with" as const), name, modules }),
+  fc.record({ kind: fc.constant("change-to" as const), name, modules }),
   fc.constant({ kind: "request-access" as const }),
   // Trash ids: a container name, its destroy time and, on a clash, a counter.
   fc
@@ -59,12 +65,15 @@ describe("callback data", () => {
       "p:info:a-very-long-name",
       "k: dev:git",
       "m:dev:Git",
+      "t:Dev:git",
+      "c:dev:Git",
     ])
       expect(decodePress(data)).toBeUndefined();
   });
 
   it("keeps a module keyboard's buttons within Telegram's 64 bytes for the longest name", () => {
     const keyboard = moduleKeyboard(
+      "change",
       "abcdefghijk",
       ["devtools", "fish", "git", "tailscale"],
       ["devtools", "fish", "git"],
