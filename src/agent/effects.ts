@@ -6,9 +6,9 @@ import type {
   RollbackRequest,
 } from "../workloads/index.js";
 
-/** A create or restore the turn's tool admitted; the transport carries it out with its progress. */
+/** A create, restore or fork the turn's tool admitted; the transport carries it out with its progress. */
 export interface AdmittedWork {
-  readonly kind: "create" | "restore";
+  readonly kind: "create" | "restore" | "fork";
   readonly admission: Admission;
 }
 

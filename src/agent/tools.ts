@@ -87,6 +87,9 @@ const input = {
     }),
   ),
   rollback: zodSchema(z.object({ name: z.string(), snapshot: z.string() })),
+  fork: zodSchema(
+    z.object({ source: z.string(), name: z.string(), snapshot: z.string().optional() }),
+  ),
   change: zodSchema(
     z.object({
       name: z.string(),
@@ -224,6 +227,19 @@ export function createTools(w: Workloads, actor: Actor, effects: TurnEffects): T
           return { status: "confirmation requested", name, snapshot };
         }),
     }),
+    fork_container: tool({
+      description:
+        "Create a new container as a copy of one of the user's, workspace included (from a snapshot if named); the user sees progress.",
+      inputSchema: input.fork,
+      execute: ({ source, name, snapshot }) =>
+        asToolResult(() => {
+          effects.carryOut({
+            kind: "fork",
+            admission: w.admitFork(actor, { source, name, ...(snapshot ? { snapshot } : {}) }),
+          });
+          return { status: "started", name };
+        }),
+    }),
     list_trash: tool({
       description: "Restorable workspaces of destroyed containers.",
       inputSchema: input.none,
@@ -268,4 +284,5 @@ const CHANGES = new Set([
   "take_snapshot",
   "rollback_container",
   "change_container",
+  "fork_container",
 ]);

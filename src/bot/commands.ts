@@ -44,6 +44,10 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "snapshot", description: "keep the workspace as it is now: /snapshot NAME [label]" },
   { command: "snapshots", description: "a container's snapshots: /snapshots NAME" },
   { command: "rollback", description: "back to a snapshot (asks first): /rollback NAME SNAPSHOT" },
+  {
+    command: "fork",
+    description: "a copy of a container and its workspace: /fork NAME NEW [SNAPSHOT]",
+  },
   { command: "deletesnapshot", description: "delete a snapshot: /deletesnapshot NAME SNAPSHOT" },
   { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },

@@ -7,6 +7,13 @@ import { startProgress } from "./progress.js";
 import { describeFailure, say } from "./reply.js";
 import { createOutcome } from "./views.js";
 
+/** The title of admitted work's progress message, before the container's name. */
+const DOING: Record<AdmittedWork["kind"], string> = {
+  create: "Creating ",
+  restore: "Restoring into ",
+  fork: "Forking into ",
+};
+
 /** /new with modules: refused at once, or a progress message that ends with how to connect. */
 export function startCreate(
   ctx: BotContext,
@@ -39,10 +46,7 @@ export function startRestore(ctx: BotContext, deps: BotDeps, id: string, name?: 
  * given up and its name freed, rather than run where nobody sees it end.
  */
 export async function carryOut(ctx: BotContext, deps: BotDeps, { kind, admission }: AdmittedWork) {
-  const title =
-    kind === "create"
-      ? rich("Creating ", bold(admission.name), "…")
-      : rich("Restoring into ", bold(admission.name), "…");
+  const title = rich(DOING[kind], bold(admission.name), "…");
   let progress: Awaited<ReturnType<typeof startProgress>>;
   try {
     progress = await startProgress(ctx, title, deps.log);
@@ -59,7 +63,7 @@ export async function carryOut(ctx: BotContext, deps: BotDeps, { kind, admission
       });
       await progress.finish(createOutcome(result));
     } catch (error) {
-      await progress.finish(lines(rich("❌ Could not create it."), describeFailure(error)));
+      await progress.finish(lines(rich(`❌ Could not ${kind} it.`), describeFailure(error)));
     }
   });
 }

@@ -3,12 +3,13 @@ import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
 import { askConfirmationCard } from "./actions.js";
 import { commandArgs } from "./command-args.js";
+import { carryOut } from "./create-flow.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich } from "./format.js";
 import { say } from "./reply.js";
 
-/** /snapshot, /snapshots, /deletesnapshot and /rollback: straight to workloads/, never the LLM. */
+/** /snapshot, /snapshots, /deletesnapshot, /rollback and /fork: straight to workloads/, never the LLM. */
 export function snapshotCommands(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const w = deps.workloads;
@@ -62,6 +63,13 @@ export function snapshotCommands(deps: BotDeps) {
     if (!name || !snapshot) return usage(ctx, "/deletesnapshot NAME SNAPSHOT");
     await w.deleteSnapshot(ctx.actor, { name, snapshot });
     await say(ctx, rich("Deleted snapshot ", code(snapshot), " of ", bold(name), "."));
+  });
+
+  composer.command("fork", async (ctx) => {
+    const [source, name, snapshot] = commandArgs(ctx);
+    if (!source || !name) return usage(ctx, "/fork SOURCE NEW [SNAPSHOT]");
+    const admission = w.admitFork(ctx.actor, { source, name, ...(snapshot ? { snapshot } : {}) });
+    await carryOut(ctx, deps, { kind: "fork", admission });
   });
 
   composer.command("rollback", async (ctx) => {

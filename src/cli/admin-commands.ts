@@ -17,8 +17,10 @@ import {
   cpuCount,
   duration,
   idlePeriod,
+  limitsInput,
   pointInTime,
   positiveInt,
+  withLimitOptions,
 } from "./arguments.js";
 import { inCliTerms } from "./chat-to-cli.js";
 import { bytes, formatTable, isoDate } from "./output.js";
@@ -59,8 +61,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       }),
     );
 
-  program
-    .command("create <name>")
+  withLimitOptions(program.command("create <name>"))
     .description("create and start a container")
     .option("--modules <list>", "comma-separated modules (voxnix modules lists them)", "")
     .option(
@@ -69,8 +70,6 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
       positiveInt("--as"),
     )
     .option("--force", "create for an --as user who has no access yet")
-    .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
-    .option("--memory <size>", "memory, e.g. 4G", byteSize)
     .option("--ttl <duration>", "only for this long (3d, 12h), then to the trash", duration)
     .option("--json", "machine-readable output")
     .action(
@@ -93,8 +92,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
               name,
               modules: commaList(opts.modules),
               ...(opts.as !== undefined ? { owner: opts.as } : {}),
-              ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
-              ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
+              ...limitsInput(opts),
               ...(opts.ttl !== undefined ? { ttlMs: opts.ttl } : {}),
             },
             {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { parseDuration } from "../duration.js";
 import { parseSize } from "../size.js";
 import { parseIdlePeriod } from "../workloads/idle-text.js";
@@ -79,3 +79,15 @@ export const commaList = (text: string): string[] =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** `--cpu` and `--memory`, as create and set take them. */
+export const withLimitOptions = (command: Command) =>
+  command
+    .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
+    .option("--memory <size>", "memory, e.g. 4G", byteSize);
+
+/** What `--cpu` and `--memory` asked for, as workloads' input names it. */
+export const limitsInput = (opts: { cpu?: number; memory?: number }) => ({
+  ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
+  ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
+});

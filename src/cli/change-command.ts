@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ChangeResult } from "../workloads/index.js";
-import { byteSize, commaList, cpuCount } from "./arguments.js";
+import { commaList, limitsInput, withLimitOptions } from "./arguments.js";
 import { bytes } from "./output.js";
 import { processIo, UsageError, withWorkloads, type Io } from "./verb-runtime.js";
 
@@ -12,13 +12,10 @@ const HOW: Record<ChangeResult["applied"], string> = {
 
 /** `voxnix set NAME`: modules and limits changed in place, the workspace kept (the bot's /modules, /limits). */
 export function registerChangeCommand(program: Command, io: Io = processIo): void {
-  program
-    .command("set <name>")
+  withLimitOptions(program.command("set <name>"))
     .description("change a container's modules or limits in place; its workspace stays")
     .option("--add <list>", "modules to add, comma-separated", commaList)
     .option("--remove <list>", "modules to remove, comma-separated", commaList)
-    .option("--cpu <n>", "CPUs, e.g. 2 or 0.5", cpuCount)
-    .option("--memory <size>", "memory, e.g. 4G", byteSize)
     .option("--json", "machine-readable output")
     .action(
       (
@@ -34,8 +31,7 @@ export function registerChangeCommand(program: Command, io: Io = processIo): voi
               name,
               ...(opts.add ? { add: opts.add } : {}),
               ...(opts.remove ? { remove: opts.remove } : {}),
-              ...(opts.cpu !== undefined ? { cpus: opts.cpu } : {}),
-              ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
+              ...limitsInput(opts),
             },
             { onProgress: (step) => io.err(`… ${step}`) },
           );

@@ -19,6 +19,7 @@ const VERB_OF_COMMAND: Readonly<Record<string, string>> = {
   snapshots: "snapshots ls",
   deletesnapshot: "snapshots rm",
   rollback: "rollback",
+  fork: "fork",
   audit: "audit",
 };
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { bytes, formatTable, isoDate } from "./output.js";
 import { confirmedAtTerminal, processIo, withWorkloads, type Io } from "./verb-runtime.js";
 
-/** `voxnix snapshots ls|take|rm` and `voxnix rollback`: the bot's snapshot commands (ZFS only). */
+/** `voxnix snapshots ls|take|rm`, `rollback` and `fork`: the bot's snapshot commands (ZFS only). */
 export function registerSnapshotCommands(program: Command, io: Io = processIo): void {
   const json = (value: unknown) => io.out(JSON.stringify(value, null, 2));
   const snapshots = program
@@ -50,6 +50,25 @@ export function registerSnapshotCommands(program: Command, io: Io = processIo): 
         await w.deleteSnapshot(actor, { name, snapshot });
         io.out(`${name}: snapshot ${snapshot} deleted`);
       }),
+    );
+
+  program
+    .command("fork <source> <name> [snapshot]")
+    .description(
+      "a new container with SOURCE's modules, limits and workspace (a ZFS clone of SNAPSHOT, or of one taken now)",
+    )
+    .option("--json", "machine-readable output")
+    .action(
+      (source: string, name: string, snapshot: string | undefined, opts: { json?: boolean }) =>
+        withWorkloads(io, async (w, actor) => {
+          const result = await w.fork(
+            actor,
+            { source, name, ...(snapshot ? { snapshot } : {}) },
+            { onProgress: (step) => io.err(`… ${step}`) },
+          );
+          if (opts.json) return json(result);
+          io.out(`${result.name} forked from ${source} and ${result.state}`);
+        }),
     );
 
   program

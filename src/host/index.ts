@@ -15,6 +15,7 @@ import { zfsStorage } from "./zfs-storage.js";
 import { zpool } from "./zpool.js";
 import { join } from "node:path";
 import { locateOnPath } from "./locate.js";
+import { shiftOwnership } from "./ownership-shift.js";
 import { inHostMountNamespace } from "./mount-namespace.js";
 
 export {
@@ -102,6 +103,10 @@ export function createHost(runner: Runner, options: HostOptions) {
             ];
             return runner.run([binary, ...args]);
           },
+          // In this process: the pool is writable in the daemon's namespace (the unit's
+          // ReadWritePaths), and the host's mounts propagate into it (mount-namespace.ts).
+          shiftOwnership: (path, from, to) =>
+            shiftOwnership(join(options.hostRoot, path), from, to),
         })
       : dirStorage(join(options.stateDir, "workspaces"));
   return {

@@ -30,6 +30,14 @@ export interface WorkspaceSnapshots {
   list(ownerId: number, name: string): Promise<WorkspaceSnapshot[]>;
   take(ownerId: number, name: string, snapshot: string): Promise<void>;
   remove(ownerId: number, name: string, snapshot: string): Promise<void>;
+  /**
+   * A fork's workspace: a clone of `source`'s snapshot as workspace `name`, labelled as its
+   * own; its host path. The clone depends on the snapshot (removeWorkspace and purgeTrash
+   * promote it before its origin goes).
+   */
+  cloneInto(ownerId: number, source: string, snapshot: string, name: string): Promise<string>;
+  /** Gives workspace `name`'s files from the user range at `from` to the one at `to`. */
+  shiftOwnership(ownerId: number, name: string, from: number, to: number): Promise<void>;
   cloneForRollback(ownerId: number, name: string, snapshot: string): Promise<void>;
   promoteRollback(ownerId: number, name: string): Promise<void>;
   /** Puts the promoted clone in the workspace's place (once the old one is in the trash). */

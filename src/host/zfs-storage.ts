@@ -19,6 +19,8 @@ export function zfsStorage(
     userQuotaBytes: number;
     /** chown of a mounted dataset's root, where the mount is (the host's mount namespace). */
     chown: (path: string, hostUid: number) => Promise<unknown>;
+    /** A mounted dataset's whole tree given from one user range to another (ownership-shift.ts). */
+    shiftOwnership: (path: string, from: number, to: number) => Promise<unknown>;
   },
 ): Storage {
   const root = `${options.pool}/users`;
@@ -88,6 +90,15 @@ export function zfsStorage(
         const parent = `${userDataset(uid)}/rollback`;
         if (!(await zfs.exists(parent))) await zfs.create(parent);
         await zfs.clone(workspaceDataset(uid, name), snapshot, rollbackDataset(uid, name));
+      },
+      async cloneInto(uid, source, snapshot, name) {
+        const dataset = workspaceDataset(uid, name);
+        await zfs.clone(workspaceDataset(uid, source), snapshot, dataset);
+        await zfs.set(dataset, "voxnix:container", name);
+        return mountpointOf(dataset);
+      },
+      async shiftOwnership(uid, name, from, to) {
+        await options.shiftOwnership(mountpointOf(workspaceDataset(uid, name)), from, to);
       },
       promoteRollback: (uid, name) => zfs.promote(rollbackDataset(uid, name)),
       async installRollback(uid, name) {

@@ -24,6 +24,7 @@ import { watch } from "./watch.js";
 import { deleteSnapshot, listSnapshots, requestRollback, takeSnapshot } from "./snapshots.js";
 import { rollbackContainer, type RollbackResult } from "./rollback.js";
 import { checkChange, reconfigureContainer, type ChangeInput } from "./reconfigure.js";
+import { admitFork, type ForkInput } from "./fork-container.js";
 import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
 
@@ -55,6 +56,7 @@ export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/ind
 export type { PowerResult } from "./power.js";
 export type { RollbackResult } from "./rollback.js";
 export type { ChangeInput, ChangeResult } from "./reconfigure.js";
+export type { ForkInput } from "./fork-container.js";
 export {
   ROLLBACK_CONFIRMATION_TTL_MS,
   SAFETY_PREFIX,
@@ -126,6 +128,11 @@ export function createWorkloads(deps: WorkloadDeps) {
       assertAdmissible(deps, planContainer(deps, actor, input)),
     /** The same for a restore: the trash entry must be the actor's, the new name free. */
     admitRestore: (actor: Actor, input: RestoreInput) => admitRestore(deps, actor, input),
+    /** /fork SOURCE NEW [SNAPSHOT]: checked and claimed now; `run` clones and starts it. */
+    admitFork: (actor: Actor, input: ForkInput) => admitFork(deps, actor, input),
+    /** Admits and carries out a fork in one call (the CLI, tests). */
+    fork: async (actor: Actor, input: ForkInput, options?: OperationOptions) =>
+      admitFork(deps, actor, input).run(options),
     /** Admits and carries out a create in one call (the CLI, tests); a refusal rejects. */
     create: async (
       actor: Actor,

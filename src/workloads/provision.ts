@@ -10,6 +10,7 @@ import { Refusal, parseOrRefuse } from "./refusal.js";
 import { CreateInput, type ContainerSpec } from "./spec.js";
 import { accessOf } from "./users.js";
 import { keyFor } from "./tailnet.js";
+import { forkWorkspace, type ForkSource } from "./fork-workspace.js";
 import { freeUidBase } from "./uid-ranges.js";
 import { createUndo } from "./undo.js";
 
@@ -89,11 +90,15 @@ export function admitContainer(
   deps: WorkloadDeps,
   actor: Actor,
   planned: ContainerSpec,
-  options: { readonly fromTrash?: TrashEntryRecord; readonly ttlMs?: number } = {},
+  options: {
+    readonly fromTrash?: TrashEntryRecord;
+    readonly fromFork?: ForkSource;
+    readonly ttlMs?: number;
+  } = {},
 ): Admission {
   const audit = auditTrail(deps, {
     actor,
-    action: options.fromTrash ? "restore" : "create",
+    action: options.fromTrash ? "restore" : options.fromFork ? "fork" : "create",
     target: planned.name,
   });
   let claimed: { lease: Lease; spec: ContainerSpec };
@@ -121,7 +126,7 @@ export function admitContainer(
       }
       return provisionContainer(
         deps,
-        { lease, spec, audit, fromTrash: options.fromTrash },
+        { lease, spec, audit, fromTrash: options.fromTrash, fromFork: options.fromFork },
         runOptions,
       );
     },
@@ -146,6 +151,7 @@ interface Admitted {
   readonly spec: ContainerSpec;
   readonly audit: ReturnType<typeof auditTrail>;
   readonly fromTrash: TrashEntryRecord | undefined;
+  readonly fromFork?: ForkSource | undefined;
 }
 
 /**
@@ -160,7 +166,7 @@ interface Admitted {
  */
 async function provisionContainer(
   deps: WorkloadDeps,
-  { lease, spec, audit, fromTrash: trashed }: Admitted,
+  { lease, spec, audit, fromTrash: trashed, fromFork: forked }: Admitted,
   options: OperationOptions,
 ): Promise<CreateResult> {
   const { host } = deps;
@@ -183,6 +189,8 @@ async function provisionContainer(
       // label) must still be undone. The undo checks where the workspace really is.
       undo.push("workspace", () => putBackInTrash(deps, spec.owner, spec.name, trashed.id));
       hostPath = await host.storage.restoreFromTrash(spec.owner, trashed.id, spec.name);
+    } else if (forked) {
+      hostPath = await forkWorkspace(deps, forked, spec, { lease, undo });
     } else {
       // Marked before it is made, so a create that dies inside `zfs create` is undone too. Safe:
       // checkSpace found no workspace of this name, and the lease keeps anyone else from

@@ -36,9 +36,6 @@ export interface ChangeResult {
   readonly applied: "unchanged" | "switched" | "next-start";
 }
 
-/** What a change's lease records once the host may differ from the registry. */
-const HOST_CHANGED = "host-changed";
-
 /** The module that decides the conf's binds and a tailnet device: chosen at create only. */
 const CREATE_ONLY = "tailscale";
 
@@ -121,20 +118,35 @@ const sameModules = (a: readonly string[], b: readonly string[]) =>
 
 /** Refuses now what `reconfigureContainer` would refuse before it begins, claiming nothing. */
 export function checkChange(deps: WorkloadDeps, actor: Actor, input: ChangeInput) {
-  const container = settled(deps, actor, String(input.name));
+  const { name } = parseOrRefuse(ChangeInput, input);
+  const container = settled(deps, actor, name);
   const next = planChange(deps, container, input);
   if (container.state === "running") assertComputeFits(deps, next);
   return { container, next };
 }
 
+/** What a change's lease records, for whoever settles it after a crash (finishChange). */
+const STEP = {
+  /** The staged spec may be the new one: the host may differ from the registry. */
+  hostChanged: "host-changed",
+  /** The registry holds the new spec: a repair goes forward to it, not back. */
+  committed: "committed",
+  /** New limits were given to the running unit (they outlast a stop until the next boot). */
+  limitsApplied: "limits-applied",
+  /** Followed by the store path the container booted before the change: an undo needs no build. */
+  previousSystem: "previous-system:",
+} as const;
+
 /**
  * Changes a container's modules and limits in place, keeping its workspace. The new system is
- * built first (a failed build changes nothing); then installed, and in a running container
- * activated without a restart, as extra-container --update-changed does (only SYSTEM_PATH
- * changes in the conf: the binds come from the workspace and Tailscale, which stay), with the
- * new limits applied to its cgroup now. A failed activation puts the previous system back,
- * installed and active, and says why. Under the container's lease; after a crash reconcile
- * puts the registry's (previous) spec back the same way (restoreInstalled).
+ * built first: a failed build changes nothing the container uses. Then, in one transaction,
+ * the user's compute share is checked again and the registry takes the new spec (so a start
+ * racing this change counts the new limits); then the conf is installed and, in a running
+ * container, the limits applied to its cgroup and the system activated without a restart, as
+ * extra-container --update-changed does when only SYSTEM_PATH changes (the binds come from the
+ * workspace and Tailscale, which stay). Any failure puts the previous system back, from the
+ * store path it booted (no build), and says why. After a crash, reconcile goes back before the
+ * registry took the new spec, forward after (finishChange).
  */
 export async function reconfigureContainer(
   deps: WorkloadDeps,
@@ -143,8 +155,7 @@ export async function reconfigureContainer(
   options: OperationOptions = {},
 ): Promise<ChangeResult> {
   const { store, host } = deps;
-  const name = String(input.name);
-  const audit = auditTrail(deps, { actor, action: "reconfigure", target: name });
+  const audit = auditTrail(deps, { actor, action: "reconfigure", target: String(input.name) });
   let container: Container;
   let lease: Lease;
   let next: ContainerSpec;
@@ -153,7 +164,7 @@ export async function reconfigureContainer(
       const { container, next } = checkChange(deps, actor, input);
       const lease = beginOperation(deps, {
         kind: "reconfigure",
-        container: name,
+        container: container.name,
         ownerId: container.ownerId,
         actor,
         report: options.report,
@@ -164,67 +175,82 @@ export async function reconfigureContainer(
     audit(outcomeOf(error), failureOf(error));
     throw error;
   }
-  const before = container.spec;
+  const { name, spec: before } = container;
   const detail = {
     modules: next.modules,
     cpus: next.limits.cpus,
     memoryBytes: next.limits.memoryBytes,
   };
-  const unchanged =
+  const result = (state: "running" | "stopped", applied: ChangeResult["applied"]) => ({
+    name,
+    modules: next.modules,
+    limits: next.limits,
+    state,
+    applied,
+  });
+  if (
     sameModules(before.modules, next.modules) &&
     before.limits.cpus === next.limits.cpus &&
-    before.limits.memoryBytes === next.limits.memoryBytes;
-  if (unchanged) {
+    before.limits.memoryBytes === next.limits.memoryBytes
+  ) {
     lease.end();
     audit("ok", { ...detail, applied: "unchanged" });
-    return {
-      name,
-      modules: next.modules,
-      limits: next.limits,
-      state: container.state as "running" | "stopped",
-      applied: "unchanged",
-    };
+    return result(container.state as "running" | "stopped", "unchanged");
   }
 
-  let applied: ChangeResult["applied"];
+  const previousSystem = host.installer.installedSystem(name);
+  let running: boolean;
   try {
-    const running = await host.machines.isRunning(name);
-    // From the staged spec on, the host may differ from the registry until the commit: the
-    // lease says so, for whoever puts the registry's back.
-    lease.made(HOST_CHANGED);
+    lease.made(STEP.hostChanged);
+    if (previousSystem) lease.made(`${STEP.previousSystem}${previousSystem}`);
     const systemPath = await systemFor(deps, next, options);
+    store.transaction(() => {
+      if (container.state === "running") assertComputeFits(deps, next);
+      store.containers.setSpec(name, next);
+      lease.made(STEP.committed);
+    });
+    running = await host.machines.isRunning(name);
     await install(deps, next, systemPath);
     if (running) {
+      lease.made(STEP.limitsApplied);
       await host.systemd.setLimits(`container@${name}.service`, next.limits);
       if (!sameModules(before.modules, next.modules))
         await host.containers.switchTo(name, systemPath);
     }
-    applied = running ? "switched" : "next-start";
   } catch (error) {
     try {
-      await restoreInstalled(deps, container, lease);
+      await settle(deps, name, before, previousSystem, lease);
     } catch (undoError) {
       lease.abandon();
       audit("failed", { ...detail, ...failureOf(error), rollbackFailed: String(undoError) });
+      deps.log.warn(
+        { err: undoError, container: name },
+        "change failed and could not be undone; reconcile retries",
+      );
       throw error;
     }
     audit(outcomeOf(error), { ...detail, ...failureOf(error) });
-    throw new NotChanged(name, before, error);
+    throw error instanceof Refusal ? error : new NotChanged(name, before, error);
   }
-  const state = (await host.machines.isRunning(name)) ? "running" : "stopped";
-  store.transaction(() => {
-    store.containers.setSpec(name, next);
-    store.containers.setState(name, state);
-    lease.end();
-  });
-  audit("ok", { ...detail, applied });
+  // Done on the host. If machinectl cannot answer now, reconcile corrects the state.
+  const state = (await host.machines.isRunning(name).catch(() => running)) ? "running" : "stopped";
+  try {
+    store.transaction(() => {
+      store.containers.setState(name, state);
+      lease.end();
+    });
+  } catch (error) {
+    lease.abandon(); // committed: reconcile finishes it forward
+    throw error;
+  }
+  audit("ok", { ...detail, applied: state === "running" ? "switched" : "next-start" });
   tellOwner(
     deps,
     actor,
     container.ownerId,
     (who) => `🔧 ${who} changed ${name}: ${next.modules.join(", ")}; ${next.limits.cpus} CPU.`,
   );
-  return { name, modules: next.modules, limits: next.limits, state, applied };
+  return result(state, state === "running" ? "switched" : "next-start");
 }
 
 /** The system of `spec`'s modules: built before (no build slot), or built now from its staged spec. */
@@ -252,32 +278,63 @@ const install = (deps: WorkloadDeps, spec: ContainerSpec, systemPath: string) =>
   });
 
 /**
- * Puts the registry's spec back on the host: staged, installed, and in a running container its
- * system active and its limits applied; then the lease ends. Idempotent, so a failed change and
- * reconcile after a crash both end here, and it can be cut off and run again.
+ * Makes the host run `spec`: staged and, once the change was committed (it may have reached the
+ * container), installed with `systemPath` (built from `spec` when not known), its limits on the
+ * unit if they were changed there, and in a running container its system active; then the
+ * registry holds `spec` and the lease ends. Idempotent, so it can be cut off and run again.
  */
-export async function restoreInstalled(
+async function settle(
   deps: WorkloadDeps,
-  container: Container,
+  name: string,
+  spec: ContainerSpec,
+  systemPath: string | undefined,
   lease: Lease,
 ): Promise<"running" | "stopped"> {
   const { host, store } = deps;
-  const spec = container.spec;
-  const made = store.operations.forContainer(container.name)?.made ?? lease.operation.made;
-  if (made.includes(HOST_CHANGED)) {
-    const systemPath = await systemFor(deps, spec, {});
-    await install(deps, spec, systemPath);
-    if (await host.machines.isRunning(container.name)) {
-      await host.systemd.setLimits(`container@${container.name}.service`, spec.limits);
-      await host.containers.switchTo(container.name, systemPath);
-    }
+  const made = store.operations.forContainer(name)?.made ?? lease.operation.made;
+  if (!made.includes(STEP.committed)) {
+    // Built at most: the container never saw the new spec, only the staged file did.
+    if (made.includes(STEP.hostChanged)) await host.staging.writeSpec(name, spec);
+  } else {
+    const path = systemPath ?? (await systemFor(deps, spec, {}));
+    if (systemPath) await host.staging.writeSpec(name, spec);
+    await install(deps, spec, path);
+    const running = await host.machines.isRunning(name);
+    if (running || made.includes(STEP.limitsApplied))
+      await host.systemd.setLimits(`container@${name}.service`, spec.limits);
+    if (running) await host.containers.switchTo(name, path);
   }
-  const state = (await host.machines.isRunning(container.name)) ? "running" : "stopped";
+  const state = (await host.machines.isRunning(name)) ? "running" : "stopped";
   store.transaction(() => {
-    store.containers.setState(container.name, state);
+    store.containers.setSpec(name, spec);
+    store.containers.setState(name, state);
     lease.end();
   });
   return state;
+}
+
+/**
+ * Settles a change whose holder is gone (reconcile): back to the system the container booted
+ * before, if the registry never took the new spec; forward to the registry's spec if it had.
+ */
+export async function finishChange(
+  deps: WorkloadDeps,
+  container: Container,
+  lease: Lease,
+): Promise<{ state: "running" | "stopped"; forward: boolean }> {
+  const made = deps.store.operations.forContainer(container.name)?.made ?? lease.operation.made;
+  const forward = made.includes(STEP.committed);
+  const previous = made
+    .find((m) => m.startsWith(STEP.previousSystem))
+    ?.slice(STEP.previousSystem.length);
+  const state = await settle(
+    deps,
+    container.name,
+    container.spec,
+    forward ? undefined : previous,
+    lease,
+  );
+  return { state, forward };
 }
 
 /** A change that failed and was undone: the container is as it was, and the cause says why. */

@@ -3,7 +3,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import type { Lease } from "./lease.js";
 import { putBackInTrash } from "./provision.js";
-import { restoreInstalled } from "./reconfigure.js";
+import { finishChange } from "./reconfigure.js";
 import { finishRollback } from "./rollback.js";
 
 export interface Repair {
@@ -125,11 +125,17 @@ export async function repairOperation(
         lease.end();
         return { line: `${name}: change had not begun; nothing to undo`, notice: "" };
       }
-      const state = await restoreInstalled(deps, row, lease);
-      return {
-        line: `${name}: change was interrupted; its previous system and limits are back; ${state}`,
-        notice: `❌ The change of ${name} was interrupted and undone: it has ${row.spec.modules.join(", ")} as before, and is ${state}.`,
-      };
+      const { state, forward } = await finishChange(deps, row, lease);
+      const modules = store.containers.find(name)?.spec.modules.join(", ") ?? "";
+      return forward
+        ? {
+            line: `${name}: change was interrupted after it was committed; finished; ${state}`,
+            notice: `🔧 ${name} is changed (it was interrupted and has been finished): ${modules}. It is ${state}.`,
+          }
+        : {
+            line: `${name}: change was interrupted; its previous system and limits are back; ${state}`,
+            notice: `❌ The change of ${name} was interrupted and undone: it has ${modules} as before, and is ${state}.`,
+          };
     }
     case "purge": {
       const id = operation.trashId ?? "";

@@ -13,13 +13,18 @@ import { NameInput } from "./spec.js";
 export const SNAPSHOT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** Rollback's safety snapshot, taken of the state it replaces (which goes to the trash). */
 export const SAFETY_PREFIX = "before-rollback-";
+/** The snapshot a fork is cloned from when none is named: it lives as long as the fork. */
+export const FORK_PREFIX = "fork-";
+/** Snapshots voxnix takes for itself: not counted against the cap, and no name of a user's. */
+const OWN_PREFIXES = [SAFETY_PREFIX, FORK_PREFIX];
+const isVoxnixOwn = (snapshot: string) => OWN_PREFIXES.some((p) => snapshot.startsWith(p));
 /** How long a rollback confirmation stays valid. */
 export const ROLLBACK_CONFIRMATION_TTL_MS = 5 * 60_000;
 
 export type SnapshotEntry = WorkspaceSnapshot;
 
 /** "20261202t091500": when, readable and sortable, for snapshots nobody named. */
-const stamp = (ms: number) =>
+export const stamp = (ms: number) =>
   new Date(ms)
     .toISOString()
     .replace(/[-:]/g, "")
@@ -76,11 +81,11 @@ export async function takeSnapshot(
 ): Promise<SnapshotEntry> {
   const { name } = parseOrRefuse(NameInput, input);
   const snapshot = parseSnapshotName(input.snapshot ?? stamp(deps.now()));
-  // Safety snapshots are not counted against the cap: a name of theirs would slip past it.
-  if (snapshot.startsWith(SAFETY_PREFIX))
+  // voxnix's own snapshots are not counted against the cap: a name of theirs would slip past it.
+  if (isVoxnixOwn(snapshot))
     throw new Refusal(
       "invalid-input",
-      `Snapshot names starting with "${SAFETY_PREFIX}" are voxnix's own; choose another.`,
+      `Snapshot names starting with ${OWN_PREFIXES.map((p) => `"${p}"`).join(" or ")} are voxnix's own; choose another.`,
     );
   const snapshots = snapshotsOf(deps);
   const audit = auditTrail(deps, { actor, action: "snapshot", target: name });
@@ -103,7 +108,7 @@ export async function takeSnapshot(
   }
   try {
     const existing = await snapshots.list(container.ownerId, name);
-    const own = existing.filter((s) => !s.name.startsWith(SAFETY_PREFIX));
+    const own = existing.filter((s) => !isVoxnixOwn(s.name));
     if (existing.some((s) => s.name === snapshot))
       throw new Refusal("name-taken", `${name} already has a snapshot named ${snapshot}.`);
     if (own.length >= deps.limits.snapshotsPerContainer)
@@ -158,7 +163,7 @@ export async function deleteSnapshot(
       if (!isDependentClones(error)) throw error;
       throw new Refusal(
         "conflict",
-        `${snapshot} cannot be deleted while a workspace made from it exists (the state before a rollback, in the trash): it can go once that trash entry is purged.`,
+        `${snapshot} cannot be deleted while a workspace made from it exists (a fork, or the state before a rollback in the trash): it can go once that is destroyed and purged.`,
       );
     }
     audit("ok", { snapshot });

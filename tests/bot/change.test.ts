@@ -35,6 +35,10 @@ describe("change in place from chat", () => {
         { timeout: 10_000 },
       )
       .toBe(true);
+    const answer = api
+      .calls("answerCallbackQuery")
+      .find((c) => c.params.callback_query_id === pressed);
+    expect(String(answer?.params.text)).toContain('You have no container named "dev"');
     expect(api.calls("editMessageReplyMarkup")).toHaveLength(1);
     expect(system()).toBe(before);
     api.pressButton(ALICE, picker, "c:dev:fish,git");

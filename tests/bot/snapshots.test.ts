@@ -8,7 +8,7 @@ const WS = "tank/users/1001/containers/dev";
 const firstButton = (m: { reply_markup?: { inline_keyboard?: { callback_data?: string }[][] } }) =>
   m.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data as string;
 
-async function withDev(options: { withAgent?: boolean } = {}) {
+async function withDev(options: { withAgent?: boolean; settings?: { realMounts: boolean } } = {}) {
   const harness = await startBotHarness(options);
   harness.api.sendText(ALICE, "/new dev git");
   await harness.api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
@@ -80,5 +80,33 @@ describe("the agent's snapshot tools", () => {
     api.pressButton(ALICE, card, firstButton(card));
     await api.waitFor(ALICE, (m) => m.text.startsWith("↩️ dev is back at snapshot good"));
     expect(host.dataset(WS)?.content).toBe("good work");
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("/fork (needs root: real mounts and chown)", () => {
+  it("copies a container with its workspace behind a progress message, refusing someone else's", async () => {
+    const { api, host } = await withDev({ settings: { realMounts: true } });
+    host.setContent(WS, "work");
+    api.sendText(BOB, "/fork dev mine");
+    await api.waitFor(BOB, (m) => m.text.includes('You have no container named "dev"'));
+    api.sendText(ALICE, "/fork dev dev2");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev2 is running"));
+    expect(host.dataset("tank/users/1001/containers/dev2")?.content).toBe("work");
+    expect(host.machines()).toEqual(["dev", "dev2"]);
+    api.sendText(ALICE, "/fork dev");
+    await api.waitFor(ALICE, (m) => m.text === "Usage: /fork SOURCE NEW [SNAPSHOT].");
+  });
+
+  it("is the agent's fork_container, run behind the same progress message", async () => {
+    const { api, llm, host } = await withDev({ withAgent: true, settings: { realMounts: true } });
+    llm.script((request: LlmRequest) =>
+      request.messages.at(-1)?.role === "tool"
+        ? { text: "Forking dev into dev2." }
+        : { toolCalls: [{ name: "fork_container", args: { source: "dev", name: "dev2" } }] },
+    );
+    api.sendText(ALICE, "make me a copy of dev called dev2");
+    await api.waitFor(ALICE, (m) => m.text === "Forking dev into dev2.");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev2 is running"));
+    expect(host.machines()).toEqual(["dev", "dev2"]);
   });
 });

@@ -3,7 +3,8 @@
 // mounts in its caller's namespace, and each container start checks from this process (the
 // host's namespace) that its workspace is a mountpoint. See tests/fakes/lib/real-mounts.mjs.
 import { execa } from "execa";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chownSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -38,6 +39,12 @@ const mountPoints = () =>
     .filter(Boolean)
     .map((line) => line.split(" ")[4]);
 
+/** The first host uid of a container's user range, from its conf's nspawn flags. */
+const uidBaseOf = (host: FakeHost, name: string) =>
+  Number(
+    /--private-users=(\d+):/.exec(readFileSync(join(host.confDir, `${name}.conf`), "utf8"))?.[1],
+  );
+
 async function realHost(): Promise<FakeHost> {
   const host = await createFakeHost({ settings: { realMounts: true } });
   onTestFinished(() => host.cleanup());
@@ -70,6 +77,34 @@ describe.skipIf(!isRoot)("workspace mounts (needs root: real mount namespaces)",
     expect(readFileSync(join(root, "tank/users/1001/containers/dev2/notes.md"), "utf8")).toBe(
       "the tenant's work\n",
     );
+  });
+
+  it("let a fork, run in the daemon's own namespace, give its clone's files to the fork's range", async () => {
+    const host = await realHost();
+    const env = fakeHostEnv(host);
+    const root = join(host.dir, "root");
+    // As systemd makes / on a real host: shared, so that what zfs mounts in the host's namespace
+    // appears in the daemon's (a slave of it) too. The test machine's / is private.
+    execFileSync("mount", ["--bind", root, root]);
+    execFileSync("mount", ["--make-rshared", root]);
+    expect((await inOwnNamespace(env, ["create", "dev", "--as", "1001"])).exitCode).toBe(0);
+    const source = join(root, "tank/users/1001/containers/dev");
+    const base = uidBaseOf(host, "dev");
+    // As the tenant left it: their files are their container's range's on the host.
+    writeFileSync(join(source, "notes.md"), "the tenant's work\n");
+    chownSync(source, base, base);
+    chownSync(join(source, "notes.md"), base + 1000, base + 1000);
+
+    const forked = await inOwnNamespace(env, ["fork", "dev", "dev2"]);
+    expect(forked.stdout).toBe("dev2 forked from dev and running");
+    const fork = join(root, "tank/users/1001/containers/dev2");
+    expect(mountPoints()).toContain(fork);
+    const forkBase = uidBaseOf(host, "dev2");
+    expect(forkBase).not.toBe(base);
+    expect(readFileSync(join(fork, "notes.md"), "utf8")).toBe("the tenant's work\n");
+    expect(statSync(join(fork, "notes.md")).uid).toBe(forkBase + 1000);
+    expect(statSync(fork).uid).toBe(forkBase);
+    expect(statSync(join(source, "notes.md")).uid).toBe(base + 1000);
   });
 
   it("would exist only inside the daemon's namespace if zfs ran there (the design this replaces)", async () => {

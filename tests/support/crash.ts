@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
-import type { FakeHost, FaultRule } from "../fakes/fake-host.js";
+import type { FakeHost, FakeHostSettings, FaultRule } from "../fakes/fake-host.js";
 import { eventually, isRunning } from "./processes.js";
 import { alice, testWorkloads } from "./test-workloads.js";
 import { fakeHostEnv } from "./voxnix-process.js";
@@ -94,10 +94,11 @@ export const ROLLBACK_STEPS: Step[] = [
 
 /** Every host step of a change in place of a running container's modules and CPUs. */
 export const RECONFIGURE_STEPS: Step[] = [
-  { label: "running check", fault: pause("machinectl show") },
   { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
   { label: "build", fault: pause("nix-build") },
   { label: "built, not yet linked", fault: pause("nix-build", { step: "output" }) },
+  // The registry has taken the new spec from here on: a repair goes forward.
+  { label: "running check", fault: pause("machinectl show") },
   { label: "install", fault: pause("systemctl daemon-reload") },
   { label: "limits", fault: pause("systemctl set-property") },
   {
@@ -105,6 +106,19 @@ export const RECONFIGURE_STEPS: Step[] = [
     fault: pause("nixos-container run", { match: "switch-to-configuration" }),
   },
   { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
+];
+
+/** Every host step of a fork (its source's module set is built: no build). */
+export const FORK_STEPS: Step[] = [
+  { label: "quota scan", fault: pause("zfs list", { match: "-p -r" }) },
+  { label: "source snapshot", fault: pause("zfs snapshot") },
+  { label: "clone", fault: pause("zfs clone") },
+  // After it, the ownership shift runs in the process itself, then the install.
+  { label: "label the clone", fault: pause("zfs set") },
+  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
+  { label: "install", fault: pause("systemctl daemon-reload") },
+  { label: "start", fault: pause("nixos-container start") },
+  { label: "verify", fault: pause("machinectl show") },
 ];
 
 /** The host step of a trash purge. */
@@ -179,8 +193,12 @@ export function killFakeTools(host: FakeHost) {
  * A fresh fake host and state directory where Alice's container `name` exists, made in this
  * process: the setup of every crash case that kills an operation on an existing container.
  */
-export async function hostWithContainer(name: string, modules: string[] = []) {
-  const host = await createFakeHost();
+export async function hostWithContainer(
+  name: string,
+  modules: string[] = [],
+  settings: FakeHostSettings = {},
+) {
+  const host = await createFakeHost({ settings });
   onTestFinished(() => host.cleanup());
   const env = fakeHostEnv(host);
   const stateDir = env.VOXNIX_STATE_DIR as string;

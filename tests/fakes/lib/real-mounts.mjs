@@ -36,6 +36,19 @@ export function mountReal(ds, mountpoint) {
   inCaller(["mount", "--bind", backing, targetOf(mountpoint)]);
 }
 
+/**
+ * With real mounts, a snapshot holds the files its dataset had, and a clone starts with its
+ * snapshot's: a copy of a backing directory (cp -a, owners kept), returned as the new one's id.
+ */
+export function copyBacking(dataId) {
+  const copy = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const target = join(paths().dir, "data", copy);
+  // Into a new directory, so that the copy's root has the owner and mode of the original's.
+  if (dataId) execFileSync("cp", ["-a", join(paths().dir, "data", dataId), target]);
+  else mkdirSync(target, { recursive: true });
+  return copy;
+}
+
 /** Unmounts what is at `mountpoint` in the caller's namespace; nothing there is not an error. */
 export function unmountReal(mountpoint) {
   try {

@@ -4,7 +4,7 @@
 // filesystem whose snapshots have clones, is not destroyed without -R (which voxnix never
 // uses); promote moves the origin's snapshots up to the clone's origin over to the clone.
 // Sizes are tracked, not stored: tests set a dataset's own usage with the fake host's setUsed().
-import { mountReal, realMountsOn, unmountReal } from "../lib/real-mounts.mjs";
+import { copyBacking, mountReal, realMountsOn, unmountReal } from "../lib/real-mounts.mjs";
 import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
 import { readState, updateState } from "../lib/state.mjs";
 
@@ -280,6 +280,7 @@ const verbs = {
       seq: state.snapshotSeq,
       // What the dataset held when it was taken (tests mark it with FakeHost.setContent).
       content: state.datasets[name].content,
+      ...(realMountsOn(state) ? { dataId: copyBacking(state.datasets[name].dataId) } : {}),
     };
   },
   rename(state, { operands }) {
@@ -351,7 +352,10 @@ const verbs = {
       origin: snap,
     };
     for (const assignment of values.o ?? []) setProperty(state, to, assignment);
-    if (realMountsOn(state)) mountReal(state.datasets[to], mountpoint(state, to));
+    if (realMountsOn(state)) {
+      state.datasets[to].dataId = copyBacking(state.snapshots[snap].dataId);
+      mountReal(state.datasets[to], mountpoint(state, to));
+    }
   },
   destroy(state, { flags, operands }) {
     const [name] = operands;

@@ -107,6 +107,59 @@ describe("change in place", () => {
     expect(t.store.operations.listAll()).toEqual([]);
   });
 
+  it("counts the new limits against a start that raced its build: the later of the two is refused", async () => {
+    const t = await testWorkloads({ limits: { userCpus: 2, maxCpus: 2 } });
+    await t.workloads.create(alice, { name: "dev", modules: ["git"] });
+    await t.workloads.create(alice, { name: "web", modules: [] });
+    await t.workloads.stop(alice, { name: "web" });
+    const builds = t.host.commandLines("nix-build").length;
+    t.host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
+    const change = t.workloads.change(alice, { name: "dev", add: ["fish"], cpus: 2 });
+    await expect
+      .poll(() => t.host.commandLines("nix-build").length, { timeout: 20_000 })
+      .toBe(builds + 1);
+    await t.workloads.start(alice, { name: "web" });
+    t.host.openGate("build");
+    await expect(change).rejects.toMatchObject({ reason: "quota" });
+    expect(t.store.containers.find("dev")?.spec).toMatchObject({
+      modules: ["git", "workspace"],
+      limits: { cpus: 1 },
+    });
+    expect(t.host.commandLines().some((c) => c.includes("set-property"))).toBe(false);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
+  it("ends its lease when the last look at the container fails, done as it is", async () => {
+    const t = await withDev();
+    t.host.injectFault({ command: "machinectl show", action: "fail", nth: 2 });
+    const result = await t.workloads.change(alice, { name: "dev", add: ["fish"] });
+    expect(result.state).toBe("running");
+    expect(t.store.operations.listAll()).toEqual([]);
+    await t.workloads.stop(alice, { name: "dev" });
+  });
+
+  it("undoes a failed change after a nixpkgs update without building the old system again", async () => {
+    const t = await withDev();
+    const kept = snapshotOf(t);
+    t.host.configure({ nixpkgs: "/nix/store/00000000000000000000000000000000-nixpkgs-25.11" });
+    const builds = t.host.commandLines("nix-build").length;
+    // The new system builds (against the new nixpkgs) but does not activate: the undo goes
+    // back to the store path dev booted, which the new nixpkgs would not build again.
+    t.host.injectFault({
+      command: "nixos-container run",
+      action: "fail",
+      nth: 1,
+      stderr: "injected\n",
+    });
+    await expect(t.workloads.change(alice, { name: "dev", add: ["fish"] })).rejects.toMatchObject({
+      name: "NotChanged",
+    });
+    t.host.clearFaults();
+    expect(snapshotOf(t)).toEqual(kept);
+    expect(t.host.commandLines("nix-build")).toHaveLength(builds + 1);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
   it("refuses what it cannot do, changing nothing", async () => {
     const t = await withDev();
     const kept = snapshotOf(t);

@@ -36,7 +36,9 @@ describe("snapshots", () => {
     ).rejects.toMatchObject({ reason: "invalid-input" });
     await expect(
       t.workloads.snapshot(alice, { name: "dev", snapshot: "before-rollback-x" }),
-    ).rejects.toThrow('Snapshot names starting with "before-rollback-" are voxnix\'s own');
+    ).rejects.toThrow(
+      'Snapshot names starting with "before-rollback-" or "fork-" are voxnix\'s own',
+    );
     await expect(t.workloads.snapshot(bob, { name: "dev" })).rejects.toMatchObject({
       reason: "not-found",
     });

@@ -1,0 +1,72 @@
+// The ownership shift a fork's workspace gets (src/host/ownership-shift.ts), on real files: as
+// root, chown works for real, so the test sees what the kernel does.
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { shiftOwnership } from "../../src/host/ownership-shift.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const FROM = 1_879_048_192;
+const TO = FROM + 65_536 * 3;
+const asRoot = process.getuid?.() === 0;
+
+describe.skipIf(!asRoot)("shiftOwnership (needs root to chown)", () => {
+  it("moves every id of the source range to the same offset in the fork's, and nothing else", async () => {
+    const outside = join(tempDir(), "host-file");
+    writeFileSync(outside, "the host's");
+    const root = tempDir();
+    const own = (path: string, uid: number, gid = uid) => chownSync(path, uid, gid);
+    mkdirSync(join(root, "src/deep"), { recursive: true });
+    writeFileSync(join(root, "src/deep/a.txt"), "a");
+    writeFileSync(join(root, "setuid"), "#!/bin/sh\n");
+    linkSync(join(root, "src/deep/a.txt"), join(root, "hardlink"));
+    symlinkSync(outside, join(root, "escape"));
+    writeFileSync(join(root, "nobody"), "");
+    for (const p of ["", "src", "src/deep", "src/deep/a.txt", "setuid"]) own(join(root, p), FROM);
+    own(join(root, "src/deep"), FROM + 1000, FROM + 100);
+    own(join(root, "nobody"), 65_534);
+    lchownLink(join(root, "escape"), FROM);
+    chmodSync(join(root, "setuid"), 0o4755); // after its chown, which the kernel makes drop it
+
+    const report = await shiftOwnership(root, FROM, TO);
+    const ids = (p: string) => {
+      const st = lstatSync(join(root, p));
+      return [st.uid, st.gid];
+    };
+    expect(ids("")).toEqual([TO, TO]);
+    expect(ids("src/deep")).toEqual([TO + 1000, TO + 100]);
+    expect(ids("src/deep/a.txt")).toEqual([TO, TO]);
+    expect(ids("hardlink")).toEqual([TO, TO]);
+    expect(ids("escape")).toEqual([TO, TO]);
+    expect(ids("nobody")).toEqual([65_534, 65_534]);
+    // The link was changed, not followed: the host's file is still root's.
+    expect([statSync(outside).uid, statSync(outside).gid]).toEqual([0, 0]);
+    expect(lstatSync(join(root, "setuid")).mode & 0o7777).toBe(0o4755);
+    // The hard link is a second name of a.txt: seen twice, shifted once.
+    expect(report).toEqual({ entries: 8, shifted: 6 });
+    // Run again (a shift cut off and repeated): nothing is in the source range any more.
+    expect(await shiftOwnership(root, FROM, TO)).toEqual({ entries: 8, shifted: 0 });
+  });
+
+  it("refuses a root that is not a directory", async () => {
+    const file = join(tempDir(), "f");
+    writeFileSync(file, "");
+    await expect(shiftOwnership(file, FROM, TO)).rejects.toThrow("is not a directory");
+    await expect(shiftOwnership(join(tempDir(), "missing"), FROM, TO)).rejects.toThrow("ENOENT");
+  });
+});
+
+function lchownLink(path: string, id: number) {
+  // chownSync follows links; the link's own owner is set with lchown.
+  lchownSync(path, id, id);
+}
