@@ -36,7 +36,8 @@ export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
 export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
-export { MIN_FREE_BYTES, type Admission, type CreateResult } from "./provision.js";
+export type { Admission, CreateResult } from "./provision.js";
+export { MIN_FREE_BYTES } from "./storage-left.js";
 export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
 export {
   CONFIRMATION_TTL_MS,

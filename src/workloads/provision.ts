@@ -11,11 +11,9 @@ import { CreateInput, type ContainerSpec } from "./spec.js";
 import { accessOf } from "./users.js";
 import { keyFor } from "./tailnet.js";
 import { forkWorkspace, type ForkSource } from "./fork-workspace.js";
+import { assertStorageLeft } from "./storage-left.js";
 import { freeUidBase } from "./uid-ranges.js";
 import { createUndo } from "./undo.js";
-
-/** Below this, a new workspace would be unusable: the quota counts as exhausted. */
-export const MIN_FREE_BYTES = 64 * 1024 ** 2;
 
 export interface CreateResult {
   readonly name: string;
@@ -307,7 +305,7 @@ async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
       `A container named "${spec.name}" is on the host outside voxnix; choose another name, or ask the admin.`,
     );
   }
-  const space = (await deps.host.storage.scan()).get(spec.owner);
+  const space = await assertStorageLeft(deps, spec.owner);
   if (space?.workspaces.has(spec.name)) {
     deps.log.warn(
       { container: spec.name, owner: spec.owner },
@@ -316,12 +314,6 @@ async function checkSpace(deps: WorkloadDeps, spec: ContainerSpec) {
     throw new Refusal(
       "conflict",
       `A workspace named "${spec.name}" is on the host without a container; choose another name, or ask the admin (voxnix doctor lists it).`,
-    );
-  }
-  if (space?.availableBytes !== undefined && space.availableBytes < MIN_FREE_BYTES) {
-    throw new Refusal(
-      "quota",
-      "Your storage quota is used up: /usage shows what uses it (trashed workspaces count until they are purged).",
     );
   }
 }

@@ -8,6 +8,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { beginOperation, type Lease } from "./lease.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { NameInput } from "./spec.js";
+import { assertStorageLeft } from "./storage-left.js";
 
 /** A snapshot's name as people give it: short, and safe in a ZFS name and a chat command. */
 export const SNAPSHOT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -111,6 +112,7 @@ export async function takeSnapshot(
     const own = existing.filter((s) => !isVoxnixOwn(s.name));
     if (existing.some((s) => s.name === snapshot))
       throw new Refusal("name-taken", `${name} already has a snapshot named ${snapshot}.`);
+    await assertStorageLeft(deps, container.ownerId);
     if (own.length >= deps.limits.snapshotsPerContainer)
       throw new Refusal(
         "limit",

@@ -67,9 +67,10 @@ export const RESTART_STEPS: Step[] = [
   { label: "start", fault: pause("nixos-container start") },
 ];
 
-/** Every host step of a snapshot: the look at the ones there are, the snapshot, the look after. */
+/** Every host step of a snapshot: the look at the ones there are and at the quota, the snapshot, the look after. */
 export const SNAPSHOT_STEPS: Step[] = [
   { label: "snapshot list", fault: pause("zfs list", { match: "-t snapshot" }) },
+  { label: "quota scan", fault: pause("zfs list", { match: "used,available,quota" }) },
   { label: "snapshot", fault: pause("zfs snapshot") },
   { label: "list after", fault: pause("zfs list", { match: "-t snapshot", nth: 2 }) },
 ];

@@ -59,6 +59,19 @@ describe("snapshots", () => {
     ).toContain("snapshot refused");
   });
 
+  it("refuses a snapshot when the owner's storage quota is used up: it would keep what they delete", async () => {
+    const t = await withDev();
+    t.host.setUsed(WS, 10 * 1024 ** 3);
+    await expect(
+      t.workloads.snapshot(alice, { name: "dev", snapshot: "full" }),
+    ).rejects.toMatchObject({
+      reason: "quota",
+      userMessage: expect.stringContaining("Your storage quota is used up"),
+    });
+    expect(t.host.snapshots()).toEqual([]);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
   it("needs ZFS: a host with directory storage refuses, saying why", async () => {
     const t = await testWorkloads({ storage: "dir" });
     await t.workloads.create(alice, { name: "dev", modules: [] });
