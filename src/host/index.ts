@@ -37,6 +37,7 @@ export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
 export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
 export {
+  FORK_SNAPSHOT_PREFIX,
   trashIdFor,
   type Storage,
   type UserSpace,

@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat, readdir } from "node:fs/promises";
+import { lchown, lstat, opendir } from "node:fs/promises";
 import { join } from "node:path";
 import { UID_RANGE } from "./container-files.js";
 
@@ -20,9 +20,10 @@ export interface ShiftReport {
  * link, and never onto another file system; ids outside the source range (nobody's, the host's)
  * are left as they are. Ranges never overlap, so an entry already shifted (a hard link seen
  * twice, a shift cut off and run again) is not in the source range and stays: the walk is
- * idempotent. chown clears setuid and setgid bits; they are put back, as nspawn does. POSIX
- * ACL entries naming users are not rewritten (Node reads no xattrs): such a user reads as
- * nobody in the fork.
+ * idempotent. chown clears setuid and setgid bits and file capabilities; they are not put back
+ * (the daemon's unit forbids setting them: RestrictSUIDSGID), as a copy without -p would not
+ * keep them either. POSIX ACL entries naming users are not rewritten (Node reads no xattrs):
+ * such a user reads as nobody in the fork. A path longer than PATH_MAX fails the walk.
  */
 export async function shiftOwnership(root: string, from: number, to: number): Promise<ShiftReport> {
   const shift = (id: number) => (id >= from && id < from + UID_RANGE ? id - from + to : id);
@@ -39,12 +40,10 @@ export async function shiftOwnership(root: string, from: number, to: number): Pr
     if (uid !== st.uid || gid !== st.gid) {
       await lchown(path, uid, gid);
       shifted++;
-      // S_ISUID | S_ISGID, which the kernel drops on a chown of a regular file.
-      if (st.isFile() && (st.mode & 0o6000) !== 0) await chmod(path, st.mode & 0o7777);
     }
     if (!st.isDirectory()) return;
-    for (const entry of await readdir(path, { withFileTypes: true }))
-      await visit(join(path, entry.name));
+    // Entry by entry: a directory of millions holds no more than one in memory.
+    for await (const entry of await opendir(path)) await visit(join(path, entry.name));
   };
   await visit(root);
   return { entries, shifted };

@@ -19,6 +19,12 @@ export interface WorkspaceSnapshot {
 }
 
 /**
+ * The name a fork's own snapshot of its source starts with: taken for the fork, it goes when
+ * the fork's workspace is purged and nothing else was cloned from it.
+ */
+export const FORK_SNAPSHOT_PREFIX = "fork-";
+
+/**
  * Snapshots of a workspace, and the steps of a rollback to one, each idempotent so that a
  * rollback cut off anywhere can be finished from what `rollbackState` finds. A rollback never
  * deletes: `zfs rollback -r` would destroy every later snapshot, so the snapshot is cloned

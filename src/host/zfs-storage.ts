@@ -1,5 +1,5 @@
-import type { Storage, UserSpace } from "./storage.js";
-import type { Zfs } from "./zfs.js";
+import { FORK_SNAPSHOT_PREFIX, type Storage, type UserSpace } from "./storage.js";
+import { isDependentClones, isMissingDataset, type Zfs } from "./zfs.js";
 
 /**
  * Workspaces as ZFS datasets:
@@ -75,7 +75,18 @@ export function zfsStorage(
       await zfs.set(workspaceDataset(uid, name), "voxnix:container", name);
       return mountpointOf(workspaceDataset(uid, name));
     },
-    purgeTrash: (uid, id) => zfs.destroyKeepingClones(trashDataset(uid, id)),
+    async purgeTrash(uid, id) {
+      const dataset = trashDataset(uid, id);
+      const origin = await zfs.origin(dataset).catch(() => undefined);
+      await zfs.destroyKeepingClones(dataset);
+      // A fork's snapshot of its source: of no use once the fork is gone, unless another
+      // clone needs it (zfs refuses then, and it stays).
+      const [source, snapshot = ""] = origin?.split("@") ?? [];
+      if (source && snapshot.startsWith(FORK_SNAPSHOT_PREFIX))
+        await zfs.destroySnapshot(source, snapshot).catch((error: unknown) => {
+          if (!isDependentClones(error) && !isMissingDataset(error)) throw error;
+        });
+    },
     snapshots: {
       list: async (uid, name) =>
         (await zfs.snapshots(workspaceDataset(uid, name))).map((s) => ({

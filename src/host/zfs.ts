@@ -140,11 +140,17 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
      */
     async destroyKeepingClones(dataset: string) {
       // Each promote takes snapshots away from `dataset`; bounded all the same.
+      const outside = (clone: string) => clone !== dataset && !clone.startsWith(`${dataset}/`);
       for (let round = 0; round < 100; round++) {
-        const dependent = (await this.snapshots(dataset))
-          .flatMap((s) => s.clones)
-          .find((clone) => clone !== dataset && !clone.startsWith(`${dataset}/`));
-        if (!dependent) break;
+        const snapshots = await this.snapshots(dataset);
+        const at = snapshots.findIndex((s) => s.clones.some(outside));
+        const dependent = snapshots[at]?.clones.find(outside);
+        if (dependent === undefined) break;
+        // The older snapshots nothing depends on go now, with `dataset`: promoted, they would
+        // move into the clone, holding what it never had, and a name of its own would clash
+        // ("cannot promote …: conflicting snapshot").
+        for (const older of snapshots.slice(0, at))
+          if (older.clones.length === 0) await this.destroySnapshot(dataset, older.name);
         await this.promote(dependent);
       }
       await this.destroyRecursive(dataset);
@@ -172,7 +178,7 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
 export type Zfs = ReturnType<typeof zfs>;
 
 /** `cannot open 'DS': dataset does not exist` (host-cli-reference.md). */
-function isMissingDataset(error: unknown): boolean {
+export function isMissingDataset(error: unknown): boolean {
   return error instanceof HostCommandError && error.stderrTail.includes("dataset does not exist");
 }
 

@@ -31,6 +31,12 @@ export function admitFork(deps: WorkloadDeps, actor: Actor, input: ForkInput): A
     throw new Refusal("invalid-input", "A fork needs a name of its own.");
   const [source, sourceLease] = deps.store.transaction(() => {
     const source = settled(deps, actor, request.source);
+    // Its root is the host's root: one more such container is one too many.
+    if (source.spec.privateUsers === null)
+      throw new Refusal(
+        "unavailable",
+        `${source.name} was made before containers had users of their own, so a copy of it would run as the host's root. A container created anew has users of its own.`,
+      );
     const lease = beginOperation(deps, {
       kind: "snapshot",
       container: source.name,
@@ -46,9 +52,8 @@ export function admitFork(deps: WorkloadDeps, actor: Actor, input: ForkInput): A
     tailscale: source.spec.tailscale
       ? { authKeyFile: deps.host.staging.tailscaleKeyPath(request.name) }
       : null,
-    // A range of its own, claimed with the name; a container from before user namespaces
-    // forks into one without, as its files are owned by host uids.
-    privateUsers: source.spec.privateUsers === null ? null : undefined,
+    // A range of its own, claimed with the name.
+    privateUsers: undefined,
   };
   let admission: Admission;
   try {

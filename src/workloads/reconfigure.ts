@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isVoxnixError, VoxnixError } from "../errors.js";
+import { formatSize } from "../size.js";
 import type { Container } from "./records.js";
 import type { Actor } from "./actor.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
@@ -131,6 +132,8 @@ const STEP = {
   hostChanged: "host-changed",
   /** The registry holds the new spec: a repair goes forward to it, not back. */
   committed: "committed",
+  /** The registry took the previous spec back after a failure: a repair goes back too. */
+  reverted: "reverted",
   /** New limits were given to the running unit (they outlast a stop until the next boot). */
   limitsApplied: "limits-applied",
   /** Followed by the store path the container booted before the change: an undo needs no build. */
@@ -200,6 +203,7 @@ export async function reconfigureContainer(
 
   const previousSystem = host.installer.installedSystem(name);
   let running: boolean;
+  let back = before;
   try {
     lease.made(STEP.hostChanged);
     if (previousSystem) lease.made(`${STEP.previousSystem}${previousSystem}`);
@@ -219,7 +223,15 @@ export async function reconfigureContainer(
     }
   } catch (error) {
     try {
-      await settle(deps, name, before, previousSystem, lease);
+      // Back first in the registry: whatever happens to the undo, a repair goes back too.
+      back = store.transaction(() => {
+        if (!store.operations.forContainer(name)?.made.includes(STEP.committed)) return before;
+        const back = limitsStillFit(deps, container, before, next);
+        store.containers.setSpec(name, back);
+        lease.made(STEP.reverted);
+        return back;
+      });
+      await settle(deps, name, back, previousSystem, lease);
     } catch (undoError) {
       lease.abandon();
       audit("failed", { ...detail, ...failureOf(error), rollbackFailed: String(undoError) });
@@ -230,7 +242,7 @@ export async function reconfigureContainer(
       throw error;
     }
     audit(outcomeOf(error), { ...detail, ...failureOf(error) });
-    throw error instanceof Refusal ? error : new NotChanged(name, before, error);
+    throw error instanceof Refusal ? error : new NotChanged(name, back, error);
   }
   // Done on the host. If machinectl cannot answer now, reconcile corrects the state.
   const state = (await host.machines.isRunning(name).catch(() => running)) ? "running" : "stopped";
@@ -251,6 +263,34 @@ export async function reconfigureContainer(
     (who) => `🔧 ${who} changed ${name}: ${next.modules.join(", ")}; ${next.limits.cpus} CPU.`,
   );
   return result(state, state === "running" ? "switched" : "next-start");
+}
+
+/**
+ * The spec a failed change goes back to: `before`, unless its limits no longer fit the user's
+ * share because something started while the registry held the change's (lower) ones; then
+ * the lower of each limit stays, which fits whatever was counted against the change.
+ */
+function limitsStillFit(
+  deps: WorkloadDeps,
+  container: Container,
+  before: ContainerSpec,
+  next: ContainerSpec,
+): ContainerSpec {
+  if (container.state !== "running") return before;
+  try {
+    assertComputeFits(deps, before);
+    return before;
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return {
+      ...before,
+      limits: {
+        ...before.limits,
+        cpus: Math.min(before.limits.cpus, next.limits.cpus),
+        memoryBytes: Math.min(before.limits.memoryBytes, next.limits.memoryBytes),
+      },
+    };
+  }
 }
 
 /** The system of `spec`'s modules: built before (no build slot), or built now from its staged spec. */
@@ -302,7 +342,7 @@ async function settle(
     const running = await host.machines.isRunning(name);
     if (running || made.includes(STEP.limitsApplied))
       await host.systemd.setLimits(`container@${name}.service`, spec.limits);
-    if (running) await host.containers.switchTo(name, path);
+    if (running) await activate(deps, spec, path);
   }
   const state = (await host.machines.isRunning(name)) ? "running" : "stopped";
   store.transaction(() => {
@@ -311,6 +351,26 @@ async function settle(
     lease.end();
   });
   return state;
+}
+
+/**
+ * Makes a running container run `systemPath`: switched to in place, or, when the activation
+ * fails (a tenant's login shell runs it, and may break it), restarted, which boots the conf's
+ * system whatever is inside. A settle must end with the container on the system its conf says.
+ */
+async function activate(deps: WorkloadDeps, spec: ContainerSpec, systemPath: string) {
+  const { host } = deps;
+  try {
+    await host.containers.switchTo(spec.name, systemPath);
+  } catch (error) {
+    deps.log.warn(
+      { err: error, container: spec.name },
+      "activation failed while putting a system back; restarting the container",
+    );
+    await host.containers.stop(spec.name);
+    await host.storage.ensureMounted(spec.owner, spec.name);
+    await host.containers.start(spec.name);
+  }
 }
 
 /**
@@ -323,7 +383,7 @@ export async function finishChange(
   lease: Lease,
 ): Promise<{ state: "running" | "stopped"; forward: boolean }> {
   const made = deps.store.operations.forContainer(container.name)?.made ?? lease.operation.made;
-  const forward = made.includes(STEP.committed);
+  const forward = made.includes(STEP.committed) && !made.includes(STEP.reverted);
   const previous = made
     .find((m) => m.startsWith(STEP.previousSystem))
     ?.slice(STEP.previousSystem.length);
@@ -343,6 +403,6 @@ export class NotChanged extends VoxnixError {
   constructor(name: string, kept: ContainerSpec, cause: unknown) {
     super(`${name}: change not made, previous system kept: ${String(cause)}`, { cause });
     const why = isVoxnixError(cause) ? cause.userMessage : "the host could not do it";
-    this.userMessage = `${name} was not changed: ${why} It keeps its previous system (${kept.modules.join(", ")}) and limits.`;
+    this.userMessage = `${name} was not changed: ${why} It keeps its previous system (${kept.modules.join(", ")}), with ${kept.limits.cpus} CPU and ${formatSize(kept.limits.memoryBytes)}.`;
   }
 }

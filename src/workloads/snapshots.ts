@@ -1,4 +1,8 @@
-import type { WorkspaceSnapshot, WorkspaceSnapshots } from "../host/index.js";
+import {
+  FORK_SNAPSHOT_PREFIX,
+  type WorkspaceSnapshot,
+  type WorkspaceSnapshots,
+} from "../host/index.js";
 import { isDependentClones } from "../host/zfs.js";
 import type { Container } from "./records.js";
 import { authorize, type Actor } from "./actor.js";
@@ -15,7 +19,7 @@ export const SNAPSHOT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** Rollback's safety snapshot, taken of the state it replaces (which goes to the trash). */
 export const SAFETY_PREFIX = "before-rollback-";
 /** The snapshot a fork is cloned from when none is named: it lives as long as the fork. */
-export const FORK_PREFIX = "fork-";
+export const FORK_PREFIX = FORK_SNAPSHOT_PREFIX;
 /** Snapshots voxnix takes for itself: not counted against the cap, and no name of a user's. */
 const OWN_PREFIXES = [SAFETY_PREFIX, FORK_PREFIX];
 const isVoxnixOwn = (snapshot: string) => OWN_PREFIXES.some((p) => snapshot.startsWith(p));

@@ -122,8 +122,11 @@ export const FORK_STEPS: Step[] = [
   { label: "verify", fault: pause("machinectl show") },
 ];
 
-/** The host step of a trash purge. */
-export const PURGE_STEPS: Step[] = [{ label: "destroy", fault: pause("zfs destroy") }];
+/** The host steps of a trash purge: the origin it was cloned from (a fork's), the destroy. */
+export const PURGE_STEPS: Step[] = [
+  { label: "origin", fault: pause("zfs get", { match: "origin" }) },
+  { label: "destroy", fault: pause("zfs destroy") },
+];
 
 /**
  * Runs a voxnix CLI verb and kills it (SIGKILL, or `signal`) while `fault`'s step is held at its

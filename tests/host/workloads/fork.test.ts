@@ -105,6 +105,35 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     await t.workloads.restart(alice, { name: "dev2" });
   });
 
+  it("takes its own snapshot of the source away with it once it is purged", async () => {
+    const t = await withDev();
+    await t.workloads.fork(alice, { source: "dev", name: "dev2" });
+    expect(t.host.snapshots()).toEqual([
+      expect.stringMatching(/^tank\/users\/1001\/containers\/dev@fork-dev2-/),
+    ]);
+    const request = await t.workloads.requestDestroy(alice, { name: "dev2" });
+    await t.workloads.confirmDestroy(alice, request.id);
+    await t.workloads.purgeTrash(admin, { everything: true });
+    expect(t.host.snapshots()).toEqual([]);
+    expect(t.host.datasets().filter((d) => d.includes("/containers/"))).toEqual([SRC]);
+  });
+
+  it("lets its source's trash be purged when both have a snapshot of the same name", async () => {
+    const t = await withDev();
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+    await t.workloads.fork(alice, { source: "dev", name: "dev2" });
+    await t.workloads.snapshot(alice, { name: "dev2", snapshot: "v1" });
+    const request = await t.workloads.requestDestroy(alice, { name: "dev" });
+    await t.workloads.confirmDestroy(alice, request.id);
+    expect((await t.workloads.purgeTrash(admin, { everything: true })).failed ?? []).toEqual([]);
+    expect(t.store.trash.listAll()).toEqual([]);
+    // The fork keeps its origin snapshot and its own; dev's v1 went with dev.
+    expect(t.host.snapshots()).toEqual([
+      expect.stringMatching(/^tank\/users\/1001\/containers\/dev2@fork-dev2-/),
+      `${FORK}@v1`,
+    ]);
+  });
+
   it("refuses what it cannot do, leaving nothing behind and the source free", async () => {
     const t = await withDev();
     const refused = async (
@@ -132,6 +161,11 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     expect(t.store.operations.listAll()).toEqual([]);
     // The source was never left held.
     await t.workloads.snapshot(alice, { name: "dev", snapshot: "after" });
+    // A container from before user namespaces (its root is the host's) is not copied.
+    const legacy = specOf(t, "dev");
+    if (legacy) t.store.containers.setSpec("dev", { ...legacy, privateUsers: null });
+    await refused({ source: "dev", name: "dev2" }, "a copy of it would run as the host's root");
+    expect(t.store.operations.listAll()).toEqual([]);
   });
 
   it("needs ZFS", async () => {

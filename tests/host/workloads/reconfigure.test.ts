@@ -107,6 +107,23 @@ describe("change in place", () => {
     expect(t.store.operations.listAll()).toEqual([]);
   });
 
+  it("restarts the container on its previous system when no activation works inside it", async () => {
+    const t = await withDev();
+    const kept = snapshotOf(t);
+    // A tenant's login shell that fails every command: the new system's activation and the
+    // old one's both fail.
+    t.host.injectFault({ command: "nixos-container run", action: "fail", stderr: "broken\n" });
+    await expect(t.workloads.change(alice, { name: "dev", add: ["fish"] })).rejects.toMatchObject({
+      name: "NotChanged",
+    });
+    t.host.clearFaults();
+    expect(t.host.commandLines().filter((c) => c.startsWith("nixos-container stop"))).toHaveLength(
+      1,
+    );
+    expect({ ...snapshotOf(t), running: t.host.runningSystem("dev") }).toEqual(kept);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
   it("counts the new limits against a start that raced its build: the later of the two is refused", async () => {
     const t = await testWorkloads({ limits: { userCpus: 2, maxCpus: 2 } });
     await t.workloads.create(alice, { name: "dev", modules: ["git"] });
@@ -126,6 +143,33 @@ describe("change in place", () => {
       limits: { cpus: 1 },
     });
     expect(t.host.commandLines().some((c) => c.includes("set-property"))).toBe(false);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
+  it("keeps the lower limits when the previous ones no longer fit after a failed change", async () => {
+    const t = await testWorkloads({ limits: { userCpus: 4, maxCpus: 4 } });
+    await t.workloads.create(alice, { name: "web", modules: [], cpus: 2 });
+    await t.workloads.stop(alice, { name: "web" });
+    await t.workloads.create(alice, { name: "dev", modules: ["git"], cpus: 3 });
+    // Committed (dev at 2 in the registry), then held before its activation, which will fail.
+    t.host.injectFault({ command: "systemctl set-property", action: "gate", gate: "limits" });
+    t.host.injectFault({ command: "nixos-container run", action: "fail", nth: 1, stderr: "no\n" });
+    const change = t.workloads.change(alice, { name: "dev", add: ["fish"], cpus: 2 });
+    await expect
+      .poll(() => t.host.commandLines("systemctl").some((c) => c.includes("set-property")), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    await t.workloads.start(alice, { name: "web" }); // 2 + 2 fits the share of 4
+    t.host.openGate("limits");
+    await expect(change).rejects.toMatchObject({
+      name: "NotChanged",
+      userMessage: expect.stringContaining("with 2 CPU"),
+    });
+    expect(t.store.containers.find("dev")?.spec).toMatchObject({
+      modules: ["git", "workspace"],
+      limits: { cpus: 2 },
+    });
     expect(t.store.operations.listAll()).toEqual([]);
   });
 
