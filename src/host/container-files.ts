@@ -25,6 +25,13 @@ export const CONF_MARKER = "# Installed by voxnix; removed by its destroy.";
 
 /** uids per container: nspawn's own range size (workloads/uid-ranges.ts picks the bases). */
 export const UID_RANGE = 65_536;
+/**
+ * Containers' ranges are FIRST_UID_BASE + k·UID_RANGE, below 2^31: above anything a NixOS host
+ * allocates (its users, DynamicUser, nspawn's own `pick` ranges), where some tools treat uids
+ * as signed.
+ */
+export const FIRST_UID_BASE = 0x7000_0000;
+export const UID_RANGES_END = 0x8000_0000;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._+/-]+$/;
 

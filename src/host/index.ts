@@ -30,7 +30,9 @@ export {
 export {
   containerConf,
   containerDropIn,
+  FIRST_UID_BASE,
   UID_RANGE,
+  UID_RANGES_END,
   type ContainerInstall,
 } from "./container-files.js";
 export { buildExpression } from "./container-systems.js";
@@ -106,8 +108,7 @@ export function createHost(runner: Runner, options: HostOptions) {
           },
           // In this process: the pool is writable in the daemon's namespace (the unit's
           // ReadWritePaths), and the host's mounts propagate into it (mount-namespace.ts).
-          shiftOwnership: (path, from, to) =>
-            shiftOwnership(join(options.hostRoot, path), from, to),
+          shiftOwnership: (path, base) => shiftOwnership(join(options.hostRoot, path), base),
         })
       : dirStorage(join(options.stateDir, "workspaces"));
   return {

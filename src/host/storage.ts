@@ -42,8 +42,8 @@ export interface WorkspaceSnapshots {
    * promote it before its origin goes).
    */
   cloneInto(ownerId: number, source: string, snapshot: string, name: string): Promise<string>;
-  /** Gives workspace `name`'s files from the user range at `from` to the one at `to`. */
-  shiftOwnership(ownerId: number, name: string, from: number, to: number): Promise<void>;
+  /** Gives workspace `name`'s files of other containers' user ranges to the one at `base`. */
+  shiftOwnership(ownerId: number, name: string, base: number): Promise<void>;
   cloneForRollback(ownerId: number, name: string, snapshot: string): Promise<void>;
   promoteRollback(ownerId: number, name: string): Promise<void>;
   /** Puts the promoted clone in the workspace's place (once the old one is in the trash). */

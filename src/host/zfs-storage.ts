@@ -19,8 +19,8 @@ export function zfsStorage(
     userQuotaBytes: number;
     /** chown of a mounted dataset's root, where the mount is (the host's mount namespace). */
     chown: (path: string, hostUid: number) => Promise<unknown>;
-    /** A mounted dataset's whole tree given from one user range to another (ownership-shift.ts). */
-    shiftOwnership: (path: string, from: number, to: number) => Promise<unknown>;
+    /** A mounted dataset's whole tree given to one user range (ownership-shift.ts). */
+    shiftOwnership: (path: string, base: number) => Promise<unknown>;
   },
 ): Storage {
   const root = `${options.pool}/users`;
@@ -108,8 +108,8 @@ export function zfsStorage(
         await zfs.set(dataset, "voxnix:container", name);
         return mountpointOf(dataset);
       },
-      async shiftOwnership(uid, name, from, to) {
-        await options.shiftOwnership(mountpointOf(workspaceDataset(uid, name)), from, to);
+      async shiftOwnership(uid, name, base) {
+        await options.shiftOwnership(mountpointOf(workspaceDataset(uid, name)), base);
       },
       promoteRollback: (uid, name) => zfs.promote(rollbackDataset(uid, name)),
       async installRollback(uid, name) {

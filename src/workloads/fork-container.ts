@@ -54,6 +54,7 @@ export function admitFork(deps: WorkloadDeps, actor: Actor, input: ForkInput): A
       : null,
     // A range of its own, claimed with the name.
     privateUsers: undefined,
+    forked: true,
   };
   let admission: Admission;
   try {

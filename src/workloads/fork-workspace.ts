@@ -52,9 +52,7 @@ export async function forkWorkspace(
   } finally {
     from.lease.end();
   }
-  const fromBase = source.spec.privateUsers?.base;
-  const toBase = spec.privateUsers?.base;
-  if (fromBase !== undefined && toBase !== undefined && fromBase !== toBase)
-    await snapshots.shiftOwnership(spec.owner, spec.name, fromBase, toBase);
+  if (spec.privateUsers)
+    await snapshots.shiftOwnership(spec.owner, spec.name, spec.privateUsers.base);
   return hostPath;
 }

@@ -147,6 +147,9 @@ export async function finishRollback(
     if (!seen.workspace) await snapshots.installRollback(uid, name);
   }
   seen = await snapshots.rollbackState(uid, name, trashId);
+  // A fork's snapshot from before it was forked holds its source's users' files.
+  if (seen.inTrash && container.spec.forked && container.spec.privateUsers)
+    await snapshots.shiftOwnership(uid, name, container.spec.privateUsers.base);
   if (seen.inTrash && !store.trash.find(trashId))
     store.trash.add({ id: trashId, ownerId: uid, containerName: name, spec: container.spec });
   // What the lease recorded since it began is in the registry, not in the record it began with.

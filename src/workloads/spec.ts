@@ -92,5 +92,10 @@ export const ContainerSpec = z.object({
    * whose workspaces are owned by real host uids; absent until a create claims its name.
    */
   privateUsers: z.object({ base: z.number().int().positive() }).nullable().optional(),
+  /**
+   * Made by a fork: its snapshots from before (its source's, its own once the source is
+   * purged) hold files of the source's users, given to its own on a rollback to one.
+   */
+  forked: z.literal(true).optional(),
 });
 export type ContainerSpec = z.infer<typeof ContainerSpec>;

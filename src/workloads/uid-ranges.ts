@@ -1,4 +1,4 @@
-import { UID_RANGE } from "../host/index.js";
+import { FIRST_UID_BASE, UID_RANGE, UID_RANGES_END } from "../host/index.js";
 import type { WorkloadDeps } from "./deps.js";
 import { Refusal } from "./refusal.js";
 
@@ -9,8 +9,8 @@ import { Refusal } from "./refusal.js";
  * NixOS host allocates (its users, systemd's DynamicUser and nspawn's own `pick` ranges) and below
  * 2^31, where some tools treat uids as signed.
  */
-export const FIRST_UID_BASE = 0x7000_0000;
-const RANGES = (0x8000_0000 - FIRST_UID_BASE) / UID_RANGE; // 4,096
+export { FIRST_UID_BASE };
+const RANGES = (UID_RANGES_END - FIRST_UID_BASE) / UID_RANGE; // 4,096
 
 /**
  * The lowest range no container and no trash entry holds (a trashed workspace keeps its owner's

@@ -21,7 +21,7 @@ const TO = FROM + 65_536 * 3;
 const asRoot = process.getuid?.() === 0;
 
 describe.skipIf(!asRoot)("shiftOwnership (needs root to chown)", () => {
-  it("moves every id of the source range to the same offset in the fork's, and nothing else", async () => {
+  it("moves every id of another container's range to the same offset in this one's, and nothing else", async () => {
     const outside = join(tempDir(), "host-file");
     writeFileSync(outside, "the host's");
     const root = tempDir();
@@ -38,7 +38,11 @@ describe.skipIf(!asRoot)("shiftOwnership (needs root to chown)", () => {
     lchownLink(join(root, "escape"), FROM);
     chmodSync(join(root, "setuid"), 0o4755); // after its chown, which the kernel makes drop it
 
-    const report = await shiftOwnership(root, FROM, TO);
+    // Another container's range than the source's moves too, by its offset.
+    writeFileSync(join(root, "third"), "");
+    own(join(root, "third"), FROM + 65_536 * 7 + 5);
+
+    const report = await shiftOwnership(root, TO);
     const ids = (p: string) => {
       const st = lstatSync(join(root, p));
       return [st.uid, st.gid];
@@ -53,17 +57,18 @@ describe.skipIf(!asRoot)("shiftOwnership (needs root to chown)", () => {
     expect([statSync(outside).uid, statSync(outside).gid]).toEqual([0, 0]);
     // The kernel drops setuid on a chown, and the daemon's unit forbids setting it again.
     expect(lstatSync(join(root, "setuid")).mode & 0o7777).toBe(0o755);
+    expect(ids("third")).toEqual([TO + 5, TO + 5]);
     // The hard link is a second name of a.txt: seen twice, shifted once.
-    expect(report).toEqual({ entries: 8, shifted: 6 });
-    // Run again (a shift cut off and repeated): nothing is in the source range any more.
-    expect(await shiftOwnership(root, FROM, TO)).toEqual({ entries: 8, shifted: 0 });
+    expect(report).toEqual({ entries: 9, shifted: 7 });
+    // Its root, shifted last, says the walk finished: a second call walks nothing.
+    expect(await shiftOwnership(root, TO)).toEqual({ entries: 1, shifted: 0 });
   });
 
   it("refuses a root that is not a directory", async () => {
     const file = join(tempDir(), "f");
     writeFileSync(file, "");
-    await expect(shiftOwnership(file, FROM, TO)).rejects.toThrow("is not a directory");
-    await expect(shiftOwnership(join(tempDir(), "missing"), FROM, TO)).rejects.toThrow("ENOENT");
+    await expect(shiftOwnership(file, TO)).rejects.toThrow("is not a directory");
+    await expect(shiftOwnership(join(tempDir(), "missing"), TO)).rejects.toThrow("ENOENT");
   });
 });
 

@@ -87,6 +87,10 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
 
   it("forks from a named snapshot, and survives its source's destroy and purge", async () => {
     const t = await withDev();
+    const base = specOf(t, "dev")?.privateUsers?.base as number;
+    chownSync(mounted(t, SRC), base, base);
+    writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
+    chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
     t.host.setContent(SRC, "good");
     await t.workloads.snapshot(alice, { name: "dev", snapshot: "good" });
     t.host.setContent(SRC, "later");
@@ -102,6 +106,13 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     expect(t.host.dataset(FORK)?.origin).toBeUndefined();
     expect(t.host.snapshots()).toEqual([`${FORK}@good`]);
     expect(t.host.machines()).toEqual(["dev2"]);
+    // good is now dev2's, with dev's users' files: a rollback to it gives them to dev2's.
+    const request2 = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "good" });
+    await t.workloads.confirm(alice, request2.id);
+    const forkBase = specOf(t, "dev2")?.privateUsers?.base as number;
+    expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(forkBase + 1000);
+    expect(lstatSync(mounted(t, FORK)).uid).toBe(forkBase);
+
     await t.workloads.restart(alice, { name: "dev2" });
   });
 
