@@ -36,8 +36,17 @@ export async function forkWorkspace(
       snapshot = `${FORK_PREFIX}${spec.name}-${stamp(deps.now())}`;
       const taken = snapshot;
       await snapshots.take(source.ownerId, source.name, taken);
-      // Undone after the clone (undo runs newest first): zfs keeps a snapshot with clones.
-      fork.undo.push("fork snapshot", () => snapshots.remove(source.ownerId, source.name, taken));
+      // Undone after the clone (undo runs newest first): zfs keeps a snapshot with clones. The
+      // source is no longer held then; one moved or gone meanwhile keeps it (it goes with the
+      // source's purge), which is no reason to leave the fork half-undone.
+      fork.undo.push("fork snapshot", () =>
+        snapshots.remove(source.ownerId, source.name, taken).catch((error: unknown) => {
+          deps.log.warn(
+            { err: error, container: source.name, snapshot: taken },
+            "fork snapshot kept",
+          );
+        }),
+      );
     } else if (
       !(await snapshots.list(source.ownerId, source.name)).some((s) => s.name === snapshot)
     )

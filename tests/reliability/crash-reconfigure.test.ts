@@ -7,7 +7,9 @@ import {
   hostWithContainer,
   killDuring,
   RECONFIGURE_STEPS,
+  STOPPED_RECONFIGURE_STEPS,
 } from "../support/crash.js";
+import { alice } from "../support/test-workloads.js";
 
 describe("SIGKILL of", () => {
   it.each(cases(RECONFIGURE_STEPS))(
@@ -44,6 +46,26 @@ describe("SIGKILL of", () => {
       expect(host.runningSystem("dev")).toBe(system());
       const limits = host.unitProperties("container@dev.service");
       if (Object.keys(limits).length > 0) expect(limits.CPUQuota).toBe(forward ? "200%" : "100%");
+    },
+  );
+
+  it.each(cases(STOPPED_RECONFIGURE_STEPS))(
+    "$variant during a stopped container's change of limits ($label) ends all before or all after",
+    async ({ fault, hostCommandToo }) => {
+      const { host, env, stateDir, setup } = await hostWithContainer("dev", ["git"]);
+      await setup.workloads.stop(alice, { name: "dev" });
+      const dropIn = () =>
+        readFileSync(
+          join(host.root, "etc/systemd-mutable/system/container@dev.service.d/voxnix.conf"),
+          "utf8",
+        );
+      await killDuring(env, ["set", "dev", "--memory", "3G"], fault, host, hostCommandToo);
+      const { rows } = await consistentAfterRestart(host, stateDir);
+      const [row] = rows;
+      expect(rows.map((r) => [r.name, r.state])).toEqual([["dev", "stopped"]]);
+      // The drop-in says what the registry says, before or after.
+      expect(dropIn()).toContain(`MemoryMax=${row?.spec.limits.memoryBytes}`);
+      expect(host.machines()).toEqual([]);
     },
   );
 });

@@ -122,6 +122,13 @@ export const FORK_STEPS: Step[] = [
   { label: "verify", fault: pause("machinectl show") },
 ];
 
+/** Every host step of a change of a stopped container's limits (its module set is built). */
+export const STOPPED_RECONFIGURE_STEPS: Step[] = [
+  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
+  { label: "running check", fault: pause("machinectl show") },
+  { label: "install", fault: pause("systemctl daemon-reload") },
+];
+
 /** The host steps of a trash purge: the origin it was cloned from (a fork's), the destroy. */
 export const PURGE_STEPS: Step[] = [
   { label: "origin", fault: pause("zfs get", { match: "origin" }) },

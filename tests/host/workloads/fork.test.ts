@@ -116,6 +116,22 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     await t.workloads.restart(alice, { name: "dev2" });
   });
 
+  it("undoes a fork whose install fails: no clone, no snapshot of the source left", async () => {
+    const t = await withDev();
+    t.host.injectFault({
+      command: "systemctl daemon-reload",
+      action: "fail",
+      nth: 1,
+      stderr: "no\n",
+    });
+    await expect(t.workloads.fork(alice, { source: "dev", name: "dev2" })).rejects.toThrow();
+    t.host.clearFaults();
+    expect(t.host.datasets().filter((d) => d.includes("/containers/"))).toEqual([SRC]);
+    expect(t.host.snapshots()).toEqual([]);
+    expect(t.store.containers.find("dev2")).toBeUndefined();
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
   it("takes its own snapshot of the source away with it once it is purged", async () => {
     const t = await withDev();
     await t.workloads.fork(alice, { source: "dev", name: "dev2" });
