@@ -207,7 +207,12 @@ export async function reconfigureContainer(
   try {
     lease.made(STEP.hostChanged);
     if (previousSystem) lease.made(`${STEP.previousSystem}${previousSystem}`);
-    const systemPath = await systemFor(deps, next, options);
+    // Limits alone keep the system it booted: no build, even after a deploy changed nixpkgs
+    // (it takes that at its next start, as every container does).
+    const systemPath =
+      previousSystem && sameModules(before.modules, next.modules)
+        ? (await host.staging.writeSpec(name, next), previousSystem)
+        : await systemFor(deps, next, options);
     store.transaction(() => {
       if (container.state === "running") assertComputeFits(deps, next);
       store.containers.setSpec(name, next);

@@ -122,9 +122,8 @@ export const FORK_STEPS: Step[] = [
   { label: "verify", fault: pause("machinectl show") },
 ];
 
-/** Every host step of a change of a stopped container's limits (its module set is built). */
+/** Every host step of a change of a stopped container's limits (its system stays: no build). */
 export const STOPPED_RECONFIGURE_STEPS: Step[] = [
-  { label: "nixpkgs lookup", fault: pause("nix-instantiate") },
   { label: "running check", fault: pause("machinectl show") },
   { label: "install", fault: pause("systemctl daemon-reload") },
 ];

@@ -69,8 +69,9 @@ describe("change in place", () => {
     });
     expect(dropInOf(t)).toContain("CPUQuota=200%");
     expect(dropInOf(t)).toContain(`MemoryMax=${4 * G}`);
-    // Only the limits changed: the system stays, nothing is switched.
+    // Only the limits changed: the system stays, nothing is built or switched.
     expect(t.host.commandLines().some((c) => c.includes("switch-to-configuration"))).toBe(false);
+    expect(t.host.commandLines().filter((c) => c.startsWith("nix-instantiate"))).toHaveLength(1);
     const kept = snapshotOf(t);
     await expect(t.workloads.change(alice, { name: "dev", cpus: 5 })).rejects.toThrow(
       "At most 4 CPUs per container",
