@@ -1,5 +1,5 @@
 import { Composer, type InlineKeyboard } from "grammy";
-import { Refusal } from "../workloads/index.js";
+import { isChangeable, Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
 import { formatDuration } from "../duration.js";
 import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
@@ -47,8 +47,8 @@ export function callbacks(deps: BotDeps) {
         const available = w
           .modules()
           .map((m) => m.name)
-          // Tailscale is chosen at create only: a change's picker leaves it as it is.
-          .filter((m) => m !== "workspace" && (press.purpose === "create" || m !== "tailscale"));
+          // A change's picker offers only what a change may touch (not Tailscale).
+          .filter((m) => m !== "workspace" && (press.purpose === "create" || isChangeable(m)));
         await ctx.answerCallbackQuery();
         return void (await ctx
           .editMessageReplyMarkup({

@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import { formatSize } from "../size.js";
-import type { ChangeInput, ChangeResult } from "../workloads/index.js";
+import { isChangeable, type ChangeInput, type ChangeResult } from "../workloads/index.js";
 import { commandArgs } from "./command-args.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
@@ -8,9 +8,6 @@ import { bold, code, lines, rich } from "./format.js";
 import { moduleKeyboard } from "./keyboards.js";
 import { say } from "./reply.js";
 import { replySoonOrLater } from "./reply-soon-or-later.js";
-
-/** Modules a /modules picker offers: workspace is always there, Tailscale chosen at create. */
-const FIXED = ["workspace", "tailscale"];
 
 const HOW: Record<ChangeResult["applied"], string> = {
   unchanged: "Nothing to change",
@@ -53,7 +50,7 @@ export function changeCommands(deps: BotDeps) {
       const available = w
         .modules()
         .map((m) => m.name)
-        .filter((m) => !FIXED.includes(m));
+        .filter(isChangeable);
       return say(
         ctx,
         lines(

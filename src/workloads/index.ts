@@ -56,7 +56,7 @@ export type { ContainerModule } from "../host/index.js";
 export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { RollbackResult } from "./rollback.js";
-export type { ChangeInput, ChangeResult } from "./reconfigure.js";
+export { isChangeable, type ChangeInput, type ChangeResult } from "./reconfigure.js";
 export type { ForkInput } from "./fork-container.js";
 export {
   ROLLBACK_CONFIRMATION_TTL_MS,

@@ -40,6 +40,10 @@ export interface ChangeResult {
 /** The module that decides the conf's binds and a tailnet device: chosen at create only. */
 const CREATE_ONLY = "tailscale";
 
+/** Whether a change in place may add or remove `module` (not workspace, not Tailscale). */
+export const isChangeable = (module: string) =>
+  module !== CREATE_ONLY && !(IMPLICIT_MODULES as readonly string[]).includes(module);
+
 /**
  * The spec a change asks for: the container's own, with its modules and limits as asked, checked
  * as a create's would be (buildSpec). Everything else (workspace, user range, Tailscale) stays.
@@ -105,12 +109,10 @@ function asAddRemove<T extends { add: string[]; remove: string[] }>(
       "invalid-input",
       "Give either the modules it should have, or what to add and remove.",
     );
-  const kept = (m: string) =>
-    m === CREATE_ONLY || (IMPLICIT_MODULES as readonly string[]).includes(m);
   return {
     ...request,
     add: modules.filter((m) => !current.modules.includes(m)),
-    remove: current.modules.filter((m) => !kept(m) && !modules.includes(m)),
+    remove: current.modules.filter((m) => isChangeable(m) && !modules.includes(m)),
   };
 }
 
