@@ -5,6 +5,8 @@ import { containerProcesses } from "./container-processes.js";
 import { journalctl } from "./journalctl.js";
 import { machinectl } from "./machinectl.js";
 import { nixosContainer } from "./nixos-container.js";
+import { containerExec } from "./container-exec.js";
+import { containerActivation } from "./container-activation.js";
 import type { Runner } from "./run.js";
 import { stagingArea } from "./staging.js";
 import type { Storage } from "./storage.js";
@@ -59,6 +61,8 @@ export const HOST_TOOLS = [
   "nix-build",
   "nix-instantiate",
   "nixos-container",
+  // systemd: the one way into a running container (container-exec.ts).
+  "systemd-run",
   "machinectl",
   "systemctl",
   "journalctl",
@@ -88,6 +92,7 @@ export interface HostOptions {
 /** Every host adapter, over one runner. */
 export function createHost(runner: Runner, options: HostOptions) {
   const containers = nixosContainer(runner);
+  const inside = containerExec(runner);
   const enterHostMounts = options.hostMountNamespace
     ? inHostMountNamespace(options.hostMountNamespace)
     : [];
@@ -111,6 +116,12 @@ export function createHost(runner: Runner, options: HostOptions) {
           shiftOwnership: (path, base) => shiftOwnership(join(options.hostRoot, path), base),
         })
       : dirStorage(join(options.stateDir, "workspaces"));
+  const installer = containerInstaller(runner, {
+    confDir: join(options.hostRoot, "etc/nixos-containers"),
+    unitDir: join(options.hostRoot, "etc/systemd-mutable/system"),
+    gcrootDir,
+    stateDir: join(options.hostRoot, "var/lib/nixos-containers"),
+  });
   return {
     runner,
     storage,
@@ -120,18 +131,16 @@ export function createHost(runner: Runner, options: HostOptions) {
       gcrootDir,
       buildTimeoutMs: options.buildTimeoutMs ?? 30 * 60_000,
     }),
-    installer: containerInstaller(runner, {
-      confDir: join(options.hostRoot, "etc/nixos-containers"),
-      unitDir: join(options.hostRoot, "etc/systemd-mutable/system"),
-      gcrootDir,
-      stateDir: join(options.hostRoot, "var/lib/nixos-containers"),
-    }),
+    installer,
     machines: machinectl(runner),
     processes: containerProcesses(options.hostRoot),
     containers,
+    /** Commands inside a running container, as its root in its user namespace. */
+    inside,
+    activation: containerActivation(inside),
     systemd: systemctl(runner),
     journal: journalctl(runner),
-    tailscale: tailscale(containers),
+    tailscale: tailscale(inside, (name) => installer.installedSystem(name)),
     zfs: zfsTool,
     zpool: zpool(runner),
     /** The argv prefix zfs runs with to reach the host's mount namespace ([] when already there). */

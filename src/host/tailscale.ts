@@ -1,10 +1,12 @@
 import { z } from "zod";
-import type { NixosContainer } from "./nixos-container.js";
+import type { ContainerExec } from "./container-exec.js";
+import { HostCommandError } from "./errors.js";
 
 const Status = z.object({
   BackendState: z.string(),
   Self: z
     .object({
+      ID: z.string().optional(),
       DNSName: z.string().optional(),
       TailscaleIPs: z.array(z.string()).nullable().optional(),
     })
@@ -15,26 +17,42 @@ export interface TailscaleNode {
   /** MagicDNS name without the trailing dot. */
   readonly dnsName: string;
   readonly ip: string | undefined;
+  /**
+   * The stable node id tailscaled says it has (`Self.ID`): the tenant's word, used only to tell
+   * apart that owner's own devices (workloads/tailnet.ts).
+   */
+  readonly nodeId: string | undefined;
 }
 
-/** `tailscale` inside a container, through `nixos-container run`. */
-export function tailscale(containers: NixosContainer) {
+/**
+ * `tailscale` inside a container, through the one way in (container-exec.ts), run from the
+ * system the host installed for it (`SYSTEM/sw/bin/tailscale`; the tailscale module puts it
+ * there). What it prints is the tenant's to choose: root in the container runs tailscaled.
+ * With an OAuth client the daemon asks the API instead (workloads/tailnet.ts).
+ */
+export function tailscale(inside: ContainerExec, systemOf: (name: string) => string | undefined) {
+  const cli = (name: string) => {
+    const system = systemOf(name);
+    if (!system)
+      throw new HostCommandError({
+        argv: ["tailscale"],
+        message: `${name} has no installed system to run tailscale from`,
+      });
+    return `${system}/sw/bin/tailscale`;
+  };
   return {
     /** The container's node once enrolled, else undefined (enrolment runs in the background). */
     async node(name: string): Promise<TailscaleNode | undefined> {
-      const { stdout } = await containers.run(
-        name,
-        ["tailscale", "status", "--self", "--json"],
-        15_000,
-      );
+      const { stdout } = await inside.run(name, [cli(name), "status", "--self", "--json"], 15_000);
       const status = Status.safeParse(JSON.parse(stdout));
       if (!status.success || status.data.BackendState !== "Running") return undefined;
       const dnsName = status.data.Self?.DNSName?.replace(/\.$/, "");
-      return dnsName ? { dnsName, ip: status.data.Self?.TailscaleIPs?.[0] } : undefined;
+      const nodeId = status.data.Self?.ID || undefined;
+      return dnsName ? { dnsName, ip: status.data.Self?.TailscaleIPs?.[0], nodeId } : undefined;
     },
     /** Removes the node from the tailnet; only possible while the container runs. */
     async logout(name: string) {
-      await containers.run(name, ["tailscale", "logout"], 30_000);
+      await inside.run(name, [cli(name), "logout"], 30_000);
     },
   };
 }

@@ -226,7 +226,7 @@ export async function reconfigureContainer(
       lease.made(STEP.limitsApplied);
       await host.systemd.setLimits(`container@${name}.service`, next.limits);
       if (!sameModules(before.modules, next.modules))
-        await host.containers.switchTo(name, systemPath);
+        await host.activation.switchTo(name, systemPath);
     }
   } catch (error) {
     try {
@@ -368,7 +368,7 @@ async function settle(
 async function activate(deps: WorkloadDeps, spec: ContainerSpec, systemPath: string) {
   const { host } = deps;
   try {
-    await host.containers.switchTo(spec.name, systemPath);
+    await host.activation.switchTo(spec.name, systemPath);
   } catch (error) {
     deps.log.warn(
       { err: error, container: spec.name },

@@ -104,7 +104,7 @@ export const RECONFIGURE_STEPS: Step[] = [
   { label: "limits", fault: pause("systemctl set-property") },
   {
     label: "activation",
-    fault: pause("nixos-container run", { match: "switch-to-configuration" }),
+    fault: pause("systemd-run", { match: "switch-to-configuration" }),
   },
   { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
 ];

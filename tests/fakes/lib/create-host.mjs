@@ -14,6 +14,7 @@ export const FAKE_TOOLS = [
   "nixos-container",
   "machinectl",
   "systemctl",
+  "systemd-run",
   "journalctl",
 ];
 

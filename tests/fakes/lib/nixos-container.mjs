@@ -1,5 +1,5 @@
-// nixos-container (nixpkgs' Perl script): list, start, stop, status, run, show-ip, destroy.
-import { existsSync, lstatSync } from "node:fs";
+// nixos-container (nixpkgs' Perl script): list, start, stop, status, show-ip, destroy.
+import { lstatSync } from "node:fs";
 import {
   confPath,
   installedNames,
@@ -15,12 +15,11 @@ import {
   workspaceOf,
 } from "./containers.mjs";
 import { assertWorkspaceMounted } from "./real-mounts.mjs";
-import { readState, recordCall, updateState } from "./state.mjs";
+import { readState, updateState } from "./state.mjs";
 import { checkpoints, die, out, sleep } from "./tool.mjs";
-import { tailscale } from "./tailscale.mjs";
 
 export async function nixosContainer(args) {
-  const [verb, name, ...rest] = args;
+  const [verb, name] = args;
   const checkpoint = checkpoints("nixos-container", args, verb);
   await checkpoint();
   switch (verb) {
@@ -70,50 +69,12 @@ export async function nixosContainer(args) {
       updateState((state) => stop(state, name));
       removeConf(name);
       return;
-    case "run": {
-      mustBeInstalled(name);
-      if (!isRunning(readState(), name))
-        die(`${NIXOS_CONTAINER}: unable to get container's main PID`, 255);
-      const command = rest[0] === "--" ? rest.slice(1) : rest;
-      await runInside(name, command);
+    case "run":
+      // Real: `nsenter` without the user namespace into `su -l`, as the host's root, reading
+      // the tenant's shell files (host-cli-reference.md). voxnix must never call it: fail loud.
+      die("fake nixos-container: `run` is never used by voxnix (see container-exec.ts)", 99);
       return;
-    }
     default:
       die(`${NIXOS_CONTAINER}: unknown action ‘${verb ?? ""}’`, 255);
   }
-}
-
-/** What a login shell in the container does with the command. */
-async function runInside(name, [program, ...args]) {
-  const activation = /^(\/.+)\/bin\/switch-to-configuration$/.exec(program ?? "");
-  if (activation) return switchTo(name, activation[1], args);
-  switch (program) {
-    case "tailscale":
-      recordCall("tailscale", args);
-      await tailscale(name, args);
-      return;
-    case "true":
-      return;
-    case "echo":
-      out(`${args.join(" ")}\n`);
-      return;
-    default:
-      die(`bash: line 1: ${program}: command not found`, 127);
-  }
-}
-
-/**
- * `SYSTEM/bin/switch-to-configuration test` inside a running container: the container runs
- * SYSTEM from now on (until it boots the conf's again). A system that is not built is a
- * missing command, as in the container's shell; a fault injected on `nixos-container run`
- * stands for an activation that fails (a unit that does not start).
- */
-async function switchTo(name, system, args) {
-  if (!existsSync(system))
-    die(`bash: line 1: ${system}/bin/switch-to-configuration: No such file or directory`, 127);
-  if (args[0] !== "test" && args[0] !== "switch")
-    die(`Usage: switch-to-configuration [switch|boot|test|dry-activate]`, 1);
-  updateState((state) => {
-    if (state.machines[name]) state.machines[name].system = system;
-  });
 }

@@ -19,6 +19,7 @@ import nixBuild from "../tools/nix-build.mjs";
 import nixInstantiate from "../tools/nix-instantiate.mjs";
 import nixosContainer from "../tools/nixos-container.mjs";
 import systemctl from "../tools/systemctl.mjs";
+import systemdRun from "../tools/systemd-run.mjs";
 import zfs from "../tools/zfs.mjs";
 import zpool from "../tools/zpool.mjs";
 import { runTool } from "./tool.mjs";
@@ -32,6 +33,7 @@ const TOOLS = new Map(
     nixInstantiate,
     nixosContainer,
     systemctl,
+    systemdRun,
     zfs,
     zpool,
   ].map((t) => [t.name, t]),

@@ -95,11 +95,10 @@ describe("fake nixos-container", () => {
     expect(result.stderr).toContain("container ‘ghost’ does not exist");
   });
 
-  it("fails to run a command in a stopped container", async () => {
-    const { sh } = await hostWith({ installed: ["dev"] });
-    const result = await sh("nixos-container", "run", "dev", "--", "tailscale", "ip", "-4");
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toContain("unable to get container's main PID");
+  it("refuses `run`: voxnix never enters a container without its user namespace", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    const result = await sh("nixos-container", "run", "dev", "--", "true");
+    expect(result.exitCode).toBe(99);
   });
 
   it("shows the container's address", async () => {
@@ -258,11 +257,70 @@ describe("fake journalctl", () => {
   });
 });
 
+/** `systemd-run` into container `name`, as container-exec.ts calls it. */
+const inside = (name: string, ...command: string[]) => [
+  "systemd-run",
+  `--machine=${name}`,
+  "--unit=voxnix-exec-0123456789ab",
+  "--quiet",
+  "--pipe",
+  "--wait",
+  "--collect",
+  "--no-ask-password",
+  "--service-type=exec",
+  "--property=RuntimeMaxSec=30",
+  "--",
+  ...command,
+];
+
+/** The container's installed system (its conf's SYSTEM_PATH). */
+const systemOf = async (shell: Awaited<ReturnType<typeof hostWith>>, name: string) =>
+  (await shell.sh("cat", join(shell.host.confDir, `${name}.conf`))).stdout
+    .split("\n")
+    .find((l) => l.startsWith("SYSTEM_PATH="))
+    ?.slice("SYSTEM_PATH=".length) as string;
+
+describe("fake systemd-run --machine", () => {
+  it("tells a container that is not running as a host that is down, and runs nothing", async () => {
+    const shell = await hostWith({ installed: ["dev"] });
+    const system = await systemOf(shell, "dev");
+    const result = await shell.sh(...inside("dev", `${system}/sw/bin/tailscale`, "up"));
+    expect(result).toMatchObject({
+      exitCode: 1,
+      stderr: "Failed to connect to bus: Host is down\n",
+    });
+    expect(shell.host.calls("tailscale")).toEqual([]);
+  });
+
+  it("fails the unit's start for a program that cannot be executed", async () => {
+    const shell = await hostWith({ running: ["dev"] });
+    const result = await shell.sh(...inside("dev", "/nix/store/nothing/bin/sh", "-c", "id"));
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      "Job for voxnix-exec-0123456789ab.service failed because the control process exited with error code.",
+    );
+  });
+
+  it("activates a system in the store, and only one that is there", async () => {
+    const shell = await hostWith({ running: ["dev"] });
+    const system = await systemOf(shell, "dev");
+    const missing = `${system}-gone`;
+    expect(
+      (await shell.sh(...inside("dev", `${missing}/bin/switch-to-configuration`, "test"))).exitCode,
+    ).toBe(1);
+    expect(shell.host.runningSystem("dev")).toBe(system);
+    expect(
+      (await shell.sh(...inside("dev", `${system}/bin/switch-to-configuration`, "test"))).exitCode,
+    ).toBe(0);
+  });
+});
+
 describe("fake tailscale (inside a container)", () => {
   it("enrolls with a key file, reports its IP and DNS name, and logs out", async () => {
-    const { sh, host } = await hostWith({ running: ["dev"] });
-    const run = (...args: string[]) =>
-      sh("nixos-container", "run", "dev", "--", "tailscale", ...args);
+    const shell = await hostWith({ running: ["dev"] });
+    const { sh, host } = shell;
+    const tailscale = `${await systemOf(shell, "dev")}/sw/bin/tailscale`;
+    const run = (...args: string[]) => sh(...inside("dev", tailscale, ...args));
     expect(
       (
         await run(
@@ -288,18 +346,10 @@ describe("fake tailscale (inside a container)", () => {
   });
 
   it("forgets the node when the container stops", async () => {
-    const { sh, host } = await hostWith({ running: ["dev"] });
-    await sh(
-      "nixos-container",
-      "run",
-      "dev",
-      "--",
-      "tailscale",
-      "up",
-      "--auth-key=file:/k",
-      "--hostname=dev",
-    );
-    await sh("nixos-container", "stop", "dev");
-    expect(host.tailscaleNodes()).toEqual([]);
+    const shell = await hostWith({ running: ["dev"] });
+    const tailscale = `${await systemOf(shell, "dev")}/sw/bin/tailscale`;
+    await shell.sh(...inside("dev", tailscale, "up", "--auth-key=file:/k", "--hostname=dev"));
+    await shell.sh("nixos-container", "stop", "dev");
+    expect(shell.host.tailscaleNodes()).toEqual([]);
   });
 });

@@ -151,8 +151,9 @@ describe("destroy", () => {
   it("logs a tailscale container out of the tailnet before destroying it", async () => {
     const t = await testWorkloads();
     await t.workloads.create(alice, { name: "ts", modules: ["tailscale"] });
-    await t.deps.host.containers.run("ts", [
-      "tailscale",
+    // What the container's own enrolment service does once it has booted.
+    await t.deps.host.inside.run("ts", [
+      `${t.deps.host.installer.installedSystem("ts")}/sw/bin/tailscale`,
       "up",
       "--auth-key=file:/run/voxnix/tailscale-auth-key",
       "--hostname=ts",

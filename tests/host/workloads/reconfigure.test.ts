@@ -46,9 +46,15 @@ describe("change in place", () => {
     expect(t.host.commandLines().filter((c) => /nixos-container (stop|start)/.test(c))).toEqual([
       "nixos-container start dev",
     ]);
-    expect(t.host.commandLines()).toContain(
-      `nixos-container run dev -- ${after}/bin/switch-to-configuration test`,
-    );
+    // Inside the container, by its own systemd: as its root, in its user namespace.
+    expect(
+      t.host
+        .commandLines()
+        .filter((c) => c.startsWith("systemd-run"))
+        .map((c) => c.replace(/--unit=voxnix-exec-\w+/, "--unit=U")),
+    ).toEqual([
+      `systemd-run --machine=dev --unit=U --quiet --pipe --wait --collect --no-ask-password --service-type=exec --property=RuntimeMaxSec=300 -- ${after}/bin/switch-to-configuration test`,
+    ]);
     expect(t.store.containers.find("dev")?.spec.modules).toEqual(["fish", "git", "workspace"]);
     expect(t.store.operations.listAll()).toEqual([]);
     // And back: a system built before costs no build.
@@ -93,7 +99,7 @@ describe("change in place", () => {
     ["the build", { command: "nix-build" }],
     [
       "the activation",
-      { command: "nixos-container run", match: "switch-to-configuration", nth: 1 },
+      { command: "systemd-run", match: "switch-to-configuration", nth: 1 },
     ],
     ["applying the limits", { command: "systemctl set-property", nth: 1 }],
   ])("keeps the previous system running when %s fails, and says why", async (_, fault) => {
@@ -113,7 +119,7 @@ describe("change in place", () => {
     const kept = snapshotOf(t);
     // A tenant's login shell that fails every command: the new system's activation and the
     // old one's both fail.
-    t.host.injectFault({ command: "nixos-container run", action: "fail", stderr: "broken\n" });
+    t.host.injectFault({ command: "systemd-run", action: "fail", stderr: "broken\n" });
     await expect(t.workloads.change(alice, { name: "dev", add: ["fish"] })).rejects.toMatchObject({
       name: "NotChanged",
     });
@@ -154,7 +160,7 @@ describe("change in place", () => {
     await t.workloads.create(alice, { name: "dev", modules: ["git"], cpus: 3 });
     // Committed (dev at 2 in the registry), then held before its activation, which will fail.
     t.host.injectFault({ command: "systemctl set-property", action: "gate", gate: "limits" });
-    t.host.injectFault({ command: "nixos-container run", action: "fail", nth: 1, stderr: "no\n" });
+    t.host.injectFault({ command: "systemd-run", action: "fail", nth: 1, stderr: "no\n" });
     const change = t.workloads.change(alice, { name: "dev", add: ["fish"], cpus: 2 });
     await expect
       .poll(() => t.host.commandLines("systemctl").some((c) => c.includes("set-property")), {
@@ -191,7 +197,7 @@ describe("change in place", () => {
     // The new system builds (against the new nixpkgs) but does not activate: the undo goes
     // back to the store path dev booted, which the new nixpkgs would not build again.
     t.host.injectFault({
-      command: "nixos-container run",
+      command: "systemd-run",
       action: "fail",
       nth: 1,
       stderr: "injected\n",
