@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
  * Names one process for as long as it lives, and never another one after it: a pid alone is
@@ -36,12 +36,21 @@ export const holderMark = (holder: ProcessIdentity) => `${holder.pid}:${holder.s
 /**
  * The holder marks of every process still running host commands, read from /proc/PID/environ
  * (root reads them all). One pass over /proc, for a reconcile that has dead holders to judge.
+ *
+ * Any process can put the variable in its environment, a tenant's too (their processes are in
+ * the host's /proc), and a mark that stays counted blocks its operation's repair for good. So
+ * only a process that could be the daemon's or the CLI's command counts: one running as the
+ * same user as this process (root, for the daemon) in its own user and PID namespaces. A container's processes are in
+ * namespaces of their own (nspawn always makes a PID namespace; voxnix a user namespace), which
+ * no one inside can leave.
  */
 export function runningHostCommandMarks(): ReadonlySet<string> {
   const marks = new Set<string>();
   const prefix = `${HOLDER_VARIABLE}=`;
+  const ours = namespacesOf("self");
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
+    if (!isOurKind(entry, ours)) continue;
     let environ: string;
     try {
       environ = readFileSync(`/proc/${entry}/environ`, "utf8");
@@ -53,6 +62,27 @@ export function runningHostCommandMarks(): ReadonlySet<string> {
       marks.add(variable.slice(prefix.length));
   }
   return marks;
+}
+
+/** The user and PID namespaces of a process, as the kernel names them (`user:[4026531837]`). */
+function namespacesOf(pid: string): string | undefined {
+  try {
+    return `${readlinkSync(`/proc/${pid}/ns/user`)} ${readlinkSync(`/proc/${pid}/ns/pid`)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs as this process's user (real and effective), in the namespaces named `ours`. */
+function isOurKind(pid: string, ours: string | undefined): boolean {
+  if (ours === undefined || namespacesOf(pid) !== ours) return false;
+  try {
+    const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const self = String(process.getuid?.());
+    return uids?.[1] === self && uids[2] === self;
+  } catch {
+    return false;
+  }
 }
 
 /** A running process's identity, or undefined if there is no such process. */

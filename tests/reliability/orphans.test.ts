@@ -1,5 +1,8 @@
 import { execa } from "execa";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { holderMark } from "../../src/process-identity.js";
+import { locateOnPath } from "../../src/host/locate.js";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { consistentAfterRestart, fakeToolPids } from "../support/crash.js";
@@ -81,4 +84,48 @@ describe("host commands that outlive their process", () => {
     expect(host.installed()).toEqual([]);
     await consistentAfterRestart(host, stateDir);
   });
+
+  it.skipIf(process.getuid?.() !== 0 || !locateOnPath("unshare", process.env.PATH ?? ""))(
+    "count a dead holder's mark only on the host's own processes: a tenant's copy blocks no repair (needs root and unshare)",
+    async () => {
+      const { host, stateDir, cli } = await createHeldAtBuild();
+      const t = await testWorkloads({ reuse: { host, stateDir } });
+      const mark = holderMark(t.store.operations.listAll()[0]?.holder as never);
+      cli.kill("SIGINT"); // its build dies with it
+      await cli;
+      expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
+
+      // A process in a container's namespaces, as root there, claiming to be the CLI's command.
+      const tenant = execa(
+        "unshare",
+        [
+          "--user",
+          "--map-root-user",
+          "--pid",
+          "--fork",
+          "env",
+          `VOXNIX_HOLDER=${mark}`,
+          "sleep",
+          "60",
+        ],
+        { reject: false },
+      );
+      onTestFinished(() => void tenant.kill("SIGKILL"));
+      const carries = () =>
+        readdirSync("/proc").some((pid) => {
+          try {
+            return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/environ`, "utf8").includes(mark);
+          } catch {
+            return false;
+          }
+        });
+      expect(await eventually(carries, 30_000)).toBe(true);
+
+      expect((await t.workloads.reconcile()).repaired).toEqual([
+        "dev: create was interrupted before install; rolled back",
+      ]);
+      expect(host.installed()).toEqual([]);
+    },
+    60_000,
+  );
 });
