@@ -9,6 +9,12 @@ export interface Actor {
   readonly userId: number;
   readonly role: "admin" | "user";
   readonly via: "telegram" | "cli" | "system";
+  /**
+   * Acts on the actor's own containers only, admin or not: set for the rest of an agent turn
+   * that has read text written inside a container, which may carry instructions for the model
+   * (a tenant's log line must not steer an admin's turn to another user's container).
+   */
+  readonly ownOnly?: boolean;
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: 0, role: "admin", via: "system" };
@@ -26,7 +32,14 @@ export const isAdmin = (actor: Actor) => actor.role === "admin";
  * missing one, so users cannot probe which names others own.
  */
 export function authorize(actor: Actor, name: string, container: Container | undefined): Container {
-  if (container && (container.ownerId === actor.userId || isAdmin(actor))) return container;
+  if (container && container.ownerId === actor.userId) return container;
+  if (container && isAdmin(actor) && actor.ownOnly)
+    throw new Refusal(
+      "not-allowed",
+      `Not done: this message read text written inside a container, so it acts only on your own containers. Send the request for ${name} in a message of its own, or use its command.`,
+      { name },
+    );
+  if (container && isAdmin(actor)) return container;
   throw new Refusal("not-found", `You have no container named "${name}". /list shows yours.`, {
     name,
   });
