@@ -79,6 +79,13 @@ pkgs.testers.runNixOSTest {
     };
 
   testScript = ''
+    import shlex
+
+    def inside(name, command):
+        # The way the daemon enters a container (src/host/container-exec.ts): its own systemd
+        # starts the command, as its root in its user namespace; never nixos-container run.
+        return f"systemd-run -M {name} --pipe --wait --quiet -- /run/current-system/sw/bin/sh -c {shlex.quote(command)}"
+
     host.wait_for_unit("stub-endpoints.service")
     host.wait_for_unit("multi-user.target")
     host.wait_until_succeeds("journalctl -u voxnix | grep -q 'registry reconciled'")
@@ -88,16 +95,16 @@ pkgs.testers.runNixOSTest {
         host.succeed("voxnix create dev --modules git --as 1001")
         host.succeed("test -e /etc/nixos-containers/dev.conf")
         host.succeed("machinectl show dev --property=State | grep -q running")
-        host.succeed("nixos-container run dev -- git --version")
+        host.succeed(inside("dev", "git --version"))
         host.succeed("systemctl show container@dev.service -p CPUQuotaPerSecUSec | grep -q '=1s'")
 
     with subtest("container root is nobody on the host: a user namespace of its own"):
-        host.succeed("nixos-container run dev -- cat /proc/self/uid_map | grep -Eq '^ *0 +1879048192 +65536$'")
+        host.succeed(inside("dev", "cat /proc/self/uid_map | grep -Eq '^ *0 +1879048192 +65536$'"))
         host.succeed("test \"$(stat -c %u /tank/users/1001/containers/dev)\" = 1879048192")
 
     with subtest("the workspace is the container's dataset, mounted where the host sees it"):
         host.succeed("findmnt -n -o SOURCE /tank/users/1001/containers/dev | grep -q '^tank/users/1001/containers/dev$'")
-        host.succeed("nixos-container run dev -- sh -c 'echo kept > /workspace/note'")
+        host.succeed(inside("dev", "sh -c 'echo kept > /workspace/note'"))
         host.succeed("grep -q kept /tank/users/1001/containers/dev/note")
 
     with subtest("a second container with the same modules shares the system"):
@@ -106,16 +113,16 @@ pkgs.testers.runNixOSTest {
 
     with subtest("tailscale: the key is a read-only file inside, in no conf or spec"):
         host.succeed("voxnix create ts --modules tailscale --as 1001")
-        host.succeed("nixos-container run ts -- test -r /run/voxnix/tailscale-auth-key")
-        host.fail("nixos-container run ts -- sh -c 'echo x > /run/voxnix/tailscale-auth-key'")
-        host.succeed("nixos-container run ts -- test -c /dev/net/tun")
+        host.succeed(inside("ts", "test -r /run/voxnix/tailscale-auth-key"))
+        host.fail(inside("ts", "sh -c 'echo x > /run/voxnix/tailscale-auth-key'"))
+        host.succeed(inside("ts", "test -c /dev/net/tun"))
         host.fail("grep -q tskey-auth-vmtest /etc/nixos-containers/ts.conf /var/lib/voxnix/specs/ts.json")
 
     with subtest("containers come back after a reboot, with their workspace"):
         host.shutdown()
         host.start()
         host.wait_for_unit("container@dev.service")
-        host.succeed("nixos-container run dev -- cat /workspace/note | grep -q kept")
+        host.succeed(inside("dev", "cat /workspace/note | grep -q kept"))
 
     with subtest("stop, start and destroy; the workspace goes to trash"):
         host.succeed("voxnix stop dev && voxnix start dev")
