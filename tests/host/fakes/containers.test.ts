@@ -23,6 +23,7 @@ async function hostWith(names: { installed?: string[]; running?: string[] }) {
         name,
         systemPath: built.stdout.trim(),
         workspace: `/tank/users/1001/containers/${name}`,
+        address: { host: "10.100.0.1", local: "10.100.0.2" },
         limits: {
           cpus: DEFAULT_LIMITS.defaultCpus,
           memoryBytes: DEFAULT_LIMITS.defaultMemoryBytes,
@@ -262,13 +263,13 @@ const inside = (name: string, ...command: string[]) => [
   "systemd-run",
   `--machine=${name}`,
   "--unit=voxnix-exec-0123456789ab",
-  "--quiet",
   "--pipe",
   "--wait",
   "--collect",
   "--no-ask-password",
   "--service-type=exec",
   "--property=RuntimeMaxSec=30",
+  "--property=TimeoutStopSec=5",
   "--",
   ...command,
 ];
@@ -292,12 +293,25 @@ describe("fake systemd-run --machine", () => {
     expect(shell.host.calls("tailscale")).toEqual([]);
   });
 
-  it("fails the unit's start for a program that cannot be executed", async () => {
+  it("reports the command's end as systemd-run does: its status, 203 for one that cannot run", async () => {
     const shell = await hostWith({ running: ["dev"] });
-    const result = await shell.sh(...inside("dev", "/nix/store/nothing/bin/sh", "-c", "id"));
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(
-      "Job for voxnix-exec-0123456789ab.service failed because the control process exited with error code.",
+    const system = await systemOf(shell, "dev");
+    const ran = await shell.sh(...inside("dev", `${system}/sw/bin/tailscale`, "status", "--json"));
+    expect(ran.exitCode).toBe(0);
+    expect(ran.stderr).toBe(
+      "Running as unit: voxnix-exec-0123456789ab.service\nFinished with result: success\n" +
+        "Main processes terminated with: code=exited/status=0\nService runtime: 3ms\n",
+    );
+    const missing = await shell.sh(...inside("dev", "/nix/store/nothing/bin/sh", "-c", "id"));
+    expect(missing.exitCode).toBe(203);
+    expect(missing.stderr).toContain("Main processes terminated with: code=exited/status=203\n");
+    const refused = await shell.sh(...inside("dev", `${system}/sw/bin/tailscale`, "frobnicate"));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toBe(
+      "Running as unit: voxnix-exec-0123456789ab.service\n" +
+        "tailscale: unknown subcommand: frobnicate\n" +
+        "Finished with result: exit-code\nMain processes terminated with: code=exited/status=2\n" +
+        "Service runtime: 3ms\n",
     );
   });
 
@@ -307,7 +321,7 @@ describe("fake systemd-run --machine", () => {
     const missing = `${system}-gone`;
     expect(
       (await shell.sh(...inside("dev", `${missing}/bin/switch-to-configuration`, "test"))).exitCode,
-    ).toBe(1);
+    ).toBe(203);
     expect(shell.host.runningSystem("dev")).toBe(system);
     expect(
       (await shell.sh(...inside("dev", `${system}/bin/switch-to-configuration`, "test"))).exitCode,

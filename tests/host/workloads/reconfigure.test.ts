@@ -53,7 +53,7 @@ describe("change in place", () => {
         .filter((c) => c.startsWith("systemd-run"))
         .map((c) => c.replace(/--unit=voxnix-exec-\w+/, "--unit=U")),
     ).toEqual([
-      `systemd-run --machine=dev --unit=U --quiet --pipe --wait --collect --no-ask-password --service-type=exec --property=RuntimeMaxSec=300 -- ${after}/bin/switch-to-configuration test`,
+      `systemd-run --machine=dev --unit=U --pipe --wait --collect --no-ask-password --service-type=exec --property=RuntimeMaxSec=300 --property=TimeoutStopSec=5 -- ${after}/bin/switch-to-configuration test`,
     ]);
     expect(t.store.containers.find("dev")?.spec.modules).toEqual(["fish", "git", "workspace"]);
     expect(t.store.operations.listAll()).toEqual([]);
