@@ -4,7 +4,11 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A Telegram Bot API emulator on loopback: the methods voxnix uses, long polling with offsets,
- * and fault injection (429 with retry_after, 5xx). Tests act as users (`sendText`,
+ * and fault injection (429 with retry_after, 5xx). Offsets confirm as Telegram's do
+ * (core.telegram.org/bots/api#getupdates): a call with an offset higher than an update's id
+ * confirms that update, which is then forgotten and never delivered again, to this process or
+ * the next; a negative offset -N keeps only the last N updates. Unconfirmed updates come again
+ * to whoever polls next, as they would to a bot restarted before it confirmed them. Tests act as users (`sendText`,
  * `pressButton`) and assert on what the bot sent.
  *
  * Not modelled: Telegram refuses answerCallbackQuery for a press more than a few seconds old
@@ -103,7 +107,13 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
     sendChatAction: () => true,
     answerCallbackQuery: () => true,
     async getUpdates(p) {
-      const offset = Number(p.offset ?? 0);
+      let offset = Number(p.offset ?? 0);
+      if (offset < 0) {
+        updates.splice(0, Math.max(0, updates.length + offset));
+        offset = 0;
+      }
+      if (offset > 0)
+        updates.splice(0, updates.filter((u) => (u.update_id as number) < offset).length);
       const timeoutMs = Math.min(Number(p.timeout ?? 0), 2) * 1000;
       const pending = () => updates.filter((u) => (u.update_id as number) >= offset);
       if (pending().length === 0 && timeoutMs > 0) {
