@@ -1,18 +1,19 @@
-import type { Dirent } from "node:fs";
-import { readdir, realpath } from "node:fs/promises";
-import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { readTenantFile } from "./tenant-files.js";
+import type { TenantDir, TenantTree } from "./tenant-tree.js";
 
 /**
  * A git repository's refs and commits, read from its files as git stores them (HEAD, refs/,
  * packed-refs, config, loose objects) and never by running git: a tenant's repository can
  * configure hooks, fsmonitor, aliases or a pager, and git would run them on the host.
- * Every read is bounded (tenant-files.ts); what cannot be read is treated as absent.
+ * Every read goes through the tenant tree (tenant-tree.ts): by handle, bounded, and what cannot
+ * be read is treated as absent.
  */
 
 const SHA = /^[0-9a-f]{40}$/;
-/** Ref names as git allows them, conservatively: no "..", no control characters. */
+/**
+ * Ref names as git allows them, conservatively: no "..", no control characters. The length
+ * also bounds how deep refs/heads is walked (a directory handle is held per level).
+ */
 const REF_NAME = /^[\w./-]{1,200}$/;
 
 const LIMITS = {
@@ -23,42 +24,6 @@ const LIMITS = {
   inflatedObjectBytes: 1024 * 1024,
   refsPerRepo: 2_000,
 } as const;
-
-/**
- * What one scan may spend, shared by every repository in it: a deadline and a number of files
- * read. Once either is spent every read answers "absent", so a tenant's repository can make a
- * scan incomplete, never long.
- */
-export interface ScanBudget {
-  readonly deadlineMs: number;
-  reads: number;
-  /** Set once anything was left unread for want of budget. */
-  exhausted: boolean;
-}
-
-export function scanBudget(ms: number, reads: number): ScanBudget {
-  return { deadlineMs: Date.now() + ms, reads, exhausted: false };
-}
-
-/** Takes one read from the budget; false (and the budget marked exhausted) when none is left. */
-export function spend(budget: ScanBudget): boolean {
-  if (budget.reads <= 0 || Date.now() > budget.deadlineMs) {
-    budget.exhausted = true;
-    return false;
-  }
-  budget.reads--;
-  return true;
-}
-
-/** Whether `dir`, with every link on its path resolved, is inside the workspace `root`. */
-export async function isInside(root: string, dir: string): Promise<boolean> {
-  try {
-    const real = await realpath(dir);
-    return real === root || real.startsWith(`${root}/`);
-  } catch {
-    return false;
-  }
-}
 
 export interface RepoRefs {
   /** The branch HEAD is on, or undefined when HEAD is detached (then `detachedAt`). */
@@ -75,35 +40,27 @@ export interface RepoRefs {
 }
 
 const text = async (
-  root: string,
-  budget: ScanBudget,
+  tree: TenantTree,
+  dir: TenantDir,
   path: string,
   max: number = LIMITS.smallFileBytes,
-) => (spend(budget) ? (await readTenantFile(root, path, max))?.toString("utf8") : undefined);
+) => (await tree.read(dir, path, max))?.toString("utf8");
 
-/** Loose refs under `dir` (refs/heads or refs/remotes), by their name below it. */
+/** Loose refs in `dir` (refs/heads or refs/remotes) and below, by their name below it. */
 async function looseRefs(
-  root: string,
-  budget: ScanBudget,
-  dir: string,
+  tree: TenantTree,
+  dir: TenantDir,
   into: Map<string, string>,
   prefix = "",
-) {
-  // readdir follows links on the path: a refs/ that leads out of the workspace is not listed.
-  if (!spend(budget) || !(await isInside(root, dir))) return;
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
+): Promise<void> {
+  for (const entry of await tree.list(dir)) {
     if (into.size >= LIMITS.refsPerRepo) return;
     const name = `${prefix}${entry.name}`;
     if (!REF_NAME.test(name) || name.includes("..")) continue;
-    if (entry.isDirectory()) await looseRefs(root, budget, join(dir, entry.name), into, `${name}/`);
-    else if (entry.isFile()) {
-      const sha = (await text(root, budget, join(dir, entry.name)))?.trim();
+    if (entry.kind === "directory")
+      await tree.within(dir, entry.name, (sub) => looseRefs(tree, sub, into, `${name}/`));
+    else if (entry.kind === "file") {
+      const sha = (await text(tree, dir, entry.name))?.trim();
       if (sha && SHA.test(sha)) into.set(name, sha);
     }
   }
@@ -138,17 +95,12 @@ function parseConfig(config: string) {
   return { remotes, upstreams };
 }
 
-/** Reads the refs of the repository whose git directory is `gitDir`, inside workspace `root`. */
-export async function readRefs(
-  root: string,
-  gitDir: string,
-  budget: ScanBudget,
-): Promise<RepoRefs> {
+/** Reads the refs of the repository whose git directory is `gitDir`. */
+export async function readRefs(tree: TenantTree, gitDir: TenantDir): Promise<RepoRefs> {
   const branches = new Map<string, string>();
   const remoteRefs = new Map<string, string>();
   // Packed first: a loose ref is newer than its packed line and replaces it.
-  const packed =
-    (await text(root, budget, join(gitDir, "packed-refs"), LIMITS.packedRefsBytes)) ?? "";
+  const packed = (await text(tree, gitDir, "packed-refs", LIMITS.packedRefsBytes)) ?? "";
   for (const line of packed.split("\n")) {
     const match = /^([0-9a-f]{40}) refs\/(heads|remotes)\/(\S+)$/.exec(line);
     if (!match || !REF_NAME.test(match[3] as string) || (match[3] as string).includes(".."))
@@ -156,15 +108,13 @@ export async function readRefs(
     const into = match[2] === "heads" ? branches : remoteRefs;
     if (into.size < LIMITS.refsPerRepo) into.set(match[3] as string, match[1] as string);
   }
-  await looseRefs(root, budget, join(gitDir, "refs", "heads"), branches);
-  await looseRefs(root, budget, join(gitDir, "refs", "remotes"), remoteRefs);
+  await tree.within(gitDir, "refs/heads", (dir) => looseRefs(tree, dir, branches));
+  await tree.within(gitDir, "refs/remotes", (dir) => looseRefs(tree, dir, remoteRefs));
   for (const name of remoteRefs.keys()) if (name.endsWith("/HEAD")) remoteRefs.delete(name);
 
-  const head = (await text(root, budget, join(gitDir, "HEAD")))?.trim() ?? "";
+  const head = (await text(tree, gitDir, "HEAD"))?.trim() ?? "";
   const onBranch = /^ref: refs\/heads\/(\S+)$/.exec(head)?.[1];
-  const { remotes, upstreams } = parseConfig(
-    (await text(root, budget, join(gitDir, "config"))) ?? "",
-  );
+  const { remotes, upstreams } = parseConfig((await text(tree, gitDir, "config")) ?? "");
   return {
     headBranch: onBranch,
     detachedAt: SHA.test(head) ? head : undefined,
@@ -176,14 +126,17 @@ export async function readRefs(
 }
 
 /**
- * The parents of a commit, from its loose object; undefined when it is not loose (packed, or
- * missing) or the budget is spent: then the walk cannot go on through it. Only the headers are
- * decoded, and the shas are copied out of them, so no commit's text outlives this call.
+ * The parents of a commit, from its loose object in `objects`; undefined when it is not loose
+ * (packed, or missing) or the budget is spent: then the walk cannot go on through it. Only the
+ * headers are decoded, and the shas are copied out of them, so no commit's text outlives this
+ * call.
  */
-async function parentsOf(root: string, gitDir: string, sha: string, budget: ScanBudget) {
-  if (!spend(budget)) return undefined;
-  const file = join(gitDir, "objects", sha.slice(0, 2), sha.slice(2));
-  const compressed = await readTenantFile(root, file, LIMITS.looseObjectBytes);
+async function parentsOf(tree: TenantTree, objects: TenantDir, sha: string) {
+  const compressed = await tree.read(
+    objects,
+    `${sha.slice(0, 2)}/${sha.slice(2)}`,
+    LIMITS.looseObjectBytes,
+  );
   if (!compressed) return undefined;
   let object: Buffer;
   try {
@@ -216,27 +169,28 @@ export type Ahead =
  * the branch is merely behind.
  */
 export async function compareCommits(
-  root: string,
-  gitDir: string,
+  tree: TenantTree,
+  gitDir: TenantDir,
   tip: string,
   base: string,
-  budget: ScanBudget,
   maxCommits = 500,
 ): Promise<Ahead> {
   if (tip === base) return { kind: "contained" };
-  const fromTip = await reachable(root, gitDir, tip, base, budget, maxCommits);
-  if (fromTip.found) return { kind: "ahead", count: fromTip.seen.size };
-  const fromBase = await reachable(root, gitDir, base, tip, budget, maxCommits);
-  if (fromBase.found) return { kind: "contained" };
-  return { kind: "differs" };
+  const compared = await tree.within(gitDir, "objects", async (objects) => {
+    const fromTip = await reachable(tree, objects, tip, base, maxCommits);
+    if (fromTip.found) return { kind: "ahead", count: fromTip.seen.size } as const;
+    const fromBase = await reachable(tree, objects, base, tip, maxCommits);
+    if (fromBase.found) return { kind: "contained" } as const;
+    return undefined;
+  });
+  return compared ?? { kind: "differs" };
 }
 
 async function reachable(
-  root: string,
-  gitDir: string,
+  tree: TenantTree,
+  objects: TenantDir,
   from: string,
   target: string,
-  budget: ScanBudget,
   max: number,
 ) {
   const seen = new Set<string>();
@@ -250,7 +204,7 @@ async function reachable(
     }
     if (seen.has(sha)) continue;
     seen.add(sha);
-    const parents = await parentsOf(root, gitDir, sha, budget);
+    const parents = await parentsOf(tree, objects, sha);
     if (parents) queue.push(...parents);
   }
   return { found, seen };

@@ -1,15 +1,5 @@
-import type { Dirent } from "node:fs";
-import { lstat, readdir, realpath } from "node:fs/promises";
-import { join, relative } from "node:path";
-import {
-  compareCommits,
-  isInside,
-  readRefs,
-  scanBudget,
-  spend,
-  type RepoRefs,
-  type ScanBudget,
-} from "./git-refs.js";
+import { compareCommits, readRefs, type RepoRefs } from "./git-refs.js";
+import { openTenantTree, type TenantDir, type TenantTree } from "./tenant-tree.js";
 
 /** What a destroy looks at before it asks: deep enough for ~/src/org/repo, fast enough to wait for. */
 export const UNPUSHED_SCAN_LIMITS = {
@@ -18,8 +8,13 @@ export const UNPUSHED_SCAN_LIMITS = {
   repos: 20,
   /** Branches compared with their upstream per repository; the rest are counted as unchecked. */
   branches: 50,
-  /** Files read (refs, configs, commits) by the whole scan. */
+  /** Files read (refs, configs, commits) and directories listed by the whole scan. */
   reads: 20_000,
+  /** Directory entries read by the whole scan, and from any one directory. */
+  entries: 100_000,
+  entriesPerDirectory: 10_000,
+  /** File bytes read by the whole scan (one file is bounded by git-refs.ts). */
+  bytes: 64 * 1024 * 1024,
   ms: 2_000,
 } as const;
 export type UnpushedScanLimits = { readonly [K in keyof typeof UNPUSHED_SCAN_LIMITS]: number };
@@ -59,60 +54,63 @@ export interface UnpushedReport {
 /**
  * Looks through a workspace for git repositories whose work exists nowhere else: branches with
  * commits their remote-tracking ref lacks, branches never pushed, repositories without a
- * remote, a detached HEAD off every ref. Reads git's files only (git-refs.ts), never follows a
- * link, and stops at its limits. Uncommitted changes are not looked for: telling them needs
- * the index and a hash of every file, which is git's own work.
+ * remote, a detached HEAD off every ref. Reads git's files only (git-refs.ts), by directory
+ * handles that never follow a link (tenant-tree.ts), and stops at its limits, inside a
+ * directory as well as between them. Uncommitted changes are not looked for: telling them needs
+ * the index and a hash of every file, which is git's own work. Rejects when `workspace` is
+ * missing (ENOENT) or /proc is not there to read it by.
  */
 export async function findUnpushedWork(
   workspace: string,
   limits: UnpushedScanLimits = UNPUSHED_SCAN_LIMITS,
 ): Promise<UnpushedReport> {
-  const root = await realpath(workspace);
-  const budget = scanBudget(limits.ms, limits.reads);
+  const tree = await openTenantTree(workspace, limits);
+  if (!tree) return { repos: [], complete: true };
   const repos: UnpushedRepo[] = [];
   let visited = 0;
   let complete = true;
 
-  const visit = async (dir: string, depth: number): Promise<void> => {
-    if (++visited > limits.directories || repos.length >= limits.repos || !spend(budget)) {
+  const visit = async (dir: TenantDir, path: string, depth: number): Promise<void> => {
+    if (++visited > limits.directories || repos.length >= limits.repos) {
       complete = false;
       return;
     }
-    // A directory swapped for a link since it was listed as one is not followed out.
-    if (!(await isInside(root, dir))) return;
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
+    let hasGit = false;
+    const below: string[] = [];
+    // The listing is the directory's own entries, taken before anything in it is read, so no
+    // handle to it stays open while the walk goes deeper. Their types only choose what to try:
+    // each name is opened as a directory that is not a link, or not at all.
+    for (const entry of await tree.list(dir)) {
+      if (entry.kind !== "directory") continue;
+      if (entry.name === ".git") hasGit = true;
+      else if (!entry.name.startsWith(".") && !SKIPPED.has(entry.name)) below.push(entry.name);
     }
-    const git = entries.find((e) => e.name === ".git");
-    if (git?.isDirectory()) {
-      const found = await inspect(root, join(dir, ".git"), relative(root, dir), budget, limits);
+    if (hasGit) {
+      const found = await tree.within(dir, ".git", (git) => inspect(tree, git, path, limits));
       if (found) repos.push(found);
     }
     if (depth >= limits.depth) {
-      if (entries.some((e) => e.isDirectory() && !e.name.startsWith("."))) complete = false;
+      if (below.length > 0) complete = false;
       return;
     }
-    for (const entry of entries) {
-      // Dirent types come from the directory itself: a symlink is a symlink, never followed.
-      if (!entry.isDirectory() || entry.name.startsWith(".") || SKIPPED.has(entry.name)) continue;
-      await visit(join(dir, entry.name), depth + 1);
-    }
+    for (const name of below)
+      await tree.within(dir, name, (sub) => visit(sub, path ? `${path}/${name}` : name, depth + 1));
   };
-  if ((await lstat(root)).isDirectory()) await visit(root, 0);
-  return { repos, complete: complete && !budget.exhausted };
+  try {
+    await visit(tree.root, "", 0);
+    return { repos, complete: complete && !tree.incomplete };
+  } finally {
+    await tree.close();
+  }
 }
 
 async function inspect(
-  root: string,
-  gitDir: string,
+  tree: TenantTree,
+  gitDir: TenantDir,
   path: string,
-  budget: ScanBudget,
   limits: UnpushedScanLimits,
 ): Promise<UnpushedRepo | undefined> {
-  const refs = await readRefs(root, gitDir, budget);
+  const refs = await readRefs(tree, gitDir);
   const noRemote = refs.remotes.length === 0 && refs.remoteRefs.size === 0;
   const pushed = new Set(refs.remoteRefs.values());
   const branches: UnpushedBranch[] = [];
@@ -129,7 +127,7 @@ async function inspect(
       if (!pushed.has(tip)) branches.push({ name, state: "never-pushed" });
       continue;
     }
-    const ahead = await compareCommits(root, gitDir, tip, base, budget);
+    const ahead = await compareCommits(tree, gitDir, tip, base);
     if (ahead.kind === "ahead")
       branches.push({ name, state: "ahead", commits: ahead.count, upstream });
     else if (ahead.kind === "differs") branches.push({ name, state: "differs", upstream });

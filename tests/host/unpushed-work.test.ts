@@ -1,5 +1,6 @@
 // Work that exists only in a workspace (issue 15), found by reading real repositories' files,
-// never by running git in them: repositories here are made by real git, in the test.
+// never by running git in them: repositories here are made by real git, in the test. The scan
+// races a real process that swaps the workspace's directories for links (tenant-tripwire.ts).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { deflateSync } from "node:zlib";
@@ -9,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { findUnpushedWork, UNPUSHED_SCAN_LIMITS } from "../../src/host/unpushed-work.js";
 import { commit, git, hasGit } from "../support/git.js";
 import { tempDir } from "../support/temp-dir.js";
+import { hasPythonCtypes, startSwapping, watchOpens } from "./tenant-tripwire.js";
 
 /** A bare "remote" with one commit, and a workspace to clone it into. */
 function setup() {
@@ -170,4 +172,64 @@ describe.skipIf(!hasGit)("unpushed work in a workspace", () => {
     expect(wide?.branches.length).toBeLessThanOrEqual(UNPUSHED_SCAN_LIMITS.branches);
     expect(report.repos.find((r) => r.path === "planted")).toBeUndefined();
   }, 120_000);
+
+  it.skipIf(!hasPythonCtypes)(
+    "opens nothing outside the workspace while the tenant swaps its directories for links (needs python3)",
+    async () => {
+      const { workspace, clone, dir } = setup();
+      const repo = clone("repo");
+      commit(repo, "one");
+      const tip = git(repo, "rev-parse", "HEAD").trim();
+      commit(clone("other"), "two");
+      commit(clone("proj/deep"), "three");
+      // The tripwire: what a scan that followed a swapped-in link would open, named as git's
+      // files are, among them a FIFO where a HEAD would be.
+      const outside = join(dir, "outside");
+      mkdirSync(outside);
+      execFileSync("mkfifo", [join(outside, "HEAD")]);
+      writeFileSync(join(outside, "packed-refs"), `${"a".repeat(40)} refs/heads/stolen\n`);
+      writeFileSync(join(outside, "config"), '[remote "stolen"]\n');
+      for (const name of ["main", "stolen"])
+        writeFileSync(join(outside, name), `${"b".repeat(40)}\n`);
+      writeFileSync(join(outside, tip.slice(2)), "not an object");
+      writeFileSync(join(outside, "sentinel"), "");
+      // Each pair is a real directory and a link to the tripwire beside it, swapped in a loop:
+      // a ref directory, an object directory, a whole .git and a directory of the workspace.
+      const pairs = [
+        join(repo, ".git", "refs", "heads"),
+        join(repo, ".git", "objects", tip.slice(0, 2)),
+        join(workspace, "other", ".git"),
+        join(workspace, "proj"),
+      ].map((real) => {
+        const link = join(real, "..", ".swap");
+        symlinkSync(outside, link);
+        return [real, link] as const;
+      });
+      const opened = await watchOpens([outside], join(outside, "sentinel"));
+      const swapper = await startSwapping(pairs);
+
+      let scans = 0;
+      const found = new Set<string>();
+      const branches = new Set<string>();
+      const until = Date.now() + 3_000;
+      while (Date.now() < until) {
+        const report = await findUnpushedWork(workspace);
+        scans++;
+        for (const r of report.repos) {
+          found.add(r.path);
+          for (const b of r.branches) branches.add(b.name);
+        }
+      }
+      const swaps = await swapper.stop();
+
+      expect(await opened.settle()).toEqual([]);
+      expect(branches).not.toContain("stolen");
+      // The race ran, and the scans read the real repositories between swaps.
+      expect(swaps).toBeGreaterThan(100);
+      expect(scans).toBeGreaterThan(10);
+      expect([...found].sort()).toEqual(["other", "proj/deep", "repo"]);
+      console.log(`${scans} scans during ${swaps} swaps`);
+    },
+    60_000,
+  );
 });
