@@ -53,7 +53,8 @@ export async function requestDestroy(
       { err: error, container: name },
       "could not look for unpushed work",
     );
-    return undefined;
+    // Anything else is a look that did not happen: the card must not read as "nothing there".
+    return missing ? undefined : { repos: [], complete: false };
   });
   const pending = requestConfirmation(deps, {
     userId: actor.userId,

@@ -28,7 +28,8 @@ const branchLine = (b: UnpushedBranch) => {
 
 /**
  * What a destroy's question says about work that exists only in the workspace, one line per
- * repository; nothing when there is none. The same words at the CLI and in chat.
+ * repository; nothing when the whole workspace was searched and there is none. The same words
+ * at the CLI and in chat.
  */
 export function unpushedLines(report: UnpushedReport | undefined): string[] {
   if (!report) return [];
@@ -45,7 +46,12 @@ export function unpushedLines(report: UnpushedReport | undefined): string[] {
   });
   if (report.repos.length > SHOWN_REPOS)
     lines.push(`• and ${report.repos.length - SHOWN_REPOS} more repositories`);
-  if (lines.length === 0) return [];
+  if (lines.length === 0)
+    return report.complete
+      ? []
+      : [
+          "⚠️ The workspace could not be searched to the end for unpushed git work: check it first.",
+        ];
   return [
     "⚠️ Work that exists nowhere else:",
     ...lines,
