@@ -1,6 +1,7 @@
-import { chown, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { chown, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Storage, UserSpace } from "./storage.js";
+import { openTenantTree, type TenantDir } from "./tenant-tree.js";
 
 /**
  * Workspaces as plain directories under `root` (VOXNIX_STORAGE=dir), for hosts without ZFS:
@@ -37,13 +38,13 @@ export function dirStorage(root: string, limits: ScanLimits = SCAN_LIMITS): Stor
     },
     purgeTrash: (uid, id) => rm(trashDir(uid, id), { recursive: true, force: true }),
     async scan() {
-      const budget = scanBudget(limits);
+      const deadline = Date.now() + limits.ms;
       const spaces = new Map<number, UserSpace>();
       for (const entry of await entries(root)) {
         const uid = Number(entry);
         if (!Number.isSafeInteger(uid) || uid <= 0) continue;
-        const workspaces = await sizes(join(userDir(uid), "containers"), budget);
-        const trash = await sizes(join(userDir(uid), "trash"), budget);
+        const workspaces = await sizes(join(userDir(uid), "containers"), limits, deadline);
+        const trash = await sizes(join(userDir(uid), "trash"), limits, deadline);
         const usedBytes = [...workspaces.values(), ...trash.values()].reduce((a, b) => a + b, 0);
         spaces.set(uid, {
           quotaBytes: undefined,
@@ -67,32 +68,50 @@ async function entries(dir: string): Promise<string[]> {
 }
 
 /**
- * What one scan may look at. The trees are the tenants': whatever they hold (a million files, a
- * tree deeper than any real one), a scan ends within these, and sizes past them are lower bounds
- * (`dir` storage has no quota to enforce; its sizes are for people to read).
+ * What one scan may look at: entries per workspace or trash entry, time for the whole scan. The
+ * trees are the tenants': whatever they hold (a million files, a tree deeper than any real one),
+ * a scan ends within these, and sizes past them are lower bounds (`dir` storage has no quota to
+ * enforce; its sizes are for people to read).
  */
 export const SCAN_LIMITS = { entries: 200_000, ms: 3_000 } as const;
 export type ScanLimits = { readonly entries: number; readonly ms: number };
 
-function scanBudget(limits: ScanLimits) {
-  const deadline = Date.now() + limits.ms;
-  let left = limits.entries;
-  return { spend: () => --left >= 0 && Date.now() < deadline };
-}
-
-async function sizes(dir: string, budget: ReturnType<typeof scanBudget>) {
+async function sizes(dir: string, limits: ScanLimits, deadline: number) {
   const result = new Map<string, number>();
-  for (const name of await entries(dir)) result.set(name, await treeSize(join(dir, name), budget));
+  for (const name of await entries(dir))
+    result.set(name, await treeSize(join(dir, name), limits, deadline));
   return result;
 }
 
-/** Bytes in a directory tree: links are counted as links and never followed (a loop is one). */
-async function treeSize(path: string, budget: ReturnType<typeof scanBudget>): Promise<number> {
-  if (!budget.spend()) return 0;
-  const info = await lstat(path).catch(() => undefined);
-  if (!info) return 0;
-  if (!info.isDirectory()) return info.size;
-  let total = 0;
-  for (const name of await entries(path)) total += await treeSize(join(path, name), budget);
-  return total;
+/**
+ * Bytes in a workspace or trash entry, which its tenant may change while it is read: walked by
+ * handles (tenant-tree.ts), so a directory swapped for a link never makes the walk size a host
+ * directory, and links count as links. Past the limits a size is a lower bound.
+ */
+async function treeSize(path: string, limits: ScanLimits, deadline: number): Promise<number> {
+  const ms = deadline - Date.now();
+  if (ms <= 0) return 0;
+  const tree = await openTenantTree(path, {
+    ms,
+    reads: limits.entries,
+    entries: limits.entries,
+    entriesPerDirectory: limits.entries,
+    bytes: 0,
+  }).catch(() => undefined);
+  if (!tree) return 0;
+  const walk = async (dir: TenantDir): Promise<number> => {
+    let total = 0;
+    for (const entry of await tree.list(dir)) {
+      const info = await tree.stat(dir, entry.name);
+      if (info?.kind === "directory")
+        total += info.size + ((await tree.within(dir, entry.name, walk)) ?? 0);
+      else total += info?.size ?? 0;
+    }
+    return total;
+  };
+  try {
+    return await walk(tree.root);
+  } finally {
+    await tree.close();
+  }
 }

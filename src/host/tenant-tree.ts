@@ -233,6 +233,29 @@ export class TenantTree {
   }
 
   /**
+   * What the entry `name` of `dir` is, and its size, from the entry itself (a link is a link):
+   * pinned with O_PATH, which opens nothing, and let go at once. Undefined when it is gone.
+   */
+  async stat(
+    dir: TenantDir,
+    name: string,
+  ): Promise<{ kind: TenantEntry["kind"]; size: number } | undefined> {
+    const [plain] = components(name);
+    if (plain !== name || !this.#inTime()) return undefined;
+    const pinned = await this.#open(proc(dir.fd, name), PIN);
+    if (!pinned) return undefined;
+    try {
+      const info = await pinned.stat();
+      const kind = info.isDirectory() ? "directory" : info.isFile() ? "file" : "other";
+      return { kind, size: info.size };
+    } catch (error) {
+      return this.#absent(error);
+    } finally {
+      await this.#close(pinned);
+    }
+  }
+
+  /**
    * Closes every handle still open, whatever was cut short by an exception, and answers every
    * later call with "absent".
    */
