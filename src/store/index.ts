@@ -1,3 +1,4 @@
+import { addressesRepository } from "./addresses.js";
 import { auditRepository } from "./audit.js";
 import { userQuotasRepository } from "./user-quotas.js";
 import { notificationsRepository } from "./notifications.js";
@@ -9,11 +10,13 @@ import { noticesRepository } from "./notices.js";
 import { operationsRepository } from "./operations.js";
 import type { JsonObject } from "./json.js";
 import { pendingActionsRepository } from "./pending-actions.js";
+import { tailnetBindingsRepository } from "./tailnet-bindings.js";
 import { JSON_SPEC, type SpecCodec } from "./spec-codec.js";
 import { trashRepository } from "./trash.js";
 import { usageHistoryRepository } from "./usage-history.js";
 import { usersRepository } from "./users.js";
 
+export type { AddressRange } from "./addresses.js";
 export type { AuditEntry, AuditOutcome } from "./audit.js";
 export type { Turn } from "./chat-history.js";
 export { CONTAINER_STATES, type ContainerRecord, type ContainerState } from "./containers.js";
@@ -30,6 +33,7 @@ export {
   type ReportTarget,
 } from "./operations.js";
 export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
+export type { TailnetBinding } from "./tailnet-bindings.js";
 export type { TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 export type { UserQuota } from "./user-quotas.js";
@@ -50,6 +54,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
   const db: Db = openDatabase(path);
   return {
     containers: containersRepository(db, now, codec),
+    addresses: addressesRepository(db, now),
     users: usersRepository(db, now),
     userQuotas: userQuotasRepository(db, now),
     audit: auditRepository(db, now),
@@ -61,6 +66,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     notifications: notificationsRepository(db, now),
     activity: activityRepository(db, now),
     usageHistory: usageHistoryRepository(db, now),
+    tailnetBindings: tailnetBindingsRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -279,4 +279,41 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE operations_next RENAME TO operations;
     `,
   },
+  {
+    version: 11,
+    name: "tailnet bindings",
+    sql: `
+      -- Which tailnet device is a container's, by what its tenant cannot choose (a device's
+      -- hostname and name are the tenant's): the one-off key minted for it, with the API's own
+      -- times, and the device's stable node id once bound. No foreign key to containers: a row
+      -- outlives its container until the device is gone (workloads/tailnet.ts).
+      CREATE TABLE tailnet_bindings (
+        container       TEXT PRIMARY KEY,
+        owner_id        INTEGER NOT NULL,
+        key_id          TEXT NOT NULL,
+        key_created_at  INTEGER NOT NULL,
+        key_expires_at  INTEGER NOT NULL,
+        node_id         TEXT UNIQUE,
+        bound_at        INTEGER,
+        CHECK ((node_id IS NULL) = (bound_at IS NULL))
+      ) STRICT;
+    `,
+  },
+  {
+    version: 12,
+    name: "container addresses",
+    sql: `
+      -- Each container's IPv4 address on the containers' network (src/container-network.ts), as
+      -- a 32-bit number, written into its conf at install. The primary key makes an address one
+      -- container's and UNIQUE gives a container one address, decided by SQLite even when two
+      -- processes assign at once. When the container's row goes (destroy, a create rolled
+      -- back), its address stays here without a container: fresh addresses are handed out first,
+      -- and a released one again only once the network has none left (src/store/addresses.ts).
+      CREATE TABLE container_addresses (
+        address      INTEGER PRIMARY KEY,
+        container    TEXT UNIQUE REFERENCES containers (name) ON DELETE SET NULL,
+        assigned_at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
