@@ -63,7 +63,7 @@ export function containerDetails(info: ContainerInfo): Rich {
       ? rich("Workspace: ", formatSize(info.workspaceBytes))
       : undefined,
     info.tailscale
-      ? connectHint(info.name, info.tailscaleName)
+      ? connectHint(info.name, info.ssh, info.tailscaleName)
       : rich(
           "No Tailscale: ask the admin for a shell (",
           code(`machinectl shell ${info.name}`),
@@ -72,10 +72,14 @@ export function containerDetails(info: ContainerInfo): Rich {
   );
 }
 
-function connectHint(name: string, tailscaleName: string | undefined): Rich {
-  return tailscaleName
-    ? rich("Connect: ", code(`ssh root@${name}`), " (", tailscaleName, ")")
-    : rich("Tailscale: joining your tailnet; then connect with ", code(`ssh root@${name}`), ".");
+/**
+ * How to reach the container's node: by the address of the device bound to it (workloads'
+ * `ssh`), never by the container's name, which any tenant's node may take as its hostname.
+ */
+function connectHint(name: string, ssh: string | undefined, tailscaleName?: string): Rich {
+  return ssh
+    ? rich("Connect: ", code(ssh), ...(tailscaleName ? [" (", tailscaleName, ")"] : []))
+    : rich("Tailscale: joining your tailnet; ", code(`/info ${name}`), " shows how to connect.");
 }
 
 /** What a finished start, stop or restart says. */

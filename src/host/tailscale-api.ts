@@ -14,13 +14,35 @@ export interface TailscaleApiOptions {
 
 const Token = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 const MintedKey = z.object({ id: z.string().min(1), key: z.string().min(1) });
-const Device = z.object({
-  id: z.string(),
-  hostname: z.string(),
-  name: z.string(),
-  addresses: z.array(z.string()).default([]),
-  tags: z.array(z.string()).default([]),
-});
+/** An ISO time as epoch ms; anything else (Tailscale gives "" where it has none) is undefined. */
+const Time = z
+  .string()
+  .optional()
+  .transform((text) => {
+    const ms = text ? Date.parse(text) : NaN;
+    return Number.isFinite(ms) ? ms : undefined;
+  });
+const KeyTimes = z.object({ created: Time, expires: Time });
+const KeyState = z.object({ invalid: z.boolean().optional() });
+/**
+ * A device as the API describes it. `hostname` and `name` are the tenant's to choose (root in
+ * the container runs tailscaled); `nodeId`, `created`, `tags` and `isExternal` are the control
+ * plane's, and only those decide which device is whose (workloads/tailnet.ts).
+ */
+const Device = z
+  .object({
+    id: z.string().catch(""),
+    /** The stable id. A device without one is one the daemon cannot act on, not a failed list. */
+    nodeId: z.string().min(1).optional().catch(undefined),
+    hostname: z.string().catch(""),
+    name: z.string().catch(""),
+    created: Time.catch(undefined),
+    addresses: z.array(z.string()).catch([]),
+    tags: z.array(z.string()).catch([]),
+    isExternal: z.boolean().catch(false),
+  })
+  .transform(({ created, ...device }) => ({ ...device, createdAtMs: created }));
+/** `createdAtMs`: when the control plane added the device; undefined when it does not say. */
 export type TailnetDevice = z.infer<typeof Device>;
 const Devices = z.object({ devices: z.array(Device) });
 const Failure = z.object({ message: z.string() });
@@ -102,12 +124,18 @@ export function tailscaleApi(options: TailscaleApiOptions) {
     });
   }
 
+  const keyPath = (id: string) => `/api/v2/tailnet/${tailnet}/keys/${encodeURIComponent(id)}`;
+
   return {
-    /** A one-off, pre-authorized key with these tags, expiring in minutes. */
+    /**
+     * A one-off, pre-authorized key with these tags, expiring in minutes, with the API's own
+     * `created` and `expires` (epoch ms): the window in which its device can appear. A key whose
+     * times the answer lacks is revoked again and the call fails: it could never be bound.
+     */
     async mintKey(
       tags: readonly string[],
       description: string,
-    ): Promise<{ id: string; key: Secret }> {
+    ): Promise<{ id: string; key: Secret; createdAtMs: number; expiresAtMs: number }> {
       const response = await authorized("minting a key", `/api/v2/tailnet/${tailnet}/keys`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -119,21 +147,70 @@ export function tailscaleApi(options: TailscaleApiOptions) {
           description: description.slice(0, 50),
         }),
       });
-      const minted = MintedKey.parse(await response.json());
-      return { id: minted.id, key: new Secret(minted.key) };
+      const body: unknown = await response.json();
+      const minted = MintedKey.parse(body);
+      const times = KeyTimes.safeParse(body);
+      const createdAtMs = times.success ? times.data.created : undefined;
+      const expiresAtMs = times.success ? times.data.expires : undefined;
+      if (createdAtMs === undefined || expiresAtMs === undefined || expiresAtMs < createdAtMs) {
+        await remove("revoking a key", keyPath(minted.id));
+        throw new TailscaleApiError({
+          status: response.status,
+          what: "minting a key",
+          detail: "the answer gave no usable created and expires times",
+        });
+      }
+      return { id: minted.id, key: new Secret(minted.key), createdAtMs, expiresAtMs };
     },
 
     /** Revokes a key that was never used (a create that did not get as far as enrolling). */
     async revokeKey(id: string) {
-      await remove("revoking a key", `/api/v2/tailnet/${tailnet}/keys/${encodeURIComponent(id)}`);
+      await remove("revoking a key", keyPath(id));
     },
 
-    async devices(): Promise<TailnetDevice[]> {
-      const response = await authorized("listing devices", `/api/v2/tailnet/${tailnet}/devices`);
-      return Devices.parse(await response.json()).devices;
+    /**
+     * Whether key `id` can still enrol a device: "gone" when the API no longer knows it (deleted,
+     * or a one-off key spent) or calls it invalid (spent, expired, revoked).
+     */
+    async keyState(id: string): Promise<"usable" | "gone"> {
+      try {
+        const response = await authorized("reading a key", keyPath(id));
+        return KeyState.parse(await response.json()).invalid === true ? "gone" : "usable";
+      } catch (error) {
+        if (error instanceof TailscaleApiError && error.status === 404) return "gone";
+        throw error;
+      }
     },
 
-    /** Removes a device from the tailnet; one already gone is not an error. */
+    /**
+     * The tailnet's devices; with `tag`, only those carrying it (asked of the API, and checked
+     * here too: the filter is new and an older answer may ignore it).
+     */
+    async devices(tag?: string): Promise<TailnetDevice[]> {
+      const query = tag === undefined ? "" : `?${new URLSearchParams({ tags: tag }).toString()}`;
+      const response = await authorized(
+        "listing devices",
+        `/api/v2/tailnet/${tailnet}/devices${query}`,
+      );
+      const devices = Devices.parse(await response.json()).devices;
+      return tag === undefined ? devices : devices.filter((d) => d.tags.includes(tag));
+    },
+
+    /** One device by its id or node id; undefined when the API does not know it. */
+    async device(id: string): Promise<TailnetDevice | undefined> {
+      try {
+        const response = await authorized(
+          "reading a device",
+          `/api/v2/device/${encodeURIComponent(id)}`,
+        );
+        return Device.parse(await response.json());
+      } catch (error) {
+        if (error instanceof TailscaleApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+
+    /** Removes a device from the tailnet (by id or node id); one already gone is not an error. */
     async deleteDevice(id: string) {
       await remove("deleting a device", `/api/v2/device/${encodeURIComponent(id)}`);
     },

@@ -40,13 +40,16 @@ export async function containerInfo(
     uptimeMs: since ? Math.max(0, deps.now() - since.getTime()) : undefined,
     tailscaleName: node?.dnsName,
     tailscaleIp: node?.ip,
-    ssh: node ? `ssh root@${name}` : undefined,
+    // The node's own address, not the container's name: a MagicDNS name follows the hostname,
+    // which any tenant may set to another container's name.
+    ssh: node ? `ssh root@${node.ip ?? node.dnsName}` : undefined,
   };
 }
 
 /**
- * The container's node in the tailnet: from the API when there is one (a stopped container's
- * too), else from tailscale inside the running container. Unknown rather than an error.
+ * The container's node in the tailnet: with an API, the device bound to it (a stopped
+ * container's too; tailnet.ts), never one found by name; else whatever tailscale inside the
+ * running container says, which is the tenant's word. Unknown rather than an error.
  */
 async function tailnetNode(deps: WorkloadDeps, name: string, running: boolean) {
   if (deps.tailnet) {

@@ -112,7 +112,7 @@ describe("bot commands", () => {
     api.sendText(ALICE, "/new dev git tailscale");
     const done = await api.waitFor(ALICE, (m) => m.text.startsWith("✅"), 15_000);
     expect(done.text).toContain("dev is running (git, tailscale, workspace)");
-    expect(done.text).toContain("ssh root@dev");
+    expect(done.text).toContain("Tailscale: joining your tailnet; /info dev shows how to connect.");
     expect(done.history[0]).toBe("Creating dev…");
     expect(done.history.some((h) => h.includes("… building with Nix"))).toBe(true);
     expect(api.messages(ALICE)).toHaveLength(1); // edited, not re-sent
