@@ -8,7 +8,7 @@
 // (LEADER=, CLASS=; container_get_leader in systemd 252 and 257 reads only that file). Where
 // no machined runs, `machineRecords()` puts a stand-in `systemd-run` first on PATH that shows
 // the record to the real one, in a mount namespace of that call alone, and changes nothing else.
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import {
   chmodSync,
   copyFileSync,
@@ -90,7 +90,7 @@ export async function bootContainer(
   );
   chmodSync(join(bin, "systemd-run"), 0o755);
 
-  const nspawn: ResultPromise = execa(
+  const nspawn = execa(
     "systemd-nspawn",
     [
       "--quiet",
@@ -125,7 +125,12 @@ export async function bootContainer(
       leader = childNamed(nspawn.pid as number, "systemd");
       return leader !== undefined;
     }, 30_000);
-    if (!found) throw new Error(`no systemd under nspawn: ${await outputOf(nspawn)}`);
+    if (!found) {
+      nspawn.kill("SIGKILL");
+      const ended = await nspawn;
+      const output = `${String(ended.stdout)}${String(ended.stderr)}`.slice(-2000);
+      throw new Error(`no systemd under nspawn: ${output}`);
+    }
     writeFileSync(join(records, name), `LEADER=${leader}\nCLASS=container\n`);
   } catch (error) {
     await stop();
@@ -149,10 +154,4 @@ function childNamed(parent: number, comm: string): number | undefined {
     }
   }
   return undefined;
-}
-
-async function outputOf(process: ResultPromise): Promise<string> {
-  process.kill("SIGKILL");
-  const result = await process;
-  return `${String(result.stdout)}${String(result.stderr)}`.slice(-2000);
 }
