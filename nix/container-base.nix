@@ -1,20 +1,37 @@
 # What every voxnix container is, whatever its modules. Nothing here depends on the container's
 # name, owner or paths: those stay host-side (bind mounts, the machine name nspawn provides), so
 # every container with the same module set shares one system closure and needs no new build.
-{ lib, ... }:
+{ lib, pkgs, ... }:
 {
   # nixos-containers sets `networking.hostName = mkDefault name`, which would give each container
   # its own closure (/etc/hostname). Without it, the hostname is the machine name nspawn sets.
   networking.hostName = lib.mkOverride 900 "";
 
-  # eth0 on the host bridge br-vox; the appliance's dnsmasq answers DHCP and DNS.
-  networking.useNetworkd = true;
+  # eth0 arrives configured: nixos-containers' init gives it the address voxnix assigned (the
+  # conf's LOCAL_ADDRESS, a /32), a route to the host and the default route via it
+  # (HOST_ADDRESS). Nothing in here manages eth0 (networkd would drop addresses and routes it did
+  # not make), as for any NixOS container declared with localAddress.
   networking.useHostResolvConf = lib.mkForce false;
-  systemd.network.networks."10-eth0" = {
-    matchConfig.Name = "eth0";
-    networkConfig.DHCP = "yes";
-  };
   services.resolved.enable = true;
+  # DNS is the host's dnsmasq on that gateway address, which a system cannot know when it is
+  # built (one system per module set, whatever the host's network): asked of the route instead.
+  systemd.services.voxnix-dns = {
+    description = "DNS from the host (the default gateway)";
+    wantedBy = [ "multi-user.target" ];
+    wants = [ "systemd-resolved.service" ];
+    after = [ "systemd-resolved.service" ];
+    before = [ "network-online.target" ];
+    path = [ pkgs.iproute2 ];
+    serviceConfig = {
+      Type = "oneshot";
+      RemainAfterExit = true;
+    };
+    script = ''
+      gateway=$(ip -4 route show default | sed -n 's/^default via \([0-9.]*\).*/\1/p')
+      resolvectl dns eth0 "$gateway"
+      resolvectl domain eth0 "~."
+    '';
+  };
 
   # Tenants own their container; the host firewall (nix/host/network.nix) guards the host.
   networking.firewall.enable = false;

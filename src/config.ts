@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import {
+  DEFAULT_CONTAINER_NETWORK,
+  parseContainerNetwork,
+  type ContainerNetwork,
+} from "./container-network.js";
 import { VoxnixError } from "./errors.js";
 import { Secret } from "./secret.js";
 import { formatSize, parseSize } from "./size.js";
@@ -39,6 +44,8 @@ export interface Config {
    * gives the daemon a namespace of its own whose mounts nobody else sees.
    */
   readonly hostMountNamespace: string;
+  /** Where containers' addresses come from; the host's network must match (nix/host/network.nix). */
+  readonly containerNetwork: ContainerNetwork;
   readonly storage: {
     readonly backend: "zfs" | "dir";
     readonly pool: string;
@@ -164,6 +171,18 @@ const size = (fallback: string, min = 1) =>
     })
     .default(parseSize(fallback) ?? 0);
 
+const containerNetwork = z
+  .string()
+  .transform((text, ctx) => {
+    const network = parseContainerNetwork(text.trim());
+    if (typeof network === "string") {
+      ctx.addIssue({ code: "custom", message: network });
+      return z.NEVER;
+    }
+    return network;
+  })
+  .default(parseContainerNetwork(DEFAULT_CONTAINER_NETWORK) as ContainerNetwork);
+
 const userIds = z
   .string()
   .transform((text, ctx) => {
@@ -210,6 +229,7 @@ const EnvironmentSchema = z
     VOXNIX_NIX_DIR: nixSafePath.default(PACKAGE_ROOT.replace(/\/$/, "")),
     VOXNIX_HOST_ROOT: absolutePath.default("/"),
     VOXNIX_HOST_MOUNT_NAMESPACE: absolutePath.default("/proc/1/ns/mnt"),
+    VOXNIX_CONTAINER_NETWORK: containerNetwork,
     VOXNIX_STORAGE: z.enum(["zfs", "dir"], { error: 'expected "zfs" or "dir"' }).default("zfs"),
     ZFS_POOL: z
       .string()
@@ -393,6 +413,7 @@ export function loadConfig(
     nixDir: e.VOXNIX_NIX_DIR,
     hostRoot: e.VOXNIX_HOST_ROOT,
     hostMountNamespace: e.VOXNIX_HOST_MOUNT_NAMESPACE,
+    containerNetwork: e.VOXNIX_CONTAINER_NETWORK,
     storage: { backend: e.VOXNIX_STORAGE, pool: e.ZFS_POOL, userQuotaBytes: e.ZFS_USER_QUOTA },
     tailscale: {
       authKeyFile: e.TAILSCALE_AUTH_KEY_FILE,
@@ -463,6 +484,7 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_NIX_DIR: config.nixDir,
     VOXNIX_HOST_ROOT: config.hostRoot,
     VOXNIX_HOST_MOUNT_NAMESPACE: config.hostMountNamespace,
+    VOXNIX_CONTAINER_NETWORK: config.containerNetwork.cidr,
     VOXNIX_STORAGE: config.storage.backend,
     ZFS_POOL: config.storage.pool,
     ZFS_USER_QUOTA: formatSize(config.storage.userQuotaBytes),

@@ -47,6 +47,7 @@ export async function createRuntime(
       log: log.child({ component: "workloads" }),
       modules: await readModuleLibrary(config.nixDir),
       limits: config.limits,
+      containerNetwork: config.containerNetwork,
       access: config.access,
       tailscaleKey: config.tailscale.authKey,
       tailnet: config.tailscale.oauth && {

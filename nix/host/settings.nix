@@ -17,8 +17,8 @@
   adminOverTailnet = false;
   # Private ranges containers may reach anyway (a LAN printer, a homelab service), as CIDRs.
   lanAllowlist = [ ];
-  # The containers' bridge network.
-  bridgeAddress = "10.100.0.1";
-  bridgePrefixLength = 24;
-  dhcpRange = "10.100.0.10,10.100.0.250,12h";
+  # The containers' network: the host is its first address, and voxnix gives each container one
+  # of the others, routed to that container alone (network.nix; the daemon's
+  # VOXNIX_CONTAINER_NETWORK, set from this in voxnix.nix). A /24 holds 253 containers.
+  containerNetwork = "10.100.0.0/24";
 }

@@ -1,21 +1,36 @@
 # What the containers' network may do, as nftables rules in pure Nix (no nixpkgs), so that the
 # netns test (tests/host/tenant-firewall.test.ts) loads exactly these rules into real kernels.
 #
-# - `tables.voxnix-tenants` drops, ahead of NixOS's own forward filter (a drop in any base chain
-#   is final), what containers must not reach: private IPv4 ranges (the LAN, CGNAT space other
-#   tailnets use) unless allow-listed, and any forwarded IPv6. br-vox has no IPv6 prefix, so all
-#   a container could send over IPv6 is towards the LAN's or the host's networks; NixOS's
-#   forward-allow chain accepts ICMPv6 before any rule of ours, so the drop cannot live there.
-# - `tables.voxnix-isolation` (bridge family) drops every frame from one container's port to
-#   another's, so tenants cannot reach each other over IPv4, IPv6 or ARP. Frames to and from
-#   the bridge itself (DHCP and DNS on the host) are not forwarded, so it does not see them.
-# - `forwardAllow` goes into NixOS's forward-allow chain: out over the uplink, nothing else.
+# Containers are routed, not bridged: nixos-containers' template gives each one a veth pair whose
+# host end is ve-NAME, puts the host's address on it and routes the container's own address
+# (LOCAL_ADDRESS, from voxnix) to it (postStartScript in nixos-containers.nix, when the conf has
+# HOST_ADDRESS/LOCAL_ADDRESS and no HOST_BRIDGE). There is no shared link: ARP, NDP or a forged
+# MAC from one container reaches only the host's end of its own pair, and the host's neighbour
+# entry for another container lives on that container's ve-NAME, where its route points.
+#
+# `tables.voxnix-tenants` (inet) holds the rest; a drop in any base chain is final, so these
+# drops hold whatever NixOS's own tables accept:
+# - prerouting: a container speaks IPv4 from its own address only. The route back to the source
+#   must leave by the interface the packet came in on (`fib saddr . iif`): the template routes
+#   each container's address to its ve-NAME and nothing else there, so another container's
+#   address, the host's, or any other is dropped before the host or conntrack sees it. This is
+#   what lets a service on the host take source address X for container X. NixOS's own rpfilter
+#   checks the same but lets DHCP ports through with any source; this check has no exception.
+#   No IPv6 (NDP, router solicitations, link-local traffic) from a container at all.
+# - input: of the host, containers reach DNS on the host's address and ping it; replies to what
+#   the host opened come back. Nothing else of the host (SSH on another address, the tailnet).
+# - forward: out over the uplink only, never to another container, never to a private IPv4
+#   range (the LAN, CGNAT space other tailnets use) unless allow-listed.
+# `inputAllow` and `forwardAllow` go into NixOS's input-allow and forward-allow chains (policy
+# drop), which must accept the same traffic for it to pass.
 {
-  bridge ? "br-vox",
   uplink,
+  containerNetwork ? "10.100.0.0/24",
   lanAllowlist ? [ ],
 }:
 let
+  network = import ./container-network.nix containerNetwork;
+  host = network.hostAddress;
   set = list: "{ ${builtins.concatStringsSep ", " list} }";
   privateRanges = [
     "10.0.0.0/8"
@@ -24,37 +39,43 @@ let
     "100.64.0.0/10"
     "169.254.0.0/16"
   ];
+  # nspawn names a container's host-side veth ve-NAME (--network-veth), cut to 15 characters.
+  containers = ''iifname "ve-*"'';
 in
 {
   tables = {
     voxnix-tenants = {
       family = "inet";
       content = ''
+        chain prerouting {
+          type filter hook prerouting priority raw; policy accept;
+          ${containers} meta nfproto ipv6 drop
+          ${containers} fib saddr . iif oif missing drop
+        }
+        chain input {
+          type filter hook input priority filter - 1; policy accept;
+          ${containers} ct state established,related accept
+          ${containers} ip daddr ${host} meta l4proto { tcp, udp } th dport 53 accept
+          ${containers} ip daddr ${host} icmp type echo-request accept
+          ${containers} drop
+        }
         chain forward {
           type filter hook forward priority filter - 1; policy accept;
-          iifname "${bridge}" meta nfproto ipv6 drop
+          ${containers} oifname != "${uplink}" drop
           ${
-            if lanAllowlist != [ ] then ''iifname "${bridge}" ip daddr ${set lanAllowlist} accept'' else ""
+            if lanAllowlist != [ ] then ''${containers} ip daddr ${set lanAllowlist} accept'' else ""
           }
-          iifname "${bridge}" ip daddr ${set privateRanges} drop
-        }
-      '';
-    };
-    voxnix-isolation = {
-      family = "bridge";
-      # nspawn names a container's host-side port vb-<name> (--network-bridge): any two of them,
-      # on br-vox or another nspawn bridge. (Not `meta ibrname`: kernels without nft_meta_bridge
-      # refuse it.)
-      content = ''
-        chain forward {
-          type filter hook forward priority filter; policy accept;
-          iifname "vb-*" oifname "vb-*" drop
+          ${containers} ip daddr ${set privateRanges} drop
         }
       '';
     };
   };
 
+  inputAllow = ''
+    ${containers} ip daddr ${host} meta l4proto { tcp, udp } th dport 53 accept
+  '';
+
   forwardAllow = ''
-    iifname "${bridge}" oifname "${uplink}" accept
+    ${containers} oifname "${uplink}" accept
   '';
 }

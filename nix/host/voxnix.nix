@@ -20,6 +20,7 @@ in
       VOXNIX_USERS = settings.users;
       VOXNIX_STORAGE = "zfs";
       ZFS_POOL = "tank";
+      VOXNIX_CONTAINER_NETWORK = settings.containerNetwork;
     };
   };
 }

@@ -11,6 +11,11 @@ export interface ContainerInstall {
   readonly tailscaleKeyFile?: string | undefined;
   /** The first host uid of the container's user namespace; undefined: none (made before them). */
   readonly uidBase?: number | undefined;
+  /**
+   * Its link to the host: `host` on the host's end (ve-NAME), `local` on its eth0, routed to
+   * ve-NAME alone (workloads/addresses.ts assigns `local`; docs/security.md, Tenants' network).
+   */
+  readonly address: { readonly host: string; readonly local: string };
   readonly limits: {
     readonly cpus: number;
     readonly memoryBytes: number;
@@ -34,6 +39,14 @@ export const FIRST_UID_BASE = 0x7000_0000;
 export const UID_RANGES_END = 0x8000_0000;
 
 const SAFE_PATH = /^\/[A-Za-z0-9._+/-]+$/;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function ipv4(address: string, what: string): string {
+  if (!IPV4.test(address))
+    throw new UnsafeHostPath(`${what} ${JSON.stringify(address)} is not an IPv4 address`);
+  return address;
+}
 
 function safe(path: string, what: string): string {
   if (!SAFE_PATH.test(path) || path.split("/").includes(".."))
@@ -68,8 +81,14 @@ function bindsOf(c: ContainerInstall): Bind[] {
 /**
  * `/etc/nixos-containers/<name>.conf`, the environment file nixpkgs' container@.service template
  * reads: the keys and values nixos-containers.nix writes for a declarative container with
- * privateNetwork, hostBridge br-vox, autoStart and these bind mounts (tests/nix holds the two to
- * the same values against real nixpkgs).
+ * privateNetwork, hostAddress and localAddress (no hostBridge), autoStart and these bind mounts
+ * (tests/nix holds the two to the same values against real nixpkgs).
+ *
+ * With HOST_ADDRESS and LOCAL_ADDRESS and no HOST_BRIDGE, the template starts nspawn with
+ * --network-veth; its postStartScript puts HOST_ADDRESS on the host's end, ve-NAME, and routes
+ * LOCAL_ADDRESS (a /32) to it; containerInit puts LOCAL_ADDRESS on the container's eth0 with a
+ * route to HOST_ADDRESS and the default route via it (nixos/modules/virtualisation/
+ * nixos-containers.nix). No link is shared: the route names the container's own interface.
  */
 export function containerConf(c: ContainerInstall): string {
   // Its users are the host's uidBase…+65535: nspawn gives the container's own files (its
@@ -87,7 +106,8 @@ export function containerConf(c: ContainerInstall): string {
     CONF_MARKER,
     `SYSTEM_PATH=${safe(c.systemPath, "system")}`,
     "PRIVATE_NETWORK=1",
-    "HOST_BRIDGE=br-vox",
+    `HOST_ADDRESS=${ipv4(c.address.host, "host address")}`,
+    `LOCAL_ADDRESS=${ipv4(c.address.local, "container address")}`,
     'INTERFACES=""',
     'MACVLANS=""',
     "AUTO_START=1",

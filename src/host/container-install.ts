@@ -47,6 +47,14 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
     }
   };
 
+  const confValue = (name: string, key: string) => {
+    if (!ours(name)) return undefined;
+    const line = readFileSync(confPath(name), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith(`${key}=`));
+    return line?.slice(key.length + 1);
+  };
+
   return {
     /**
      * Installs `container`, replacing what voxnix installed under its name before; callers make
@@ -91,11 +99,15 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
 
     /** The system an installed container boots (its conf's SYSTEM_PATH), if it is installed. */
     installedSystem(name: string): string | undefined {
-      if (!ours(name)) return undefined;
-      const line = readFileSync(confPath(name), "utf8")
-        .split("\n")
-        .find((l) => l.startsWith("SYSTEM_PATH="));
-      return line?.slice("SYSTEM_PATH=".length);
+      return confValue(name, "SYSTEM_PATH");
+    },
+
+    /**
+     * The address an installed container's conf gives it (LOCAL_ADDRESS); undefined for a conf
+     * from before containers were routed (HOST_BRIDGE=br-vox) or no conf of voxnix's.
+     */
+    installedAddress(name: string): string | undefined {
+      return confValue(name, "LOCAL_ADDRESS");
     },
 
     /**

@@ -1,4 +1,5 @@
 import type { Config } from "../config.js";
+import type { ContainerNetwork } from "../container-network.js";
 import type { ContainerModule, Host } from "../host/index.js";
 import type { TailscaleApi } from "../host/tailscale-api.js";
 import type { Logger } from "../log.js";
@@ -15,6 +16,8 @@ export interface WorkloadDeps {
   /** The module library, read once at start-up. */
   readonly modules: readonly ContainerModule[];
   readonly limits: Config["limits"];
+  /** Where containers' addresses come from (workloads/addresses.ts); 10.100.0.0/24 if unset. */
+  readonly containerNetwork?: ContainerNetwork | undefined;
   /** Admins and users from configuration; approved users are in the store. */
   readonly access: Config["access"];
   /** The static key (TAILSCALE_AUTH_KEY_FILE): the fallback when there is no OAuth client. */

@@ -1,5 +1,6 @@
 import type { TrashEntryRecord } from "./records.js";
 import { isAdmin, type Actor } from "./actor.js";
+import { installContainer } from "./addresses.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
 import { buildSpec } from "./build-spec.js";
 import { assertComputeFits } from "./compute-quota.js";
@@ -224,7 +225,7 @@ async function provisionContainer(
     }
     // Marked before the first file is written; uninstall removes whatever of it there is.
     undo.push("container files", () => host.installer.uninstall(spec.name));
-    await host.installer.install({
+    await installContainer(deps, {
       name: spec.name,
       systemPath,
       workspace: hostPath,

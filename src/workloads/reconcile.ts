@@ -109,6 +109,10 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
         );
       continue;
     }
+    if (host.installer.installedAddress(record.name) === undefined)
+      report.reported.push(
+        `${record.name} (owner ${record.ownerId}) was installed before containers had addresses of their own: it has no network until it is installed again with a new system (change its modules, or destroy and restore it; the workspace is kept)`,
+      );
     const expected = running.has(record.name) ? "running" : "stopped";
     if (
       record.state !== expected &&

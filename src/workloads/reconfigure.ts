@@ -3,6 +3,7 @@ import { isVoxnixError, VoxnixError } from "../errors.js";
 import { formatSize } from "../size.js";
 import type { Container } from "./records.js";
 import type { Actor } from "./actor.js";
+import { installContainer } from "./addresses.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
 import { buildSpec } from "./build-spec.js";
 import { assertComputeFits } from "./compute-quota.js";
@@ -315,7 +316,7 @@ async function systemFor(deps: WorkloadDeps, spec: ContainerSpec, options: Opera
 }
 
 const install = (deps: WorkloadDeps, spec: ContainerSpec, systemPath: string) =>
-  deps.host.installer.install({
+  installContainer(deps, {
     name: spec.name,
     systemPath,
     workspace: spec.workspace.hostPath,

@@ -57,6 +57,7 @@ describe.skipIf(!canRun)(`container user namespaces with systemd-nspawn (${SKIP}
       tailscaleKeyFile: key,
       limits: { cpus: 1, memoryBytes: 2 ** 30, tasksMax: 4096 },
       uidBase: BASE,
+      address: { host: "10.100.0.1", local: "10.100.0.2" },
     });
     const flags = (/^EXTRA_NSPAWN_FLAGS="(.*)"$/m.exec(conf)?.[1] ?? "")
       .trim()

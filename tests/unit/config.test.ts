@@ -44,6 +44,25 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the containers' network: the host first, containers after, 10.100.0.0/24 unless set", () => {
+    const admin = (env: Record<string, string>) =>
+      loadConfig({ VOXNIX_ADMINS: "1", ...env }, { purpose: "admin" });
+    expect(admin({}).containerNetwork).toMatchObject({
+      cidr: "10.100.0.0/24",
+      hostAddress: "10.100.0.1",
+    });
+    const config = admin({ VOXNIX_CONTAINER_NETWORK: "172.20.0.0/16" });
+    expect(config.containerNetwork.hostAddress).toBe("172.20.0.1");
+    expect(describeConfig(config)).toMatchObject({ VOXNIX_CONTAINER_NETWORK: "172.20.0.0/16" });
+    const error = problemsOf(() => admin({ VOXNIX_CONTAINER_NETWORK: "10.100.0.1/24" }));
+    expect(error.problems).toEqual([
+      {
+        variable: "VOXNIX_CONTAINER_NETWORK",
+        problem: expect.stringContaining("not a network's own address"),
+      },
+    ]);
+  });
+
   it("refuses half an OAuth client and tags that are not tags", () => {
     const error = problemsOf(() =>
       loadConfig(

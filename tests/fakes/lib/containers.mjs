@@ -66,7 +66,9 @@ export function removeConf(name, p = paths()) {
 
 export function start(state, name) {
   if (isRunning(state, name)) return;
-  const address = `10.100.0.${state.nextAddress++}`;
+  // nixos-containers.nix's containerInit puts the conf's LOCAL_ADDRESS on eth0; a conf without
+  // one (on a bridge, DHCP) gets the next of a pool, as dnsmasq handed them out.
+  const address = readConf(name)?.LOCAL_ADDRESS || `10.100.0.${state.nextAddress++}`;
   // The system it boots is the conf's; switch-to-configuration inside changes it (runningSystem).
   const system = readConf(name)?.SYSTEM_PATH;
   state.machines[name] = { since: Date.now(), addresses: [address, "fe80::1"], system };

@@ -106,6 +106,15 @@ describe("fake nixos-container", () => {
     const { sh } = await hostWith({ running: ["dev"] });
     expect((await sh("nixos-container", "show-ip", "dev")).stdout).toMatch(/^10\.100\.0\.\d+\n$/);
   });
+
+  it("gives a running container the address its conf names (LOCAL_ADDRESS)", async () => {
+    const { sh } = await hostWith({ running: ["dev"] });
+    const machines = JSON.parse(
+      (await sh("machinectl", "list", "--output=json", "--no-pager")).stdout,
+    ) as { addresses: string }[];
+    // hostWith writes containerConf's conf, which names 10.100.0.2.
+    expect(machines[0]?.addresses).toBe("10.100.0.2\nfe80::1");
+  });
 });
 
 describe("fake machinectl", () => {
@@ -259,7 +268,7 @@ describe("fake journalctl", () => {
 });
 
 /** `systemd-run` into container `name`, as container-exec.ts calls it. */
-const inside = (name: string, ...command: string[]) => [
+const inside = (name: string, ...command: string[]): [string, ...string[]] => [
   "systemd-run",
   `--machine=${name}`,
   "--unit=voxnix-exec-0123456789ab",

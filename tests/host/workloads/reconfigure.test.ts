@@ -97,10 +97,7 @@ describe("change in place", () => {
 
   it.each([
     ["the build", { command: "nix-build" }],
-    [
-      "the activation",
-      { command: "systemd-run", match: "switch-to-configuration", nth: 1 },
-    ],
+    ["the activation", { command: "systemd-run", match: "switch-to-configuration", nth: 1 }],
     ["applying the limits", { command: "systemctl set-property", nth: 1 }],
   ])("keeps the previous system running when %s fails, and says why", async (_, fault) => {
     const t = await withDev();

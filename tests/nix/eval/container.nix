@@ -8,6 +8,8 @@
   name,
   modules,
   workspace,
+  localAddress,
+  hostAddress ? "10.100.0.1",
   keyFile ? null,
 }:
 let
@@ -21,7 +23,7 @@ let
       containers.${name} = {
         autoStart = true;
         privateNetwork = true;
-        hostBridge = "br-vox";
+        inherit hostAddress localAddress;
         bindMounts =
           {
             "/workspace" = {
