@@ -64,14 +64,30 @@ let
   # Everything a container is on the host (src/host/container-install.ts) and what
   # nixos-container destroy removes; created before the unit starts because ProtectSystem=strict
   # cannot bind paths that do not exist. nix-build's --out-link roots are under gcroots/voxnix.
-  writablePaths = [
-    "/etc/systemd-mutable/system"
-    "/etc/nixos-containers"
-    "/nix/var/nix/gcroots/voxnix"
-    "/nix/var/nix/gcroots/per-container"
-    "/nix/var/nix/profiles/per-container"
-    "/var/lib/nixos-containers"
-  ] ++ lib.optional usesZfs "/${settings.ZFS_POOL}";
+  # Each has the mode the tool that owns it gives it, set again at every boot (tmpfiles' `d`
+  # re-modes what exists).
+  writableDirectories =
+    {
+      # A unit directory, as /etc/systemd/system is.
+      "/etc/systemd-mutable/system" = "0755";
+      # nixos-container's own modes (nixos-container.pl): the confs may be read (ps shows the
+      # same flags), the containers' roots and profiles are root's alone. 0755 there would let
+      # every host user (a service's user included) into each container's file system, to read
+      # what is world-readable there and run its setuid files, root's in a container without a
+      # user namespace.
+      "/etc/nixos-containers" = "0755";
+      "/var/lib/nixos-containers" = "0700";
+      "/nix/var/nix/profiles/per-container" = "0700";
+      # As the container@ template makes it; GC roots name store paths, which anyone may read.
+      "/nix/var/nix/gcroots/per-container" = "0755";
+      "/nix/var/nix/gcroots/voxnix" = "0755";
+    }
+    // lib.optionalAttrs usesZfs {
+      # The pool's mountpoint may be the admin's, shared with more than voxnix: made if it is
+      # missing, its owner and mode left alone.
+      "/${settings.ZFS_POOL}" = "-";
+    };
+  writablePaths = builtins.attrNames writableDirectories;
 
   renamed = to: from: lib.mkRenamedOptionModule ([ "services" "voxnix" ] ++ from) [ "services" "voxnix" "settings" to ];
 in
@@ -193,6 +209,7 @@ in
           VOXNIX_IDLE_WARN_HOURS = setting types.ints.positive 24 "Hours before an idle stop that its owner is warned, with Keep alive and Stop now.";
           VOXNIX_KEEPALIVE_PROCESSES = setting types.str "tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent" "Process names whose presence alone counts as use (an agent waiting in tmux).";
           VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";
+          VOXNIX_CONTAINER_NETWORK = setting (types.strMatching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+") "10.100.0.0/24" "The containers' IPv4 network: the host answers DNS on its first address, and each container gets one of the others, routed to it alone. The host's network must match (the appliance: settings.nix containerNetwork).";
         };
       };
     };
@@ -226,7 +243,13 @@ in
 
     environment.systemPackages = [ adminCli ];
 
-    systemd.tmpfiles.rules = map (path: "d ${path} 0755 root root - -") writablePaths;
+    systemd.tmpfiles.rules =
+      lib.mapAttrsToList (
+        path: mode: if mode == "-" then "d ${path} - - - - -" else "d ${path} ${mode} root root - -"
+      ) writableDirectories
+      # Every tenant's workspace is under it (src/host/zfs-storage.ts), and so would be open to
+      # every host user: containers reach theirs through a bind that root's nspawn makes.
+      ++ lib.optional usesZfs "d /${settings.ZFS_POOL}/users 0700 root root - -";
 
     systemd.services.voxnix = {
       description = "voxnix Telegram container host";
@@ -278,50 +301,117 @@ in
         TimeoutStopSec = "90s";
         KillMode = "mixed";
 
-        # Root, because nixos-container, zfs and machinectl manage the host; the rest narrows it.
+        # Root, because nixos-container, zfs and machinectl manage the host; the rest narrows it
+        # (docs/security.md, The daemon's own confinement). zfs and chown run in PID 1's mount
+        # namespace (nsenter), where the views below (ProtectSystem, PrivateDevices, PrivateTmp,
+        # ProtectKernelTunables, ProtectControlGroups) do not reach; what a process carries does:
+        # capabilities, the system call filter, the device policy, address families, no new
+        # privileges.
         User = "root";
+
         # These give the daemon a mount namespace of its own whose mounts the host never sees, so
         # zfs runs in PID 1's namespace through nsenter (src/host/mount-namespace.ts): keep
-        # CAP_SYS_ADMIN and CAP_SYS_CHROOT (setns), and set no RestrictNamespaces= that denies mnt.
+        # CAP_SYS_ADMIN and CAP_SYS_CHROOT (setns), and never restrict the mnt namespace type.
         ProtectSystem = "strict";
         ReadWritePaths = writablePaths;
         ProtectHome = true;
         PrivateTmp = true;
-        # Not PrivateDevices: zfs talks to /dev/zfs.
-        PrivateDevices = false;
+        PrivateMounts = true;
+
+        # Devices: the cgroup's device policy holds whatever path an open takes (/proc/1/root/dev,
+        # a zfs run in the host's namespace): only /dev/null, zero, full, random, urandom, tty,
+        # ptmx (systemd's fixed list), rtc read-only (ProtectClock), and /dev/zfs for zfs and
+        # zpool, which talk to the kernel module through it. No watchdog, console, ttys or disks.
+        DevicePolicy = "closed";
+        DeviceAllow = lib.optional usesZfs "/dev/zfs rw";
+        # And a /dev of its own with only those nodes. zpool runs here, not through nsenter, so
+        # /dev/zfs is bound in; the unit fails to start, and restarts, until the module made it.
+        PrivateDevices = true;
+        BindPaths = lib.optional usesZfs "/dev/zfs";
+
+        # Exactly what the daemon and its tools need (capabilities(7)); the rest is dropped:
+        # no kill(2) of others' processes, uid changes, raw I/O, mknod, network administration,
+        # module loading, clock, reboot, audit or BPF. nix-build needs none of it: /nix/var/nix
+        # is read-only here, so Nix asks the nix daemon to build.
+        CapabilityBoundingSet = [
+          # mount and umount (zfs, nixos-container destroy), setns (nsenter, systemd-run
+          # --machine), zfs's ioctls on /dev/zfs.
+          "CAP_SYS_ADMIN"
+          # setns into a mount namespace: nsenter's, and systemd-run --machine's helper, which
+          # joins the container's before its user namespace.
+          "CAP_SYS_CHROOT"
+          # /proc/PID/ns and /proc/PID/root of a process another uid owns: a container's leader
+          # (its user range) for systemd-run --machine and journalctl -M. ptrace(2) itself is
+          # outside the system call filter below.
+          "CAP_SYS_PTRACE"
+          # A workspace and a staged key given to a container's user range; a fork's shift.
+          "CAP_CHOWN"
+          # Files a tenant owns: reading a workspace's git refs before a destroy
+          # (src/host/unpushed-work.ts), a container's journal, and nixos-container destroy
+          # removing a container's root, sticky /tmp included.
+          "CAP_DAC_OVERRIDE"
+          "CAP_DAC_READ_SEARCH"
+          "CAP_FOWNER"
+        ];
+        # Nothing it runs gains privileges through setuid or file capabilities (it is root: no
+        # tool it runs needs sudo). nsenter joins a namespace with setns, nix-build asks the nix
+        # daemon, systemd-run --machine asks the container's systemd: none gains at exec.
+        NoNewPrivileges = true;
+
+        # /proc/sys and /sys read-only here; zfs writes what it must from the host's namespace.
+        ProtectKernelTunables = true;
         ProtectKernelModules = true;
         ProtectKernelLogs = true;
         ProtectClock = true;
         ProtectHostname = true;
-        ProtectControlGroups = false; # set-property and nspawn units change cgroup limits
+        # /sys/fs/cgroup read-only: the daemon only reads it (a container's cgroup.procs, for
+        # idle detection); `systemctl set-property` asks PID 1, which writes the limits.
+        ProtectControlGroups = true;
+
         RestrictAddressFamilies = [
-          "AF_UNIX" # D-Bus (systemctl, machinectl), the nix daemon
+          "AF_UNIX" # D-Bus (systemctl, machinectl, a container's bus), the nix daemon
           "AF_INET"
-          "AF_INET6" # Telegram and the LLM endpoint, outbound only
-          "AF_NETLINK" # zfs and nixos-container run
+          "AF_INET6" # Telegram, the LLM endpoint, the Tailscale API: outbound only
+          # glibc's getaddrinfo asks rtnetlink which address families the host has: Node
+          # resolves every connection's host with AI_ADDRCONFIG.
+          "AF_NETLINK"
         ];
+        # The namespace types it joins (nsenter: PID 1's mnt; systemd-run --machine: a
+        # container's mnt, pid and user), which the kernel lets it make as well; no net, uts,
+        # ipc or cgroup namespace, made or joined.
+        RestrictNamespaces = [
+          "mnt"
+          "pid"
+          "user"
+        ];
+        SystemCallArchitectures = "native";
+        SystemCallFilter = [
+          "@system-service" # setns is in it (@process), and chown (@chown)
+          # zfs mounts and unmounts datasets itself (mount(2)); nixos-container destroy runs
+          # umount; systemd-run --machine chroots into the container (chroot is in @mount).
+          "@mount"
+          # V8 asks for memory protection keys (nixpkgs' Node services allow them too).
+          "@pkey"
+        ];
+        # A call outside the list fails that call, and the tool reports it, instead of SIGSYS
+        # killing the daemon in the middle of an operation.
+        SystemCallErrorNumber = "EPERM";
+        LockPersonality = true;
         RestrictRealtime = true;
         RestrictSUIDSGID = true;
-        LockPersonality = true;
-        SystemCallArchitectures = "native";
         UMask = "0077";
-        # Nothing it runs gains privileges through setuid or file capabilities (it is root: no
-        # tool it runs needs sudo).
-        NoNewPrivileges = true;
-        # /proc/sys and /sys read-only here; zfs writes what it must from the host's namespace.
-        ProtectKernelTunables = true;
 
         # Not set, each for a reason:
-        # - MemoryDenyWriteExecute: Node's JIT needs writable, executable pages.
-        # - CapabilityBoundingSet: zfs (mounts, /dev/zfs), nsenter (setns: CAP_SYS_ADMIN and
-        #   CAP_SYS_CHROOT), nixos-container (files owned by others under
-        #   /etc and /var/lib/nixos-containers) need most of root's; the daemon manages the host.
-        # - SystemCallFilter: zfs's ioctls, mount and setns sit outside @system-service; a list
-        #   that admits them filters little, and one that does not breaks every create.
-        # - RestrictNamespaces: nsenter joins PID 1's mount namespace (see ProtectSystem above).
-        # - ProtectProc=invisible, ProcSubset=pid-only: reconcile reads other processes'
-        #   /proc/PID/stat and environ to tell a live lease holder from a dead one.
-        # - PrivateNetwork, IPAddressDeny: it talks to Telegram and the LLM endpoint.
+        # - MemoryDenyWriteExecute: Node's JIT makes writable pages executable. Only --jitless
+        #   does without, and it drops WebAssembly too, in which Node's fetch parses HTTP
+        #   (llhttp).
+        # - ProtectProc=invisible: changes nothing for root with CAP_SYS_PTRACE, which the
+        #   daemon keeps (above); without that capability it would hide the container
+        #   processes that idle detection reads (/proc/PID/stat).
+        # - ProcSubset=pid: leases name a process by the kernel's boot id as well
+        #   (/proc/sys/kernel/random/boot_id, src/process-identity.ts).
+        # - PrivateNetwork, IPAddressDeny: it talks to Telegram, the Tailscale API and an LLM
+        #   endpoint that may be anywhere (loopback, the LAN, the internet).
         # - PrivateUsers: root here must be the host's root.
       };
     };

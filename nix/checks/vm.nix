@@ -35,14 +35,8 @@ pkgs.testers.runNixOSTest {
       };
       boot.supportedFilesystems.zfs = true;
       networking.hostId = "8425e349";
-      # Bridge for the containers (the appliance's nix/host/network.nix does this with DHCP).
-      networking.bridges.br-vox.interfaces = [ ];
-      networking.interfaces.br-vox.ipv4.addresses = [
-        {
-          address = "10.100.0.1";
-          prefixLength = 24;
-        }
-      ];
+      # No bridge: each container's link is its own ve-NAME, addressed and routed by the
+      # container@ template from the conf (src/host/container-files.ts).
 
       # A test token in the store is fine here; on the appliance it comes from agenix.
       environment.etc."voxnix-test/bot-token".text = "123456:test-token";
@@ -98,6 +92,10 @@ pkgs.testers.runNixOSTest {
         host.succeed(inside("dev", "git --version"))
         host.succeed("systemctl show container@dev.service -p CPUQuotaPerSecUSec | grep -q '=1s'")
 
+    with subtest("the container's address is routed to its own link alone"):
+        host.succeed(inside("dev", "ip -4 route | grep -q '^default via 10.100.0.1 dev eth0'"))
+        host.succeed("ip -4 route show dev ve-dev | grep -q '^10\\.100\\.0\\.'")
+
     with subtest("container root is nobody on the host: a user namespace of its own"):
         host.succeed(inside("dev", "cat /proc/self/uid_map | grep -Eq '^ *0 +1879048192 +65536$'"))
         host.succeed("test \"$(stat -c %u /tank/users/1001/containers/dev)\" = 1879048192")
@@ -130,5 +128,48 @@ pkgs.testers.runNixOSTest {
         host.fail("test -e /etc/nixos-containers/dev.conf")
         host.fail("test -e /etc/systemd-mutable/system/machines.target.wants/container@dev.service")
         host.succeed("voxnix trash ls | grep -q dev-")
+
+    with subtest("the same work inside voxnix.service's confinement (docs/security.md)"):
+        # The CLI above runs at a root shell. Here it runs in a transient unit given the
+        # daemon's own sandbox, key by key from its unit file, with the unit's PATH.
+        import shlex
+
+        confinement = {
+            "ProtectSystem", "ReadWritePaths", "ProtectHome", "PrivateTmp", "PrivateMounts",
+            "DevicePolicy", "DeviceAllow", "PrivateDevices", "BindPaths", "CapabilityBoundingSet",
+            "NoNewPrivileges", "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs",
+            "ProtectClock", "ProtectHostname", "ProtectControlGroups", "RestrictAddressFamilies",
+            "RestrictNamespaces", "SystemCallArchitectures", "SystemCallFilter",
+            "SystemCallErrorNumber", "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID",
+            "UMask", "StateDirectory", "StateDirectoryMode", "CacheDirectory", "CacheDirectoryMode",
+            "WorkingDirectory",
+        }
+        settings: dict[str, list[str]] = {}
+        for line in host.succeed("systemctl cat voxnix.service").splitlines():
+            key, _, value = line.partition("=")
+            if key in confinement:
+                settings.setdefault(key, []).append(value)
+            elif line.startswith('Environment="PATH='):
+                settings["Environment"] = [value.strip('"')]
+        assert settings["DevicePolicy"] == ["closed"], settings
+        properties: list[str] = []
+        for key, values in settings.items():
+            # A device rule is a path and its access: one property each.
+            for value in values if key == "DeviceAllow" else [" ".join(values)]:
+                properties.append(shlex.quote(f"--property={key}={value}"))
+        inside = "systemd-run --wait --pipe --collect --quiet " + " ".join(properties) + " -- "
+        sandboxed = inside + "/run/current-system/sw/bin/voxnix "
+        host.succeed(sandboxed + "doctor")
+        host.succeed(sandboxed + "create sbx --modules git --as 1001")
+        host.succeed("machinectl show sbx --property=State | grep -q running")
+        host.succeed("test \"$(stat -c %u /tank/users/1001/containers/sbx)\" -ge 1879048192")
+        host.succeed(sandboxed + "logs sbx")
+        host.succeed(sandboxed + "stop sbx && " + sandboxed + "start sbx")
+        host.succeed(sandboxed + "destroy sbx --yes")
+        host.fail("test -e /etc/nixos-containers/sbx.conf")
+        # The device policy holds where a path escapes the private /dev: PID 1's /dev.
+        host.succeed(inside + "/bin/sh -c 'head -c1 /proc/1/root/dev/urandom >/dev/null'")
+        host.fail(inside + "/bin/sh -c 'head -c1 /proc/1/root/dev/vda >/dev/null'")
+        host.succeed("test \"$(stat -c %a /var/lib/nixos-containers)\" = 700")
   '';
 }

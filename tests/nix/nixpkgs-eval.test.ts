@@ -62,13 +62,17 @@ const flake = `(import ${EVAL}/flake-outputs.nix ${inputs})`;
 
 describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
   it(
-    "evaluates the appliance, with SSH open on the uplink only and br-vox up without carrier",
+    "evaluates the appliance, with SSH open on the uplink only and containers routed, not bridged",
     async () => {
       const result =
         (await evaluate(`let appliance = ${flake}.nixosConfigurations.appliance.config; in {
         drv = appliance.system.build.toplevel.drvPath;
         firewall = appliance.networking.nftables.tables.nixos-fw.content;
-        bridge = { inherit (appliance.systemd.network.networks."40-br-vox") networkConfig linkConfig; };
+        bridges = builtins.attrNames appliance.networking.bridges;
+        uplinkRoutes = appliance.systemd.network.networks."40-eth0".routes;
+        dnsmasq = appliance.services.dnsmasq.settings;
+        natSources = appliance.networking.nat.internalIPs;
+        containerNetwork = appliance.services.voxnix.settings.VOXNIX_CONTAINER_NETWORK;
         secrets = builtins.attrNames appliance.age.secrets;
         unitPaths = appliance.boot.extraSystemdUnitPaths;
         tenantTables = builtins.mapAttrs (_: t: t.family) (removeAttrs appliance.networking.nftables.tables [ "nixos-fw" "nixos-nat" ]);
@@ -81,7 +85,11 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           writable: string[];
           drv: string;
           firewall: string;
-          bridge: Record<string, Record<string, unknown>>;
+          bridges: string[];
+          uplinkRoutes: Record<string, unknown>[];
+          dnsmasq: Record<string, unknown>;
+          natSources: string[];
+          containerNetwork: string;
           secrets: string[];
         };
       expect(result.drv).toMatch(/^\/nix\/store\/\w{32}-nixos-system-voxnix-.*\.drv$/);
@@ -89,9 +97,22 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
       expect(rules.filter((line) => /\b22\b/.test(line))).toEqual([
         expect.stringMatching(/^\s*iifname eth0 tcp dport \{ 22 \} accept$/),
       ]);
-      expect(rules.filter((line) => line.includes("br-vox")).join("\n")).not.toMatch(/\b22\b/);
-      expect(result.bridge.networkConfig).toMatchObject({ ConfigureWithoutCarrier: true });
-      expect(result.bridge.linkConfig).toMatchObject({ RequiredForOnline: "no" });
+      expect(rules.filter((line) => line.includes("ve-")).join("\n")).not.toMatch(/\b22\b/);
+      // Containers are routed (nix/host/network.nix): no bridge, DNS on the host's address
+      // wherever a container's link brings it, NAT by source, the range going nowhere else,
+      // and the daemon handing out addresses from the same network.
+      expect(result.bridges).toEqual([]);
+      expect(result.uplinkRoutes).toContainEqual({
+        Destination: "10.100.0.0/24",
+        Type: "unreachable",
+      });
+      expect(result.dnsmasq).toMatchObject({
+        "listen-address": ["10.100.0.1"],
+        "bind-dynamic": [true],
+      });
+      expect(result.dnsmasq).not.toHaveProperty("dhcp-range");
+      expect(result.natSources).toEqual(["10.100.0.0/24"]);
+      expect(result.containerNetwork).toBe("10.100.0.0/24");
       // First boot: no .age file exists yet, so no secret is declared and evaluation still works.
       expect(result.secrets).toEqual([]);
       // What the daemon's installs rely on: the template, a writable unit path on systemd's
@@ -99,12 +120,12 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
       expect(result.template).toBe(true);
       // The tenant policy the netns test loads (tests/host/tenant-firewall.test.ts) is the one
       // the appliance renders: its own tables, and its uplink rule in NixOS's forward-allow.
-      expect(result.tenantTables).toEqual({
-        "voxnix-isolation": "bridge",
-        "voxnix-tenants": "inet",
-      });
+      expect(result.tenantTables).toEqual({ "voxnix-tenants": "inet" });
       expect(result.firewall.split("chain forward-allow {")[1]).toMatch(
-        /^\s*iifname "br-vox" oifname "eth0" accept$/m,
+        /^\s*iifname "ve-\*" oifname "eth0" accept$/m,
+      );
+      expect(result.firewall.split("chain input-allow {")[1]).toMatch(
+        /^\s*iifname "ve-\*" ip daddr 10\.100\.0\.1 meta l4proto \{ tcp, udp \} th dport 53 accept$/m,
       );
       expect(result.unitPaths).toContain("/etc/systemd-mutable/system");
       expect(result.writable).toEqual(
@@ -257,6 +278,88 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
   );
 
   it(
+    "confines voxnix.service: closed device policy, a capability set, a system call list; container roots 0700",
+    async () => {
+      const rendered = (storage: "zfs" | "dir") =>
+        evaluate(
+          `import ${EVAL}/service.nix ${inputs.slice(0, -1)} show = "confinement"; config = { services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 ]; VOXNIX_STORAGE = "${storage}"; ZFS_POOL = "tank"; }; }; boot.supportedFilesystems.zfs = true; networking.hostId = "8425e349"; }; }`,
+        ) as Promise<{ unit: string; tmpfiles: string[] }>;
+      const [zfs, dir] = await Promise.all([rendered("zfs"), rendered("dir")]);
+      /** Each key of the unit's [Service] section with every value it is given, in order. */
+      const service = (unit: string) => {
+        const section = unit.split(/^\[Service\]$/m)[1]?.split(/^\[/m)[0] ?? "";
+        const keys: Record<string, string[]> = {};
+        for (const line of section.split("\n")) {
+          const m = /^(\w+)=(.*)$/.exec(line);
+          if (m) (keys[m[1] as string] ??= []).push(m[2] as string);
+        }
+        return keys;
+      };
+      const unit = service(zfs.unit);
+      // Devices: only /dev/zfs beyond systemd's pseudo devices, in a /dev of its own.
+      expect(unit.DevicePolicy).toEqual(["closed"]);
+      expect(unit.DeviceAllow).toEqual(["/dev/zfs rw"]);
+      expect(unit.PrivateDevices).toEqual(["true"]);
+      expect(unit.BindPaths).toEqual(["/dev/zfs"]);
+      expect(service(dir.unit)).toMatchObject({
+        DevicePolicy: ["closed"],
+        PrivateDevices: ["true"],
+      });
+      expect(service(dir.unit).DeviceAllow).toBeUndefined();
+      expect(service(dir.unit).BindPaths).toBeUndefined();
+      expect([...(unit.CapabilityBoundingSet ?? [])].sort()).toEqual([
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+      ]);
+      expect(unit.SystemCallFilter).toEqual(["@system-service", "@mount", "@pkey"]);
+      expect(unit).toMatchObject({
+        SystemCallErrorNumber: ["EPERM"],
+        SystemCallArchitectures: ["native"],
+        // nsenter joins PID 1's mount namespace; systemd-run --machine a container's mnt, pid, user.
+        RestrictNamespaces: ["mnt", "pid", "user"],
+        RestrictAddressFamilies: ["AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"],
+        NoNewPrivileges: ["true"],
+        ProtectSystem: ["strict"],
+        ProtectControlGroups: ["true"],
+        ProtectKernelTunables: ["true"],
+        ProtectKernelModules: ["true"],
+        ProtectKernelLogs: ["true"],
+        ProtectClock: ["true"],
+        ProtectHostname: ["true"],
+        PrivateTmp: ["true"],
+        PrivateMounts: ["true"],
+        LockPersonality: ["true"],
+        RestrictRealtime: ["true"],
+        RestrictSUIDSGID: ["true"],
+        UMask: ["0077"],
+      });
+      // Node's JIT needs writable, executable pages (docs/security.md).
+      expect(unit.MemoryDenyWriteExecute).toBeUndefined();
+      // Container roots and profiles are root's alone, as nixos-container makes them, and stay
+      // so at every boot; the pool's mountpoint keeps the admin's mode, its users tree is closed.
+      for (const path of [
+        "/var/lib/nixos-containers",
+        "/nix/var/nix/profiles/per-container",
+        "/tank/users",
+      ]) {
+        expect(zfs.tmpfiles.filter((rule) => rule.split(/\s+/)[1] === path)).toEqual([
+          `d ${path} 0700 root root - -`,
+        ]);
+      }
+      expect(zfs.tmpfiles).toContain("d /tank - - - - -");
+      expect(
+        dir.tmpfiles.filter((rule) => rule.split(/\s+/)[1] === "/var/lib/nixos-containers"),
+      ).toEqual(["d /var/lib/nixos-containers 0700 root root - -"]);
+    },
+    EVAL_MS,
+  );
+
+  it(
     "installs containers as NixOS declares them: same system, conf and unit settings, one system per module set",
     async () => {
       type Reference = {
@@ -271,6 +374,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         name,
         modules,
         workspace: `/tank/users/1001/containers/${name}`,
+        address: `10.100.0.${name.length}`,
         ...(keyFile ? { keyFile } : {}),
       });
       const cases = {
@@ -287,7 +391,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         plain: container("plain", ["workspace"]),
       };
       const nixArgs = (c: (typeof cases)["dev"]) =>
-        `name = "${c.name}"; workspace = "${c.workspace}"; modules = ${JSON.stringify(c.modules).replaceAll(",", " ")}; ${"keyFile" in c ? `keyFile = "${c.keyFile}";` : ""}`;
+        `name = "${c.name}"; workspace = "${c.workspace}"; localAddress = "${c.address}"; modules = ${JSON.stringify(c.modules).replaceAll(",", " ")}; ${"keyFile" in c ? `keyFile = "${c.keyFile}";` : ""}`;
       const result = (await evaluate(
         `{ ${Object.entries(cases)
           .map(
@@ -310,6 +414,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           workspace: c.workspace,
           tailscaleKeyFile: "keyFile" in c ? c.keyFile : undefined,
           limits: { cpus: 1, memoryBytes: 2 * 1024 ** 3, tasksMax: 4096 },
+          address: { host: "10.100.0.1", local: c.address },
         };
         // The conf voxnix writes says what nixpkgs' own conf for it says, key by key.
         expect(variables(containerConf(install))).toEqual(variables(reference.conf));

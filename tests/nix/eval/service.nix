@@ -1,6 +1,6 @@
 # services.voxnix alone in a NixOS system, with `config` merged in (nix/checks/service-eval.nix):
-# the failed assertions' messages, or with `show = "unit"` the unit's environment and the
-# warnings.
+# the failed assertions' messages, with `show = "unit"` the unit's environment and the
+# warnings, or with `show = "confinement"` the unit file systemd reads and the tmpfiles rules.
 {
   repo,
   tree,
@@ -18,6 +18,11 @@ if show == "unit" then
   {
     inherit (c.systemd.services.voxnix) environment;
     inherit (c) warnings;
+  }
+else if show == "confinement" then
+  {
+    unit = c.systemd.units."voxnix.service".text;
+    tmpfiles = c.systemd.tmpfiles.rules;
   }
 else
   map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions)
