@@ -11,7 +11,9 @@ async function cliOnFakeHost() {
   return { host, env, run: (...args: string[]) => voxnix(args, { env, cwd: tempDir() }) };
 }
 
-describe("voxnix admin CLI", () => {
+// A test here starts up to 8 voxnix processes one after another, each a tsx start-up that
+// takes 3-8 s on a busy 2-core machine (measured while the kernel tests run beside them).
+describe("voxnix admin CLI", { timeout: 120_000 }, () => {
   it("creates, lists, destroys into trash and restores, as issue 3's acceptance describes", async () => {
     const { host, run } = await cliOnFakeHost();
 
