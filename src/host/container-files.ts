@@ -97,11 +97,12 @@ export function containerConf(c: ContainerInstall): string {
     c.uidBase === undefined
       ? ""
       : ` --private-users=${c.uidBase}:${UID_RANGE} --private-users-ownership=chown`;
+  // As nixos-containers.nix writes a declared container's: its bind mounts, then its
+  // extraFlags (the user range is one: 24.11 has no privateUsers option).
   const flags =
-    users +
     bindsOf(c)
       .map((b) => ` --${b.readOnly ? "bind-ro" : "bind"}=${b.host}:${b.inside}`)
-      .join("");
+      .join("") + users;
   return [
     CONF_MARKER,
     `SYSTEM_PATH=${safe(c.systemPath, "system")}`,
@@ -116,11 +117,6 @@ export function containerConf(c: ContainerInstall): string {
   ].join("\n");
 }
 
-/**
- * The drop-in for `container@<name>.service`: what a declarative container's own unit has
- * beyond the template (bind sources mounted first, the network up, the tun device) and the
- * container's limits, which systemd enforces on the unit's cgroup.
- */
 /** A container's cgroup limits as systemd unit settings: the drop-in's, and set-property's. */
 export const limitAssignments = (limits: ContainerInstall["limits"]) => [
   `CPUQuota=${Math.round(limits.cpus * 100)}%`,
@@ -128,8 +124,20 @@ export const limitAssignments = (limits: ContainerInstall["limits"]) => [
   `TasksMax=${limits.tasksMax}`,
 ];
 
+/**
+ * The drop-in for `container@<name>.service`: what a declarative container's own unit has
+ * beyond the template (bind sources mounted first, the network up, the tun device) and the
+ * container's limits, which systemd enforces on the unit's cgroup.
+ *
+ * /dev/net/tun is allowed for tailscale, and for every container with a user namespace: nspawn
+ * makes /dev/net/tun in every container, and since systemd PR 34259 (in 256.x) a failed mknod
+ * of it is fatal under --private-users; PR 35146 (257) relaxed that only without a private
+ * network. container@.service has DevicePolicy=closed, so without the rule such a container
+ * does not start ("Failed to mknod(…/dev/net/tun): Operation not permitted"). nixpkgs allows it
+ * for every declared container with privateUsers and privateNetwork (PRs 357276, 362210).
+ */
 export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-containers"): string {
-  const tun = c.tailscaleKeyFile !== undefined;
+  const tun = c.tailscaleKeyFile !== undefined || c.uidBase !== undefined;
   const mounts = bindsOf(c).map((b) => b.host);
   return [
     CONF_MARKER,

@@ -370,28 +370,33 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         requiresMountsFor: string[];
         standalone: string;
       };
-      const container = (name: string, modules: string[], keyFile?: string) => ({
+      const container = (
+        name: string,
+        modules: string[],
+        { keyFile, uidBase }: { keyFile?: string; uidBase?: number } = {},
+      ) => ({
         name,
         modules,
         workspace: `/tank/users/1001/containers/${name}`,
         address: `10.100.0.${name.length}`,
         ...(keyFile ? { keyFile } : {}),
+        ...(uidBase === undefined ? {} : { uidBase }),
       });
       const cases = {
-        dev: container(
-          "dev",
-          ["fish", "git", "tailscale", "workspace"],
-          "/var/lib/voxnix/secrets/dev/tailscale-auth-key",
-        ),
-        twin: container(
-          "web",
-          ["fish", "git", "tailscale", "workspace"],
-          "/var/lib/voxnix/secrets/web/tailscale-auth-key",
-        ),
+        dev: container("dev", ["fish", "git", "tailscale", "workspace"], {
+          keyFile: "/var/lib/voxnix/secrets/dev/tailscale-auth-key",
+          uidBase: 0x7000_0000,
+        }),
+        twin: container("web", ["fish", "git", "tailscale", "workspace"], {
+          keyFile: "/var/lib/voxnix/secrets/web/tailscale-auth-key",
+        }),
+        // A user range without tailscale: /dev/net/tun is allowed all the same.
+        users: container("users", ["workspace"], { uidBase: 0x7001_0000 }),
         plain: container("plain", ["workspace"]),
       };
-      const nixArgs = (c: (typeof cases)["dev"]) =>
-        `name = "${c.name}"; workspace = "${c.workspace}"; localAddress = "${c.address}"; modules = ${JSON.stringify(c.modules).replaceAll(",", " ")}; ${"keyFile" in c ? `keyFile = "${c.keyFile}";` : ""}`;
+      type Case = (typeof cases)[keyof typeof cases] & { keyFile?: string; uidBase?: number };
+      const nixArgs = (c: Case) =>
+        `name = "${c.name}"; workspace = "${c.workspace}"; localAddress = "${c.address}"; modules = ${JSON.stringify(c.modules).replaceAll(",", " ")}; ${c.keyFile ? `keyFile = "${c.keyFile}";` : ""} ${c.uidBase === undefined ? "" : `uidBase = ${c.uidBase};`}`;
       const result = (await evaluate(
         `{ ${Object.entries(cases)
           .map(
@@ -401,10 +406,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           .join(" ")} }`,
       )) as Record<keyof typeof cases, Reference>;
 
-      for (const [key, c] of Object.entries(cases) as [
-        keyof typeof cases,
-        (typeof cases)["dev"],
-      ][]) {
+      for (const [key, c] of Object.entries(cases) as [keyof typeof cases, Case][]) {
         const reference = result[key];
         // The system voxnix builds on its own is the one the declarative container evaluates.
         expect(reference.standalone).toBe(reference.toplevel);
@@ -412,7 +414,8 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
           name: c.name,
           systemPath: reference.system,
           workspace: c.workspace,
-          tailscaleKeyFile: "keyFile" in c ? c.keyFile : undefined,
+          tailscaleKeyFile: c.keyFile,
+          uidBase: c.uidBase,
           limits: { cpus: 1, memoryBytes: 2 * 1024 ** 3, tasksMax: 4096 },
           address: { host: "10.100.0.1", local: c.address },
         };

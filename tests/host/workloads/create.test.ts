@@ -138,7 +138,7 @@ describe("create", () => {
     const conf = confOf(t, "dev");
     expect(conf).toMatch(/^SYSTEM_PATH=\/.*-nixos-system-unnamed-25\.05$/m);
     expect(conf).toContain(
-      `EXTRA_NSPAWN_FLAGS=" --private-users=1879048192:65536 --private-users-ownership=chown --bind=/dev/net/tun:/dev/net/tun --bind-ro=${join(t.stateDir, "secrets/dev/tailscale-auth-key")}:/run/voxnix/tailscale-auth-key --bind=/tank/users/1001/containers/dev:/workspace"`,
+      `EXTRA_NSPAWN_FLAGS=" --bind=/dev/net/tun:/dev/net/tun --bind-ro=${join(t.stateDir, "secrets/dev/tailscale-auth-key")}:/run/voxnix/tailscale-auth-key --bind=/tank/users/1001/containers/dev:/workspace --private-users=1879048192:65536 --private-users-ownership=chown"`,
     );
     const dropIn = readFileSync(
       join(t.host.root, "etc/systemd-mutable/system/container@dev.service.d/voxnix.conf"),
@@ -152,6 +152,19 @@ describe("create", () => {
     );
     // The key's contents are in no file voxnix hands to systemd: only its path.
     expect(conf + dropIn).not.toContain(TAILSCALE_KEY);
+  });
+
+  it("allows /dev/net/tun to every container with a user range, tailscale or not", async () => {
+    // systemd >= 256 fails the start when nspawn cannot make it under --private-users with a
+    // private network, and container@.service's device policy is closed (container-files.ts).
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "plain", modules: [] });
+    const dropIn = readFileSync(
+      join(t.host.root, "etc/systemd-mutable/system/container@plain.service.d/voxnix.conf"),
+      "utf8",
+    );
+    expect(dropIn).toContain("DeviceAllow=/dev/net/tun rwm\n");
+    expect(confOf(t, "plain")).not.toContain("--bind=/dev/net/tun");
   });
 
   it("gives each container a user range of its own, kept through trash and restore", async () => {

@@ -11,10 +11,15 @@
   localAddress,
   hostAddress ? "10.100.0.1",
   keyFile ? null,
+  # voxnix's user range: on 24.11, which has no privateUsers option, a declared container gets
+  # it through extraFlags (as nixpkgs PR 362210's author compared them), and /dev/net/tun as
+  # that PR allows it for every container with private users and a private network.
+  uidBase ? null,
 }:
 let
   selected = import (repo + "/nix/container-modules.nix") { inherit modules; };
   tun = keyFile != null;
+  users = uidBase != null;
   evaluated = import (tree + "/extra-container/eval-config.nix") {
     nixosPath = tree + "/nixpkgs/nixos";
     legacyInstallDirs = false;
@@ -46,7 +51,24 @@ let
             else
               { }
           );
-        allowedDevices = if tun then [ { node = "/dev/net/tun"; modifier = "rwm"; } ] else [ ];
+        allowedDevices =
+          if tun || users then
+            [
+              {
+                node = "/dev/net/tun";
+                modifier = "rwm";
+              }
+            ]
+          else
+            [ ];
+        extraFlags =
+          if users then
+            [
+              "--private-users=${toString uidBase}:65536"
+              "--private-users-ownership=chown"
+            ]
+          else
+            [ ];
         config.imports = selected.nixosModules;
       };
       nixpkgs.overlays = [ (import ./stub-shellcheck.nix) ];
