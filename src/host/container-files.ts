@@ -16,6 +16,11 @@ export interface ContainerInstall {
    * ve-NAME alone (workloads/addresses.ts assigns `local`; docs/security.md, Tenants' network).
    */
   readonly address: { readonly host: string; readonly local: string };
+  /**
+   * Started at boot (its machines.target.wants link); false for a container its owner or the
+   * idle policy stopped, which stays stopped across a reboot. Default true.
+   */
+  readonly startsAtBoot?: boolean | undefined;
   readonly limits: {
     readonly cpus: number;
     readonly memoryBytes: number;

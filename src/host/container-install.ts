@@ -64,7 +64,8 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
       const { name } = container;
       await replaceLink(container.systemPath, systemRoot(name));
       await writeAtomically(dropInPath(name), containerDropIn(container, options.confDir), 0o644);
-      await replaceLink(TEMPLATE_UNIT, wantsLink(name));
+      if (container.startsAtBoot === false) await rm(wantsLink(name), { force: true });
+      else await replaceLink(TEMPLATE_UNIT, wantsLink(name));
       await runner.run(["systemctl", "daemon-reload"]);
       await writeAtomically(confPath(name), containerConf(container), 0o644);
     },
@@ -90,6 +91,17 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
         await writeAtomically(confPath(name), `${CONF_MARKER}\n`, 0o644);
       await runner.run(["nixos-container", "destroy", name], { timeoutMs: 120_000 });
       await runner.run(["systemctl", "daemon-reload"]);
+    },
+
+    /**
+     * Whether the installed container `name` starts at boot: its wants link, which is all the
+     * boot-time start reads (machines.target pulls the template's instance in). No reload is
+     * needed: systemd reads .wants directories when it builds the boot transaction.
+     */
+    async startAtBoot(name: string, yes: boolean) {
+      if (!ours(name)) return;
+      if (yes) await replaceLink(TEMPLATE_UNIT, wantsLink(name));
+      else await rm(wantsLink(name), { force: true });
     },
 
     /** Installed by voxnix: its conf, which is written last, exists and is voxnix's. */

@@ -20,9 +20,14 @@ const DEFAULT_NETWORK = parseContainerNetwork(DEFAULT_CONTAINER_NETWORK) as Cont
  */
 export async function installContainer(
   deps: WorkloadDeps,
-  container: Omit<ContainerInstall, "address">,
+  container: Omit<ContainerInstall, "address" | "startsAtBoot">,
 ): Promise<void> {
-  await deps.host.installer.install({ ...container, address: addressOf(deps, container.name) });
+  await deps.host.installer.install({
+    ...container,
+    address: addressOf(deps, container.name),
+    // One stopped on purpose stays stopped at boot, whatever reinstalls it (a change in place).
+    startsAtBoot: deps.store.containers.find(container.name)?.state !== "stopped",
+  });
 }
 
 /** `name`'s address, and the host's on its link, assigned if needed. */

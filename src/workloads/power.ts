@@ -59,7 +59,12 @@ async function setPower(
   }
   try {
     if (action !== "start") await host.containers.stop(name);
+    // Stopped on purpose, it stays stopped across a reboot; started, it comes back after one.
+    // After the stop: a crash in between leaves the old rule (started at boot), never a
+    // running container that a reboot would not bring back.
+    if (action === "stop") await host.installer.startAtBoot(name, false);
     if (action !== "stop") {
+      await host.installer.startAtBoot(name, true);
       await host.storage.ensureMounted(container.ownerId, name);
       await host.containers.start(name);
     }

@@ -85,6 +85,9 @@ export async function repairOperation(
     case "restart": {
       const running = await host.machines.isRunning(name);
       const state = running ? "running" : "stopped";
+      // A stop that took place stays at boot; a start or restart, whatever came of it, was
+      // meant to run (a stop that did not take place leaves it running: it comes back too).
+      await host.installer.startAtBoot(name, running || operation.kind !== "stop");
       store.transaction(() => {
         if (row) store.containers.setState(name, state);
         lease.end();

@@ -1,3 +1,5 @@
+import { lstatSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Refusal } from "../../../src/workloads/index.js";
 import { admin, alice, bob, testWorkloads } from "../../support/test-workloads.js";
@@ -28,6 +30,31 @@ describe("start, stop, restart", () => {
       "zfs get -Hp -o property,value mounted tank/users/1001/containers/dev",
       "nixos-container start dev",
     ]);
+  });
+
+  it("keeps a container stopped on purpose stopped across a reboot, and brings back one that ran", async () => {
+    const t = await testWorkloads();
+    // A link to the host's template, which this machine has not: lstat, not exists.
+    const startsAtBoot = (name: string) =>
+      lstatSync(
+        join(
+          t.host.root,
+          `etc/systemd-mutable/system/machines.target.wants/container@${name}.service`,
+        ),
+        { throwIfNoEntry: false },
+      ) !== undefined;
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await t.workloads.create(alice, { name: "web", modules: [] });
+    expect([startsAtBoot("dev"), startsAtBoot("web")]).toEqual([true, true]);
+    await t.workloads.stop(alice, { name: "dev" });
+    expect([startsAtBoot("dev"), startsAtBoot("web")]).toEqual([false, true]);
+    // A change written for its next start does not make it start at the next boot.
+    await t.workloads.change(alice, { name: "dev", add: ["git"] });
+    expect(startsAtBoot("dev")).toBe(false);
+    await t.workloads.start(alice, { name: "dev" });
+    expect(startsAtBoot("dev")).toBe(true);
+    await t.workloads.restart(alice, { name: "dev" });
+    expect(startsAtBoot("dev")).toBe(true);
   });
 
   it("remounts a workspace whose mount was lost before starting", async () => {
