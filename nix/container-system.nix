@@ -26,6 +26,16 @@ let
         boot.isContainer = true;
         networking.useDHCP = false;
       }
+      # nixpkgs 25.05 (PR 345899) also sets boot.isNspawnContainer in every declared container;
+      # 24.11 has no such option. Set where it exists, so the system stays the declared one's.
+      (
+        { lib, options, ... }:
+        {
+          config = lib.optionalAttrs (options.boot ? isNspawnContainer) {
+            boot.isNspawnContainer = true;
+          };
+        }
+      )
     ] ++ selected.nixosModules;
   };
 in

@@ -65,7 +65,9 @@ describe.skipIf(!hasNix)(`Nix (${NIX_SKIP_REASON})`, () => {
     );
     expect(JSON.parse(stdout)).toEqual({
       system: null,
-      moduleCount: 4, // what nixos-containers.nix adds, container-base, git, workspace
+      // What nixos-containers.nix adds (the settings, and isNspawnContainer where it exists),
+      // container-base, git, workspace.
+      moduleCount: 5,
       inline: [
         {
           nixpkgs: { hostPlatform: expect.any(String) },
