@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { PendingAction } from "../store/index.js";
+import type { Container } from "./records.js";
 import type { OperationOptions } from "./deps.js";
 import type { Actor } from "./actor.js";
 import { auditTrail } from "./audit.js";
@@ -20,7 +21,8 @@ export type ConfirmHandlers<R> = {
 
 /**
  * Records a request that only `actor` can confirm (a button press, or the CLI's prompt), once,
- * before `ttlMs` has passed; never the LLM. Returns the pending action.
+ * before `ttlMs` has passed; never the LLM. Returns the pending action. With `container`, the
+ * request is bound to that container, not to its name (`sameContainer`).
  */
 export function requestConfirmation(
   deps: WorkloadDeps,
@@ -28,18 +30,45 @@ export function requestConfirmation(
     userId: number;
     kind: string;
     target: string;
+    container?: Container;
     payload?: PendingAction["payload"];
     ttlMs: number;
   },
 ): PendingAction {
+  const payload = {
+    ...input.payload,
+    ...(input.container ? { incarnation: input.container.createdAtMs } : {}),
+  };
   return deps.store.pendingActions.create({
     id: randomBytes(12).toString("base64url"),
     userId: input.userId,
     action: input.kind,
     target: input.target,
-    ...(input.payload ? { payload: input.payload } : {}),
+    ...(Object.keys(payload).length > 0 ? { payload } : {}),
     ttlMs: input.ttlMs,
   });
+}
+
+/** The container a confirmation was made for: its creation time, when it was bound to one. */
+export function incarnationOf(pending: PendingAction): number | undefined {
+  const value = pending.payload?.incarnation;
+  return typeof value === "number" ? value : undefined;
+}
+
+/**
+ * Refuses, changing nothing, when `container` is not the one a confirmation was made for: a
+ * card pressed after its container was destroyed and another made under the same name would
+ * otherwise act on the new one, whose unpushed work it never looked at. Names are reused;
+ * creation times are not.
+ */
+export function sameContainer(container: Container, incarnation: number | undefined): Container {
+  if (incarnation !== undefined && container.createdAtMs !== incarnation)
+    throw new Refusal(
+      "not-found",
+      `That was asked about a ${container.name} that is gone; this ${container.name} is a newer one. Nothing was done.`,
+      { name: container.name },
+    );
+  return container;
 }
 
 /**

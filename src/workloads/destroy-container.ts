@@ -2,7 +2,7 @@ import { findUnpushedWork, trashIdFor, type UnpushedReport } from "../host/index
 import type { Container } from "./records.js";
 import { authorize, type Actor } from "./actor.js";
 import { auditTrail, failureOf } from "./audit.js";
-import { requestConfirmation } from "./confirmations.js";
+import { requestConfirmation, sameContainer } from "./confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { finishDestroy } from "./destroy-steps.js";
 import { beginOperation, type Lease } from "./lease.js";
@@ -60,6 +60,7 @@ export async function requestDestroy(
     userId: actor.userId,
     kind: "destroy",
     target: name,
+    container,
     ttlMs: CONFIRMATION_TTL_MS,
   });
   return {
@@ -81,11 +82,14 @@ export async function destroyContainer(
   deps: WorkloadDeps,
   actor: Actor,
   name: string,
-  options: Pick<OperationOptions, "report"> = {},
+  options: Pick<OperationOptions, "report"> & { readonly incarnation?: number | undefined } = {},
 ): Promise<DestroyResult> {
   const { store } = deps;
   const [begun, lease] = store.transaction((): [Container, Lease] => {
-    const container = authorize(actor, name, store.containers.find(name));
+    const container = sameContainer(
+      authorize(actor, name, store.containers.find(name)),
+      options.incarnation,
+    );
     const lease = beginOperation(deps, {
       kind: "destroy",
       container: name,

@@ -7,7 +7,12 @@ import { approveAccess, requestAccess } from "./access-requests.js";
 import { assertAdmissible, planContainer } from "./provision.js";
 import { auditEvents, type AuditQuery } from "./audit-events.js";
 import { setComputeQuota } from "./compute-quota.js";
-import { cancelPending, confirmPending, type ConfirmHandlers } from "./confirmations.js";
+import {
+  cancelPending,
+  confirmPending,
+  incarnationOf,
+  type ConfirmHandlers,
+} from "./confirmations.js";
 import { conversation } from "./conversation.js";
 import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
 import { doctor } from "./doctor.js";
@@ -81,7 +86,10 @@ export type ConfirmResult =
 const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
   destroy: async (actor, pending, options) => ({
     action: "destroy",
-    ...(await destroyContainer(deps, actor, pending.target, options)),
+    ...(await destroyContainer(deps, actor, pending.target, {
+      ...options,
+      incarnation: incarnationOf(pending),
+    })),
   }),
   rollback: async (actor, pending, options) => ({
     action: "rollback",
@@ -90,7 +98,7 @@ const confirmations = (deps: WorkloadDeps): ConfirmHandlers<ConfirmResult> => ({
       actor,
       pending.target,
       String(pending.payload?.snapshot ?? ""),
-      options,
+      { ...options, incarnation: incarnationOf(pending) },
     )),
   }),
   grant: (actor, pending) => {

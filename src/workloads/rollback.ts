@@ -1,6 +1,7 @@
 import type { Container } from "./records.js";
 import type { Actor } from "./actor.js";
 import { auditTrail, failureOf, outcomeOf } from "./audit.js";
+import { sameContainer } from "./confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "./deps.js";
 import { freeTrashId } from "./destroy-container.js";
 import { beginOperation, type Lease } from "./lease.js";
@@ -32,7 +33,7 @@ export async function rollbackContainer(
   actor: Actor,
   name: string,
   snapshot: string,
-  options: Pick<OperationOptions, "report"> = {},
+  options: Pick<OperationOptions, "report"> & { readonly incarnation?: number | undefined } = {},
 ): Promise<RollbackResult> {
   const { store, host } = deps;
   const snapshots = snapshotsOf(deps);
@@ -42,7 +43,7 @@ export async function rollbackContainer(
   let trashId: string;
   try {
     [container, lease, trashId] = store.transaction(() => {
-      const container = settled(deps, actor, name);
+      const container = sameContainer(settled(deps, actor, name), options.incarnation);
       const trashId = freeTrashId(deps, name);
       const lease = beginOperation(deps, {
         kind: "rollback",

@@ -216,6 +216,7 @@ export async function requestRollback(
     userId: actor.userId,
     kind: "rollback",
     target: name,
+    container,
     payload: { snapshot },
     ttlMs: ROLLBACK_CONFIRMATION_TTL_MS,
   });

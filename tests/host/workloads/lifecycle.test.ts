@@ -194,6 +194,24 @@ describe("destroy", () => {
     expect(t.host.tailscaleNodes()).toEqual([]);
   });
 
+  it("lets an old card act on nothing once its container is gone and another has its name", async () => {
+    let now = 1_000_000;
+    const t = await testWorkloads({ now: () => now });
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    const stale = await t.workloads.requestDestroy(alice, { name: "dev" });
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    now += 60_000;
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await expect(t.workloads.confirmDestroy(alice, stale.id)).rejects.toThrow(
+      "That was asked about a dev that is gone; this dev is a newer one. Nothing was done.",
+    );
+    expect(t.store.containers.find("dev")?.state).toBe("running");
+    expect(t.host.machines()).toEqual(["dev"]);
+  });
+
   it("refuses an expired confirmation", async () => {
     let now = 1_000_000;
     const t = await testWorkloads({ now: () => now });
