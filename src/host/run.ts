@@ -82,6 +82,9 @@ export function hostToolEnvironment(
   return picked;
 }
 
+/** How long a command's pipes may stay open after it exited before its output is taken as is. */
+const OUTPUT_GRACE_MS = 1_000;
+
 export function createRunner(options: RunnerOptions): Runner {
   const log = options.log;
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
@@ -142,6 +145,17 @@ export function createRunner(options: RunnerOptions): Runner {
         if (bytes > maxOutputBytes) stop("output");
       });
     }
+    // Its output ends when every holder of its pipes has closed them, and a process outside its
+    // group may hold them for good: one a tenant leaves running in its container, whose systemd
+    // was handed our pipes (container-exec.ts), or a tool's daemonised child. The command's
+    // exit is what counts: what it printed by then, and shortly after, is its output.
+    let drain: NodeJS.Timeout | undefined;
+    subprocess.once("exit", () => {
+      drain = setTimeout(() => {
+        subprocess.stdout?.destroy();
+        subprocess.stderr?.destroy();
+      }, OUTPUT_GRACE_MS);
+    });
     const deadline = setTimeout(() => stop("timeout"), timeoutMs);
     const onAbort = () => stop("abort");
     runOptions.signal?.addEventListener("abort", onAbort, { once: true });
@@ -153,6 +167,7 @@ export function createRunner(options: RunnerOptions): Runner {
     } finally {
       clearTimeout(deadline);
       clearTimeout(forceKill);
+      clearTimeout(drain);
       runOptions.signal?.removeEventListener("abort", onAbort);
       // Stragglers of a stopped command die with it; a command that ended on its own keeps
       // nothing running in its group either way, so this is a no-op then.

@@ -2,7 +2,7 @@
 // container booted by systemd-nspawn with voxnix's flags, whose PID 1 is systemd and whose
 // /etc, /root and PAM files are a tenant's, with marker commands planted in each.
 import { execa } from "execa";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunner, hostToolEnvironment, UID_RANGE } from "../../src/host/index.js";
@@ -159,6 +159,28 @@ describe.skipIf(SKIP !== undefined)(
         "a program by absolute path only",
       );
     });
+
+    it("ends when the command does, though the tenant leaves a process holding its output", async () => {
+      // Root in the container can add a drop-in to every unit voxnix starts there.
+      const dropIn = join(container.root, "etc/systemd/system/voxnix-exec-.service.d");
+      mkdirSync(dropIn, { recursive: true });
+      writeFileSync(
+        join(dropIn, "hold.conf"),
+        "[Service]\nKillMode=none\nExecStartPost=/bin/sh -c 'sleep 600 &'\n",
+      );
+      await inside.run("vx", ["/usr/bin/systemctl", "daemon-reload"]);
+      try {
+        const held = await inside.run("vx", ["/usr/bin/echo", "done"], 10_000);
+        expect(held.stdout).toBe("done\n");
+      } finally {
+        rmSync(dropIn, { recursive: true, force: true });
+        await inside.run("vx", [
+          "/usr/bin/sh",
+          "-c",
+          "systemctl daemon-reload; pkill -x sleep; true",
+        ]);
+      }
+    }, 60_000);
 
     it("tells a container that is not running from a failed command", async () => {
       const ghost = await inside.run("ghost", ["/usr/bin/true"]).catch((error: unknown) => error);

@@ -63,6 +63,20 @@ describe("createRunner", () => {
     expect(isRunning(Number(readFileSync(pidFile, "utf8")))).toBe(false);
   });
 
+  it("ends a call when its command exits, though a process outside its group holds the pipes", async () => {
+    // As a tenant can leave a process in its container holding what systemd-run handed it.
+    const result = await runner.run(["sh", "-c", "setsid sleep 60 & echo $!"], {
+      timeoutMs: 15_000,
+    });
+    const holder = Number(result.stdout.trim());
+    try {
+      expect(result.exitCode).toBe(0);
+      expect(isRunning(holder)).toBe(true);
+    } finally {
+      process.kill(holder, "SIGKILL");
+    }
+  });
+
   it("kills a fake tool and the child it left when the caller aborts", async () => {
     host.injectFault({ command: "nix-build", action: "hang", spawnChild: true });
     const controller = new AbortController();
