@@ -139,7 +139,7 @@ export function createHost(runner: Runner, options: HostOptions) {
     inside,
     activation: containerActivation(inside),
     systemd: systemctl(runner),
-    journal: journalctl(runner),
+    journal: journalctl(runner, inside, (name) => installer.installedSystem(name)),
     tailscale: tailscale(inside, (name) => installer.installedSystem(name)),
     zfs: zfsTool,
     zpool: zpool(runner),

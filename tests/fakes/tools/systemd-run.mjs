@@ -13,14 +13,14 @@
 // - Exit code: 0 for result success, N for exit-code N; a program that cannot be executed
 //   (Type=exec) is exit-code 203. systemd expands `$VAR` and turns `$$` into `$` in the
 //   command line: the fake undoes the caller's doubling the same way.
-// Inside, the fake knows the programs voxnix runs: SYSTEM/sw/bin/tailscale (lib/tailscale.mjs)
-// and SYSTEM/bin/switch-to-configuration, for any SYSTEM in the store (the container sees the
+// Inside, the fake knows the programs voxnix runs: SYSTEM/sw/bin/tailscale (lib/tailscale.mjs),
+// SYSTEM/sw/bin/journalctl (the machine's journal) and SYSTEM/bin/switch-to-configuration, for any SYSTEM in the store (the container sees the
 // host's store).
 import { existsSync } from "node:fs";
 import { isRunning } from "../lib/containers.mjs";
 import { readState, recordCall, updateState } from "../lib/state.mjs";
 import { tailscale } from "../lib/tailscale.mjs";
-import { checkpoints, defineTool, die, err, ToolExit } from "../lib/tool.mjs";
+import { checkpoints, defineTool, die, err, out, ToolExit } from "../lib/tool.mjs";
 
 export default defineTool("systemd-run", async (args) => {
   const end = args.indexOf("--");
@@ -64,6 +64,15 @@ async function inside(machine, program, args) {
     if (!existsSync(tool[1])) cannotExec();
     recordCall("tailscale", args);
     await tailscale(machine, args);
+    return;
+  }
+  const journal = /^(\/.+)\/sw\/bin\/journalctl$/.exec(program);
+  if (journal) {
+    if (!existsSync(journal[1])) cannotExec();
+    // The container's own journal, as `journalctl -n N` in it prints it.
+    const n = Number(args[args.indexOf("-n") + 1] ?? 10);
+    const entries = readState().journal[`machine:${machine}`] ?? [];
+    out(entries.length === 0 ? "-- No entries --\n" : `${entries.slice(-n).join("\n")}\n`);
     return;
   }
   const activation = /^(\/.+)\/bin\/switch-to-configuration$/.exec(program);

@@ -324,6 +324,14 @@ describe("fake systemd-run --machine", () => {
     );
   });
 
+  it("prints the container's own journal through its journalctl", async () => {
+    const shell = await hostWith({ running: ["dev"] });
+    const system = await systemOf(shell, "dev");
+    const journal = await shell.sh(...inside("dev", `${system}/sw/bin/journalctl`, "-n", "5"));
+    expect(journal.exitCode).toBe(0);
+    expect(journal.stdout).toMatch(/Startup finished\.\n$/);
+  });
+
   it("activates a system in the store, and only one that is there", async () => {
     const shell = await hostWith({ running: ["dev"] });
     const system = await systemOf(shell, "dev");
