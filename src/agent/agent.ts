@@ -13,7 +13,7 @@ import type { Actor, Json, Workloads } from "../workloads/index.js";
 import { BOUNDS, boundForHistory, boundReply } from "./bounds.js";
 import { systemPrompt } from "./prompt.js";
 import type { TurnEffects } from "./effects.js";
-import { createTools } from "./tools.js";
+import { createTools, tenantTextIn } from "./tools.js";
 
 export interface AgentOptions {
   readonly workloads: Workloads;
@@ -56,7 +56,9 @@ export function createAgent(options: AgentOptions) {
             model: options.model,
             system,
             messages: [...history, user],
-            tools: createTools(workloads, actor, effects),
+            tools: createTools(workloads, actor, effects, {
+              tenantTextInHistory: tenantTextIn(history),
+            }),
             stopWhen: [stepCountIs(options.maxSteps ?? 5), handedToChat],
             maxOutputTokens: BOUNDS.maxOutputTokens,
             abortSignal: AbortSignal.timeout(options.turnTimeoutMs ?? 60_000),

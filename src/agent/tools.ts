@@ -1,4 +1,4 @@
-import { tool, zodSchema, type ToolSet } from "ai";
+import { tool, zodSchema, type ModelMessage, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
 import { inSpan } from "../tracing.js";
@@ -106,10 +106,18 @@ const input = {
  * No tool takes a user id; admin-only tools exist only in admins' turns. Descriptions are short:
  * they are sent with every request.
  */
-export function createTools(w: Workloads, transportActor: Actor, effects: TurnEffects): ToolSet {
+export function createTools(
+  w: Workloads,
+  transportActor: Actor,
+  effects: TurnEffects,
+  options: { readonly tenantTextInHistory?: boolean } = {},
+): ToolSet {
   const budget = turnBudget();
-  // Narrowed, for the rest of the turn, once a tool has handed the model text a tenant wrote.
-  let actor = transportActor;
+  // Narrowed once a tool has handed the model text a tenant wrote, for the rest of the turn,
+  // and from its start while such text is still in the history the model is sent.
+  let actor: Actor = options.tenantTextInHistory
+    ? { ...transportActor, ownOnly: true }
+    : transportActor;
   const readTenantText = () => {
     actor = { ...transportActor, ownOnly: true };
   };
@@ -286,12 +294,39 @@ export function createTools(w: Workloads, transportActor: Actor, effects: TurnEf
         host_doctor: tool({
           description: "Admin: host health checks.",
           inputSchema: input.none,
-          execute: () => asToolResult(() => w.doctor(actor)),
+          execute: () =>
+            asToolResult(async () => {
+              const report = await w.doctor(actor);
+              // Its lines quote what host commands said, and some of that a tenant wrote.
+              readTenantText();
+              return report;
+            }),
         }),
       }),
     );
   }
   return tools;
+}
+
+/** Tools whose results may carry text a tenant wrote (narrowing the turn that reads them). */
+const TENANT_TEXT_TOOLS: ReadonlySet<string> = new Set([
+  "container_logs",
+  "container_info",
+  "host_doctor",
+]);
+
+/**
+ * Whether `history` holds a result of a tool that may carry tenant-written text: then a new turn
+ * starts narrowed, or an injected line read in one turn would steer the next.
+ */
+export function tenantTextIn(history: readonly ModelMessage[]): boolean {
+  return history.some(
+    (message) =>
+      message.role === "tool" &&
+      message.content.some(
+        (part) => part.type === "tool-result" && TENANT_TEXT_TOOLS.has(part.toolName),
+      ),
+  );
 }
 
 /** Characters of one piece of tenant-written text the model sees. */

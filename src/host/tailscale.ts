@@ -1,14 +1,29 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import type { ContainerExec } from "./container-exec.js";
 import { HostCommandError } from "./errors.js";
 
+// What the container's tailscaled says is the tenant's to choose: only plain values pass, so a
+// name or address shown in /info or to the model cannot carry lines, escapes or instructions.
 const Status = z.object({
   BackendState: z.string(),
   Self: z
     .object({
-      ID: z.string().optional(),
-      DNSName: z.string().optional(),
-      TailscaleIPs: z.array(z.string()).nullable().optional(),
+      ID: z
+        .string()
+        .regex(/^[\w-]{1,64}$/)
+        .optional()
+        .catch(undefined),
+      DNSName: z
+        .string()
+        .regex(/^[a-z0-9.-]{1,253}$/i)
+        .optional()
+        .catch(undefined),
+      TailscaleIPs: z
+        .array(z.string().refine((ip) => isIP(ip) !== 0))
+        .nullable()
+        .optional()
+        .catch(undefined),
     })
     .optional(),
 });
@@ -44,7 +59,7 @@ export function tailscale(inside: ContainerExec, systemOf: (name: string) => str
     /** The container's node once enrolled, else undefined (enrolment runs in the background). */
     async node(name: string): Promise<TailscaleNode | undefined> {
       const { stdout } = await inside.run(name, [cli(name), "status", "--self", "--json"], 15_000);
-      const status = Status.safeParse(JSON.parse(stdout));
+      const status = Status.safeParse(parseJson(stdout));
       if (!status.success || status.data.BackendState !== "Running") return undefined;
       const dnsName = status.data.Self?.DNSName?.replace(/\.$/, "");
       const nodeId = status.data.Self?.ID || undefined;
@@ -58,3 +73,12 @@ export function tailscale(inside: ContainerExec, systemOf: (name: string) => str
 }
 
 export type Tailscale = ReturnType<typeof tailscale>;
+
+/** JSON a tenant's program printed, or undefined for anything else. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

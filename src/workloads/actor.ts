@@ -25,7 +25,8 @@ export function auditName(actor: Actor): string {
   return `${actor.via === "telegram" ? "tg" : "cli"}:${actor.userId}`;
 }
 
-export const isAdmin = (actor: Actor) => actor.role === "admin";
+/** Whether `actor` may act as an admin now: an admin, unless narrowed to its own (`ownOnly`). */
+export const isAdmin = (actor: Actor) => actor.role === "admin" && actor.ownOnly !== true;
 
 /**
  * The container if `actor` may act on it. Someone else's container is reported exactly like a
@@ -33,10 +34,10 @@ export const isAdmin = (actor: Actor) => actor.role === "admin";
  */
 export function authorize(actor: Actor, name: string, container: Container | undefined): Container {
   if (container && container.ownerId === actor.userId) return container;
-  if (container && isAdmin(actor) && actor.ownOnly)
+  if (container && actor.role === "admin" && actor.ownOnly)
     throw new Refusal(
       "not-allowed",
-      `Not done: this message read text written inside a container, so it acts only on your own containers. Send the request for ${name} in a message of its own, or use its command.`,
+      `Not done: this conversation has read text written inside a container, so it acts only on your own containers. Use the command for ${name}, or /reset and ask again.`,
       { name },
     );
   if (container && isAdmin(actor)) return container;

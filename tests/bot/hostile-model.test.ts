@@ -149,7 +149,18 @@ describe("a hostile model", () => {
     });
     expect(host.machines()).toEqual(["bdev"]);
 
-    // The same request in a turn of its own is the admin's to make.
+    // Nor in the next turn, while that text is in the history the model is sent.
+    llm.script(allAtOnce([{ name: "power", args: { name: "bdev", action: "stop" } }], "next"));
+    api.sendText(ADMIN, "thanks");
+    await api.waitFor(ADMIN, (m) => m.text === "next");
+    expect(toolResults(llm.requests().at(-1)).map(decoded).at(-1)).toEqual({
+      error: expect.stringContaining("acts only on your own containers") as unknown,
+    });
+    expect(host.machines()).toEqual(["bdev"]);
+
+    // Once the conversation starts over, the admin may ask it of the agent.
+    api.sendText(ADMIN, "/reset");
+    await api.waitFor(ADMIN, (m) => /forgot|fresh|reset/i.test(m.text));
     llm.script(allAtOnce([{ name: "power", args: { name: "bdev", action: "stop" } }], "stopped"));
     api.sendText(ADMIN, "stop bdev");
     await api.waitFor(ADMIN, (m) => m.text === "stopped");
