@@ -352,6 +352,10 @@ in
           "CAP_DAC_OVERRIDE"
           "CAP_DAC_READ_SEARCH"
           "CAP_FOWNER"
+          # nixos-container destroy runs `chattr -i $root/var/empty` (nixos-container.pl): in a
+          # container without a user namespace (from before them) NixOS's tmpfiles made it
+          # immutable, and without this the root is left behind and blocks the name.
+          "CAP_LINUX_IMMUTABLE"
         ];
         # Nothing it runs gains privileges through setuid or file capabilities (it is root: no
         # tool it runs needs sudo). nsenter joins a namespace with setns, nix-build asks the nix

@@ -12,7 +12,13 @@ import type { ContainerExec } from "./container-exec.js";
 export function containerActivation(inside: ContainerExec) {
   return {
     async switchTo(name: string, systemPath: string) {
-      await inside.run(name, [`${systemPath}/bin/switch-to-configuration`, "test"], 300_000);
+      // One at a time: a repair after a restart must not activate beside the first one.
+      await inside.run(
+        name,
+        [`${systemPath}/bin/switch-to-configuration`, "test"],
+        300_000,
+        "voxnix-switch-to-configuration",
+      );
     },
   };
 }

@@ -41,7 +41,18 @@ const REPORT = /^Main processes terminated with: (code=\S+)$/gm;
  */
 export function containerExec(runner: Runner) {
   return {
-    async run(name: string, command: StoreCommand, timeoutMs = 30_000): Promise<CommandResult> {
+    /**
+     * Runs `command` in container `name`. `unit` names the transient unit for a command that
+     * must never run twice at once in a container (the container's systemd refuses a second
+     * start of a loaded unit): one started by a daemon that was then restarted keeps running,
+     * without a holder mark reconcile could see. Others get a name of their own.
+     */
+    async run(
+      name: string,
+      command: StoreCommand,
+      timeoutMs = 30_000,
+      unit = `voxnix-exec-${randomBytes(6).toString("hex")}`,
+    ): Promise<CommandResult> {
       const [program, ...args] = command;
       if (!ABSOLUTE_PROGRAM.test(program))
         throw new UnsafeHostPath(
@@ -50,7 +61,7 @@ export function containerExec(runner: Runner) {
       const argv = [
         "systemd-run",
         `--machine=${name}`,
-        `--unit=voxnix-exec-${randomBytes(6).toString("hex")}`,
+        `--unit=${unit}`,
         "--pipe",
         "--wait",
         "--collect",

@@ -155,6 +155,11 @@ export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-conta
     "After=network.target",
     "",
     "[Service]",
+    // The template's reload is `nixos-container run … bash --login -c switch-to-configuration`:
+    // the host's root in the container's namespaces but its user namespace, through the tenant's
+    // login files. voxnix activates a change itself (container-activation.ts); a reload of a
+    // voxnix container does nothing.
+    "ExecReload=",
     ...limitAssignments(c.limits),
     ...(tun ? ["DeviceAllow=/dev/net/tun rwm"] : []),
     "",

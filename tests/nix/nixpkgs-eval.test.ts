@@ -312,6 +312,7 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         "CAP_DAC_OVERRIDE",
         "CAP_DAC_READ_SEARCH",
         "CAP_FOWNER",
+        "CAP_LINUX_IMMUTABLE",
         "CAP_SYS_ADMIN",
         "CAP_SYS_CHROOT",
         "CAP_SYS_PTRACE",

@@ -13,6 +13,9 @@
 // - Exit code: 0 for result success, N for exit-code N; a program that cannot be executed
 //   (Type=exec) is exit-code 203. systemd expands `$VAR` and turns `$$` into `$` in the
 //   command line: the fake undoes the caller's doubling the same way.
+// - `--unit=NAME` of a unit that is still loaded (running, or failed without --collect) is
+//   refused: "Failed to start transient service unit: Unit NAME.service was already loaded or
+//   has a fragment file.", rc 1. Not modelled: the fake's calls never overlap in a container.
 // Inside, the fake knows the programs voxnix runs: SYSTEM/sw/bin/tailscale (lib/tailscale.mjs),
 // SYSTEM/sw/bin/journalctl (the machine's journal) and SYSTEM/bin/switch-to-configuration, for any SYSTEM in the store (the container sees the
 // host's store).

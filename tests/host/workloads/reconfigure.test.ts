@@ -47,13 +47,8 @@ describe("change in place", () => {
       "nixos-container start dev",
     ]);
     // Inside the container, by its own systemd: as its root, in its user namespace.
-    expect(
-      t.host
-        .commandLines()
-        .filter((c) => c.startsWith("systemd-run"))
-        .map((c) => c.replace(/--unit=voxnix-exec-\w+/, "--unit=U")),
-    ).toEqual([
-      `systemd-run --machine=dev --unit=U --pipe --wait --collect --no-ask-password --service-type=exec --property=RuntimeMaxSec=300 --property=TimeoutStopSec=5 -- ${after}/bin/switch-to-configuration test`,
+    expect(t.host.commandLines().filter((c) => c.startsWith("systemd-run"))).toEqual([
+      `systemd-run --machine=dev --unit=voxnix-switch-to-configuration --pipe --wait --collect --no-ask-password --service-type=exec --property=RuntimeMaxSec=300 --property=TimeoutStopSec=5 -- ${after}/bin/switch-to-configuration test`,
     ]);
     expect(t.store.containers.find("dev")?.spec.modules).toEqual(["fish", "git", "workspace"]);
     expect(t.store.operations.listAll()).toEqual([]);
