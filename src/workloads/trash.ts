@@ -5,7 +5,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { admitContainer, planContainer, type Admission } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
-import { containerName, IMPLICIT_MODULES } from "./spec.js";
+import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
 
 export interface TrashEntry {
   readonly id: string;
@@ -79,8 +79,18 @@ function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof Res
     modules,
     owner: record.ownerId,
   });
-  // The workspace is owned by the range it had (none, from before user namespaces): keep it.
-  const spec = { ...planned, privateUsers: record.spec.privateUsers ?? null };
+  // What the container was comes back with it, not rebuilt from parts: the range its workspace
+  // is owned by (none, from before user namespaces); its fork lineage (a rollback to a snapshot
+  // from before the fork gives the source's users' files to this range, and only the mark says
+  // to); its limits while they still fit the host's maxima.
+  const kept = record.spec.limits;
+  const fits = kept.cpus <= deps.limits.maxCpus && kept.memoryBytes <= deps.limits.maxMemoryBytes;
+  const spec: ContainerSpec = {
+    ...planned,
+    ...(fits ? { limits: kept } : {}),
+    privateUsers: record.spec.privateUsers ?? null,
+    ...(record.spec.forked ? { forked: true as const } : {}),
+  };
   // A state kept by a rollback shares its range with the container that was rolled back: two
   // containers must never share one (uid-ranges.ts).
   const base = spec.privateUsers?.base;

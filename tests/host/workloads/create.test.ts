@@ -167,6 +167,18 @@ describe("create", () => {
     expect(confOf(t, "plain")).not.toContain("--bind=/dev/net/tun");
   });
 
+  it("brings a container back from the trash with the limits it had", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [], cpus: 0.5, memory: "3G" });
+    const before = t.store.containers.find("dev")?.spec.limits;
+    const { trashId } = await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    await t.workloads.restore(alice, { id: trashId as string });
+    expect(t.store.containers.find("dev")?.spec.limits).toEqual(before);
+  });
+
   it("gives each container a user range of its own, kept through trash and restore", async () => {
     const t = await testWorkloads();
     const base = (name: string) => t.store.containers.find(name)?.spec.privateUsers?.base;

@@ -116,6 +116,34 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     await t.workloads.restart(alice, { name: "dev2" });
   });
 
+  it("gives a fork's files to its own range on a rollback after it went through the trash", async () => {
+    // Issue 25, item 1: the Undo rebuilt the spec without its fork mark, and the rollback then
+    // left the source's users owning the fork's files, a range the next container may get.
+    const t = await withDev();
+    const base = specOf(t, "dev")?.privateUsers?.base as number;
+    chownSync(mounted(t, SRC), base, base);
+    writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
+    chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+    await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v1" });
+    const gone = await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev2" })).id,
+    );
+    await t.workloads.restore(alice, { id: gone.trashId as string });
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    await t.workloads.purgeTrash(admin, { everything: true });
+
+    const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "v1" });
+    await t.workloads.confirm(alice, request.id);
+    const own = specOf(t, "dev2")?.privateUsers?.base as number;
+    expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(own + 1000);
+    expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
+  });
+
   it("undoes a fork whose install fails: no clone, no snapshot of the source left", async () => {
     const t = await withDev();
     t.host.injectFault({
