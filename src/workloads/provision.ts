@@ -13,7 +13,7 @@ import { accessOf } from "./users.js";
 import { keyFor } from "./tailnet.js";
 import { forkWorkspace, type ForkSource } from "./fork-workspace.js";
 import { assertStorageLeft } from "./storage-left.js";
-import { freeUidBase } from "./uid-ranges.js";
+import { assertRangeFree, freeUidBase } from "./uid-ranges.js";
 import { createUndo } from "./undo.js";
 
 export interface CreateResult {
@@ -349,6 +349,7 @@ function claimName(
   const { store } = deps;
   return store.transaction(() => {
     assertAdmissible(deps, spec);
+    if (fromTrash) assertRangeFree(deps, spec.privateUsers?.base ?? undefined, fromTrash.id);
     const lease = beginOperation(deps, {
       kind: fromTrash ? "restore" : "create",
       container: spec.name,

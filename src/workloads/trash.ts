@@ -6,6 +6,7 @@ import { beginOperation } from "./lease.js";
 import { admitContainer, planContainer, type Admission } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
+import { assertRangeFree } from "./uid-ranges.js";
 
 export interface TrashEntry {
   readonly id: string;
@@ -91,18 +92,8 @@ function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof Res
     privateUsers: record.spec.privateUsers ?? null,
     ...(record.spec.forked ? { forked: true as const } : {}),
   };
-  // A state kept by a rollback shares its range with the container that was rolled back: two
-  // containers must never share one (uid-ranges.ts).
-  const base = spec.privateUsers?.base;
-  const holder =
-    base === undefined
-      ? undefined
-      : deps.store.containers.listAll().find((c) => c.spec.privateUsers?.base === base);
-  if (holder)
-    throw new Refusal(
-      "conflict",
-      `${request.id} is ${holder.name}'s workspace from before a rollback, and its files belong to ${holder.name}'s users: it can come back once ${holder.name} is destroyed (/destroy ${holder.name}, then /restore ${request.id}).`,
-    );
+  // Checked here to refuse early, and again where the name is claimed (provision.ts).
+  assertRangeFree(deps, spec.privateUsers?.base, request.id);
   return { spec, record };
 }
 

@@ -32,3 +32,19 @@ export function freeUidBase(deps: WorkloadDeps): number {
     "This host has no user range left for another container; ask the admin.",
   );
 }
+
+/**
+ * Refuses a restore whose workspace's range another container holds: a state kept by a
+ * rollback shares its range with the container that was rolled back, and two containers must
+ * never share one. Asked in the transaction that claims the name, so two restores of entries
+ * that share a range cannot both pass it.
+ */
+export function assertRangeFree(deps: WorkloadDeps, base: number | undefined, trashId: string) {
+  if (base === undefined) return;
+  const holder = deps.store.containers.listAll().find((c) => c.spec.privateUsers?.base === base);
+  if (holder)
+    throw new Refusal(
+      "conflict",
+      `${trashId} is ${holder.name}'s workspace from before a rollback, and its files belong to ${holder.name}'s users: it can come back once ${holder.name} is destroyed (/destroy ${holder.name}, then /restore ${trashId}).`,
+    );
+}
