@@ -59,8 +59,10 @@ export function activityRepository(db: Db, now: () => number) {
   const active = db.prepare<[number, string]>(
     `UPDATE container_activity SET last_active_at = ?, warned_at = NULL WHERE name = ?`,
   );
-  const warned = db.prepare<[number, string]>(
-    `UPDATE container_activity SET warned_at = ? WHERE name = ?`,
+  // Claimed, not set: of two idle passes at once (the daemon and `voxnix idle`), one warns.
+  const warned = db.prepare<[number, string, number]>(
+    `UPDATE container_activity SET warned_at = ?
+     WHERE name = ? AND (warned_at IS NULL OR warned_at < ?)`,
   );
   const expire = db.prepare<[{ name: string; at: number; expires: number | null }]>(
     `INSERT INTO container_activity (name, sampled_at, last_active_at, expires_at)
@@ -104,7 +106,12 @@ export function activityRepository(db: Db, now: () => number) {
     },
     /** It was used (or its owner said keep it): the idle countdown starts again. */
     active: (name: string) => void active.run(now(), name),
-    warned: (name: string) => void warned.run(now(), name),
+    /**
+     * Claims the warning for the current countdown: true for the one caller that records it,
+     * false when a warning was given since `since` (default: ever, in this countdown).
+     */
+    claimWarning: (name: string, since = 0): boolean =>
+      warned.run(now(), name, since).changes === 1,
     /** Sets (or with undefined, clears) when the container goes to the trash. */
     setExpiry: (name: string, expiresAtMs: number | undefined) =>
       void expire.run({ name, at: now(), expires: expiresAtMs ?? null }),

@@ -65,7 +65,14 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
     const stopAt = before.lastActiveAtMs + stopMs;
     if (idleMs >= stopMs) {
       try {
-        await stopContainer(deps, SYSTEM_ACTOR, { name: container.name });
+        // Decided on what was read before the host was asked: a Keep alive pressed, a pin or a
+        // use recorded since then wins, checked where the stop takes its lease.
+        await stopContainer(deps, SYSTEM_ACTOR, { name: container.name }, () => {
+          const latest = store.activity.find(container.name);
+          return latest && !latest.pinned && latest.lastActiveAtMs === before.lastActiveAtMs
+            ? undefined
+            : `${container.name} was used or kept alive since the idle pass looked`;
+        });
       } catch (error) {
         // Busy (its owner acts on it right now), or the host failed: the next pass tries again.
         deps.log.warn(
@@ -80,8 +87,11 @@ export async function idlePass(deps: WorkloadDeps): Promise<string[]> {
         text: `⏸ ${container.name} was stopped after ${formatDuration(idleMs)} without use; its workspace is as it was. /up ${container.name} starts it; /pin ${container.name} keeps it from being stopped.`,
       });
       done.push(`${container.name}: stopped after ${formatDuration(idleMs)} idle`);
-    } else if (idleMs >= stopMs - warnMs && before.warnedAtMs === undefined) {
-      store.activity.warned(container.name);
+    } else if (
+      idleMs >= stopMs - warnMs &&
+      before.warnedAtMs === undefined &&
+      store.activity.claimWarning(container.name)
+    ) {
       notify(deps, {
         userId: container.ownerId,
         kind: "idle",
@@ -157,7 +167,7 @@ export async function trashPass(deps: WorkloadDeps): Promise<string[]> {
           { cpuNs: undefined, workspaceBytes: undefined },
           container.updatedAtMs,
         );
-      store.activity.warned(container.name);
+      if (!store.activity.claimWarning(container.name, since)) continue;
       notify(deps, {
         userId: container.ownerId,
         kind: "idle",

@@ -29,11 +29,15 @@ async function setPower(
   actor: Actor,
   input: NameInput,
   action: PowerAction,
+  /** Asked in the transaction that leases the container: a reason not to, or undefined. */
+  stillWanted: () => string | undefined = () => undefined,
 ): Promise<PowerResult> {
   const { name } = parseOrRefuse(NameInput, input);
   const { store, host } = deps;
   const [container, lease] = store.transaction(() => {
     const container = authorize(actor, name, store.containers.find(name));
+    const reason = stillWanted();
+    if (reason !== undefined) throw new Refusal("conflict", reason, { name });
     if (action !== "stop") assertComputeFits(deps, container.spec);
     const lease = beginOperation(deps, {
       kind: action,
@@ -90,7 +94,11 @@ async function setPower(
 
 export const startContainer = (deps: WorkloadDeps, actor: Actor, input: NameInput) =>
   setPower(deps, actor, input, "start");
-export const stopContainer = (deps: WorkloadDeps, actor: Actor, input: NameInput) =>
-  setPower(deps, actor, input, "stop");
+export const stopContainer = (
+  deps: WorkloadDeps,
+  actor: Actor,
+  input: NameInput,
+  stillWanted?: () => string | undefined,
+) => setPower(deps, actor, input, "stop", stillWanted);
 export const restartContainer = (deps: WorkloadDeps, actor: Actor, input: NameInput) =>
   setPower(deps, actor, input, "restart");

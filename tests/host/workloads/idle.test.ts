@@ -120,6 +120,35 @@ describe("the idle policy", () => {
     );
   });
 
+  it("warns once when two passes run at once (the daemon's and voxnix idle)", async () => {
+    const first = await idleSetup();
+    await first.t.workloads.create(alice, { name: "dev", modules: [] });
+    await first.after(0);
+    const second = await idleSetup(first.t);
+    first.clock.now += 145 * HOUR_MS;
+    second.clock.now = first.clock.now;
+    // Both read the countdown before either records a warning: each asks the host first.
+    const [a, b] = await Promise.all([first.t.workloads.idlePass(), second.t.workloads.idlePass()]);
+    expect([...a, ...b]).toEqual(["dev: warned after 6d 1h idle"]);
+    expect(first.told()).toHaveLength(1);
+  });
+
+  it("does not stop a container whose Keep alive was pressed while the pass asked the host", async () => {
+    const { t, after } = await idleSetup();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await after(0);
+    await after(145); // warned
+    // The press lands while the pass waits on the host, after it read the countdown.
+    const mark = t.host.commandLines("systemctl").length;
+    t.host.injectFault({ command: "systemctl show", action: "gate", gate: "look" });
+    const pass = after(23);
+    await expect.poll(() => t.host.commandLines("systemctl").length > mark).toBe(true);
+    t.store.activity.active("dev");
+    t.host.openGate("look");
+    expect(await pass).toEqual([]);
+    expect(t.host.machines()).toEqual(["dev"]);
+  });
+
   it("keeps the countdown across a restart of the daemon", async () => {
     const first = await idleSetup();
     await first.t.workloads.create(alice, { name: "dev", modules: [] });
