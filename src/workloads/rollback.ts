@@ -66,7 +66,7 @@ export async function rollbackContainer(
       throw new Refusal("not-found", `${name} has no snapshot named ${snapshot}.`);
     // The state being replaced, fixed as it is now: its trash entry could be restored and
     // changed, this stays.
-    await snapshots.take(uid, name, `${SAFETY_PREFIX}${trashId.slice(name.length + 1)}`);
+    await snapshots.take(uid, name, safetySnapshot(name, trashId));
     const running = await host.machines.isRunning(name);
     if (running) lease.made(WAS_RUNNING);
     if (running) await host.containers.stop(name);
@@ -153,6 +153,13 @@ export async function finishRollback(
     await snapshots.shiftOwnership(uid, name, container.spec.privateUsers.base);
   if (seen.inTrash && !store.trash.find(trashId))
     store.trash.add({ id: trashId, ownerId: uid, containerName: name, spec: container.spec });
+  // Undone: the state it would have replaced is still the workspace and needs no safety
+  // snapshot, which would stay outside the cap and on the quota, one more per retry.
+  if (!seen.inTrash && seen.workspace) {
+    const safety = safetySnapshot(name, trashId);
+    if ((await snapshots.list(uid, name)).some((s) => s.name === safety))
+      await snapshots.remove(uid, name, safety);
+  }
   // What the lease recorded since it began is in the registry, not in the record it began with.
   const made = store.operations.forContainer(name)?.made ?? lease.operation.made;
   if (made.includes(WAS_RUNNING)) {
@@ -166,3 +173,7 @@ export async function finishRollback(
   });
   return state;
 }
+
+/** The safety snapshot a rollback takes of the state it replaces, named after its trash entry. */
+const safetySnapshot = (name: string, trashId: string) =>
+  `${SAFETY_PREFIX}${trashId.slice(name.length + 1)}`;

@@ -36,9 +36,10 @@ describe("SIGKILL of", () => {
       expect(rows.map((r) => [r.name, r.state])).toEqual([["dev", "running"]]);
       expect(host.machines()).toEqual(["dev"]);
       if (trash.length === 0) {
-        // Undone: the workspace is as it was, and the snapshot is still there to roll back to.
+        // Undone: the workspace is as it was, and the snapshot is still there to roll back to,
+        // with no safety snapshot left of a state that was never replaced.
         expect(host.dataset(WS)?.content).toBe("broken work");
-        expect(host.snapshots()).toContain(`${WS}@good`);
+        expect(host.snapshots()).toEqual([`${WS}@good`]);
       } else {
         // Finished: the snapshot's state is the workspace, and what it replaced is in the trash.
         expect(trash).toEqual([expect.stringMatching(/^tank\/users\/1001\/trash\/dev-/)]);

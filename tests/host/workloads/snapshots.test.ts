@@ -138,6 +138,22 @@ describe("rollback", () => {
     expect(t.store.containers.find("dev")?.state).toBe("stopped");
   });
 
+  it("leaves no safety snapshot behind when a rollback fails and is undone, however often", async () => {
+    const t = await withDev();
+    await snap(t, "good", "good work");
+    t.host.setContent(WS, "broken work");
+    t.host.injectFault({ command: "zfs clone", action: "fail", stderr: "out of space\n" });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const request = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+      await expect(t.workloads.confirm(alice, request.id)).rejects.toThrow();
+    }
+    // As it was: its own snapshot, its content, running, and nothing in the trash.
+    expect(t.host.snapshots()).toEqual([`${WS}@good`]);
+    expect(t.host.dataset(WS)?.content).toBe("broken work");
+    expect(t.host.machines()).toEqual(["dev"]);
+    expect(t.store.trash.listAll()).toEqual([]);
+  });
+
   it("purges a rolled-back container's trash and the state before in either order, keeping what lives", async () => {
     for (const order of ["old-state-first", "container-first"] as const) {
       const t = await withDev();
