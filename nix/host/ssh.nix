@@ -1,5 +1,5 @@
 # Admin-only SSH: keys from settings.nix, no passwords, root by key only, and only on the uplink:
-# openFirewall would open port 22 on every interface, br-vox included, where tenants are.
+# openFirewall would open port 22 on every interface, the containers' ve-* links included.
 let
   settings = import ./settings.nix;
 in
