@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    // Builds the daemon's bundle once; every voxnix process a test starts runs it.
+    globalSetup: ["./tests/support/bundle.ts"],
     reporters: ["default", "./tests/support/summary-reporter.ts"],
     // Host and bot tests start real processes (fake tools, the daemon); give them room on a
     // 2-core CI machine without letting a hung one stall the run.

@@ -1,34 +1,27 @@
 import { execa } from "execa";
 import { createServer, type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startBotApiServer } from "../fakes/bot-api-server.js";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { startServeFakes } from "../support/serve-fakes.js";
 import { tempDir } from "../support/temp-dir.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+import { fakeHostEnv, voxnixCommand } from "../support/voxnix-process.js";
 
 describe("voxnix serve (a real process)", () => {
   it("serves over the Bot API, answers, and exits 0 on SIGTERM", async () => {
     const { api, llm, host } = await startServeFakes();
     // A message sent while the daemon was down is answered once it starts.
     api.sendText(1001, "/help");
-    const daemon = execa(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
-      {
-        cwd: tempDir(),
-        env: fakeHostEnv(host, {
-          TELEGRAM_BOT_TOKEN: api.token,
-          TELEGRAM_API_ROOT: api.url,
-          LLM_BASE_URL: llm.url,
-        }),
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const daemon = execa(...voxnixCommand(["serve"]), {
+      cwd: tempDir(),
+      env: fakeHostEnv(host, {
+        TELEGRAM_BOT_TOKEN: api.token,
+        TELEGRAM_API_ROOT: api.url,
+        LLM_BASE_URL: llm.url,
+      }),
+      extendEnv: false,
+      reject: false,
+    });
     onTestFinished(() => {
       daemon.kill("SIGKILL");
     });
@@ -53,21 +46,17 @@ describe("voxnix serve (a real process)", () => {
     onTestFinished(async () => {
       await Promise.all([api.close(), host.cleanup()]);
     });
-    const result = await execa(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
-      {
-        cwd: tempDir(),
-        env: fakeHostEnv(host, {
-          TELEGRAM_BOT_TOKEN: "999:not-the-token",
-          TELEGRAM_API_ROOT: api.url,
-          LLM_BASE_URL: "http://127.0.0.1:9/v1",
-        }),
-        extendEnv: false,
-        reject: false,
-        timeout: 20_000,
-      },
-    );
+    const result = await execa(...voxnixCommand(["serve"]), {
+      cwd: tempDir(),
+      env: fakeHostEnv(host, {
+        TELEGRAM_BOT_TOKEN: "999:not-the-token",
+        TELEGRAM_API_ROOT: api.url,
+        LLM_BASE_URL: "http://127.0.0.1:9/v1",
+      }),
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
     expect(result.exitCode).toBe(78);
     expect(result.stderr).toContain("TELEGRAM_BOT_TOKEN: Telegram rejected it (401 Unauthorized)");
     expect(`${result.stdout}${result.stderr}`).not.toContain("not-the-token");
@@ -83,20 +72,16 @@ describe("voxnix serve (a real process)", () => {
         probe.close(() => resolve(port));
       });
     });
-    const daemon = execa(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
-      {
-        cwd: tempDir(),
-        env: fakeHostEnv(host, {
-          TELEGRAM_BOT_TOKEN: "123456:TEST-bot-token",
-          TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}`,
-          LLM_BASE_URL: "http://127.0.0.1:9/v1",
-        }),
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const daemon = execa(...voxnixCommand(["serve"]), {
+      cwd: tempDir(),
+      env: fakeHostEnv(host, {
+        TELEGRAM_BOT_TOKEN: "123456:TEST-bot-token",
+        TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}`,
+        LLM_BASE_URL: "http://127.0.0.1:9/v1",
+      }),
+      extendEnv: false,
+      reject: false,
+    });
     onTestFinished(() => void daemon.kill("SIGKILL"));
     let output = "";
     daemon.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));

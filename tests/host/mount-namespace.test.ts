@@ -6,32 +6,22 @@ import { execa } from "execa";
 import { execFileSync } from "node:child_process";
 import { chownSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
+import { fakeHostEnv, voxnixCommand } from "../support/voxnix-process.js";
 
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const isRoot = process.getuid?.() === 0;
 
 /** A voxnix CLI verb in a new mount namespace with slave propagation, as a hardened unit runs. */
 const inOwnNamespace = (env: Record<string, string>, args: string[]) =>
-  execa(
-    "unshare",
-    [
-      "--mount",
-      "--propagation",
-      "slave",
-      "--",
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      MAIN,
-      ...args,
-    ],
-    { env, extendEnv: false, reject: false, cwd: tempDir(), timeout: 60_000 },
-  );
+  execa("unshare", ["--mount", "--propagation", "slave", "--", ...voxnixCommand(args).flat()], {
+    env,
+    extendEnv: false,
+    reject: false,
+    cwd: tempDir(),
+    timeout: 60_000,
+  });
 
 const mountPoints = () =>
   readFileSync("/proc/self/mountinfo", "utf8")

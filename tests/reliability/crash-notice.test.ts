@@ -1,14 +1,11 @@
 import { execa } from "execa";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startBotApiServer } from "../fakes/bot-api-server.js";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { ALICE, startBotHarness } from "../support/bot-harness.js";
 import { consistentAfterRestart, killFakeTools } from "../support/crash.js";
 import { tempDir } from "../support/temp-dir.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+import { fakeHostEnv, voxnixCommand } from "../support/voxnix-process.js";
 
 describe("a daemon killed mid-create", () => {
   it("has its progress message turned into the outcome by the next daemon, which tells the owner", async () => {
@@ -17,21 +14,17 @@ describe("a daemon killed mid-create", () => {
       await Promise.all([api.close(), host.cleanup()]);
     });
     const stateDir = tempDir("voxnix-state-");
-    const daemon = execa(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), MAIN, "serve"],
-      {
-        cwd: tempDir(),
-        env: fakeHostEnv(host, {
-          VOXNIX_STATE_DIR: stateDir,
-          TELEGRAM_BOT_TOKEN: api.token,
-          TELEGRAM_API_ROOT: api.url,
-          LLM_BASE_URL: "http://127.0.0.1:9/v1",
-        }),
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const daemon = execa(...voxnixCommand(["serve"]), {
+      cwd: tempDir(),
+      env: fakeHostEnv(host, {
+        VOXNIX_STATE_DIR: stateDir,
+        TELEGRAM_BOT_TOKEN: api.token,
+        TELEGRAM_API_ROOT: api.url,
+        LLM_BASE_URL: "http://127.0.0.1:9/v1",
+      }),
+      extendEnv: false,
+      reject: false,
+    });
     onTestFinished(() => void daemon.kill("SIGKILL"));
     host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
     api.sendText(ALICE, "/new dev git");

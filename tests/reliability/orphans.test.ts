@@ -1,6 +1,5 @@
 import { execa } from "execa";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { holderMark } from "../../src/process-identity.js";
 import { locateOnPath } from "../../src/host/locate.js";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -9,9 +8,7 @@ import { consistentAfterRestart, fakeToolPids } from "../support/crash.js";
 import { eventually } from "../support/processes.js";
 import { tempDir } from "../support/temp-dir.js";
 import { testWorkloads } from "../support/test-workloads.js";
-import { fakeHostEnv } from "../support/voxnix-process.js";
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+import { fakeHostEnv, voxnixCommand } from "../support/voxnix-process.js";
 
 /** A fresh fake host and a CLI create on it whose build is held at a gate, as a real process. */
 async function createHeldAtBuild() {
@@ -19,21 +16,12 @@ async function createHeldAtBuild() {
   onTestFinished(() => host.cleanup());
   const env = fakeHostEnv(host);
   host.injectFault({ command: "nix-build", action: "gate", gate: "build" });
-  const cli = execa(
-    process.execPath,
-    [
-      "--import",
-      import.meta.resolve("tsx"),
-      MAIN,
-      "create",
-      "dev",
-      "--modules",
-      "git",
-      "--as",
-      "1001",
-    ],
-    { env, extendEnv: false, reject: false, cwd: tempDir() },
-  );
+  const cli = execa(...voxnixCommand(["create", "dev", "--modules", "git", "--as", "1001"]), {
+    env,
+    extendEnv: false,
+    reject: false,
+    cwd: tempDir(),
+  });
   onTestFinished(() => void cli.kill("SIGKILL"));
   expect(await eventually(() => host.commandLines("nix-build").length > 0, 30_000)).toBe(true);
   // Wrapped: the subprocess is a thenable, and returning it bare would wait for its end.

@@ -3,16 +3,13 @@
 import { execa } from "execa";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import type { FakeHost, FakeHostSettings, FaultRule } from "../fakes/fake-host.js";
 import { eventually, isRunning } from "./processes.js";
 import { alice, testWorkloads } from "./test-workloads.js";
-import { fakeHostEnv } from "./voxnix-process.js";
+import { fakeHostEnv, voxnixCommand } from "./voxnix-process.js";
 import { tempDir } from "./temp-dir.js";
-
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
 type Step = { readonly label: string; readonly fault: FaultRule };
 /** Holds the step at a gate: the process is killed while the step is exactly there. */
@@ -149,7 +146,7 @@ export async function killDuring(
 ) {
   host.injectFault(fault);
   const before = host.calls().length;
-  const child = execa(process.execPath, ["--import", import.meta.resolve("tsx"), MAIN, ...args], {
+  const child = execa(...voxnixCommand(args), {
     env,
     extendEnv: false,
     reject: false,

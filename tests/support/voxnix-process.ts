@@ -1,21 +1,27 @@
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 import { tempDir } from "./temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
-// Resolved here, not by the child: the child's working directory may be anywhere.
-const TSX = import.meta.resolve("tsx");
 
 /**
- * Runs the real voxnix CLI (TypeScript source through tsx) as a separate process with exactly
- * `env` (plus PATH and HOME), and returns its exit code and output.
+ * The program and arguments that run voxnix with `args`: Node on the bundle the run's global
+ * set-up built from src/ (tests/support/bundle.ts), as the appliance runs dist/.
+ */
+export function voxnixCommand(args: readonly string[]): [string, string[]] {
+  return [process.execPath, ["--enable-source-maps", inject("voxnixMain"), ...args]];
+}
+
+/**
+ * Runs the real voxnix CLI as a separate process with exactly `env` (plus PATH and HOME), and
+ * returns its exit code and output.
  */
 export async function voxnix(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
 ) {
-  const result = await execa(process.execPath, ["--import", TSX, MAIN, ...args], {
+  const result = await execa(...voxnixCommand(args), {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
     extendEnv: false,
@@ -59,9 +65,8 @@ export async function voxnixOnTerminal(
   args: string[],
   options: { env: Record<string, string>; input: string },
 ) {
-  const command = [process.execPath, "--import", TSX, MAIN, ...args]
-    .map((word) => `'${word}'`)
-    .join(" ");
+  const [program, programArgs] = voxnixCommand(args);
+  const command = [program, ...programArgs].map((word) => `'${word}'`).join(" ");
   const result = await execa("script", ["-qec", `${command}; echo "exit=$?"`, "/dev/null"], {
     cwd: tempDir(),
     env: { ...options.env, HOME: process.env.HOME ?? "/root" },
