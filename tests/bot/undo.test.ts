@@ -4,7 +4,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commit, git, hasGit } from "../support/git.js";
-import { tempDir } from "../support/temp-dir.js";
 import { voxnix } from "../support/voxnix-process.js";
 import { ALICE, BOB, startBotHarness, type BotHarness } from "../support/bot-harness.js";
 
@@ -72,7 +71,7 @@ describe("undo after destroy", () => {
   it("says the workspace is gone once the trash was purged", async () => {
     const { api, host, env } = await startBotHarness();
     const { outcome, undo } = await destroyed(api);
-    const purge = await voxnix(["trash", "purge", "--all"], { env, cwd: tempDir() });
+    const purge = await voxnix(["trash", "purge", "--all"], { env });
     expect(purge.exitCode).toBe(0);
     api.pressButton(ALICE, outcome, undo.callback_data);
     await api.waitFor(ALICE, () => answers(api).some((t) => t?.includes("nothing in your trash")));

@@ -2,7 +2,6 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { createFakeHost } from "../fakes/fake-host.js";
-import { tempDir } from "../support/temp-dir.js";
 import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
 const DAY_MS = 86_400_000;
@@ -31,7 +30,7 @@ async function auditedHost() {
   event("cli:1001", "stop", "dev", "ok");
   event("system", "reconcile", "web", "ok");
   store.close();
-  return (...args: string[]) => voxnix(["audit", ...args], { env, cwd: tempDir() });
+  return (...args: string[]) => voxnix(["audit", ...args], { env });
 }
 
 describe("voxnix audit", () => {

@@ -4,8 +4,8 @@ import { createFakeHost } from "../fakes/fake-host.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fakeHostEnv, voxnix } from "../support/voxnix-process.js";
 
-// A test here starts up to 8 voxnix processes one after another, each a tsx start-up that
-// takes 3-8 s on a busy 2-core machine (measured while the kernel tests run beside them).
+// A test here starts up to 8 voxnix processes one after another: 0.4 s each idle, several
+// seconds each on a busy 2-core machine (while the kernel tests run beside them).
 describe("voxnix set", { timeout: 120_000 }, () => {
   it("changes modules and limits of a running container, and refuses what it cannot do", async () => {
     const host = await createFakeHost();

@@ -14,8 +14,7 @@ async function chatSetup() {
     llm,
     host,
     env,
-    chat: (as: string, input: string) =>
-      voxnix(["chat", "--as", as], { env, cwd: tempDir(), input }),
+    chat: (as: string, input: string) => voxnix(["chat", "--as", as], { env, input }),
   };
 }
 
@@ -89,7 +88,7 @@ describe("voxnix chat", () => {
   it("audits what it does as the CLI acting for the user", async () => {
     const { chat, env } = await chatSetup();
     await chat("1001", "/new dev git\n");
-    const audit = await voxnix(["audit", "--json"], { env, cwd: tempDir() });
+    const audit = await voxnix(["audit", "--json"], { env });
     expect(JSON.parse(audit.stdout)).toEqual([
       expect.objectContaining({
         actor: "cli:1001",

@@ -15,8 +15,8 @@ async function cliWithDev() {
   return { host, env, run };
 }
 
-// A test here starts up to 8 voxnix processes one after another, each a tsx start-up that
-// takes 3-8 s on a busy 2-core machine (measured while the kernel tests run beside them).
+// A test here starts up to 8 voxnix processes one after another: 0.4 s each idle, several
+// seconds each on a busy 2-core machine (while the kernel tests run beside them).
 describe("voxnix snapshots and rollback", { timeout: 120_000 }, () => {
   it("takes, lists, rolls back with --yes into the trash, and deletes", async () => {
     const { host, run } = await cliWithDev();

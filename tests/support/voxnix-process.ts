@@ -15,14 +15,15 @@ export function voxnixCommand(args: readonly string[]): [string, string[]] {
 
 /**
  * Runs the real voxnix CLI as a separate process with exactly `env` (plus PATH and HOME), and
- * returns its exit code and output.
+ * returns its exit code and output. It runs in a fresh directory unless told otherwise: voxnix
+ * reads `.env` from its working directory, and the repository's is the developer's own.
  */
 export async function voxnix(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
 ) {
   const result = await execa(...voxnixCommand(args), {
-    cwd: options.cwd ?? ROOT,
+    cwd: options.cwd ?? tempDir(),
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...options.env },
     extendEnv: false,
     reject: false,
