@@ -28,8 +28,8 @@ export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "list", description: "your containers" },
   { command: "new", description: "create a container: /new NAME [modules…] [for 3d]" },
   { command: "info", description: "details and how to connect" },
-  { command: "up", description: "start a container" },
-  { command: "down", description: "stop a container" },
+  { command: "up", description: "start a container (/start NAME too)" },
+  { command: "down", description: "stop a container (/stop NAME too)" },
   { command: "restart", description: "restart a container" },
   { command: "logs", description: "recent log lines" },
   { command: "destroy", description: "destroy a container (asks first)" },
@@ -95,6 +95,13 @@ export function commands(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const w = deps.workloads;
 
+  // The CLI says start and stop; people type them here too. A bare /start is Telegram's own
+  // first message, answered with the welcome.
+  composer.command("start", (ctx, next) => {
+    const name = commandArgs(ctx)[0];
+    return name === undefined ? next() : runVerb(ctx, deps, "up", name);
+  });
+  composer.command("stop", (ctx) => runVerb(ctx, deps, "down", commandArgs(ctx)[0]));
   composer.command("start", (ctx) =>
     say(
       ctx,

@@ -170,10 +170,25 @@ export function trashKeyboard(
 /** A notice's button (what workloads asked for) as this bot's press. */
 export const noticePressData = (press: NoticePress): string =>
   encodePress(
-    press.kind === "restore"
+    press.kind === "restore" || press.kind === "confirm" || press.kind === "cancel"
       ? press
       : { kind: "idle", action: press.kind === "stop" ? "stop" : "keep", name: press.name },
   );
+
+/** A press this bot made as a notice's button, or undefined for one a notice cannot carry. */
+export function noticePressOf(data: string): NoticePress | undefined {
+  const press = decodePress(data);
+  switch (press?.kind) {
+    case "restore":
+    case "confirm":
+    case "cancel":
+      return press;
+    case "idle":
+      return { kind: press.action === "stop" ? "stop" : "keep-alive", name: press.name };
+    default:
+      return undefined;
+  }
+}
 
 /** The button under a stranger's refusal. */
 export const requestAccessButton = () => ({

@@ -20,7 +20,10 @@ export interface NoticeRecord {
 export type NoticePress =
   | { readonly kind: "keep-alive"; readonly name: string }
   | { readonly kind: "stop"; readonly name: string }
-  | { readonly kind: "restore"; readonly trashId: string };
+  | { readonly kind: "restore"; readonly trashId: string }
+  /** A card's answer (an access request's Approve or Deny): its pending action's id. */
+  | { readonly kind: "confirm"; readonly id: string }
+  | { readonly kind: "cancel"; readonly id: string };
 
 export interface NoticeButton {
   readonly text: string;

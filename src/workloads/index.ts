@@ -1,3 +1,4 @@
+import type { NoticeButton } from "../store/index.js";
 import type { Actor } from "./actor.js";
 import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
@@ -58,7 +59,13 @@ export { containerName, ContainerSpec, isContainerName, type CreateInput } from 
 export type { PurgeResult, TrashEntry } from "./trash.js";
 export type { Forgotten } from "./forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
-export type { Json, NoticePress, NoticeRecord, ReportTarget } from "../store/index.js";
+export type {
+  Json,
+  NoticeButton,
+  NoticePress,
+  NoticeRecord,
+  ReportTarget,
+} from "../store/index.js";
 export type { PowerResult } from "./power.js";
 export type { RollbackResult } from "./rollback.js";
 export { isChangeable, type ChangeInput, type ChangeResult } from "./reconfigure.js";
@@ -220,10 +227,15 @@ export function createWorkloads(deps: WorkloadDeps) {
       mute: (actor: Actor, muted: boolean) =>
         deps.store.notifications.setMuted(actor.userId, muted),
     },
-    /** Notices waiting in the outbox, and taking one out once it is delivered (the daemon's). */
+    /**
+     * The notices outbox: what waits, taking one out once delivered (true for the one process
+     * that took it), and a message for someone to be told by whichever process delivers.
+     */
     notices: {
       pending: () => deps.store.notices.listAll(),
-      delivered: (id: number) => void deps.store.notices.remove(id),
+      delivered: (id: number) => deps.store.notices.remove(id),
+      send: (notice: { userId: number; text: string; buttons?: readonly NoticeButton[] }) =>
+        deps.store.notices.add(notice),
     },
     conversation: conversation(deps),
     accessOf: (userId: number) => accessOf(deps, userId),

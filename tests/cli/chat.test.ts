@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
 import { startLlmServer, type LlmRequest } from "../fakes/llm-server.js";
@@ -99,12 +101,61 @@ describe("voxnix chat", () => {
     ]);
   });
 
-  it("applies Telegram's access rules to the user it acts as", async () => {
+  it("turns a stranger away as Telegram does, and relays the request to an admin's console", async () => {
     const { llm, chat } = await chatSetup();
-    const result = await chat("6666", "hello\n");
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain("6666 has no access");
+    const stranger = await chat("6666", "hello\n1\n");
+    expect(stranger.exitCode).toBe(0);
+    expect(stranger.stdout).toContain("voxnix chat as 6666 (no access yet)");
+    expect(stranger.stdout).toContain("voxnix> This is a private voxnix host.\n");
+    expect(stranger.stdout).toContain("  [1] Request access\n");
+    expect(stranger.stdout).toContain("voxnix> (Request sent to the admins.)\n");
     expect(llm.requests()).toEqual([]);
+
+    const admin = await chat("1", "1\n");
+    expect(admin.stdout).toMatch(/voxnix> .* asks to use voxnix\.\nvoxnix> Telegram id 6666\n/);
+    expect(admin.stdout).toContain("  [1] Approve  [2] Deny\n");
+    const granted = await chat("6666", "/list\n");
+    expect(granted.stdout).toContain("voxnix chat as 6666 (user)");
+    expect(granted.stdout).not.toContain("private voxnix host");
+  });
+
+  it("shows the user's notices from the outbox: an admin's act on their container", async () => {
+    const { chat, env } = await chatSetup();
+    await chat("1001", "/new dev git\n");
+    const stop = await voxnix(["stop", "dev"], { env });
+    expect(stop.exitCode).toBe(0);
+    const owner = await chat("1001", "");
+    expect(owner.stdout).toContain("voxnix> An admin (user 1) stopped your container dev.\n");
+    // Taken from the outbox once shown: not shown again, nor left for the daemon.
+    expect((await chat("1001", "")).stdout).not.toContain("stopped dev");
+  });
+
+  it("keeps a message's button numbers as its picker changes, and says so for one never shown", async () => {
+    const { llm, chat } = await chatSetup();
+    const result = await chat("1001", "/new dev\n1\n1\n42\n");
+    expect(result.stdout).toContain(
+      "  [1] ▫️ devtools  [2] ▫️ fish  [3] ▫️ git  [4] ▫️ tailscale  [5] Create dev\n" +
+        "  [1] ✅ devtools  [2] ▫️ fish  [3] ▫️ git  [4] ▫️ tailscale  [5] Create dev\n" +
+        "  [1] ▫️ devtools  [2] ▫️ fish  [3] ▫️ git  [4] ▫️ tailscale  [5] Create dev\n",
+    );
+    expect(result.stdout).toContain("voxnix> (no button 42)\n");
+    expect(result.stdout).not.toContain("that button is gone");
+    expect(llm.requests()).toEqual([]);
+  });
+
+  it("shows a link's target after its text", async () => {
+    const { llm, chat } = await chatSetup();
+    llm.script(() => ({ text: "See [the guide](https://example.org/guide) first." }));
+    const result = await chat("1001", "how do I start?\n");
+    expect(result.stdout).toContain("voxnix> See the guide (https://example.org/guide) first.\n");
+  });
+
+  it("keeps its logs out of the conversation, in the state directory", async () => {
+    const { chat, env } = await chatSetup();
+    const result = await chat("1001", "/new dev git\n");
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain(`Logs: ${env.VOXNIX_STATE_DIR}/console.log`);
+    expect(existsSync(join(env.VOXNIX_STATE_DIR as string, "console.log"))).toBe(true);
   });
 
   it("refuses to start without the model's settings, as serve does (exit 78)", async () => {
