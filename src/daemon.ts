@@ -121,10 +121,19 @@ async function untilReachable(log: Logger, handshake: () => Promise<void>) {
       return await handshake();
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      log.warn({ err: error, retryInMs: waitMs }, "cannot reach Telegram; retrying");
+      // One line per try: the stack of a failed fetch says nothing an outage needs.
+      log.warn({ reason: reasonOf(error), retryInMs: waitMs }, "cannot reach Telegram; retrying");
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** "Network request for 'getMe' failed!: connect ECONNREFUSED 127.0.0.1:9", without stacks. */
+function reasonOf(error: HttpError): string {
+  const causes: string[] = [];
+  for (let cause: unknown = error.error; cause instanceof Error; cause = cause.cause)
+    causes.push(cause.message);
+  return [error.message, ...causes].join(": ");
 }
 
 /**

@@ -97,5 +97,8 @@ describe("voxnix serve (a real process)", () => {
       .toBeGreaterThanOrEqual(2);
     expect(daemon.exitCode).toBeNull(); // still trying, not restart-looping
     expect(output).toContain('"retryInMs":2000');
+    // One line per try, saying why, without the stacks that filled a terminal before.
+    expect(output).toMatch(/"reason":"Network request for 'getMe' failed!: [^"]*ECONNREFUSED/);
+    expect(output).not.toContain('"stack"');
   });
 });
