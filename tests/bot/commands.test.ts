@@ -262,6 +262,22 @@ describe("bot commands", () => {
     expect(info.entities?.[0]).toMatchObject({ type: "bold" });
   });
 
+  it("stops and starts with /stop NAME and /start NAME, as the CLI's verbs say; a bare /start welcomes", async () => {
+    const { api, host } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/stop dev");
+    await api.waitFor(ALICE, (m) => m.text === "dev is stopped.");
+    expect(host.machines()).toEqual([]);
+    api.sendText(ALICE, "/start dev");
+    await api.waitFor(ALICE, (m) => m.text === "dev is running.");
+    await expect.poll(() => host.machines()).toEqual(["dev"]);
+    api.sendText(ALICE, "/start");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Hi! I run private dev containers"));
+    api.sendText(ALICE, "/stop");
+    await api.waitFor(ALICE, (m) => m.text === "Which container? (/down)");
+  });
+
   it("lets a user pick modules with buttons for /new NAME", async () => {
     const { api, host } = await startBotHarness();
     api.sendText(ALICE, "/new web");
