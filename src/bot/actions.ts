@@ -27,6 +27,14 @@ const POWER_VERBS = {
   restart: { action: "restart", doing: "Restarting" },
 } as const;
 
+/** A button per container of the user's, for a command given without a name. */
+export async function offerContainers(ctx: BotContext, deps: BotDeps, verb: string) {
+  const names = (await deps.workloads.list(ctx.actor)).map((c) => c.name);
+  if (names.length === 0)
+    return say(ctx, rich("You have no containers. ", code("/new NAME"), " creates one."));
+  return say(ctx, rich(`Which container? (/${verb})`), pickerKeyboard(verb, names));
+}
+
 /** Runs a verb on a named container, or offers a picker of the user's containers. */
 export async function runVerb(
   ctx: BotContext,
@@ -34,12 +42,7 @@ export async function runVerb(
   verb: ContainerVerb,
   name: string | undefined,
 ) {
-  if (!name) {
-    const names = (await deps.workloads.list(ctx.actor)).map((c) => c.name);
-    if (names.length === 0)
-      return say(ctx, rich("You have no containers. ", code("/new NAME"), " creates one."));
-    return say(ctx, rich(`Which container? (/${verb})`), pickerKeyboard(verb, names));
-  }
+  if (!name) return offerContainers(ctx, deps, verb);
   const w = deps.workloads;
   switch (verb) {
     case "info":

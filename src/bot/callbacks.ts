@@ -2,15 +2,27 @@ import { Composer, type InlineKeyboard } from "grammy";
 import { isChangeable, Refusal } from "../workloads/index.js";
 import { within } from "../within.js";
 import { formatDuration } from "../duration.js";
-import { CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
+import { askConfirmationCard, CONTAINER_VERBS, runVerb, type ContainerVerb } from "./actions.js";
 import type { BotContext } from "./context.js";
-import { startChange } from "./change-commands.js";
+import { offerModuleChange, startChange } from "./change-commands.js";
 import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
 import { decodePress, moduleKeyboard, undoKeyboard } from "./keyboards.js";
 import { describeFailure, logFailure } from "./reply.js";
 import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
+import { askForkName, offerRollback, showSnapshots, takeSnapshot } from "./snapshot-commands.js";
+
+/** What a container picker's press does for the commands beyond CONTAINER_VERBS. */
+const PICKED: Readonly<
+  Record<string, (ctx: BotContext, deps: BotDeps, name: string) => Promise<unknown>>
+> = {
+  snapshot: (ctx, deps, name) => takeSnapshot(ctx, deps, name),
+  snapshots: showSnapshots,
+  rollback: offerRollback,
+  fork: askForkName,
+  modules: offerModuleChange,
+};
 
 /**
  * Button presses. Callback data is only a request: every one is answered, and every action is
@@ -41,7 +53,14 @@ export function callbacks(deps: BotDeps) {
         await ctx.editMessageReplyMarkup().catch(() => {});
         const verb = press.verb as ContainerVerb;
         if (CONTAINER_VERBS.includes(verb)) await runVerb(ctx, deps, verb, press.name);
+        else await PICKED[press.verb]?.(ctx, deps, press.name);
         return;
+      }
+      case "pick-snapshot": {
+        await ctx.answerCallbackQuery();
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        const { name, snapshot } = press;
+        return askConfirmationCard(ctx, await w.requestRollback(ctx.actor, { name, snapshot }));
       }
       case "toggle-module": {
         const available = w

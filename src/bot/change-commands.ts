@@ -1,6 +1,7 @@
 import { Composer } from "grammy";
 import { formatSize } from "../size.js";
 import { isChangeable, type ChangeInput, type ChangeResult } from "../workloads/index.js";
+import { offerContainers } from "./actions.js";
 import { commandArgs } from "./command-args.js";
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
@@ -33,6 +34,30 @@ export function startChange(ctx: BotContext, deps: BotDeps, input: ChangeInput) 
   );
 }
 
+/** /modules NAME: its modules as toggles, and a button that changes it to the choice. */
+export async function offerModuleChange(ctx: BotContext, deps: BotDeps, name: string) {
+  const { modules } = await deps.workloads.info(ctx.actor, { name });
+  const available = deps.workloads
+    .modules()
+    .map((m) => m.name)
+    .filter(isChangeable);
+  return say(
+    ctx,
+    lines(
+      rich("Modules of ", bold(name), ": toggle, then change it (its workspace stays)."),
+      ...(modules.includes("tailscale")
+        ? [rich("Tailscale stays: it is chosen when a container is created.")]
+        : []),
+    ),
+    moduleKeyboard(
+      "change",
+      name,
+      available,
+      modules.filter((m) => available.includes(m)),
+    ),
+  );
+}
+
 /**
  * /modules NAME [+fish -git …] and /limits NAME [CPUS] [MEMORY]: a container changed in place,
  * straight to workloads/, never the LLM. Without changes, /modules shows a picker of its modules.
@@ -44,29 +69,8 @@ export function changeCommands(deps: BotDeps) {
 
   composer.command("modules", async (ctx) => {
     const [name, ...words] = commandArgs(ctx);
-    if (!name) return usage(ctx, "/modules NAME [+module] [-module]");
-    if (words.length === 0) {
-      const { modules } = await w.info(ctx.actor, { name });
-      const available = w
-        .modules()
-        .map((m) => m.name)
-        .filter(isChangeable);
-      return say(
-        ctx,
-        lines(
-          rich("Modules of ", bold(name), ": toggle, then change it (its workspace stays)."),
-          ...(modules.includes("tailscale")
-            ? [rich("Tailscale stays: it is chosen when a container is created.")]
-            : []),
-        ),
-        moduleKeyboard(
-          "change",
-          name,
-          available,
-          modules.filter((m) => available.includes(m)),
-        ),
-      );
-    }
+    if (!name) return offerContainers(ctx, deps, "modules");
+    if (words.length === 0) return offerModuleChange(ctx, deps, name);
     const bad = words.filter((word) => !/^[+-]./.test(word));
     if (bad.length > 0) return usage(ctx, "/modules NAME +fish -git");
     return startChange(ctx, deps, {

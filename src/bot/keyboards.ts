@@ -1,5 +1,5 @@
 import { InlineKeyboard } from "grammy";
-import { isContainerName, type NoticePress } from "../workloads/index.js";
+import { isContainerName, isSnapshotName, type NoticePress } from "../workloads/index.js";
 
 /**
  * Callback data, encoded and decoded here and nowhere else. Telegram caps it at 64 bytes and
@@ -10,6 +10,8 @@ export type Press =
   | { readonly kind: "confirm"; readonly id: string }
   | { readonly kind: "cancel"; readonly id: string }
   | { readonly kind: "pick"; readonly verb: string; readonly name: string }
+  /** /rollback NAME's picker: roll NAME back to this snapshot (a card asks first). */
+  | { readonly kind: "pick-snapshot"; readonly name: string; readonly snapshot: string }
   /** A module picker's toggle: for a /new (create) or a /modules NAME (change). */
   | {
       readonly kind: "toggle-module";
@@ -39,6 +41,8 @@ export function encodePress(press: Press): string {
       return `n:${press.id}`;
     case "pick":
       return `p:${press.verb}:${press.name}`;
+    case "pick-snapshot":
+      return `s:${press.name}:${press.snapshot}`;
     case "toggle-module":
       return `${press.purpose === "create" ? "m" : "t"}:${press.name}:${press.modules.join(",")}`;
     case "create-with":
@@ -87,6 +91,9 @@ export function decodePress(data: string): Press | undefined {
         modules,
       };
     }
+    case "s":
+      if (!isContainerName(first) || rest.length !== 1 || !isSnapshotName(second)) return undefined;
+      return { kind: "pick-snapshot", name: first, snapshot: second };
     case "r":
       if (!TRASH_ID.test(first) || rest.length > 0) return undefined;
       return { kind: "restore", trashId: first };
@@ -102,6 +109,16 @@ export function confirmKeyboard(id: string, yes = "Yes, destroy", no = "No") {
   return new InlineKeyboard()
     .text(yes, encodePress({ kind: "confirm", id }))
     .text(no, encodePress({ kind: "cancel", id }));
+}
+
+/** One button per snapshot, oldest first, three a row: /rollback NAME without one. */
+export function snapshotKeyboard(name: string, snapshots: readonly string[]) {
+  const keyboard = new InlineKeyboard();
+  snapshots.forEach((snapshot, i) => {
+    keyboard.text(snapshot, encodePress({ kind: "pick-snapshot", name, snapshot }));
+    if (i % 3 === 2) keyboard.row();
+  });
+  return keyboard;
 }
 
 /** One button per container, three a row, for a command given without a name. */

@@ -27,7 +27,13 @@ import { traced } from "./traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./trash.js";
 import { usage, usageOverview } from "./usage.js";
 import { watch } from "./watch.js";
-import { deleteSnapshot, listSnapshots, requestRollback, takeSnapshot } from "./snapshots.js";
+import {
+  deleteSnapshot,
+  listSnapshots,
+  requestRollback,
+  SNAPSHOT_NAME,
+  takeSnapshot,
+} from "./snapshots.js";
 import { rollbackContainer, type RollbackResult } from "./rollback.js";
 import { checkChange, reconfigureContainer, type ChangeInput } from "./reconfigure.js";
 import { admitFork, type ForkInput } from "./fork-container.js";
@@ -76,6 +82,8 @@ export {
   type RollbackRequest,
   type SnapshotEntry,
 } from "./snapshots.js";
+/** Whether `text` is a snapshot name a person may give (a picker's button carries one). */
+export const isSnapshotName = (text: string) => SNAPSHOT_NAME.test(text);
 export type { ContainerUsage, Usage } from "./usage.js";
 export type { ComputeQuota } from "./compute-quota.js";
 export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./idle.js";

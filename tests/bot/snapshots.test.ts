@@ -44,8 +44,6 @@ describe("snapshot commands", () => {
 
   it("answers usage, bad names and strangers with the reason, changing nothing", async () => {
     const { api, host } = await withDev();
-    api.sendText(ALICE, "/snapshot");
-    await api.waitFor(ALICE, (m) => m.text === "Usage: /snapshot NAME [label].");
     api.sendText(ALICE, "/snapshot dev ../../etc");
     await api.waitFor(ALICE, (m) => m.text.includes("A snapshot name is 1 to 32 lowercase"));
     api.sendText(BOB, "/snapshot dev");
@@ -54,6 +52,50 @@ describe("snapshot commands", () => {
     await api.waitFor(ALICE, (m) => m.text.includes("dev has no snapshot named nope."));
     expect(host.snapshots()).toEqual([]);
     expect(texts(api, ALICE).some((t) => t.startsWith("Roll dev back"))).toBe(false);
+  });
+});
+
+describe("snapshot pickers", () => {
+  it("offers the user's containers, then their snapshots, where a command names neither", async () => {
+    const { api, host } = await withDev();
+    api.sendText(ALICE, "/snapshot");
+    const which = await api.waitFor(ALICE, (m) => m.text === "Which container? (/snapshot)");
+    expect(firstButton(which)).toBe("p:snapshot:dev");
+    api.pressButton(ALICE, which, "p:snapshot:dev");
+    const taken = await api.waitFor(ALICE, (m) => m.text.startsWith("📸 Snapshot "));
+    const label = /Snapshot (\S+) of dev/.exec(taken.text)?.[1] as string;
+    expect(host.snapshots()).toEqual([`${WS}@${label}`]);
+
+    api.sendText(ALICE, "/snapshots");
+    const list = await api.waitFor(ALICE, (m) => m.text === "Which container? (/snapshots)");
+    api.pressButton(ALICE, list, "p:snapshots:dev");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Snapshots of dev"));
+
+    api.sendText(ALICE, "/rollback dev");
+    const snapshots = await api.waitFor(ALICE, (m) => m.text.startsWith("Roll dev back to which"));
+    expect(firstButton(snapshots)).toBe(`s:dev:${label}`);
+    // Bob's forged press of Alice's picker asks him nothing and changes nothing.
+    api.pressButton(BOB, snapshots, `s:dev:${label}`);
+    api.pressButton(ALICE, snapshots, `s:dev:${label}`);
+    const card = await api.waitFor(ALICE, (m) =>
+      m.text.startsWith(`Roll dev back to snapshot ${label}?`),
+    );
+    expect(card.reply_markup?.inline_keyboard?.[0]?.[0]?.text).toBe("Yes, roll back");
+    expect(texts(api, BOB).some((t) => t.startsWith("Roll dev back"))).toBe(false);
+
+    api.sendText(ALICE, "/fork dev");
+    await api.waitFor(
+      ALICE,
+      (m) =>
+        m.text ===
+        "Name the copy: /fork dev dev-copy.\n" +
+          "A snapshot's name after it copies the workspace as it was then (/snapshots dev lists them).",
+    );
+    api.sendText(ALICE, "/modules");
+    const modules = await api.waitFor(ALICE, (m) => m.text === "Which container? (/modules)");
+    api.pressButton(ALICE, modules, "p:modules:dev");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Modules of dev: toggle"));
+    expect(host.snapshots()).toEqual([`${WS}@${label}`]);
   });
 });
 
@@ -94,7 +136,11 @@ describe.skipIf(process.getuid?.() !== 0)("/fork (needs root: real mounts and ch
     expect(host.dataset("tank/users/1001/containers/dev2")?.content).toBe("work");
     expect(host.machines()).toEqual(["dev", "dev2"]);
     api.sendText(ALICE, "/fork dev");
-    await api.waitFor(ALICE, (m) => m.text === "Usage: /fork SOURCE NEW [SNAPSHOT].");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("Name the copy: /fork dev dev-copy."));
+    api.sendText(BOB, "/fork dev");
+    await expect
+      .poll(() => texts(api, BOB).filter((t) => t.includes('no container named "dev"')).length)
+      .toBe(2);
   });
 
   it("is the agent's fork_container, run behind the same progress message", async () => {
