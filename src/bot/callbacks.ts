@@ -8,8 +8,8 @@ import { offerModuleChange, startChange } from "./change-commands.js";
 import { carryOut } from "./create-flow.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, lines, rich, type Rich } from "./format.js";
-import { decodePress, moduleKeyboard, undoKeyboard } from "./keyboards.js";
-import { describeFailure, logFailure } from "./reply.js";
+import { decodePress, moduleKeyboard, restoreAsKeyboard, undoKeyboard } from "./keyboards.js";
+import { describeFailure, logFailure, say } from "./reply.js";
 import { QUICK_ANSWER_MS } from "./reply-soon-or-later.js";
 import { askForkName, offerRollback, showSnapshots, takeSnapshot } from "./snapshot-commands.js";
 
@@ -97,7 +97,20 @@ export function callbacks(deps: BotDeps) {
         // purged or restored already, is the press's answer.
         // Admitted before anything is awaited, run after: a failing progress message is then
         // this handler's error, answered by the boundary, never an unhandled rejection.
-        const admission = w.admitRestore(ctx.actor, { id: press.trashId });
+        let admission;
+        try {
+          admission = w.admitRestore(ctx.actor, { id: press.trashId });
+        } catch (error) {
+          if (!(error instanceof Refusal) || error.reason !== "name-taken") throw error;
+          // Not a dead end: the same workspace under a free name, one press away. The Undo stays.
+          return offerAnotherName(ctx, press.trashId, error);
+        }
+        await ctx.answerCallbackQuery().catch(() => {});
+        await ctx.editMessageReplyMarkup().catch(() => {});
+        return carryOut(ctx, deps, { kind: "restore", admission });
+      }
+      case "restore-as": {
+        const admission = w.admitRestore(ctx.actor, { id: press.trashId, name: press.name });
         await ctx.answerCallbackQuery().catch(() => {});
         await ctx.editMessageReplyMarkup().catch(() => {});
         return carryOut(ctx, deps, { kind: "restore", admission });
@@ -218,6 +231,22 @@ const editCard = (ctx: BotContext, { text, keyboard }: CardOutcome) =>
     entities: [...text.entities],
     ...(keyboard ? { reply_markup: keyboard } : {}),
   });
+
+/** A restore whose name was taken: why, and the workspace under a free name (button or command). */
+async function offerAnotherName(ctx: BotContext, trashId: string, refusal: Refusal) {
+  await ctx.answerCallbackQuery({ text: refusal.userMessage.slice(0, 190) }).catch(() => {});
+  const suggestion = refusal.details?.suggestion;
+  const name = typeof suggestion === "string" ? suggestion : "NAME";
+  const keyboard = typeof suggestion === "string" ? restoreAsKeyboard(trashId, name) : undefined;
+  await say(
+    ctx,
+    lines(
+      rich(refusal.userMessage),
+      rich("Bring it back under another name: ", code(`/restore ${trashId} ${name}`), "."),
+    ),
+    keyboard,
+  );
+}
 
 async function answerFailure(ctx: BotContext, error: unknown) {
   await ctx.answerCallbackQuery({

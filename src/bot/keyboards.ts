@@ -24,6 +24,8 @@ export type Press =
   | { readonly kind: "change-to"; readonly name: string; readonly modules: string[] }
   /** A trashed workspace back under the name it had: Undo after a destroy, /restore's picker. */
   | { readonly kind: "restore"; readonly trashId: string }
+  /** The same, under another name: offered when its old name was taken meanwhile. */
+  | { readonly kind: "restore-as"; readonly trashId: string; readonly name: string }
   /** Under an idle warning (workloads/idle.ts makes the data): keep it running, or stop it now. */
   | { readonly kind: "idle"; readonly action: "keep" | "stop"; readonly name: string }
   | { readonly kind: "request-access" };
@@ -51,6 +53,8 @@ export function encodePress(press: Press): string {
       return `c:${press.name}:${press.modules.join(",")}`;
     case "restore":
       return `r:${press.trashId}`;
+    case "restore-as":
+      return `R:${press.trashId}:${press.name}`;
     case "idle":
       return `i:${press.action}:${press.name}`;
     case "request-access":
@@ -97,6 +101,9 @@ export function decodePress(data: string): Press | undefined {
     case "r":
       if (!TRASH_ID.test(first) || rest.length > 0) return undefined;
       return { kind: "restore", trashId: first };
+    case "R":
+      if (!TRASH_ID.test(first) || rest.length !== 1 || !isContainerName(second)) return undefined;
+      return { kind: "restore-as", trashId: first, name: second };
     case "i":
       if ((first !== "keep" && first !== "stop") || !isContainerName(second)) return undefined;
       return { kind: "idle", action: first, name: second };
@@ -205,6 +212,16 @@ export function noticePressOf(data: string): NoticePress | undefined {
     default:
       return undefined;
   }
+}
+
+/** Telegram's limit on a button's callback data, in bytes. */
+const CALLBACK_DATA_BYTES = 64;
+
+/** "Restore as NAME" for a trashed workspace, when its data fits in a button. */
+export function restoreAsKeyboard(trashId: string, name: string) {
+  const data = encodePress({ kind: "restore-as", trashId, name });
+  if (Buffer.byteLength(data) > CALLBACK_DATA_BYTES) return undefined;
+  return new InlineKeyboard().text(`Restore as ${name}`, data);
 }
 
 /** The button under a stranger's refusal. */

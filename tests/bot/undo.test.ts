@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commit, git, hasGit } from "../support/git.js";
 import { voxnix } from "../support/voxnix-process.js";
-import { ALICE, BOB, startBotHarness, type BotHarness } from "../support/bot-harness.js";
+import { ALICE, BOB, startBotHarness, texts, type BotHarness } from "../support/bot-harness.js";
 
 /** Alice's dev, destroyed by her press; the outcome card with its Undo. */
 async function destroyed(api: BotHarness["api"]) {
@@ -66,6 +66,16 @@ describe("undo after destroy", () => {
       api.messages(ALICE).find((m) => m.message_id === outcome.message_id)?.reply_markup,
     ).toBeDefined();
     expect(host.datasets().filter((d) => d.includes("/1001/trash/"))).toHaveLength(1);
+    // Not a dead end: one press brings the same workspace back as dev-2.
+    const another = await api.waitFor(ALICE, (m) => m.text.includes("under another name"));
+    const restoreAs = another.reply_markup?.inline_keyboard?.[0]?.[0];
+    expect(restoreAs?.text).toBe("Restore as dev-2");
+    api.pressButton(BOB, another, restoreAs?.callback_data as string);
+    api.pressButton(ALICE, another, restoreAs?.callback_data as string);
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev-2 is running"));
+    expect(host.datasets()).toContain("tank/users/1001/containers/dev-2");
+    expect(host.datasets().filter((d) => d.includes("/1001/trash/"))).toHaveLength(0);
+    expect(texts(api, BOB).some((t) => t.includes("dev-2"))).toBe(false);
   });
 
   it("says the workspace is gone once the trash was purged", async () => {

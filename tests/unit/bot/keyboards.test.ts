@@ -10,12 +10,23 @@ import {
 const name = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/);
 const modules = fc.array(fc.stringMatching(/^[a-z0-9-]{1,12}$/), { maxLength: 4 });
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{16}$/);
+// Trash ids: a container name, its destroy time and, on a clash, a counter.
+const trashId = fc
+  .tuple(
+    name,
+    fc.integer({ min: 0, max: 10 ** 14 - 1 }),
+    fc.option(fc.integer({ min: 2, max: 99 })),
+  )
+  .map(
+    ([n, t, c]) =>
+      `${n}-${String(t).padStart(8, "0").slice(0, 8)}t${String(t).slice(-6).padStart(6, "0")}${c ? `-${c}` : ""}`,
+  );
 const press: fc.Arbitrary<Press> = fc.oneof(
   id.map((i) => ({ kind: "confirm" as const, id: i })),
   id.map((i) => ({ kind: "cancel" as const, id: i })),
   fc.record({
     kind: fc.constant("pick" as const),
-    verb: fc.constantFrom("info", "up", "destroy"),
+    verb: fc.constantFrom("info", "up", "destroy", "snapshot", "rollback", "modules"),
     name,
   }),
   fc.record({
@@ -27,17 +38,13 @@ const press: fc.Arbitrary<Press> = fc.oneof(
   fc.record({ kind: fc.constant("create-with" as const), name, modules }),
   fc.record({ kind: fc.constant("change-to" as const), name, modules }),
   fc.constant({ kind: "request-access" as const }),
-  // Trash ids: a container name, its destroy time and, on a clash, a counter.
-  fc
-    .tuple(
-      name,
-      fc.integer({ min: 0, max: 10 ** 14 - 1 }),
-      fc.option(fc.integer({ min: 2, max: 99 })),
-    )
-    .map(([n, t, c]) => ({
-      kind: "restore" as const,
-      trashId: `${n}-${String(t).padStart(8, "0").slice(0, 8)}t${String(t).slice(-6).padStart(6, "0")}${c ? `-${c}` : ""}`,
-    })),
+  trashId.map((t) => ({ kind: "restore" as const, trashId: t })),
+  fc.record({ kind: fc.constant("restore-as" as const), trashId, name }),
+  fc.record({
+    kind: fc.constant("pick-snapshot" as const),
+    name,
+    snapshot: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,31}$/),
+  }),
 );
 
 describe("callback data", () => {
