@@ -71,9 +71,9 @@
       };
 
       lib = {
-        # A voxnix container's system for a module set, as the daemon builds it:
-        # containerSystem { modules = [ "git" "workspace" ]; nixpkgs = …; }
-        containerSystem = import ./nix/container-system.nix;
+        # A voxnix container's system (its NixOS toplevel) for a module set, exactly as the
+        # daemon builds it: mkContainer { modules = [ "git" "workspace" ]; nixpkgs = …; }
+        mkContainer = import ./nix/mk-container.nix;
         # { <name> = "one-line description"; … }
         modules = moduleIndex;
       };

@@ -64,7 +64,7 @@ export async function benchNixEval() {
   const tree = dirname(nixpkgs);
   const container = `import ${REPO_ROOT}/tests/nix/eval/container.nix { repo = ${REPO_ROOT}; tree = ${tree}; name = "dev"; workspace = "/tank/users/1001/containers/dev"; modules = ${JSON.stringify(MODULES).replaceAll(",", " ")}; }`;
   const before = await measure(`let c = ${container}; in [ c.host c.toplevel ]`, nixpkgs);
-  const system = `(import ${REPO_ROOT}/nix/container-system.nix { modules = ${JSON.stringify(MODULES).replaceAll(",", " ")}; nixpkgs = ${nixpkgs}; })`;
+  const system = `(import ${REPO_ROOT}/nix/mk-container.nix { modules = ${JSON.stringify(MODULES).replaceAll(",", " ")}; nixpkgs = ${nixpkgs}; })`;
   const unbuilt = await measure(`${system}.drvPath`, nixpkgs);
   // A directory shaped like a store path stands for the built system: the lookup checks only
   // that the root's target looks like one and is there.

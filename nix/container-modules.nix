@@ -1,6 +1,6 @@
 # The NixOS modules of a voxnix container with a given module set: container-base.nix and the
 # library's module for each selected name. Pure Nix (no nixpkgs), so tests can hold it to the
-# library without a nixpkgs tree; container-system.nix evaluates it into a system.
+# library without a nixpkgs tree; mk-container.nix evaluates it into a system.
 #
 # Every failure is a `voxnix:` message naming what is wrong, with the choices.
 {

@@ -1,8 +1,9 @@
-# The system of a voxnix container, evaluated on its own: what nixos-containers.nix evaluates for
-# `containers.<name>.config`, without a NixOS host around it. The daemon builds it once per
+# mkContainer (the flake's lib.mkContainer): the system of a voxnix container, evaluated on
+# its own: what nixos-containers.nix evaluates for `containers.<name>.config`, without a NixOS
+# host around it. The daemon builds it once per
 # module set (src/host/container-systems.ts):
 #
-#   nix-build --out-link … -E 'import <voxnix>/nix/container-system.nix {
+#   nix-build --out-link … -E 'import <voxnix>/nix/mk-container.nix {
 #     modules = (builtins.fromJSON (builtins.readFile <state>/specs/<name>.json)).modules; }'
 #
 # It takes the module names and nothing else, so nothing about one container (name, owner,

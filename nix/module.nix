@@ -27,7 +27,7 @@ let
     // {
       TELEGRAM_BOT_TOKEN_FILE = "%d/bot-token";
       VOXNIX_STATE_DIR = "/var/lib/voxnix";
-      # nix/container-system.nix imports <nixpkgs>: containers build from the host's own nixpkgs.
+      # nix/mk-container.nix imports <nixpkgs>: containers build from the host's own nixpkgs.
       NIX_PATH = "nixpkgs=${pkgs.path}";
     }
     // lib.optionalAttrs (cfg.llmApiKeyFile != null) { LLM_API_KEY_FILE = "%d/llm-api-key"; }

@@ -35,7 +35,7 @@ let
     ) lock.packages;
   };
 
-  # The runtime needs the Nix side too: container-system.nix and the module library.
+  # The runtime needs the Nix side too: mk-container.nix and the module library.
   src = lib.fileset.toSource {
     root = ../.;
     fileset = lib.fileset.unions [

@@ -125,7 +125,7 @@ export class ConfigError extends VoxnixError {
 export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
 export const DEFAULT_LLM_BASE_URL = "https://openrouter.ai/api/v1";
 const DEFAULT_LLM_MODEL = "openai/gpt-4o-mini";
-/** The package root: it holds nix/container-system.nix and modules/ (nix/package.nix installs both). */
+/** The package root: it holds nix/mk-container.nix and modules/ (nix/package.nix installs both). */
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Variables holding secrets: read apart from the schema, each also as NAME_FILE. */

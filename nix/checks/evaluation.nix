@@ -44,7 +44,7 @@ let
     containerSystems = map (
       modules:
       drvPath (
-        import ../container-system.nix {
+        import ../mk-container.nix {
           inherit modules;
           nixpkgs = pkgs.path;
           inherit (pkgs.stdenv.hostPlatform) system;

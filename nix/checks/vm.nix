@@ -10,7 +10,7 @@ let
   # daemon's nix-build evaluates the same derivations and finds their outputs valid.
   containerSystem =
     modules:
-    import ../container-system.nix {
+    import ../mk-container.nix {
       inherit modules;
       nixpkgs = pkgs.path;
       inherit (pkgs.stdenv.hostPlatform) system;

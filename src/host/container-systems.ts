@@ -6,7 +6,7 @@ import { HostOutputMalformed } from "./errors.js";
 import type { Runner } from "./run.js";
 
 export interface ContainerSystemsOptions {
-  /** The package root: nix/container-system.nix and modules/. */
+  /** The package root: nix/mk-container.nix and modules/. */
   readonly nixDir: string;
   /** voxnix's GC roots (/nix/var/nix/gcroots/voxnix); built systems are kept under systems/. */
   readonly gcrootDir: string;
@@ -20,15 +20,15 @@ export interface ContainerSystemsOptions {
  * characters (config.ts); the spec itself never becomes Nix source.
  */
 export function buildExpression(nixDir: string, specPath: string): string {
-  return `import ${nixDir}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`;
+  return `import ${nixDir}/nix/mk-container.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`;
 }
 
 /** A store path, in whichever store directory (the fake host's is not /nix/store). */
 const STORE_PATH = /^\/[^\s]*\/[0-9a-z]{32}-[^/\s]+$/;
 
-/** The files under the package root that nix/container-system.nix reads (modules/: all of it). */
+/** The files under the package root that nix/mk-container.nix reads (modules/: all of it). */
 const SYSTEM_SOURCES = [
-  "nix/container-system.nix",
+  "nix/mk-container.nix",
   "nix/container-modules.nix",
   "nix/container-base.nix",
   "nix/module-library.nix",
@@ -36,7 +36,7 @@ const SYSTEM_SOURCES = [
 ];
 
 /**
- * The container systems (nix/container-system.nix), one per module set, each kept as a GC root
+ * The container systems (nix/mk-container.nix), one per module set, each kept as a GC root
  * named by what it was built from: the nixpkgs that `<nixpkgs>` names and every voxnix file a
  * container system is made of (SYSTEM_SOURCES). A second container with the same modules, from
  * the same voxnix and nixpkgs, then costs no evaluation at all; after a deploy changes either,

@@ -66,7 +66,7 @@ export interface RunnerOptions {
 /**
  * Variables host tools may see. An allowlist, so the daemon's secrets (bot token, LLM key) and
  * anything else in its environment never reach a child process or, through it, a container.
- * NIX_PATH is kept because nix-build resolves `<nixpkgs>` through it (nix/container-system.nix).
+ * NIX_PATH is kept because nix-build resolves `<nixpkgs>` through it (nix/mk-container.nix).
  */
 const HOST_TOOL_VARIABLES = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "NIX_PATH", "LOCALE_ARCHIVE"];
 

@@ -71,7 +71,7 @@ export const DEFAULT_TASKS_MAX = 4096;
 
 /**
  * The spec of a container, as the registry keeps it and the daemon stages it: Nix reads its
- * module names (`builtins.fromJSON`, nix/container-system.nix), the host adapters the rest
+ * module names (`builtins.fromJSON`, nix/mk-container.nix), the host adapters the rest
  * (src/host/container-files.ts). It never holds a secret value, only the path of a root-only file.
  */
 export const ContainerSpec = z.object({

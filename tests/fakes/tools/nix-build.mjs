@@ -1,5 +1,5 @@
 // Fake `nix-build`, for the one expression voxnix builds: a container system
-// (nix/container-system.nix) for the modules of a spec that the expression names by absolute
+// (nix/mk-container.nix) for the modules of a spec that the expression names by absolute
 // path. It cannot evaluate NixOS, so it reads the spec and the module library itself; what is
 // observable afterwards is the real tool's: the Nix error on stderr (rc 1) for an unknown module,
 // build output on stderr, the out path on stdout, the --out-link symlink, and an out path that
@@ -20,10 +20,10 @@ function parse(args) {
 }
 
 function modulesOf(expr) {
-  const nixDir = /import (\/\S+)\/nix\/container-system\.nix/.exec(expr)?.[1];
+  const nixDir = /import (\/\S+)\/nix\/mk-container\.nix/.exec(expr)?.[1];
   const specPath = /builtins\.readFile (\/[^\s)]+\.json)/.exec(expr)?.[1];
   if (!nixDir || !specPath)
-    die("error: fake nix-build: expected import …/nix/container-system.nix on a spec file");
+    die("error: fake nix-build: expected import …/nix/mk-container.nix on a spec file");
   if (!existsSync(specPath))
     die(`error: getting status of '${specPath}': No such file or directory`);
   const modules = JSON.parse(readFileSync(specPath, "utf8")).modules ?? [];

@@ -7,7 +7,7 @@ import { fakeHostShell } from "../../support/fake-host-runner.js";
 import { DEFAULT_LIMITS, REPO_ROOT } from "../../support/test-workloads.js";
 
 const buildExpression = (spec: string) =>
-  `import ${REPO_ROOT}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${spec})).modules; }`;
+  `import ${REPO_ROOT}/nix/mk-container.nix { modules = (builtins.fromJSON (builtins.readFile ${spec})).modules; }`;
 
 /** Containers as voxnix installs them: a built system and the conf the template reads. */
 async function hostWith(names: { installed?: string[]; running?: string[] }) {

@@ -81,7 +81,7 @@ describe("create", () => {
       "zfs create -p -o voxnix:container=dev tank/users/1001/containers/dev",
       "chown 1879048192:1879048192 /tank/users/1001/containers/dev",
       "nix-instantiate --find-file nixpkgs",
-      `nix-build --out-link ${systemsDir(t)}/${systemKey(t)} -E import ${REPO_ROOT}/nix/container-system.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`,
+      `nix-build --out-link ${systemsDir(t)}/${systemKey(t)} -E import ${REPO_ROOT}/nix/mk-container.nix { modules = (builtins.fromJSON (builtins.readFile ${specPath})).modules; }`,
       "systemctl daemon-reload",
       "nixos-container start dev",
       "machinectl show dev --property=State --no-pager",

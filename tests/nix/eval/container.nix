@@ -85,7 +85,7 @@ in
   conf = evaluated.config.environment.etc."nixos-containers/${name}.conf".text;
   deviceAllow = unit.serviceConfig.DeviceAllow;
   requiresMountsFor = unit.unitConfig.RequiresMountsFor;
-  standalone = (import (repo + "/nix/container-system.nix") {
+  standalone = (import (repo + "/nix/mk-container.nix") {
     inherit modules;
     nixpkgs = tree + "/nixpkgs";
     system = "x86_64-linux";
