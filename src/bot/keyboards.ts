@@ -118,25 +118,23 @@ export function confirmKeyboard(id: string, yes = "Yes, destroy", no = "No") {
     .text(no, encodePress({ kind: "cancel", id }));
 }
 
-/** One button per snapshot, oldest first, three a row: /rollback NAME without one. */
-export function snapshotKeyboard(name: string, snapshots: readonly string[]) {
+/** A button per label, three a row, each pressing what `pressOf` makes of its label. */
+function threeARow(labels: readonly string[], pressOf: (label: string) => Press) {
   const keyboard = new InlineKeyboard();
-  snapshots.forEach((snapshot, i) => {
-    keyboard.text(snapshot, encodePress({ kind: "pick-snapshot", name, snapshot }));
+  labels.forEach((label, i) => {
+    keyboard.text(label, encodePress(pressOf(label)));
     if (i % 3 === 2) keyboard.row();
   });
   return keyboard;
 }
 
-/** One button per container, three a row, for a command given without a name. */
-export function pickerKeyboard(verb: string, names: readonly string[]) {
-  const keyboard = new InlineKeyboard();
-  names.forEach((name, i) => {
-    keyboard.text(name, encodePress({ kind: "pick", verb, name }));
-    if (i % 3 === 2) keyboard.row();
-  });
-  return keyboard;
-}
+/** One button per snapshot, oldest first: /rollback NAME without one. */
+export const snapshotKeyboard = (name: string, snapshots: readonly string[]) =>
+  threeARow(snapshots, (snapshot) => ({ kind: "pick-snapshot", name, snapshot }));
+
+/** One button per container, for a command given without a name. */
+export const pickerKeyboard = (verb: string, names: readonly string[]) =>
+  threeARow(names, (name) => ({ kind: "pick", verb, name }));
 
 /**
  * Module toggles, then the button that acts on the choice: for /new NAME, create it with them;
