@@ -14,11 +14,13 @@ const ABSOLUTE_PROGRAM = /^(\/[\w+-][\w.+-]*)+$/;
 const REPORT_MARGIN_MS = 15_000;
 
 /**
- * What systemd-run prints last when the command exited 0 (run.c, v252 and v257). Its exit code
- * alone is 0 too when the container stopped under the command (the unit's state is lost with
- * the bus) and when SIGTERM ended it (clean for Type=exec): only this line tells success.
+ * What systemd-run prints last about how the command ended (run.c): `code=exited/status=0` in
+ * v252, `code=exited, status=0/SUCCESS` in v257 (measured in tests/lab/containers.test.ts; a
+ * NixOS host has the latter). Its exit code alone is 0 too when the container stopped under the
+ * command (the unit's state is lost with the bus) and when SIGTERM ended it (clean for
+ * Type=exec): only this line tells success. Read as `code=…/status=…` whichever it printed.
  */
-const REPORT = /^Main processes terminated with: (code=\S+)$/gm;
+const REPORT = /^Main processes terminated with: code=(\w+)(?:\/|, )status=(\w+)/gm;
 
 /**
  * The one way into a container: every command the daemon runs inside one goes through here.
@@ -75,7 +77,8 @@ export function containerExec(runner: Runner) {
         ...args.map((arg) => arg.replaceAll("$", () => "$$")),
       ] as const;
       const result = await runner.run(argv, { timeoutMs: timeoutMs + REPORT_MARGIN_MS });
-      const report = [...result.stderr.matchAll(REPORT)].at(-1)?.[1];
+      const last = [...result.stderr.matchAll(REPORT)].at(-1);
+      const report = last && `code=${last[1]}/status=${last[2]}`;
       if (report !== "code=exited/status=0")
         throw new HostCommandError({
           argv,

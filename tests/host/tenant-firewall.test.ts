@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { locateOnPath } from "../../src/host/locate.js";
-import { hasNix, nixEval } from "../support/nix.js";
+import { hasNix } from "../support/nix.js";
+import { rulesFor, ruleset } from "../support/tenant-rules.js";
 import { REPO_ROOT } from "../support/test-workloads.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -28,46 +29,6 @@ const SKIP = canRun
 /** Crafts what a hostile container sends, from raw sockets (see its header). */
 const PACKETS = join(REPO_ROOT, "tests/support/packets.py");
 
-interface Rules {
-  tables: Record<string, { family: string; content: string }>;
-  inputAllow: string;
-  forwardAllow: string;
-}
-
-/**
- * NixOS's own input and forward filters (nixos/modules/services/networking/firewall-nftables.nix,
- * 24.11, with filterForward and allowPing), which the appliance's inputAllow and forwardAllow
- * rules are appended to.
- */
-const nixosFirewall = (rules: Rules) => `
-table inet nixos-fw {
-  chain input {
-    type filter hook input priority filter; policy drop;
-    iifname { "lo" } accept
-    ct state vmap { invalid : drop, established : accept, related : accept, new : jump input-allow, untracked : jump input-allow }
-  }
-  chain input-allow {
-    icmp type echo-request accept
-    icmpv6 type != { nd-redirect, 139 } accept
-    ${rules.inputAllow}
-  }
-  chain forward {
-    type filter hook forward priority filter; policy drop;
-    ct state vmap { invalid : drop, established : accept, related : accept, new : jump forward-allow, untracked : jump forward-allow }
-  }
-  chain forward-allow {
-    icmpv6 type != { router-renumbering, 139 } accept
-    ct status dnat accept
-    ${rules.forwardAllow}
-  }
-}`;
-
-/** The appliance's tables as nft loads them, with NixOS's filters they sit beside. */
-const ruleset = (rules: Rules) =>
-  Object.entries(rules.tables)
-    .map(([name, table]) => `table ${table.family} ${name} {\n${table.content}\n}`)
-    .join("\n") + nixosFirewall(rules);
-
 /** What isolated containers on br-vox before: a bridge table dropping port-to-port frames. */
 const BRIDGE_ISOLATION = `table bridge voxnix-isolation {
   chain forward {
@@ -75,11 +36,6 @@ const BRIDGE_ISOLATION = `table bridge voxnix-isolation {
     iifname "vb-*" oifname "vb-*" drop
   }
 }`;
-
-const rulesFor = async (extra = "") =>
-  (await nixEval(
-    `import ${REPO_ROOT}/nix/host/tenant-firewall.nix { uplink = "eth0"; containerNetwork = "10.100.0.0/24"; ${extra} }`,
-  )) as Rules;
 
 const sh = (argv: string[]) => execa(argv[0] as string, argv.slice(1), { timeout: 30_000 });
 

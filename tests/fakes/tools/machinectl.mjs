@@ -45,12 +45,19 @@ export default defineTool("machinectl", async (args) => {
         State: "running",
         Timestamp: new Date(machine.since).toUTCString(),
       };
+      // Each --property= names one property: machinectl 257 does not split a comma list as
+      // systemctl does (measured in the lab: `--property=State,Leader` prints nothing, two
+      // flags print both), and prints nothing for a name it does not have.
       const wanted = args
-        .find((a) => a.startsWith("--property="))
-        ?.slice("--property=".length)
-        .split(",");
-      const keys = wanted ?? Object.keys(properties);
-      out(keys.map((k) => `${k}=${properties[k] ?? ""}\n`).join(""));
+        .filter((a) => a.startsWith("--property="))
+        .map((a) => a.slice("--property=".length));
+      const keys = wanted.length > 0 ? wanted : Object.keys(properties);
+      out(
+        keys
+          .filter((k) => k in properties)
+          .map((k) => `${k}=${properties[k]}\n`)
+          .join(""),
+      );
       return;
     }
     case "status":

@@ -7,9 +7,11 @@
 //   (257: "Failed to connect to system scope bus via machine transport: Host is down"), rc 1,
 //   nothing runs.
 // - Without --quiet, stderr starts with "Running as unit: UNIT.service" and ends with
-//   "Finished with result: RESULT", "Main processes terminated with: code=exited/status=N"
-//   (code=killed/status=TERM for a signal) and "Service runtime: …"; the command's own stderr
-//   comes between (--pipe hands it our fds).
+//   "Finished with result: RESULT", "Main processes terminated with: code=exited, status=N/NAME"
+//   and "Service runtime: …"; the command's own stderr comes between (--pipe hands it our fds).
+//   That is 257's line, measured in the lab (tests/lab/containers.test.ts): `status=0/SUCCESS`,
+//   `status=124/n/a`, `code=killed, status=9/KILL` (exit_status_to_string's full names, "n/a"
+//   for a status without one). 252 printed `code=exited/status=N` (code=killed/status=TERM).
 // - Exit code: 0 for result success, N for exit-code N; a program that cannot be executed
 //   (Type=exec) is exit-code 203. systemd expands `$VAR` and turns `$$` into `$` in the
 //   command line: the fake undoes the caller's doubling the same way.
@@ -52,9 +54,12 @@ export default defineTool("systemd-run", async (args) => {
   if (!quiet) err(reportText(0));
 });
 
+/** exit_status_to_string(…, EXIT_STATUS_FULL) for the statuses the fake's programs end with. */
+const STATUS_NAMES = { 0: "SUCCESS", 1: "FAILURE", 2: "INVALIDARGUMENT", 203: "EXEC" };
+
 const reportText = (status) =>
   `Finished with result: ${status === 0 ? "success" : "exit-code"}\n` +
-  `Main processes terminated with: code=exited/status=${status}\n` +
+  `Main processes terminated with: code=exited, status=${status}/${STATUS_NAMES[status] ?? "n/a"}\n` +
   "Service runtime: 3ms\n";
 
 /** The program, run by the container's systemd: 203 when it cannot be executed. */

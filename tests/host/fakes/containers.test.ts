@@ -145,6 +145,12 @@ describe("fake machinectl", () => {
       stdout: "State=running\n",
       stderr: "",
     });
+    // One property per --property= (a comma list is one name machinectl does not have).
+    expect(
+      (await sh("machinectl", "show", "dev", "--property=State,Name", "--no-pager")).stdout,
+    ).toBe("");
+    const two = await sh("machinectl", "show", "dev", "--property=State", "--property=Name");
+    expect(two.stdout.split("\n").filter(Boolean).sort()).toEqual(["Name=dev", "State=running"]);
     const unknown = await sh("machinectl", "show", "ghost", "--property=State", "--no-pager");
     expect(unknown.exitCode).toBe(1);
     expect(unknown.stderr).toContain("No machine 'ghost' known");
@@ -309,17 +315,19 @@ describe("fake systemd-run --machine", () => {
     expect(ran.exitCode).toBe(0);
     expect(ran.stderr).toBe(
       "Running as unit: voxnix-exec-0123456789ab.service\nFinished with result: success\n" +
-        "Main processes terminated with: code=exited/status=0\nService runtime: 3ms\n",
+        "Main processes terminated with: code=exited, status=0/SUCCESS\nService runtime: 3ms\n",
     );
     const missing = await shell.sh(...inside("dev", "/nix/store/nothing/bin/sh", "-c", "id"));
     expect(missing.exitCode).toBe(203);
-    expect(missing.stderr).toContain("Main processes terminated with: code=exited/status=203\n");
+    expect(missing.stderr).toContain(
+      "Main processes terminated with: code=exited, status=203/EXEC\n",
+    );
     const refused = await shell.sh(...inside("dev", `${system}/sw/bin/tailscale`, "frobnicate"));
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toBe(
       "Running as unit: voxnix-exec-0123456789ab.service\n" +
         "tailscale: unknown subcommand: frobnicate\n" +
-        "Finished with result: exit-code\nMain processes terminated with: code=exited/status=2\n" +
+        "Finished with result: exit-code\nMain processes terminated with: code=exited, status=2/INVALIDARGUMENT\n" +
         "Service runtime: 3ms\n",
     );
   });
