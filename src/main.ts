@@ -40,11 +40,14 @@ program
   .description("talk to the agent in the terminal, as a Telegram user would")
   .requiredOption(
     "--as <user>",
-    "the Telegram user id to act as (must have access)",
+    "the Telegram user id to act as (without access, it can ask the admins)",
     positiveInt("--as"),
   )
-  .action(async (opts: { as: number }) =>
-    (await import("./cli/chat.js")).chat(process.env, opts.as),
+  .option("--commands-only", "no language model: the bot's commands and buttons only")
+  .action(async (opts: { as: number; commandsOnly?: boolean }) =>
+    (await import("./cli/chat.js")).chat(process.env, opts.as, {
+      commandsOnly: opts.commandsOnly === true,
+    }),
   );
 
 registerAdminCommands(program);

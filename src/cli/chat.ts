@@ -24,14 +24,16 @@ const NOTICES_EVERY_MS = 2_000;
  * admin's act, a crash) are shown here, taken from the outbox as Telegram's would be. Work a
  * line starts (a create) ends before the next line is read, so a script of lines runs in
  * order. Acts are audited as `cli:USER`. Logs go to a file in the state directory, not between
- * the lines of the conversation.
+ * the lines of the conversation. With `commandsOnly`, no model: free text is pointed at /help.
  */
 export async function chat(
   env: NodeJS.ProcessEnv,
   userId: number,
+  options: { commandsOnly?: boolean } = {},
   io = { input: process.stdin, output: process.stdout },
 ) {
-  const config = loadConfig(env, { purpose: "chat" });
+  // Without a model the LLM settings are not needed, as for the admin verbs.
+  const config = loadConfig(env, { purpose: options.commandsOnly ? "admin" : "chat" });
   const logFile = join(config.stateDir, "console.log");
   const log = createLogger({
     level: config.log.level,
@@ -52,7 +54,7 @@ export async function chat(
       tasks,
       log,
       allowGroups: false,
-      agent: createConfiguredAgent(config, workloads, log),
+      ...(options.commandsOnly ? {} : { agent: createConfiguredAgent(config, workloads, log) }),
       botInfo: CONSOLE_BOT,
       via: "cli",
     });
