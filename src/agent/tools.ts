@@ -1,4 +1,4 @@
-import { tool, zodSchema, type ModelMessage, type ToolSet } from "ai";
+import { jsonSchema, tool, zodSchema, type JSONSchema7, type ModelMessage, type ToolSet } from "ai";
 import { z } from "zod";
 import { isVoxnixError } from "../errors.js";
 import { inSpan } from "../tracing.js";
@@ -64,33 +64,49 @@ export async function asToolResult(fn: () => unknown): Promise<string> {
   }
 }
 
+/**
+ * A tool's input schema as sent to the model: zod's JSON Schema without `$schema` and
+ * `additionalProperties: false`, 80 characters a tool in every request that no model needs (zod
+ * still validates, and drops keys it does not know). Converted once, when first sent.
+ */
+function lean<T>(schema: z.ZodType<T>) {
+  const full = zodSchema(schema);
+  return jsonSchema<T>(
+    async () => {
+      const sent: JSONSchema7 = { ...(await full.jsonSchema) };
+      delete sent.$schema;
+      delete sent.additionalProperties;
+      return sent;
+    },
+    full.validate ? { validate: full.validate } : {},
+  );
+}
+
 // Each schema is wrapped once per process: the AI SDK converts a schema to JSON Schema lazily and
 // memoizes it on the wrapper, so wrapping per turn would redo that conversion for every request.
 // Names are validated by workloads/, whose refusal reaches the model; a regex here would only
 // repeat itself in every tool schema of every request.
 const input = {
-  none: zodSchema(z.object({})),
-  named: zodSchema(z.object({ name: z.string() })),
-  create: zodSchema(
+  none: lean(z.object({})),
+  named: lean(z.object({ name: z.string() })),
+  create: lean(
     z.object({
       name: z.string(),
       modules: z.array(z.string()),
       days: z.number().optional().describe("only if the user wants it for a while"),
     }),
   ),
-  power: zodSchema(z.object({ name: z.string(), action: z.enum(["start", "stop", "restart"]) })),
-  restore: zodSchema(z.object({ id: z.string(), name: z.string() })),
-  snapshot: zodSchema(
+  power: lean(z.object({ name: z.string(), action: z.enum(["start", "stop", "restart"]) })),
+  restore: lean(z.object({ id: z.string(), name: z.string() })),
+  snapshot: lean(
     z.object({
       name: z.string(),
       snapshot: z.string().optional().describe("a short label; the time when omitted"),
     }),
   ),
-  rollback: zodSchema(z.object({ name: z.string(), snapshot: z.string() })),
-  fork: zodSchema(
-    z.object({ source: z.string(), name: z.string(), snapshot: z.string().optional() }),
-  ),
-  change: zodSchema(
+  rollback: lean(z.object({ name: z.string(), snapshot: z.string() })),
+  fork: lean(z.object({ source: z.string(), name: z.string(), snapshot: z.string().optional() })),
+  change: lean(
     z.object({
       name: z.string(),
       add: z.array(z.string()).optional(),
