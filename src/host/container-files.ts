@@ -3,7 +3,7 @@ import { UnsafeHostPath } from "./errors.js";
 /** Everything host-side about one container: what its system is, and what the host gives it. */
 export interface ContainerInstall {
   readonly name: string;
-  /** The built system (nix/container-system.nix), shared by every container with its modules. */
+  /** The built system (nix/mk-container.nix), shared by every container with its modules. */
   readonly systemPath: string;
   /** The host directory bound at /workspace (the mounted dataset). */
   readonly workspace: string;

@@ -209,6 +209,7 @@ export function setPinned(deps: WorkloadDeps, actor: Actor, name: string, pinned
   if (container.state === "destroying")
     throw new Refusal("conflict", `"${name}" is being destroyed.`);
   deps.store.activity.setPinned(name, pinned);
+  auditTrail(deps, { actor, action: pinned ? "pin" : "unpin", target: name })("ok");
   return { name, pinned };
 }
 

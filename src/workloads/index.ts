@@ -1,5 +1,6 @@
 import type { NoticeButton } from "../store/index.js";
 import type { Actor } from "./actor.js";
+import { auditTrail } from "./audit.js";
 import { containerInfo } from "./container-info.js";
 import { containerLogs } from "./container-logs.js";
 import { admitCreate } from "./create-container.js";
@@ -232,8 +233,14 @@ export function createWorkloads(deps: WorkloadDeps) {
     /** /notify: whether voxnix tells this user things unasked (crashes, quota, trash, admins). */
     notifications: {
       muted: (actor: Actor) => deps.store.notifications.isMuted(actor.userId),
-      mute: (actor: Actor, muted: boolean) =>
-        deps.store.notifications.setMuted(actor.userId, muted),
+      mute: (actor: Actor, muted: boolean) => {
+        deps.store.notifications.setMuted(actor.userId, muted);
+        auditTrail(deps, {
+          actor,
+          action: muted ? "notify-off" : "notify-on",
+          target: String(actor.userId),
+        })("ok");
+      },
     },
     /**
      * The notices outbox: what waits, taking one out once delivered (true for the one process

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import {
   ADMIN,
   ALICE,
@@ -9,6 +11,19 @@ import {
   texts,
   type BotHarness,
 } from "../support/bot-harness.js";
+
+/** The actions in the audit trail, oldest first. */
+function auditedActions(env: Record<string, string>): string[] {
+  const store = openStore(join(env.VOXNIX_STATE_DIR as string, "voxnix.sqlite"));
+  try {
+    return store.audit
+      .recent({ limit: 100 })
+      .map((e) => e.action)
+      .reverse();
+  } finally {
+    store.close();
+  }
+}
 
 /** Alice's container dev, and the card that asks her to confirm its destroy. */
 async function destroyCard(api: BotHarness["api"]) {
@@ -322,8 +337,8 @@ describe("bot commands", () => {
     expect(usage.text).toMatch(/• dev \S+, up [\dmhs ]+, CPU 3m 12s, memory 512M \(peak 1.5G\)/);
   });
 
-  it("mutes and unmutes what it says unasked with /notify", async () => {
-    const { api } = await startBotHarness();
+  it("mutes and unmutes what it says unasked with /notify, audited", async () => {
+    const { api, env } = await startBotHarness();
     api.sendText(ALICE, "/notify off");
     await api.waitFor(ALICE, (m) => m.text.startsWith("I tell you nothing unasked."));
     api.sendText(ALICE, "/notify");
@@ -335,6 +350,7 @@ describe("bot commands", () => {
       "I tell you nothing u",
       "I tell you when a co",
     ]);
+    expect(auditedActions(env)).toEqual(["notify-off", "notify-on"]);
   });
 
   it("answers an admin's commands only in a private chat, never in a group everyone reads", async () => {
@@ -350,8 +366,8 @@ describe("bot commands", () => {
     ]);
   });
 
-  it("answers an idle warning's buttons for the owner only, and pins by command", async () => {
-    const { api, host } = await startBotHarness();
+  it("answers an idle warning's buttons for the owner only, and pins by command, audited", async () => {
+    const { api, host, env } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");
     const created = await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
     const answered = () => api.calls("answerCallbackQuery").map((c) => c.params.text);
@@ -369,6 +385,7 @@ describe("bot commands", () => {
     api.pressButton(ALICE, created, "i:stop:dev");
     await api.waitFor(ALICE, (m) => m.text === "dev is stopped.");
     expect(host.machines()).toEqual([]);
+    expect(auditedActions(env)).toContain("pin");
   });
 
   it("shows and changes a container's idle period with /idle, refusing what it cannot read", async () => {
