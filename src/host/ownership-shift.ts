@@ -31,7 +31,12 @@ export async function shiftOwnership(root: string, base: number): Promise<ShiftR
     id >= FIRST_UID_BASE && id < UID_RANGES_END && !ours(id)
       ? base + ((id - FIRST_UID_BASE) % UID_RANGE)
       : id;
-  const top = await lstat(root);
+  const top = await lstat(root).catch((error: unknown) => {
+    // No directory, no files: nothing of anyone's to give (a dataset the caller did not mount).
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (!top) return { entries: 0, shifted: 0 };
   if (!top.isDirectory()) throw new Error(`${root} is not a directory`);
   if (ours(top.uid)) return { entries: 1, shifted: 0 };
   let entries = 0;

@@ -34,6 +34,8 @@ export const FORK_SNAPSHOT_PREFIX = "fork-";
  */
 export interface WorkspaceSnapshots {
   list(ownerId: number, name: string): Promise<WorkspaceSnapshot[]>;
+  /** The snapshot (`dataset@name`) a trashed workspace was cloned from; undefined for none. */
+  trashOrigin(ownerId: number, trashId: string): Promise<string | undefined>;
   take(ownerId: number, name: string, snapshot: string): Promise<void>;
   remove(ownerId: number, name: string, snapshot: string): Promise<void>;
   /**
@@ -81,7 +83,16 @@ export interface Storage {
   moveToTrash(ownerId: number, name: string, trashId: string): Promise<void>;
   /** Moves a trashed workspace back as the workspace of container `name`; its host path. */
   restoreFromTrash(ownerId: number, trashId: string, name: string): Promise<string>;
-  purgeTrash(ownerId: number, trashId: string): Promise<void>;
+  /**
+   * Deletes a trashed workspace, promoting the clones made from it first. `origin` is the
+   * snapshot it was cloned from as read before the purge began (snapshots.trashOrigin): after a
+   * promote its origin is a snapshot of the promoted clone's, which is not the purge's to delete.
+   */
+  purgeTrash(
+    ownerId: number,
+    trashId: string,
+    origin?: { readonly snapshot: string | undefined },
+  ): Promise<void>;
   /** Snapshots and rollback: ZFS only (a directory has no cheap snapshot). */
   readonly snapshots?: WorkspaceSnapshots;
   /** Every user's space in one pass (one `zfs list` on ZFS). */

@@ -75,9 +75,14 @@ export function zfsStorage(
       await zfs.set(workspaceDataset(uid, name), "voxnix:container", name);
       return mountpointOf(workspaceDataset(uid, name));
     },
-    async purgeTrash(uid, id) {
+    async purgeTrash(uid, id, before) {
       const dataset = trashDataset(uid, id);
-      const origin = await zfs.origin(dataset).catch(() => undefined);
+      const origin = before
+        ? before.snapshot
+        : await zfs.origin(dataset).catch((error: unknown) => {
+            if (isMissingDataset(error)) return undefined;
+            throw error;
+          });
       await zfs.destroyKeepingClones(dataset);
       // A fork's snapshot of its source: of no use once the fork is gone, unless another
       // clone needs it (zfs refuses then, and it stays).
@@ -88,6 +93,14 @@ export function zfsStorage(
         });
     },
     snapshots: {
+      async trashOrigin(uid, id) {
+        try {
+          return await zfs.origin(trashDataset(uid, id));
+        } catch (error) {
+          if (isMissingDataset(error)) return undefined;
+          throw error;
+        }
+      },
       list: async (uid, name) =>
         (await zfs.snapshots(workspaceDataset(uid, name))).map((s) => ({
           name: s.name,

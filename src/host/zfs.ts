@@ -147,13 +147,31 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
         const dependent = snapshots[at]?.clones.find(outside);
         if (dependent === undefined) break;
         // The older snapshots nothing depends on go now, with `dataset`: promoted, they would
-        // move into the clone, holding what it never had, and a name of its own would clash
-        // ("cannot promote …: conflicting snapshot").
+        // move into the clone, holding what it never had.
+        const moving = [];
         for (const older of snapshots.slice(0, at))
           if (older.clones.length === 0) await this.destroySnapshot(dataset, older.name);
+          else moving.push(older);
+        moving.push(...snapshots.slice(at, at + 1));
+        // zfs refuses the promote while the clone has a snapshot named like one that moves
+        // ("conflicting snapshot", dsl_dataset_promote_check): the one that moves is renamed,
+        // as the clone's own keeps the meaning its name had for the clone's user.
+        const theirs = new Set((await this.snapshots(dependent)).map((s) => s.name));
+        const ours = new Set(snapshots.map((s) => s.name));
+        for (const snapshot of moving) {
+          if (!theirs.has(snapshot.name)) continue;
+          const kept = inheritedName(snapshot.name, dataset, (n) => theirs.has(n) || ours.has(n));
+          await this.renameSnapshot(dataset, snapshot.name, kept);
+          ours.add(kept);
+        }
         await this.promote(dependent);
       }
       await this.destroyRecursive(dataset);
+    },
+
+    /** Renames `dataset@from` to `dataset@to`; its clones follow it. */
+    async renameSnapshot(dataset: string, from: string, to: string) {
+      await run("rename", `${dataset}@${from}`, `${dataset}@${to}`);
     },
 
     /** Destroys one snapshot; refused by zfs while clones depend on it (see isDependentClones). */
@@ -176,6 +194,21 @@ export function zfs(runner: Runner, prefix: readonly string[] = []) {
 }
 
 export type Zfs = ReturnType<typeof zfs>;
+
+/**
+ * The name a snapshot of `dataset` takes when it moves, by a promote, into a clone that has
+ * one of its name: the name, a dot, and the last part of `dataset` (a trash id, or a
+ * workspace's name), so `v2` of the purged `dev-20261202t091500` becomes
+ * `v2.dev-20261202t091500`; `.2`, `.3` … after it if even that is taken. A snapshot name a user
+ * gives has no dot (workloads' SNAPSHOT_NAME), so this name is never one of theirs, and keeps
+ * their label in sight.
+ */
+export function inheritedName(name: string, dataset: string, taken: (name: string) => boolean) {
+  const base = `${name}.${dataset.slice(dataset.lastIndexOf("/") + 1)}`;
+  let candidate = base;
+  for (let n = 2; taken(candidate); n++) candidate = `${base}.${n}`;
+  return candidate;
+}
 
 /** `cannot open 'DS': dataset does not exist` (host-cli-reference.md). */
 export function isMissingDataset(error: unknown): boolean {

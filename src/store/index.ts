@@ -34,7 +34,7 @@ export {
 } from "./operations.js";
 export type { ConsumeRefusal, ConsumeResult, PendingAction } from "./pending-actions.js";
 export type { TailnetBinding } from "./tailnet-bindings.js";
-export type { TrashRecord } from "./trash.js";
+export type { TrashKept, TrashRecord } from "./trash.js";
 export type { Role, UserRecord } from "./users.js";
 export type { UserQuota } from "./user-quotas.js";
 export type { ActivityRecord } from "./activity.js";

@@ -316,4 +316,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    name: "what a trashed container was",
+    sql: `
+      -- What the registry knew of a destroyed container beyond its spec (the spec holds its
+      -- modules, limits, user range and fork mark): its pin, its own idle period and what was
+      -- left of its lifetime, as JSON, so a restore or an Undo brings it back as it was. Null
+      -- for entries trashed before this, which come back with none of them.
+      ALTER TABLE trash ADD COLUMN kept TEXT CHECK (kept IS NULL OR json_valid(kept));
+    `,
+  },
 ];

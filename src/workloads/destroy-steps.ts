@@ -2,6 +2,7 @@ import type { Container } from "./records.js";
 import type { WorkloadDeps } from "./deps.js";
 import type { Lease } from "./lease.js";
 import { forgetDevice } from "./tailnet.js";
+import { keptOf } from "./trash-record.js";
 
 /**
  * The steps of a destroy that has begun (state "destroying", trash id fixed), each idempotent,
@@ -32,6 +33,7 @@ export async function finishDestroy(
         ownerId: container.ownerId,
         containerName: container.name,
         spec: container.spec,
+        kept: keptOf(deps, container.name),
       });
     store.containers.remove(container.name);
     lease.end();

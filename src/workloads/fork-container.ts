@@ -4,7 +4,7 @@ import type { WorkloadDeps } from "./deps.js";
 import { beginOperation } from "./lease.js";
 import { admitContainer, type Admission } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
-import { settled, SNAPSHOT_NAME, snapshotsOf } from "./snapshots.js";
+import { settled, SNAPSHOT_REF, snapshotsOf } from "./snapshots.js";
 import { containerName, type ContainerSpec } from "./spec.js";
 
 export const ForkInput = z.object({
@@ -12,7 +12,7 @@ export const ForkInput = z.object({
   name: containerName,
   snapshot: z
     .string()
-    .regex(SNAPSHOT_NAME, "a snapshot name is lowercase letters, digits and dashes")
+    .regex(SNAPSHOT_REF, "a snapshot name is lowercase letters, digits and dashes")
     .optional(),
 });
 export type ForkInput = z.input<typeof ForkInput>;

@@ -15,6 +15,7 @@ import { forkWorkspace, type ForkSource } from "./fork-workspace.js";
 import { assertStorageLeft } from "./storage-left.js";
 import { assertRangeFree, freeUidBase } from "./uid-ranges.js";
 import { createUndo } from "./undo.js";
+import { giveBack } from "./trash-record.js";
 
 export interface CreateResult {
   readonly name: string;
@@ -370,6 +371,8 @@ function claimName(
     });
     // Its lifetime is the idle policy's to keep (workloads/idle.ts).
     if (ttlMs !== undefined) store.activity.setExpiry(claimed.name, deps.now() + ttlMs);
+    // A restore is the container it was: its pin, idle period and lifetime come back with it.
+    if (fromTrash?.kept) giveBack(deps, claimed.name, fromTrash.kept);
     return { lease, spec: claimed };
   });
 }

@@ -5,6 +5,7 @@ import type { Lease } from "./lease.js";
 import { putBackInTrash } from "./provision.js";
 import { finishChange } from "./reconfigure.js";
 import { finishRollback } from "./rollback.js";
+import { purgeSteps } from "./trash.js";
 
 export interface Repair {
   /** What was done, for the admin's report and the log. */
@@ -143,7 +144,7 @@ export async function repairOperation(
     case "purge": {
       const id = operation.trashId ?? "";
       const entry = store.trash.find(id);
-      if (entry) await host.storage.purgeTrash(entry.ownerId, id);
+      if (entry) await purgeSteps(deps, lease, entry.ownerId, id);
       store.transaction(() => {
         store.trash.remove(id);
         lease.end();

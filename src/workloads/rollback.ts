@@ -8,6 +8,7 @@ import { beginOperation, type Lease } from "./lease.js";
 import { tellOwner } from "./notify.js";
 import { Refusal } from "./refusal.js";
 import { SAFETY_PREFIX, settled, snapshotsOf } from "./snapshots.js";
+import { keptOf } from "./trash-record.js";
 
 export interface RollbackResult {
   readonly name: string;
@@ -148,11 +149,22 @@ export async function finishRollback(
     if (!seen.workspace) await snapshots.installRollback(uid, name);
   }
   seen = await snapshots.rollbackState(uid, name, trashId);
-  // A fork's snapshot from before it was forked holds its source's users' files.
-  if (seen.inTrash && container.spec.forked && container.spec.privateUsers)
+  // A snapshot can hold another range's files: a fork's from before it was forked holds its
+  // source's users' files (a fork mark lost on the way through the trash, in entries from
+  // before it was kept, would say otherwise). The files' owner decides, not the mark: the
+  // shift returns at once when the root is already the container's.
+  if (seen.inTrash && container.spec.privateUsers) {
+    await host.storage.ensureMounted(uid, name);
     await snapshots.shiftOwnership(uid, name, container.spec.privateUsers.base);
+  }
   if (seen.inTrash && !store.trash.find(trashId))
-    store.trash.add({ id: trashId, ownerId: uid, containerName: name, spec: container.spec });
+    store.trash.add({
+      id: trashId,
+      ownerId: uid,
+      containerName: name,
+      spec: container.spec,
+      kept: keptOf(deps, name),
+    });
   // Undone: the state it would have replaced is still the workspace and needs no safety
   // snapshot, which would stay outside the cap and on the quota, one more per retry.
   if (!seen.inTrash && seen.workspace) {

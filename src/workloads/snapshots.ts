@@ -16,6 +16,12 @@ import { assertStorageLeft } from "./storage-left.js";
 
 /** A snapshot's name as people give it: short, and safe in a ZFS name and a chat command. */
 export const SNAPSHOT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/**
+ * A snapshot as people refer to one: a name of theirs, or the name a snapshot inherited from a
+ * purged workspace took because the workspace it moved into had one of its name (`v2.dev-…`,
+ * host/zfs.ts inheritedName). Only a purge makes those: nobody can take one.
+ */
+export const SNAPSHOT_REF = /^[a-z0-9][a-z0-9-]{0,31}(?:\.[a-z0-9][a-z0-9-]{0,39}){0,4}$/;
 /** Rollback's safety snapshot, taken of the state it replaces (which goes to the trash). */
 export const SAFETY_PREFIX = "before-rollback-";
 /** The snapshot a fork is cloned from when none is named: it lives as long as the fork. */
@@ -47,8 +53,8 @@ export function snapshotsOf(deps: WorkloadDeps): WorkspaceSnapshots {
   return snapshots;
 }
 
-function parseSnapshotName(text: string): string {
-  if (!SNAPSHOT_NAME.test(text))
+function parseSnapshotName(text: string, pattern = SNAPSHOT_NAME): string {
+  if (!pattern.test(text))
     throw new Refusal(
       "invalid-input",
       `A snapshot name is 1 to 32 lowercase letters, digits and dashes, starting with a letter or digit; not "${text.slice(0, 40)}".`,
@@ -141,7 +147,7 @@ export async function deleteSnapshot(
   input: NameInput & { snapshot: string },
 ): Promise<{ name: string; snapshot: string }> {
   const { name } = parseOrRefuse(NameInput, input);
-  const snapshot = parseSnapshotName(input.snapshot);
+  const snapshot = parseSnapshotName(input.snapshot, SNAPSHOT_REF);
   const snapshots = snapshotsOf(deps);
   const audit = auditTrail(deps, { actor, action: "delete-snapshot", target: name });
   const [container, lease] = deps.store.transaction(() => {
@@ -203,7 +209,7 @@ export async function requestRollback(
   input: NameInput & { snapshot: string },
 ): Promise<RollbackRequest> {
   const { name } = parseOrRefuse(NameInput, input);
-  const snapshot = parseSnapshotName(input.snapshot);
+  const snapshot = parseSnapshotName(input.snapshot, SNAPSHOT_REF);
   const container = settled(deps, actor, name);
   const all = await snapshotsOf(deps).list(container.ownerId, name);
   const at = all.findIndex((s) => s.name === snapshot);

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { HostCommandError } from "../host/index.js";
 import { isAdmin, SYSTEM_ACTOR, type Actor } from "./actor.js";
 import { auditTrail, failureOf } from "./audit.js";
 import type { WorkloadDeps } from "./deps.js";
-import { beginOperation } from "./lease.js";
+import { beginOperation, type Lease } from "./lease.js";
 import { admitContainer, planContainer, type Admission } from "./provision.js";
 import { parseOrRefuse, Refusal } from "./refusal.js";
 import { containerName, IMPLICIT_MODULES, type ContainerSpec } from "./spec.js";
@@ -75,22 +76,28 @@ function planRestore(deps: WorkloadDeps, actor: Actor, input: z.input<typeof Res
   const previous = record.spec.modules;
   const modules =
     request.modules ?? previous.filter((m) => !(IMPLICIT_MODULES as readonly string[]).includes(m));
+  // Checked as a create's are: the name, the modules (the library may have changed), access.
   const planned = planContainer(deps, actor, {
     name: request.name ?? record.containerName,
     modules,
     owner: record.ownerId,
   });
-  // What the container was comes back with it, not rebuilt from parts: the range its workspace
-  // is owned by (none, from before user namespaces); its fork lineage (a rollback to a snapshot
-  // from before the fork gives the source's users' files to this range, and only the mark says
-  // to); its limits while they still fit the host's maxima.
+  // What the container was comes back with it, its record, not a spec rebuilt from parts: the
+  // range its workspace is owned by (none, from before user namespaces), its fork lineage, its
+  // limits while they still fit the host's maxima, and whatever the spec holds besides; only
+  // what follows from its name and modules is new. Its pin, idle period and lifetime are the
+  // entry's `kept`, given back where the name is claimed (provision.ts).
   const kept = record.spec.limits;
   const fits = kept.cpus <= deps.limits.maxCpus && kept.memoryBytes <= deps.limits.maxMemoryBytes;
   const spec: ContainerSpec = {
-    ...planned,
-    ...(fits ? { limits: kept } : {}),
+    ...record.spec,
+    name: planned.name,
+    owner: record.ownerId,
+    modules: planned.modules,
+    workspace: planned.workspace,
+    tailscale: planned.tailscale,
+    limits: fits ? kept : planned.limits,
     privateUsers: record.spec.privateUsers ?? null,
-    ...(record.spec.forked ? { forked: true as const } : {}),
   };
   // Checked here to refuse early, and again where the name is claimed (provision.ts).
   assertRangeFree(deps, spec.privateUsers?.base, request.id);
@@ -135,10 +142,10 @@ export async function purgeTrash(
       throw error;
     }
     try {
-      await deps.host.storage.purgeTrash(record.ownerId, record.id);
+      await purgeSteps(deps, lease, record.ownerId, record.id);
     } catch (error) {
       lease.end();
-      const problem = `trash ${record.id}: could not purge: ${(error as Error).message}`;
+      const problem = `trash ${record.id} (user ${record.ownerId}): could not purge: ${(error as Error).message}. ${whatToDo(error)}`;
       failed.push(problem);
       audit(record.id)("failed", { owner: record.ownerId, ...failureOf(error) });
       deps.log.warn({ err: error, trash: record.id }, "trash purge failed; next purge retries");
@@ -152,4 +159,43 @@ export async function purgeTrash(
     purged.push(record.id);
   }
   return { purged, failed };
+}
+
+/** What a purge records in its lease before its first destroy: the origin of its entry. */
+const ORIGIN_MARK = "origin:";
+
+/**
+ * The host steps of a purge, for purgeTrash and for the repair of one cut off. The entry's
+ * origin is read and recorded in the lease before anything is destroyed: once a clone of the
+ * entry has been promoted, the entry's origin is that clone's snapshot (the one it inherited),
+ * which a repair reading it afresh would take for the entry's own fork snapshot and delete.
+ */
+export async function purgeSteps(deps: WorkloadDeps, lease: Lease, ownerId: number, id: string) {
+  const made = deps.store.operations.find(lease.operation.id)?.made ?? lease.operation.made;
+  const recorded = made.find((step) => step.startsWith(ORIGIN_MARK));
+  let origin: { snapshot: string | undefined } | undefined;
+  if (recorded !== undefined)
+    origin = { snapshot: recorded.slice(ORIGIN_MARK.length) || undefined };
+  else if (deps.host.storage.snapshots) {
+    const snapshot = await deps.host.storage.snapshots.trashOrigin(ownerId, id);
+    lease.made(`${ORIGIN_MARK}${snapshot ?? ""}`);
+    origin = { snapshot };
+  }
+  await deps.host.storage.purgeTrash(ownerId, id, origin);
+}
+
+/**
+ * What a person can do about a purge the host refused, for the admins' notice: each failure is
+ * told once per daemon run, and a purge that fails every hour must not be one line in a log.
+ */
+function whatToDo(error: unknown): string {
+  const later =
+    "The next purge (hourly, or `voxnix trash purge`) tries again; until then it counts against the user's quota.";
+  if (!(error instanceof HostCommandError)) return later;
+  const clash = /cannot promote '([^']+)': conflicting snapshot '([^']+)'/.exec(error.stderrTail);
+  if (clash)
+    return `A workspace made from it (${clash[1]}) has a snapshot named ${clash[2]} too: rename that one (zfs rename ${clash[1]}@${clash[2]} ${clash[1]}@${clash[2]}.kept). ${later}`;
+  if (error.stderrTail.includes("dataset is busy"))
+    return `Something on the host still uses it (a shell or a mount in its directory): end that. ${later}`;
+  return `${later} If it fails again, the zfs error above says what stands in the way.`;
 }

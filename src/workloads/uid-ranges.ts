@@ -34,10 +34,13 @@ export function freeUidBase(deps: WorkloadDeps): number {
 }
 
 /**
- * Refuses a restore whose workspace's range another container holds: a state kept by a
- * rollback shares its range with the container that was rolled back, and two containers must
- * never share one. Asked in the transaction that claims the name, so two restores of entries
- * that share a range cannot both pass it.
+ * Refuses a restore whose workspace's range another container holds: a rollback leaves the
+ * state it replaced in the trash in the range of the container it rolled back, and two
+ * containers must never share one. Which of the two is the state from before the rollback is
+ * not for this refusal to say: it may be the entry (a rollback's), or the container (a
+ * rollback's entry restored, and the entry this one is its container destroyed since). Asked in
+ * the transaction that claims the name, so two restores of entries that share a range cannot
+ * both pass it.
  */
 export function assertRangeFree(deps: WorkloadDeps, base: number | undefined, trashId: string) {
   if (base === undefined) return;
@@ -45,6 +48,6 @@ export function assertRangeFree(deps: WorkloadDeps, base: number | undefined, tr
   if (holder)
     throw new Refusal(
       "conflict",
-      `${trashId} is ${holder.name}'s workspace from before a rollback, and its files belong to ${holder.name}'s users: it can come back once ${holder.name} is destroyed (/destroy ${holder.name}, then /restore ${trashId}).`,
+      `${trashId} and ${holder.name} come from one container, before and after a rollback, so their files belong to the same users, and two containers never share them: ${trashId} can come back once ${holder.name} is destroyed (/destroy ${holder.name}, then /restore ${trashId}).`,
     );
 }

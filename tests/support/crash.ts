@@ -85,7 +85,9 @@ export const ROLLBACK_STEPS: Step[] = [
   { label: "old workspace to trash", fault: pause("zfs rename", { match: "/trash/" }) },
   { label: "clone into place", fault: pause("zfs rename", { match: "/rollback/" }) },
   { label: "label the workspace", fault: pause("zfs set") },
+  // Mounted before its files' owner is looked at (the ownership shift runs in the process).
   { label: "mount check", fault: pause("zfs get", { match: "mounted" }) },
+  { label: "mount check before the start", fault: pause("zfs get", { match: "mounted", nth: 2 }) },
   { label: "start", fault: pause("nixos-container start") },
   { label: "verify", fault: pause("machinectl show", { nth: 2 }) },
 ];
@@ -129,6 +131,19 @@ export const STOPPED_RECONFIGURE_STEPS: Step[] = [
 export const PURGE_STEPS: Step[] = [
   { label: "origin", fault: pause("zfs get", { match: "origin" }) },
   { label: "destroy", fault: pause("zfs destroy") },
+];
+
+/**
+ * The host steps of a purge of a workspace two forks were made from (tests/reliability/
+ * crash-purge.test.ts): its snapshot that one fork has a snapshot named like renamed, each
+ * fork promoted, then the destroy, after which the second fork holds what it inherited.
+ */
+export const FORKED_PURGE_STEPS: Step[] = [
+  { label: "origin", fault: pause("zfs get", { match: "origin" }) },
+  { label: "clash renamed", fault: pause("zfs rename", { match: "@" }) },
+  { label: "first promote", fault: pause("zfs promote") },
+  { label: "second promote", fault: pause("zfs promote", { nth: 2 }) },
+  { label: "destroy, after the promotes", fault: pause("zfs destroy", { match: "-r" }) },
 ];
 
 /**
@@ -243,15 +258,16 @@ export async function consistentAfterRestart(host: FakeHost, stateDir: string) {
     expect(rows.map((r) => bootLink(r.name))).toContain(link);
   for (const row of rows.filter((r) => r.state === "running"))
     expect(files).toContain(bootLink(row.name));
+  // Sorted by dataset, which puts each user's together, rows by name: two users' can differ.
   expect(host.datasets().filter((d) => d.includes("/containers/"))).toEqual(
-    rows.map((r) => `tank/users/${r.ownerId}/containers/${r.name}`),
+    rows.map((r) => `tank/users/${r.ownerId}/containers/${r.name}`).sort(),
   );
   const staged = existsSync(join(stateDir, "specs")) ? readdirSync(join(stateDir, "specs")) : [];
   expect(staged).toEqual(rows.map((r) => `${r.name}.json`));
   // A rollback's clone is only ever there while its lease is.
   expect(host.datasets().filter((d) => /\/rollback\/./.test(d))).toEqual([]);
   const trash = t.store.trash.listAll().map((e) => `tank/users/${e.ownerId}/trash/${e.id}`);
-  expect(host.datasets().filter((d) => d.includes("/trash/"))).toEqual(trash);
+  expect(host.datasets().filter((d) => d.includes("/trash/"))).toEqual([...trash].sort());
   return { rows, trash };
 }
 

@@ -2,7 +2,13 @@
 // mounted, used/available and user properties; snapshots, rename, clone, promote, destroy -r.
 // Clones depend on their origin snapshot as in real zfs: a snapshot with clones, or a
 // filesystem whose snapshots have clones, is not destroyed without -R (which voxnix never
-// uses); promote moves the origin's snapshots up to the clone's origin over to the clone.
+// uses); promote moves the origin's snapshots up to the clone's origin over to the clone, and is
+// refused when the clone has a snapshot named like one of them (dsl_dataset_promote_check walks
+// them from the origin snapshot back and stops at the first name the clone has; libzfs's
+// zfs_promote then says "conflicting snapshot 'NAME' from parent 'ORIGIN'", ORIGIN being the
+// clone's origin snapshot, dds_origin). A snapshot is renamed within its dataset (`zfs rename
+// DS@A DS@B`, or `DS@A B`; zfs(8) rename: "snapshots can only be renamed within the parent file
+// system"), its clones following it.
 // Sizes are tracked, not stored: tests set a dataset's own usage with the fake host's setUsed().
 import { copyBacking, mountReal, realMountsOn, unmountReal } from "../lib/real-mounts.mjs";
 import { checkpoints, die, out, defineTool } from "../lib/tool.mjs";
@@ -286,6 +292,17 @@ const verbs = {
   rename(state, { operands }) {
     const [from, to] = operands;
     mustExist(state, from);
+    if (from.includes("@")) {
+      const dataset = from.slice(0, from.indexOf("@"));
+      const target = to.includes("@") ? to : `${dataset}@${to}`;
+      if (target.slice(0, target.indexOf("@")) !== dataset)
+        die(`cannot rename to '${to}': snapshots must be part of same dataset`);
+      if (target in state.snapshots) die(`cannot rename to '${target}': dataset already exists`);
+      for (const clone of clonesOf(state, from)) state.datasets[clone].origin = target;
+      state.snapshots[target] = state.snapshots[from];
+      delete state.snapshots[from];
+      return;
+    }
     if (to in state.datasets) die(`cannot rename to '${to}': dataset already exists`);
     const parent = parentOf(to);
     if (parent !== undefined && !(parent in state.datasets))
@@ -318,11 +335,11 @@ const verbs = {
     const moving = snapshotsOf(state, parent, false)
       .sort(bySnapshotAge(state))
       .filter((s) => bySnapshotAge(state)(s, origin) <= 0);
-    for (const snap of moving) {
+    for (const snap of [...moving].reverse()) {
       const target = `${name}${snap.slice(parent.length)}`;
       if (target in state.snapshots)
         die(
-          `cannot promote '${name}': conflicting snapshot '${snap.slice(parent.length + 1)}' from parent '${parent}'`,
+          `cannot promote '${name}': conflicting snapshot '${snap.slice(parent.length + 1)}' from parent '${origin}'`,
         );
     }
     state.datasets[name].origin = state.datasets[parent].origin;

@@ -156,6 +156,44 @@ describe("fake zfs", () => {
     expect(listed.stdout).toMatch(/^tank\/users\/1\/trash\/dev-1@trash-1\t\d{10}\t0\n$/);
   });
 
+  it("refuses a promote whose clone has a snapshot named like one that moves; renames a snapshot", async () => {
+    const { sh, host } = await fakeHostShell();
+    await sh("zfs", "create", "-p", "tank/users/1/dev");
+    await sh("zfs", "snapshot", "tank/users/1/dev@v1");
+    await sh("zfs", "snapshot", "tank/users/1/dev@v2");
+    await sh("zfs", "clone", "tank/users/1/dev@v2", "tank/users/1/fork");
+    await sh("zfs", "snapshot", "tank/users/1/fork@v1");
+    await sh("zfs", "snapshot", "tank/users/1/fork@v2");
+    // OpenZFS names the newest that clashes, and the clone's origin (libzfs zfs_promote).
+    expect(await sh("zfs", "promote", "tank/users/1/fork")).toMatchObject({
+      exitCode: 1,
+      stderr:
+        "cannot promote 'tank/users/1/fork': conflicting snapshot 'v2' from parent 'tank/users/1/dev@v2'\n",
+    });
+    expect(await sh("zfs", "rename", "tank/users/1/dev@v2", "tank/users/1/fork@v3")).toMatchObject({
+      exitCode: 1,
+      stderr: "cannot rename to 'tank/users/1/fork@v3': snapshots must be part of same dataset\n",
+    });
+    expect(await sh("zfs", "rename", "tank/users/1/dev@v2", "tank/users/1/dev@v1")).toMatchObject({
+      exitCode: 1,
+      stderr: "cannot rename to 'tank/users/1/dev@v1': dataset already exists\n",
+    });
+    for (const [from, to] of [
+      ["tank/users/1/dev@v2", "tank/users/1/dev@v2.dev"],
+      ["tank/users/1/dev@v1", "v1.dev"],
+    ] as const)
+      expect((await sh("zfs", "rename", from, to)).exitCode).toBe(0);
+    expect(host.dataset("tank/users/1/fork")?.origin).toBe("tank/users/1/dev@v2.dev");
+    expect((await sh("zfs", "promote", "tank/users/1/fork")).exitCode).toBe(0);
+    expect(host.snapshots()).toEqual([
+      "tank/users/1/fork@v1",
+      "tank/users/1/fork@v1.dev",
+      "tank/users/1/fork@v2",
+      "tank/users/1/fork@v2.dev",
+    ]);
+    expect(host.dataset("tank/users/1/dev")?.origin).toBe("tank/users/1/fork@v2.dev");
+  });
+
   it("destroys only with -r when there are children, and fails on a missing dataset", async () => {
     const { sh, host } = await fakeHostShell();
     await sh("zfs", "create", "-p", "tank/users/1/dev");

@@ -144,6 +144,32 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
   });
 
+  it("gives a rolled-back workspace's files to its range by their owner, not by a fork mark", async () => {
+    // Issue 25: a fork restored before restores kept its mark has none; its files still
+    // belong to its source's range after a rollback to a snapshot from before the fork.
+    const t = await withDev();
+    const base = specOf(t, "dev")?.privateUsers?.base as number;
+    chownSync(mounted(t, SRC), base, base);
+    writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
+    chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+    await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v1" });
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    await t.workloads.purgeTrash(admin, { everything: true });
+    const unmarked = { ...specOf(t, "dev2") } as NonNullable<ReturnType<typeof specOf>>;
+    delete unmarked.forked;
+    t.store.containers.setSpec("dev2", unmarked);
+
+    const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "v1" });
+    await t.workloads.confirm(alice, request.id);
+    const own = specOf(t, "dev2")?.privateUsers?.base as number;
+    expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(own + 1000);
+    expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
+  }, 60_000);
+
   it("undoes a fork whose install fails: no clone, no snapshot of the source left", async () => {
     const t = await withDev();
     t.host.injectFault({
@@ -188,6 +214,39 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
       `${FORK}@v1`,
     ]);
   });
+
+  it("lets its source's trash be purged when it has a snapshot named like the one it came from", async () => {
+    // Issue 25, item 2: fork from v2, then a v2 of the fork's own: zfs refuses to promote a
+    // clone that has a snapshot named like one that would move into it.
+    const t = await withDev();
+    t.host.setContent(SRC, "dev at v2");
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v2" });
+    await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v2" });
+    t.host.setContent(FORK, "dev2 at v2");
+    await t.workloads.snapshot(alice, { name: "dev2", snapshot: "v2" });
+    const gone = await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    expect(await t.workloads.purgeTrash(admin, { everything: true })).toEqual({
+      purged: [gone.trashId],
+      failed: [],
+    });
+    expect(t.store.trash.listAll()).toEqual([]);
+    expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+    // dev2's v2 is still its own v2; dev's, which dev2 started from, is kept beside it.
+    expect((await t.workloads.snapshots(alice, { name: "dev2" })).map((s) => s.name)).toEqual([
+      `v2.${gone.trashId}`,
+      "v2",
+    ]);
+    const back = async (snapshot: string) => {
+      const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot });
+      await t.workloads.confirm(alice, request.id);
+      return t.host.dataset(FORK)?.content;
+    };
+    expect(await back("v2")).toBe("dev2 at v2");
+    expect(await back(`v2.${gone.trashId}`)).toBe("dev at v2");
+  }, 60_000);
 
   it("refuses what it cannot do, leaving nothing behind and the source free", async () => {
     const t = await withDev();

@@ -117,12 +117,39 @@ describe("rollback", () => {
     expect(t.store.operations.listAll()).toEqual([]);
     // The state before cannot come back beside dev: its files belong to dev's users.
     await expect(t.workloads.restore(alice, { id: trashId, name: "dev2" })).rejects.toThrow(
-      /workspace from before a rollback/,
+      `${trashId} and dev come from one container, before and after a rollback`,
     );
     // The snapshot the kept state was cloned from cannot go while it is there.
     await expect(
       t.workloads.deleteSnapshot(alice, { name: "dev", snapshot: "good" }),
     ).rejects.toThrow(/while a workspace made from it exists/);
+  });
+
+  it("refuses a destroy's Undo once the state before its rollback is back, naming each for what it is", async () => {
+    // Issue 25, item 5: the refusal called the destroyed container's entry the state from
+    // before a rollback, which is the container that now holds the range.
+    const t = await withDev();
+    await snap(t, "good", "good work");
+    t.host.setContent(WS, "broken");
+    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+    const { trashId: before } = (await t.workloads.confirm(alice, rollback.id)) as {
+      trashId: string;
+    };
+    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
+    const { trashId: destroyed } = (await t.workloads.confirm(alice, destroy.id)) as {
+      trashId: string;
+    };
+    await t.workloads.restore(alice, { id: before, name: "old" });
+    // The destroy's Undo: dev as it was destroyed, whose range old (dev before its rollback) has.
+    const undo = t.workloads.restore(alice, { id: destroyed });
+    await expect(undo).rejects.toThrow(
+      `${destroyed} and old come from one container, before and after a rollback, so their files belong to the same users, and two containers never share them: ${destroyed} can come back once old is destroyed (/destroy old, then /restore ${destroyed}).`,
+    );
+    expect(await undo.catch((error: unknown) => String(error))).not.toContain(
+      `${destroyed} is old's workspace from before a rollback`,
+    );
+    expect(t.store.trash.find(destroyed)).toBeDefined();
+    expect(t.store.operations.listAll()).toEqual([]);
   });
 
   it("keeps a stopped container stopped, and refuses a snapshot that is not there", async () => {
@@ -177,5 +204,46 @@ describe("rollback", () => {
       expect(t.host.snapshots()).toEqual([]);
       expect(before).toMatch(/^dev-/);
     }
+  });
+  it("purges the state a rollback replaced, restored and snapshotted under the target's name", async () => {
+    // Issue 25, item 2: the restored state is a clone of dev@good; a snapshot of its own named
+    // good made zfs refuse the promote when dev's trash was purged, every hour, for good.
+    const t = await withDev();
+    await snap(t, "good", "good work");
+    t.host.setContent(WS, "broken");
+    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+    const { trashId: before } = (await t.workloads.confirm(alice, rollback.id)) as {
+      trashId: string;
+    };
+    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
+    const { trashId: devTrash } = (await t.workloads.confirm(alice, destroy.id)) as {
+      trashId: string;
+    };
+    await t.workloads.restore(alice, { id: before, name: "old" });
+    const OLD = "tank/users/1001/containers/old";
+    expect(t.host.dataset(OLD)?.content).toBe("broken");
+    t.host.setContent(OLD, "old's own good");
+    await t.workloads.snapshot(alice, { name: "old", snapshot: "good" });
+
+    expect(await t.workloads.purgeTrash(admin, { everything: true })).toEqual({
+      purged: [devTrash],
+      failed: [],
+    });
+    expect(t.host.datasets().filter((d) => d.includes("/trash/"))).toEqual([]);
+    // Both are kept: old's own good under its name, dev's (the state old was rolled back
+    // from) under a name that says whose it was.
+    const names = (await t.workloads.snapshots(alice, { name: "old" })).map((s) => s.name);
+    expect(names).toEqual([`good.${devTrash}`, expect.stringMatching(/^before-rollback-/), "good"]);
+    const back = async (snapshot: string) => {
+      const request = await t.workloads.requestRollback(alice, { name: "old", snapshot });
+      await t.workloads.confirm(alice, request.id);
+      return t.host.dataset(OLD)?.content;
+    };
+    expect(await back("good")).toBe("old's own good");
+    expect(await back(`good.${devTrash}`)).toBe("good work");
+    // A name with a dot is one a purge gave: nobody can take one.
+    await expect(t.workloads.snapshot(alice, { name: "old", snapshot: "good.x" })).rejects.toThrow(
+      "A snapshot name is 1 to 32 lowercase letters",
+    );
   });
 });

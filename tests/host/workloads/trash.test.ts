@@ -135,10 +135,111 @@ describe("trash", () => {
     const result = await t.workloads.purgeTrash(admin, { everything: true });
     expect(result.purged).toEqual([expect.stringMatching(/^second-/)]);
     expect(result.failed).toEqual([
-      expect.stringMatching(/^trash first-\S+: could not purge: zfs destroy -r .*dataset is busy$/),
+      expect.stringMatching(
+        /^trash first-\S+ \(user 1001\): could not purge: zfs destroy -r .*dataset is busy\. Something on the host still uses it .* The next purge \(hourly, or `voxnix trash purge`\) tries again/,
+      ),
     ]);
     expect(t.workloads.trash(alice).map((e) => e.containerName)).toEqual(["first"]);
     expect(t.store.operations.listAll()).toEqual([]);
+  });
+
+  it("says what a person can do when zfs will not promote a workspace made from the entry", async () => {
+    const t = await testWorkloads();
+    await t.workloads.create(alice, { name: "dev", modules: [] });
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "v1" });
+    const { trashId } = (await t.workloads.confirm(alice, rollback.id)) as { trashId: string };
+    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
+    await t.workloads.confirm(alice, destroy.id);
+    // The state before the rollback, a clone of dev@v1, lives on: dev's trash promotes it.
+    await t.workloads.restore(alice, { id: trashId, name: "old" });
+    t.host.injectFault({
+      command: "zfs promote",
+      action: "fail",
+      stderr:
+        "cannot promote 'tank/users/1001/containers/old': conflicting snapshot 'v1' from parent 'tank/users/1001/trash/dev-y@v1'\n",
+    });
+    const { failed } = await t.workloads.purgeTrash(admin, { everything: true });
+    expect(failed).toEqual([
+      expect.stringContaining(
+        "has a snapshot named v1 too: rename that one (zfs rename tank/users/1001/containers/old@v1 tank/users/1001/containers/old@v1.kept). The next purge",
+      ),
+    ]);
+    expect(t.store.operations.listAll()).toEqual([]);
+  });
+
+  it("brings a container back as it was: limits, range, pin, idle period and what was left of its lifetime", async () => {
+    // Issue 25, item 4: everything the registry knew travels with the trash entry.
+    let now = Date.UTC(2026, 11, 1);
+    const t = await testWorkloads({ now: () => now });
+    const HOUR = 3_600_000;
+    await t.workloads.create(alice, {
+      name: "dev",
+      modules: ["git"],
+      cpus: 2,
+      memory: "3G",
+      ttlMs: 48 * HOUR,
+    });
+    t.workloads.pin(alice, { name: "dev" }, true);
+    t.workloads.setIdlePeriod(alice, { name: "dev" }, 12 * HOUR);
+    const before = t.store.containers.find("dev")?.spec;
+    now += 10 * HOUR;
+    const gone = await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    now += 5 * HOUR;
+    // The destroy's Undo: a restore under the old name.
+    await t.workloads.restore(alice, { id: gone.trashId as string });
+    const after = t.store.containers.find("dev")?.spec;
+    expect(after).toEqual(before);
+    expect(t.workloads.idlePolicy(alice, { name: "dev" })).toMatchObject({
+      pinned: true,
+      own: true,
+      stopMs: 12 * HOUR,
+      // 38 of its 48 hours were left when it was destroyed; they run from the restore.
+      expiresAtMs: now + 38 * HOUR,
+    });
+
+    // Under another name, from a rollback's entry too: the same record.
+    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "v1" });
+    const { trashId: kept } = (await t.workloads.confirm(alice, rollback.id)) as {
+      trashId: string;
+    };
+    expect(t.store.trash.find(kept)?.kept).toEqual({
+      pinned: true,
+      idleStopMs: 12 * HOUR,
+      lifetimeLeftMs: 38 * HOUR,
+    });
+    await t.workloads.confirmDestroy(
+      alice,
+      (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
+    );
+    await t.workloads.restore(alice, { id: kept, name: "old" });
+    expect(t.store.containers.find("old")?.spec).toMatchObject({
+      limits: before?.limits,
+      privateUsers: before?.privateUsers,
+      modules: before?.modules,
+    });
+    expect(t.workloads.idlePolicy(alice, { name: "old" })).toMatchObject({
+      pinned: true,
+      stopMs: 12 * HOUR,
+    });
+  });
+
+  it("does not bring back a lifetime that ran out: that is why it went", async () => {
+    let now = Date.UTC(2026, 11, 1);
+    const t = await testWorkloads({ now: () => now });
+    await t.workloads.create(alice, { name: "dev", modules: [], ttlMs: 3_600_000 });
+    now += 2 * 3_600_000;
+    await t.workloads.idlePass();
+    const [entry] = t.store.trash.listAll();
+    expect(entry?.kept).toEqual({ pinned: false });
+    await t.workloads.restore(alice, { id: entry?.id as string });
+    expect(t.workloads.idlePolicy(alice, { name: "dev" }).expiresAtMs).toBeUndefined();
+    await t.workloads.idlePass();
+    expect(t.store.containers.find("dev")?.state).toBe("running");
   });
 
   it("works with plain directories", async () => {

@@ -192,3 +192,25 @@ describe("pending actions repository", () => {
     expect(store.pendingActions.find("b")).toBeDefined();
   });
 });
+
+describe("trash repository", () => {
+  it("keeps what the registry knew of a trashed container beside its spec", () => {
+    const { store } = clockedStore();
+    const spec = { version: 1, name: "dev" };
+    store.trash.add({
+      id: "dev-1",
+      ownerId: 1001,
+      containerName: "dev",
+      spec,
+      kept: { pinned: true, idleStopMs: 3_600_000, lifetimeLeftMs: undefined },
+    });
+    store.trash.add({ id: "old-1", ownerId: 1001, containerName: "old", spec });
+    expect(store.trash.find("dev-1")?.kept).toEqual({
+      pinned: true,
+      idleStopMs: 3_600_000,
+      lifetimeLeftMs: undefined,
+    });
+    // An entry from before migration 13 (or written without it) has no record: nothing to give back.
+    expect(store.trash.find("old-1")?.kept).toBeUndefined();
+  });
+});
