@@ -337,10 +337,11 @@ describe("tenant tree", () => {
           timeout: 30_000,
         },
       );
-      expect(JSON.parse(result.stdout)).toEqual({
-        report: { repos: [], complete: false },
-        free: FREE,
-      });
+      const { report, free } = JSON.parse(result.stdout) as { report: unknown; free: number };
+      expect(report).toEqual({ repos: [], complete: false });
+      // All it took is given back. One more can be free: the loader may close one of its own
+      // meanwhile (seen on a loaded machine); fewer would be a leak.
+      expect(free).toBeGreaterThanOrEqual(FREE);
       // The same workspace with descriptors to spare: there was something to find.
       expect((await findUnpushedWork(workspace)).repos.map((r) => r.path)).toEqual(["repo"]);
     },
