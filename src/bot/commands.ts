@@ -159,7 +159,7 @@ export function commands(deps: BotDeps) {
     // one would not even fit the buttons' 64 bytes of callback data.
     const named = containerName.safeParse(name);
     if (!named.success)
-      return say(ctx, rich(named.error.issues[0]?.message ?? "That name cannot be used.", "."));
+      return say(ctx, rich(named.error.issues[0]?.message ?? "That name cannot be used."));
     // The picker's buttons have no room for a lifetime (64 bytes of callback data).
     if (modules.length === 0 && ttlMs !== undefined)
       return say(ctx, rich("Name its modules too: ", code(`/new ${named.data} git for 3d`), "."));

@@ -27,12 +27,22 @@ export class Refusal extends VoxnixError {
   }
 }
 
-/** Parses `input` or refuses with every problem, named by field. */
+/**
+ * Parses `input` or refuses with every problem, each a sentence. voxnix's schemas say what is
+ * wrong in words that name the thing; only zod's own type errors get the field's name first.
+ */
 export function parseOrRefuse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) =>
-    issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
+    sentence(
+      issue.code === "invalid_type" && issue.path.length > 0
+        ? `${issue.path.join(".")}: ${issue.message}`
+        : issue.message,
+    ),
   );
-  throw new Refusal("invalid-input", problems.join("; "));
+  throw new Refusal("invalid-input", problems.join(" "));
 }
+
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? "" : "."}`;

@@ -6,22 +6,40 @@ import { parseSize } from "../size.js";
  * networking (host veth `vb-` + name ≤ 15), `[a-z0-9-]`, no leading or trailing hyphen
  * (host-cli-reference.md).
  */
+const CONTAINER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/;
+
+/** The name a person most likely meant by `text` ("Bad_Name": "bad-name"), if there is one. */
+function nameLike(text: string): string | undefined {
+  const guess = text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return CONTAINER_NAME.test(guess) ? guess : undefined;
+}
+
 export const containerName = z
   .string()
   .trim()
   // Refused, not lowered: "Dev" silently becoming "dev" is a different name than was asked for.
   .refine((name) => name === name.toLowerCase(), {
-    error: (issue) =>
-      `container names are lowercase: try "${String(issue.input).trim().toLowerCase()}"`,
+    error: (issue) => {
+      const guess = nameLike(String(issue.input));
+      return `Container names are lowercase${guess ? `: try "${guess}"` : ""}.`;
+    },
     abort: true,
   })
   .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,9}[a-z0-9])?$/,
-    "a container name is 1 to 11 characters of a-z, 0-9 and -, not starting or ending with -",
+    CONTAINER_NAME,
+    "A container name is 1 to 11 characters of a-z, 0-9 and -, not starting or ending with - " +
+      "(NixOS names its network link ve-NAME, and Linux allows 15 characters).",
   );
 
 /** Whether `text` is a container name exactly as written (not only after trimming and lowering). */
 export const isContainerName = (text: string) => containerName.safeParse(text).data === text;
+
+/** The fewest CPUs a container is given (docs: a change or create below it is refused). */
+export const MIN_CPUS = 0.1;
 
 /** Below this, a container cannot boot its NixOS system. */
 export const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
@@ -29,11 +47,11 @@ export const MIN_MEMORY_BYTES = 64 * 1024 ** 2;
 const memory = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
   const bytes = typeof value === "number" ? value : parseSize(value);
   if (bytes === undefined) {
-    ctx.addIssue({ code: "custom", message: "memory is a size such as 2G or 512M" });
+    ctx.addIssue({ code: "custom", message: "Memory is a size such as 2G or 512M." });
     return z.NEVER;
   }
   if (bytes < MIN_MEMORY_BYTES) {
-    ctx.addIssue({ code: "custom", message: "memory must be at least 64M" });
+    ctx.addIssue({ code: "custom", message: "A container needs at least 64M of memory." });
     return z.NEVER;
   }
   return bytes;
@@ -43,11 +61,15 @@ const memory = z.union([z.number().int().positive(), z.string()]).transform((val
 export const CreateInput = z.object({
   name: containerName,
   modules: z.array(z.string().trim().toLowerCase()).default([]),
-  // systemd's CPUQuota= is a whole percentage: 0.01 CPU is the least it can express.
+  // systemd's CPUQuota= is a whole percentage, so CPUs go in steps of 0.01; below a tenth of one,
+  // a NixOS system takes minutes to boot and looks hung.
   cpus: z
     .number()
-    .min(0.01, "cpus must be at least 0.01")
-    .refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9, "cpus in steps of 0.01")
+    .min(MIN_CPUS, `A container needs at least ${MIN_CPUS} CPU.`)
+    .refine(
+      (n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-9,
+      "CPUs go in steps of 0.01 (systemd's CPUQuota is a whole percentage).",
+    )
     .optional(),
   memory: memory.optional(),
   /** Admins only: create on behalf of this user. */
@@ -56,8 +78,8 @@ export const CreateInput = z.object({
   ttlMs: z
     .number()
     .int()
-    .min(3_600_000, "a lifetime of at least an hour")
-    .max(365 * 86_400_000, "a lifetime of at most a year")
+    .min(3_600_000, "A lifetime is at least an hour.")
+    .max(365 * 86_400_000, "A lifetime is at most a year.")
     .optional(),
 });
 export type CreateInput = z.input<typeof CreateInput>;

@@ -313,7 +313,7 @@ describe("bot commands", () => {
     expect(taken.reply_markup).toBeUndefined();
     api.sendText(ALICE, "/new Dev");
     const capital = await api.waitFor(ALICE, (m) => m.text.includes("lowercase"));
-    expect(capital.text).toBe('container names are lowercase: try "dev".');
+    expect(capital.text).toBe('Container names are lowercase: try "dev".');
     api.sendText(ALICE, `/new ${"a".repeat(60)}`);
     const long = await api.waitFor(ALICE, (m) => m.text.includes("1 to 11 characters"));
     expect(capital.reply_markup).toBeUndefined();

@@ -91,15 +91,15 @@ describe("voxnix admin CLI", { timeout: 120_000 }, () => {
     });
     expect(capital).toMatchObject({
       exitCode: 1,
-      stderr: 'voxnix: name: container names are lowercase: try "dev"\n',
+      stderr: 'voxnix: Container names are lowercase: try "dev".\n',
     });
     expect(zeroCpu).toMatchObject({
       exitCode: 1,
-      stderr: "voxnix: cpus: cpus must be at least 0.01\n",
+      stderr: "voxnix: A container needs at least 0.1 CPU.\n",
     });
     expect(tinyMemory).toMatchObject({
       exitCode: 1,
-      stderr: "voxnix: memory: memory must be at least 64M\n",
+      stderr: "voxnix: A container needs at least 64M of memory.\n",
     });
     for (const result of [cpu, as, chat, unknown, capital, zeroCpu, tinyMemory])
       expect(result.stderr).not.toMatch(/^\s+at /m); // never a stack

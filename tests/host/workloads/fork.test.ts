@@ -258,7 +258,7 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
       await expect(t.workloads.fork(who, input)).rejects.toThrow(text);
     };
     await refused({ source: "dev", name: "dev" }, "A fork needs a name of its own.");
-    await refused({ source: "dev", name: "Dev2" }, "container names are lowercase");
+    await refused({ source: "dev", name: "Dev2" }, "Container names are lowercase");
     await refused({ source: "ghost", name: "dev2" }, 'You have no container named "ghost"');
     await refused({ source: "dev", name: "dev2" }, 'You have no container named "dev"', bob);
     await refused(

@@ -217,7 +217,7 @@ describe("change in place", () => {
     );
     await refused({ name: "dev", remove: ["workspace"] }, "Every container has workspace");
     await refused({ name: "dev", add: ["fish"], remove: ["fish"] }, "Asked to add and remove fish");
-    await refused({ name: "dev", memory: "1k" }, "memory must be at least 64M");
+    await refused({ name: "dev", memory: "1k" }, "A container needs at least 64M of memory.");
     await expect(t.workloads.change(bob, { name: "dev", add: ["fish"] })).rejects.toMatchObject({
       reason: "not-found",
     });

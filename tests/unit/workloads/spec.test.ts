@@ -13,12 +13,12 @@ describe("containerName", () => {
     );
   });
 
-  it("refuses capitals, naming the lowercase name, rather than lowering them", () => {
-    const parsed = containerName.safeParse("Dev");
-    expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => i.message)).toEqual([
-      'container names are lowercase: try "dev"',
-    ]);
+  it("refuses capitals, naming a name that can be used, rather than lowering them", () => {
+    const message = (text: string) => containerName.safeParse(text).error?.issues[0]?.message;
+    expect(message("Dev")).toBe('Container names are lowercase: try "dev".');
+    expect(message("Bad_Name")).toBe('Container names are lowercase: try "bad-name".');
+    // No suggestion that would itself be refused.
+    expect(message("A_Very_Long_Name")).toBe("Container names are lowercase.");
   });
 });
 
