@@ -54,20 +54,71 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ["src/workloads/**"],
+  ...workloadsFloors(),
+);
+
+/**
+ * workloads/ and its floors (AGENTS.md, Layers): index.ts on top, then maintenance/, policy/,
+ * operations/ and primitives/; each imports only the floors below it, and operations never
+ * import each other (what two share is a primitive). A later block's no-restricted-imports
+ * replaces an earlier one's, so each floor repeats workloads/'s own rule.
+ */
+function workloadsFloors() {
+  const above = {
+    group: ["**/agent/**", "**/bot/**", "**/cli/**"],
+    message: "workloads/ sits below agent/, bot/ and cli/ (design.md, Layout).",
+  };
+  /** @param {string[]} files @param {{ group: string[]; message: string }[]} patterns */
+  const restrict = (files, patterns) => ({
+    files,
     rules: {
-      "no-restricted-imports": [
+      "no-restricted-imports": /** @type {import("eslint").Linter.RuleEntry} */ ([
         "error",
+        { patterns },
+      ]),
+    },
+  });
+  return [
+    restrict(["src/workloads/**"], [above]),
+    restrict(
+      ["src/workloads/maintenance/**"],
+      [
+        above,
         {
-          patterns: [
-            {
-              group: ["**/agent/**", "**/bot/**", "**/cli/**"],
-              message: "workloads/ sits below agent/, bot/ and cli/ (design.md, Layout).",
-            },
-          ],
+          group: ["../*.js"],
+          message: "maintenance/ is used by index.ts, not the other way round.",
         },
       ],
-    },
-  },
-);
+    ),
+    restrict(
+      ["src/workloads/policy/**"],
+      [
+        above,
+        {
+          group: ["../*.js", "../maintenance/*"],
+          message: "policy/ sits below maintenance/ and index.ts.",
+        },
+      ],
+    ),
+    restrict(
+      ["src/workloads/operations/**"],
+      [
+        above,
+        {
+          group: ["../*.js", "../maintenance/*", "../policy/*", "./*"],
+          message: "an operation uses primitives/, never another operation, policy or maintenance.",
+        },
+      ],
+    ),
+    restrict(
+      ["src/workloads/primitives/**"],
+      [
+        above,
+        {
+          group: ["../*.js", "../maintenance/*", "../policy/*", "../operations/*"],
+          message: "primitives/ is the floor: it imports no operation, policy or maintenance.",
+        },
+      ],
+    ),
+  ];
+}

@@ -26,7 +26,7 @@ export type Press =
   | { readonly kind: "restore"; readonly trashId: string }
   /** The same, under another name: offered when its old name was taken meanwhile. */
   | { readonly kind: "restore-as"; readonly trashId: string; readonly name: string }
-  /** Under an idle warning (workloads/idle.ts makes the data): keep it running, or stop it now. */
+  /** Under an idle warning (workloads/policy/idle.ts makes the data): keep it running, or stop it now. */
   | { readonly kind: "idle"; readonly action: "keep" | "stop"; readonly name: string }
   | { readonly kind: "request-access" };
 

@@ -13,7 +13,7 @@ export interface ContainerInstall {
   readonly uidBase?: number | undefined;
   /**
    * Its link to the host: `host` on the host's end (ve-NAME), `local` on its eth0, routed to
-   * ve-NAME alone (workloads/addresses.ts assigns `local`; docs/security.md, Tenants' network).
+   * ve-NAME alone (workloads/primitives/addresses.ts assigns `local`; docs/security.md, Tenants' network).
    */
   readonly address: { readonly host: string; readonly local: string };
   /**
@@ -33,7 +33,7 @@ export const TAILSCALE_KEY_INSIDE = "/run/voxnix/tailscale-auth-key";
 /** The first line of every conf voxnix writes: how `list` tells its containers from others. */
 export const CONF_MARKER = "# Installed by voxnix; removed by its destroy.";
 
-/** uids per container: nspawn's own range size (workloads/uid-ranges.ts picks the bases). */
+/** uids per container: nspawn's own range size (workloads/primitives/uid-ranges.ts picks the bases). */
 export const UID_RANGE = 65_536;
 /**
  * Containers' ranges are FIRST_UID_BASE + k·UID_RANGE, below 2^31: above anything a NixOS host

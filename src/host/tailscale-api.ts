@@ -27,7 +27,7 @@ const KeyState = z.object({ invalid: z.boolean().optional() });
 /**
  * A device as the API describes it. `hostname` and `name` are the tenant's to choose (root in
  * the container runs tailscaled); `nodeId`, `created`, `tags` and `isExternal` are the control
- * plane's, and only those decide which device is whose (workloads/tailnet.ts).
+ * plane's, and only those decide which device is whose (workloads/primitives/tailnet.ts).
  */
 const Device = z
   .object({

@@ -34,7 +34,7 @@ export interface TailscaleNode {
   readonly ip: string | undefined;
   /**
    * The stable node id tailscaled says it has (`Self.ID`): the tenant's word, used only to tell
-   * apart that owner's own devices (workloads/tailnet.ts).
+   * apart that owner's own devices (workloads/primitives/tailnet.ts).
    */
   readonly nodeId: string | undefined;
 }
@@ -43,7 +43,7 @@ export interface TailscaleNode {
  * `tailscale` inside a container, through the one way in (container-exec.ts), run from the
  * system the host installed for it (`SYSTEM/sw/bin/tailscale`; the tailscale module puts it
  * there). What it prints is the tenant's to choose: root in the container runs tailscaled.
- * With an OAuth client the daemon asks the API instead (workloads/tailnet.ts).
+ * With an OAuth client the daemon asks the API instead (workloads/primitives/tailnet.ts).
  */
 export function tailscale(inside: ContainerExec, systemOf: (name: string) => string | undefined) {
   const cli = (name: string) => {

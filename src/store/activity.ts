@@ -46,7 +46,7 @@ const fromRow = (row: Row): ActivityRecord => ({
   idleStopMs: row.idle_stop_ms ?? undefined,
 });
 
-/** The idle policy's memory of each container (workloads/idle.ts). */
+/** The idle policy's memory of each container (workloads/policy/idle.ts). */
 export function activityRepository(db: Db, now: () => number) {
   const find = db.prepare<[string], Row>(`SELECT * FROM container_activity WHERE name = ?`);
   const sample = db.prepare<

@@ -286,7 +286,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Which tailnet device is a container's, by what its tenant cannot choose (a device's
       -- hostname and name are the tenant's): the one-off key minted for it, with the API's own
       -- times, and the device's stable node id once bound. No foreign key to containers: a row
-      -- outlives its container until the device is gone (workloads/tailnet.ts).
+      -- outlives its container until the device is gone (workloads/primitives/tailnet.ts).
       CREATE TABLE tailnet_bindings (
         container       TEXT PRIMARY KEY,
         owner_id        INTEGER NOT NULL,

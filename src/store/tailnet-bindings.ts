@@ -37,7 +37,7 @@ const fromRow = (row: Row): TailnetBinding => ({
   boundAtMs: row.bound_at ?? undefined,
 });
 
-/** Containers' tailnet keys and devices (workloads/tailnet.ts). */
+/** Containers' tailnet keys and devices (workloads/primitives/tailnet.ts). */
 export function tailnetBindingsRepository(db: Db, now: () => number) {
   const record = db.prepare<
     [{ container: string; owner: number; key: string; created: number; expires: number }]

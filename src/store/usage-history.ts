@@ -10,7 +10,7 @@ export interface UsageSample {
 
 /**
  * What running containers used over time, one sample per container at a coarse interval
- * (workloads/idle.ts takes them). CPU over a window is the sum of the growth between
+ * (workloads/policy/idle.ts takes them). CPU over a window is the sum of the growth between
  * consecutive samples; systemd's counter starts again at 0 when the unit does, so a sample
  * below the one before counts whole.
  */

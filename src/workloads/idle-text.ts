@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from "../duration.js";
-import type { IdlePolicy } from "./idle.js";
+import type { IdlePolicy } from "./policy/idle.js";
 
 /**
  * "12h", "3d", "never" or "default", as `/idle NAME …` and `voxnix idle NAME …` take it: a

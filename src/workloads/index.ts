@@ -1,70 +1,80 @@
 import type { NoticeButton } from "../store/index.js";
-import type { Actor } from "./actor.js";
-import { auditTrail } from "./audit.js";
-import { containerInfo } from "./container-info.js";
-import { containerLogs } from "./container-logs.js";
-import { admitCreate } from "./create-container.js";
-import type { OperationOptions, WorkloadDeps } from "./deps.js";
-import { approveAccess, requestAccess } from "./access-requests.js";
-import { assertAdmissible, planContainer } from "./provision.js";
-import { auditEvents, type AuditQuery } from "./audit-events.js";
-import { setComputeQuota } from "./compute-quota.js";
+import type { Actor } from "./primitives/actor.js";
+import { auditTrail } from "./primitives/audit.js";
+import { containerInfo } from "./operations/container-info.js";
+import { containerLogs } from "./operations/container-logs.js";
+import { admitCreate } from "./operations/create-container.js";
+import type { OperationOptions, WorkloadDeps } from "./primitives/deps.js";
+import { approveAccess, requestAccess } from "./operations/access-requests.js";
+import { assertAdmissible, planContainer } from "./primitives/provision.js";
+import { auditEvents, type AuditQuery } from "./operations/audit-events.js";
+import { setComputeQuota } from "./primitives/compute-quota.js";
 import {
   cancelPending,
   confirmPending,
   incarnationOf,
   type ConfirmHandlers,
-} from "./confirmations.js";
-import { conversation } from "./conversation.js";
-import { destroyContainer, requestDestroy, type DestroyResult } from "./destroy-container.js";
-import { doctor } from "./doctor.js";
-import { forgetExpired } from "./forget-expired.js";
-import { listContainers } from "./list-containers.js";
-import { restartContainer, startContainer, stopContainer } from "./power.js";
-import { reconcile } from "./reconcile.js";
-import { Refusal } from "./refusal.js";
-import type { CreateInput, NameInput } from "./spec.js";
-import { traced } from "./traced.js";
-import { admitRestore, listTrash, purgeTrash } from "./trash.js";
-import { usage, usageOverview } from "./usage.js";
-import { watch } from "./watch.js";
+} from "./primitives/confirmations.js";
+import { conversation } from "./operations/conversation.js";
+import {
+  destroyContainer,
+  requestDestroy,
+  type DestroyResult,
+} from "./operations/destroy-container.js";
+import { doctor } from "./maintenance/doctor.js";
+import { forgetExpired } from "./policy/forget-expired.js";
+import { listContainers } from "./operations/list-containers.js";
+import { restartContainer, startContainer, stopContainer } from "./operations/power.js";
+import { reconcile } from "./maintenance/reconcile.js";
+import { Refusal } from "./primitives/refusal.js";
+import type { CreateInput, NameInput } from "./primitives/spec.js";
+import { traced } from "./primitives/traced.js";
+import { admitRestore, listTrash, purgeTrash } from "./operations/trash.js";
+import { usage, usageOverview } from "./operations/usage.js";
+import { watch } from "./policy/watch.js";
 import {
   deleteSnapshot,
   listSnapshots,
   requestRollback,
-  SNAPSHOT_NAME,
   takeSnapshot,
-} from "./snapshots.js";
-import { rollbackContainer, type RollbackResult } from "./rollback.js";
-import { checkChange, reconfigureContainer, type ChangeInput } from "./reconfigure.js";
-import { admitFork, type ForkInput } from "./fork-container.js";
-import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./idle.js";
-import { accessOf, grantUser, listUsers, revokeUser } from "./users.js";
+} from "./operations/snapshots.js";
+import { SNAPSHOT_NAME } from "./primitives/workspace-snapshots.js";
+import { rollbackContainer, type RollbackResult } from "./operations/rollback.js";
+import { checkChange, reconfigureContainer, type ChangeInput } from "./operations/reconfigure.js";
+import { admitFork, type ForkInput } from "./operations/fork-container.js";
+import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./policy/idle.js";
+import { accessOf, grantUser, listUsers, revokeUser } from "./primitives/users.js";
 
-export { auditName, SYSTEM_ACTOR, type Actor } from "./actor.js";
-export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./audit-events.js";
-export { unpushedLines } from "./unpushed-text.js";
+export { auditName, SYSTEM_ACTOR, type Actor } from "./primitives/actor.js";
+export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./operations/audit-events.js";
+export { unpushedLines } from "./primitives/unpushed-text.js";
 export { computeText, cpuHistoryText, overviewLine, resourcesText } from "./usage-text.js";
 export type { AuditEntry } from "../store/index.js";
-export type { ContainerInfo } from "./container-info.js";
-export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./conversation.js";
-export { buildSpec, type BuildSpecOptions } from "./build-spec.js";
-export type { Admission, CreateResult } from "./provision.js";
-export { MIN_FREE_BYTES } from "./storage-left.js";
-export type { OperationOptions, ProgressStep, WorkloadDeps } from "./deps.js";
+export type { ContainerInfo } from "./operations/container-info.js";
+export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./operations/conversation.js";
+export { buildSpec, type BuildSpecOptions } from "./primitives/build-spec.js";
+export type { Admission, CreateResult } from "./primitives/provision.js";
+export { MIN_FREE_BYTES } from "./primitives/storage-left.js";
+export type { OperationOptions, ProgressStep, WorkloadDeps } from "./primitives/deps.js";
 export {
   CONFIRMATION_TTL_MS,
   type ConfirmationRequest,
   type DestroyResult,
-} from "./destroy-container.js";
-export type { Check } from "./doctor.js";
-export { STALE_NOTE, type ContainerSummary } from "./list-containers.js";
-export { createSemaphore } from "./semaphore.js";
-export type { ReconcileReport } from "./reconcile.js";
-export { Refusal, type RefusalReason } from "./refusal.js";
-export { containerName, ContainerSpec, isContainerName, type CreateInput } from "./spec.js";
-export type { PurgeResult, TrashEntry } from "./trash.js";
-export type { Forgotten } from "./forget-expired.js";
+} from "./operations/destroy-container.js";
+export type { Check } from "./maintenance/doctor.js";
+export { STALE_NOTE } from "./operations/list-containers.js";
+export type { ContainerSummary } from "./primitives/container-summary.js";
+export { createSemaphore } from "./primitives/semaphore.js";
+export type { ReconcileReport } from "./maintenance/reconcile.js";
+export { Refusal, type RefusalReason } from "./primitives/refusal.js";
+export {
+  containerName,
+  ContainerSpec,
+  isContainerName,
+  type CreateInput,
+} from "./primitives/spec.js";
+export type { PurgeResult, TrashEntry } from "./operations/trash.js";
+export type { Forgotten } from "./policy/forget-expired.js";
 export type { ContainerModule } from "../host/index.js";
 export type {
   Json,
@@ -73,23 +83,23 @@ export type {
   NoticeRecord,
   ReportTarget,
 } from "../store/index.js";
-export type { PowerResult } from "./power.js";
-export type { RollbackResult } from "./rollback.js";
-export { isChangeable, type ChangeInput, type ChangeResult } from "./reconfigure.js";
-export type { ForkInput } from "./fork-container.js";
+export type { PowerResult } from "./operations/power.js";
+export type { RollbackResult } from "./operations/rollback.js";
+export { isChangeable, type ChangeInput, type ChangeResult } from "./operations/reconfigure.js";
+export type { ForkInput } from "./operations/fork-container.js";
 export {
   ROLLBACK_CONFIRMATION_TTL_MS,
-  SAFETY_PREFIX,
   type RollbackRequest,
   type SnapshotEntry,
-} from "./snapshots.js";
+} from "./operations/snapshots.js";
+export { SAFETY_PREFIX } from "./primitives/workspace-snapshots.js";
 /** Whether `text` is a snapshot name a person may give (a picker's button carries one). */
 export const isSnapshotName = (text: string) => SNAPSHOT_NAME.test(text);
-export type { ContainerUsage, Usage } from "./usage.js";
-export type { ComputeQuota } from "./compute-quota.js";
-export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./idle.js";
+export type { ContainerUsage, Usage } from "./operations/usage.js";
+export type { ComputeQuota } from "./primitives/compute-quota.js";
+export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./policy/idle.js";
 export { idlePolicyText, parseIdlePeriod } from "./idle-text.js";
-export type { UserAccess } from "./users.js";
+export type { UserAccess } from "./primitives/users.js";
 
 type RestoreInput = { id: string; name?: string; modules?: string[] };
 

@@ -1,8 +1,8 @@
 import type { UnitResources } from "../host/systemctl.js";
 import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
-import { cpuText } from "./compute-quota.js";
-import type { Usage } from "./usage.js";
+import { cpuText } from "./primitives/compute-quota.js";
+import type { Usage } from "./operations/usage.js";
 
 /** "up 2h 5m, CPU 3m 12s, memory 512M (peak 1.2G)": what a running container has used. */
 export function resourcesText(used: UnitResources, nowMs: number): string {

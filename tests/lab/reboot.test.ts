@@ -1,6 +1,6 @@
 // Issue 24, finding 5, on real systemd 257: a reboot of the host starts every container whose
 // machines.target.wants link is there. voxnix removes the link of a container stopped on
-// purpose (src/workloads/power.ts through src/host/container-install.ts startAtBoot), so a
+// purpose (src/workloads/operations/power.ts through src/host/container-install.ts startAtBoot), so a
 // reboot brings back exactly the containers that were running. The lab's systemd reboots for
 // real (systemctl reboot) and boots again from the same state.
 import { lstatSync } from "node:fs";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { containerName } from "../../../src/workloads/index.js";
-import { suggestFreeName } from "../../../src/workloads/free-name.js";
+import { suggestFreeName } from "../../../src/workloads/primitives/free-name.js";
 
 describe("containerName", () => {
   it("accepts exactly the names nspawn and the host veth allow", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Actor } from "../../../src/workloads/actor.js";
-import { traced } from "../../../src/workloads/traced.js";
+import type { Actor } from "../../../src/workloads/primitives/actor.js";
+import { traced } from "../../../src/workloads/primitives/traced.js";
 import { tracingToReceiver } from "../../support/tracing.js";
 
 const alice: Actor = { userId: 1001, role: "user", via: "telegram" };

@@ -1,0 +1,43 @@
+import {
+  addressText,
+  DEFAULT_CONTAINER_NETWORK,
+  parseContainerNetwork,
+  type ContainerNetwork,
+} from "../../container-network.js";
+import type { ContainerInstall } from "../../host/index.js";
+import type { WorkloadDeps } from "./deps.js";
+import { Refusal } from "./refusal.js";
+
+const DEFAULT_NETWORK = parseContainerNetwork(DEFAULT_CONTAINER_NETWORK) as ContainerNetwork;
+
+/**
+ * Installs a container's files with its address on the containers' network. Every install goes
+ * through here (create, restore, fork, change in place, and their repairs), so each conf names
+ * the address the registry holds for that container: one assigned now if it has none yet (a
+ * container installed before addresses existed gets one at its next install) or if the network
+ * changed. The address is released only with the container's registry row, which a destroy
+ * deletes after the container is stopped and uninstalled (store/addresses.ts).
+ */
+export async function installContainer(
+  deps: WorkloadDeps,
+  container: Omit<ContainerInstall, "address" | "startsAtBoot">,
+): Promise<void> {
+  await deps.host.installer.install({
+    ...container,
+    address: addressOf(deps, container.name),
+    // One stopped on purpose stays stopped at boot, whatever reinstalls it (a change in place).
+    startsAtBoot: deps.store.containers.find(container.name)?.state !== "stopped",
+  });
+}
+
+/** `name`'s address, and the host's on its link, assigned if needed. */
+export function addressOf(deps: WorkloadDeps, name: string): ContainerInstall["address"] {
+  const network = deps.containerNetwork ?? DEFAULT_NETWORK;
+  const address = deps.store.addresses.assign(name, network);
+  if (address === undefined)
+    throw new Refusal(
+      "limit",
+      `The host has no address left for another container; the admin can give containers a larger network (VOXNIX_CONTAINER_NETWORK, now ${network.cidr}).`,
+    );
+  return { host: network.hostAddress, local: addressText(address) };
+}
