@@ -15,8 +15,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
-  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -24,7 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { locateOnPath } from "../../src/host/locate.js";
-import { eventually } from "./processes.js";
+import { childNamed, eventually } from "./processes.js";
 
 const PATH = process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -137,21 +135,4 @@ export async function bootContainer(
     throw error;
   }
   return { name, root, leader: leader as number, path: `${bin}:${PATH}`, stop };
-}
-
-/** The first child of `parent` whose command is `comm`. */
-function childNamed(parent: number, comm: string): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      if (ppid === parent && stat.slice(stat.indexOf("(") + 1, close) === comm)
-        return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
 }

@@ -46,7 +46,7 @@ import { containerInstaller } from "../../src/host/container-install.js";
 import { locateOnPath } from "../../src/host/locate.js";
 import type { Argv, CommandResult, RunOptions, Runner } from "../../src/host/run.js";
 import { HostCommandError } from "../../src/host/errors.js";
-import { eventually } from "./processes.js";
+import { childNamed, eventually } from "./processes.js";
 import { REPO_ROOT } from "./test-workloads.js";
 
 const FILES = join(REPO_ROOT, "tests/lab/files");
@@ -275,7 +275,7 @@ export async function bootLab(name: string): Promise<Lab> {
   const boot = async () => {
     nspawn = startNspawn();
     const found = await eventually(() => {
-      leader = childOf(nspawn?.pid as number, "systemd");
+      leader = childNamed(nspawn?.pid as number, "systemd");
       return leader !== undefined;
     }, 30_000);
     if (!found) throw new Error(`the lab's systemd did not start:\n${consoleTail()}`);
@@ -395,23 +395,6 @@ export async function bootLab(name: string): Promise<Lab> {
     dispose,
     console: consoleTail,
   };
-}
-
-/** The first child of `parent` whose command is `comm`. */
-function childOf(parent: number, comm: string): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-      if (ppid === parent && stat.slice(stat.indexOf("(") + 1, close) === comm)
-        return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Whether a process is still running. A zombie (exited, not yet reaped) does not count: on
@@ -21,4 +21,21 @@ export async function eventually(check: () => boolean, timeoutMs = 3_000): Promi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return true;
+}
+
+/** The first child of `parent` whose command is `comm`. */
+export function childNamed(parent: number, comm: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      if (ppid === parent && stat.slice(stat.indexOf("(") + 1, close) === comm)
+        return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }
