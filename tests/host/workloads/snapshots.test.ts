@@ -17,6 +17,24 @@ async function snap(t: Awaited<ReturnType<typeof withDev>>, label: string, conte
   return t.workloads.snapshot(alice, { name: "dev", snapshot: label });
 }
 
+/**
+ * dev with a snapshot "good" of "good work", rolled back to it from "broken" (the broken state in
+ * the trash as `before`), then destroyed (`destroyed`).
+ */
+async function rolledBackThenDestroyed(t: Awaited<ReturnType<typeof withDev>>) {
+  await snap(t, "good", "good work");
+  t.host.setContent(WS, "broken");
+  const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
+  const { trashId: before } = (await t.workloads.confirm(alice, rollback.id)) as {
+    trashId: string;
+  };
+  const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
+  const { trashId: destroyed } = (await t.workloads.confirm(alice, destroy.id)) as {
+    trashId: string;
+  };
+  return { before, destroyed };
+}
+
 describe("snapshots", () => {
   it("takes, lists oldest first, refuses bad names, duplicates, strangers and the cap, and deletes", async () => {
     const t = await withDev();
@@ -129,16 +147,7 @@ describe("rollback", () => {
     // Issue 25, item 5: the refusal called the destroyed container's entry the state from
     // before a rollback, which is the container that now holds the range.
     const t = await withDev();
-    await snap(t, "good", "good work");
-    t.host.setContent(WS, "broken");
-    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
-    const { trashId: before } = (await t.workloads.confirm(alice, rollback.id)) as {
-      trashId: string;
-    };
-    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
-    const { trashId: destroyed } = (await t.workloads.confirm(alice, destroy.id)) as {
-      trashId: string;
-    };
+    const { before, destroyed } = await rolledBackThenDestroyed(t);
     await t.workloads.restore(alice, { id: before, name: "old" });
     // The destroy's Undo: dev as it was destroyed, whose range old (dev before its rollback) has.
     const undo = t.workloads.restore(alice, { id: destroyed });
@@ -209,16 +218,7 @@ describe("rollback", () => {
     // Issue 25, item 2: the restored state is a clone of dev@good; a snapshot of its own named
     // good made zfs refuse the promote when dev's trash was purged, every hour, for good.
     const t = await withDev();
-    await snap(t, "good", "good work");
-    t.host.setContent(WS, "broken");
-    const rollback = await t.workloads.requestRollback(alice, { name: "dev", snapshot: "good" });
-    const { trashId: before } = (await t.workloads.confirm(alice, rollback.id)) as {
-      trashId: string;
-    };
-    const destroy = await t.workloads.requestDestroy(alice, { name: "dev" });
-    const { trashId: devTrash } = (await t.workloads.confirm(alice, destroy.id)) as {
-      trashId: string;
-    };
+    const { before, destroyed: devTrash } = await rolledBackThenDestroyed(t);
     await t.workloads.restore(alice, { id: before, name: "old" });
     const OLD = "tank/users/1001/containers/old";
     expect(t.host.dataset(OLD)?.content).toBe("broken");
