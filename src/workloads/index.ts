@@ -151,7 +151,12 @@ export function createWorkloads(deps: WorkloadDeps) {
     return result as Extract<ConfirmResult, { action: K }>;
   };
   return traced({
-    modules: () => deps.modules,
+    /** The modules this host can give: tailscale only with a key or an OAuth client for one. */
+    modules: () =>
+      deps.modules.filter(
+        (m) =>
+          m.name !== "tailscale" || deps.tailscaleKey !== undefined || deps.tailnet !== undefined,
+      ),
     /**
      * Checks, authorizes and claims a create now, synchronously (a refusal throws here); the
      * returned admission builds and starts it, or releases the name.

@@ -269,8 +269,14 @@ describe("create", () => {
     expect(t.host.calls()).toEqual([]);
   });
 
-  it("refuses tailscale when no auth key is configured", async () => {
+  it("refuses tailscale when no auth key is configured, and does not offer it", async () => {
     const t = await testWorkloads({ tailscaleKey: null });
+    expect(t.workloads.modules().map((m) => m.name)).toEqual([
+      "devtools",
+      "fish",
+      "git",
+      "workspace",
+    ]);
     await expect(
       t.workloads.create(alice, { name: "ts", modules: ["tailscale"] }),
     ).rejects.toMatchObject({ reason: "unavailable" });
