@@ -47,7 +47,7 @@ export async function runVerb(
   switch (verb) {
     case "info":
       return replySoonOrLater(ctx, deps, rich("Looking up ", bold(name), "…"), async () =>
-        containerDetails(await w.info(ctx.actor, { name })),
+        containerDetails(await w.info(ctx.actor, { name }), ctx.actor.userId),
       );
     case "up":
     case "down":

@@ -47,7 +47,8 @@ export function containerList(containers: readonly ContainerSummary[], all: bool
   );
 }
 
-export function containerDetails(info: ContainerInfo): Rich {
+/** /info: a container's state, modules, limits, size, how to connect; whose, for an admin. */
+export function containerDetails(info: ContainerInfo, viewerId: number): Rich {
   const uptime = info.uptimeMs === undefined ? undefined : formatDuration(info.uptimeMs);
   return lines(
     rich(
@@ -57,6 +58,7 @@ export function containerDetails(info: ContainerInfo): Rich {
       ` ${info.state}`,
       uptime ? ` for ${uptime}` : "",
     ),
+    info.ownerId !== viewerId ? rich("Owner: user ", code(info.ownerId)) : undefined,
     rich("Modules: ", info.modules.join(", ")),
     rich("Limits: ", `${info.limits.cpus} CPU, ${formatSize(info.limits.memoryBytes)} memory`),
     info.workspaceBytes !== undefined

@@ -293,6 +293,18 @@ describe("bot commands", () => {
     await api.waitFor(ALICE, (m) => m.text === "Which container? (/down)");
   });
 
+  it("names the owner in an admin's /info of someone else's container, not in the owner's", async () => {
+    const { api } = await startBotHarness();
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ADMIN, "/info dev");
+    const admins = await api.waitFor(ADMIN, (m) => m.text.includes("Modules: git"));
+    expect(admins.text).toContain(`\nOwner: user ${ALICE}\n`);
+    api.sendText(ALICE, "/info dev");
+    const own = await api.waitFor(ALICE, (m) => m.text.includes("Modules: git"));
+    expect(own.text).not.toContain("Owner:");
+  });
+
   it("lets a user pick modules with buttons for /new NAME", async () => {
     const { api, host } = await startBotHarness();
     api.sendText(ALICE, "/new web");
