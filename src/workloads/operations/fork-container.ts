@@ -26,7 +26,7 @@ export type ForkInput = z.input<typeof ForkInput>;
  */
 export function admitFork(deps: WorkloadDeps, actor: Actor, input: ForkInput): Admission {
   const request = parseOrRefuse(ForkInput, input);
-  snapshotsOf(deps); // refuses on directory storage, before anything is held
+  snapshotsOf(deps, "Forks"); // refuses on directory storage, before anything is held
   if (request.name === request.source)
     throw new Refusal("invalid-input", "A fork needs a name of its own.");
   const [source, sourceLease] = deps.store.transaction(() => {

@@ -37,7 +37,7 @@ export async function rollbackContainer(
   options: Pick<OperationOptions, "report"> & { readonly incarnation?: number | undefined } = {},
 ): Promise<RollbackResult> {
   const { store, host } = deps;
-  const snapshots = snapshotsOf(deps);
+  const snapshots = snapshotsOf(deps, "Rollbacks");
   const audit = auditTrail(deps, { actor, action: "rollback", target: name });
   let container: Container;
   let lease: Lease;

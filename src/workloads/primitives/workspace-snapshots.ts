@@ -29,13 +29,19 @@ export const stamp = (ms: number) =>
     .replace(/\.\d+Z$/, "")
     .toLowerCase();
 
-/** Snapshots need ZFS: a plain directory has no copy that costs nothing. */
-export function snapshotsOf(deps: WorkloadDeps): WorkspaceSnapshots {
+/**
+ * Snapshots need ZFS: a plain directory has no copy that costs nothing. `what` is what the
+ * person asked for, as the refusal names it (a fork is a clone of a snapshot).
+ */
+export function snapshotsOf(
+  deps: WorkloadDeps,
+  what: "Snapshots" | "Forks" | "Rollbacks" = "Snapshots",
+): WorkspaceSnapshots {
   const snapshots = deps.host.storage.snapshots;
   if (!snapshots)
     throw new Refusal(
       "unavailable",
-      "Snapshots need ZFS storage; this host keeps workspaces in plain directories (VOXNIX_STORAGE=dir), where each would be a full copy.",
+      `${what} need ZFS storage; this host keeps workspaces in plain directories (VOXNIX_STORAGE=dir), where each copy would be a full one.`,
     );
   return snapshots;
 }

@@ -286,7 +286,7 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     const t = await testWorkloads({ storage: "dir" });
     await t.workloads.create(alice, { name: "dev", modules: [] });
     await expect(t.workloads.fork(alice, { source: "dev", name: "dev2" })).rejects.toThrow(
-      /Snapshots need ZFS storage/,
+      /Forks need ZFS storage/,
     );
     expect(t.store.operations.listAll()).toEqual([]);
   });
