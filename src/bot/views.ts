@@ -64,6 +64,11 @@ export function containerDetails(info: ContainerInfo, viewerId: number): Rich {
     info.workspaceBytes !== undefined
       ? rich("Workspace: ", formatSize(info.workspaceBytes))
       : undefined,
+    info.expiresAtMs !== undefined
+      ? rich(
+          `Goes to the trash in ${formatDuration(Math.max(0, info.expiresAtMs - Date.now()))} (asked for at create; Keep alive on its warning keeps it).`,
+        )
+      : undefined,
     info.tailscale
       ? connectHint(info.name, info.ssh, info.tailscaleName)
       : rich(

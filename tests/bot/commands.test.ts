@@ -174,7 +174,7 @@ describe("bot commands", () => {
     expect(host.installed()).toEqual(["web"]);
   });
 
-  it("creates for a while with /new NAME modules for 3d, the lifetime kept in the registry", async () => {
+  it("creates for a while with /new NAME modules for 3d, the lifetime kept and shown in /info", async () => {
     const { api, env } = await startBotHarness();
     api.sendText(ALICE, "/new dev git for 3d");
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅ dev is running (git, workspace)"));
@@ -184,6 +184,10 @@ describe("bot commands", () => {
     await api.waitFor(ALICE, (m) => m.text.startsWith("How long?"));
     const expires = expiryOf(env, "dev") ?? 0;
     expect(Math.abs(expires - (Date.now() + 3 * 86_400_000))).toBeLessThan(60_000);
+    // Shown where people look, not only in /idle.
+    api.sendText(ALICE, "/info dev");
+    const info = await api.waitFor(ALICE, (m) => m.text.includes("Modules: git"));
+    expect(info.text).toMatch(/\nGoes to the trash in 2d \d+h|\nGoes to the trash in 3d/);
   });
 
   it("answers /list while a build is running in the same chat", async () => {

@@ -11,6 +11,8 @@ export interface ContainerInfo extends ContainerSummary {
   readonly tailscaleName: string | undefined;
   readonly tailscaleIp: string | undefined;
   readonly ssh: string | undefined;
+  /** When it goes to the trash, if a lifetime was asked for at create (`for 3d`). */
+  readonly expiresAtMs: number | undefined;
 }
 
 /** Everything known about one of the actor's containers. */
@@ -43,6 +45,7 @@ export async function containerInfo(
     // The node's own address, not the container's name: a MagicDNS name follows the hostname,
     // which any tenant may set to another container's name.
     ssh: node ? `ssh root@${node.ip ?? node.dnsName}` : undefined,
+    expiresAtMs: deps.store.activity.find(name)?.expiresAtMs,
   };
 }
 
