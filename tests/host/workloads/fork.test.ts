@@ -37,6 +37,27 @@ const specOf = (t: TestWorkloads, name: string) => t.store.containers.find(name)
 /** The directory a dataset is mounted on, as the host sees it. */
 const mounted = (t: TestWorkloads, dataset: string) => join(t.host.root, dataset);
 
+/** dev with a file of its user 1000 in snapshot v1, and dev2 forked from v1. */
+async function forkedFromV1() {
+  const t = await withDev();
+  const base = specOf(t, "dev")?.privateUsers?.base as number;
+  chownSync(mounted(t, SRC), base, base);
+  writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
+  chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
+  await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
+  await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v1" });
+  return t;
+}
+
+/** Rolls dev2 back to v1 and checks its files belong to dev2's own range. */
+async function expectOwnFilesAfterRollbackToV1(t: Awaited<ReturnType<typeof forkedFromV1>>) {
+  const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "v1" });
+  await t.workloads.confirm(alice, request.id);
+  const own = specOf(t, "dev2")?.privateUsers?.base as number;
+  expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(own + 1000);
+  expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
+}
+
 describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
   it("makes a running copy with the same modules and limits, its own range, from a snapshot taken now", async () => {
     const t = await withDev();
@@ -119,13 +140,7 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
   it("gives a fork's files to its own range on a rollback after it went through the trash", async () => {
     // Issue 25, item 1: the Undo rebuilt the spec without its fork mark, and the rollback then
     // left the source's users owning the fork's files, a range the next container may get.
-    const t = await withDev();
-    const base = specOf(t, "dev")?.privateUsers?.base as number;
-    chownSync(mounted(t, SRC), base, base);
-    writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
-    chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
-    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
-    await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v1" });
+    const t = await forkedFromV1();
     const gone = await t.workloads.confirmDestroy(
       alice,
       (await t.workloads.requestDestroy(alice, { name: "dev2" })).id,
@@ -137,23 +152,13 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     );
     await t.workloads.purgeTrash(admin, { everything: true });
 
-    const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "v1" });
-    await t.workloads.confirm(alice, request.id);
-    const own = specOf(t, "dev2")?.privateUsers?.base as number;
-    expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(own + 1000);
-    expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
+    await expectOwnFilesAfterRollbackToV1(t);
   });
 
   it("gives a rolled-back workspace's files to its range by their owner, not by a fork mark", async () => {
     // Issue 25: a fork restored before restores kept its mark has none; its files still
     // belong to its source's range after a rollback to a snapshot from before the fork.
-    const t = await withDev();
-    const base = specOf(t, "dev")?.privateUsers?.base as number;
-    chownSync(mounted(t, SRC), base, base);
-    writeFileSync(join(mounted(t, SRC), "kept.txt"), "kept\n");
-    chownSync(join(mounted(t, SRC), "kept.txt"), base + 1000, base + 1000);
-    await t.workloads.snapshot(alice, { name: "dev", snapshot: "v1" });
-    await t.workloads.fork(alice, { source: "dev", name: "dev2", snapshot: "v1" });
+    const t = await forkedFromV1();
     await t.workloads.confirmDestroy(
       alice,
       (await t.workloads.requestDestroy(alice, { name: "dev" })).id,
@@ -163,11 +168,7 @@ describe.skipIf(!asRoot)("fork (needs root: real mounts and chown)", () => {
     delete unmarked.forked;
     t.store.containers.setSpec("dev2", unmarked);
 
-    const request = await t.workloads.requestRollback(alice, { name: "dev2", snapshot: "v1" });
-    await t.workloads.confirm(alice, request.id);
-    const own = specOf(t, "dev2")?.privateUsers?.base as number;
-    expect(lstatSync(join(mounted(t, FORK), "kept.txt")).uid).toBe(own + 1000);
-    expect(lstatSync(mounted(t, FORK)).uid).toBe(own);
+    await expectOwnFilesAfterRollbackToV1(t);
   }, 60_000);
 
   it("undoes a fork whose install fails: no clone, no snapshot of the source left", async () => {
