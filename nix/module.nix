@@ -273,6 +273,10 @@ in
         ]
         ++ lib.optional usesZfs config.boot.zfs.package;
 
+      # A deploy that changes the container@ template restarts the daemon, whose first reconcile
+      # holds every container's conf to it (src/workloads/maintenance/host-files.ts).
+      restartTriggers = [ config.systemd.units."container@.service".unit ];
+
       # Node ≥ 22.1 keeps compiled code between starts there: a faster start after a deploy.
       environment = environment // {
         NODE_COMPILE_CACHE = "/var/cache/voxnix";

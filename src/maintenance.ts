@@ -98,11 +98,14 @@ export function startMaintenance(
       for (const line of report.repaired) log.info({ repaired: line }, "reconciled");
       for (const line of report.inProgress) log.info({ inProgress: line }, "left to its holder");
       for (const line of report.reported) log.warn({ attention: line }, "registry and host differ");
+      for (const line of report.updated)
+        log.info({ updated: line }, "host files brought up to date");
       for (const line of report.failed)
         log.error({ failed: line }, "reconcile step failed; retrying");
       if (report.failed.length > 0) next = backoff();
       else failedPasses = 0;
-      for (const line of [...report.failed, ...report.reported]) await tellAdminsOnce(line);
+      for (const line of [...report.failed, ...report.reported, ...report.updated])
+        await tellAdminsOnce(line);
       // Quotas nearly full, trash about to go: told to their owners, once each.
       const told = await workloads.watch().catch((error: unknown) => {
         log.warn({ err: error }, "could not look at quotas and trash; retrying later");

@@ -351,6 +351,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
         if (opts.json) return json(report);
         for (const c of report.checks) io.out(`${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
         for (const r of report.repaired) io.out(`repaired: ${r}`);
+        for (const r of report.updated) io.out(`updated: ${r}`);
         for (const r of report.inProgress) io.out(`in progress: ${r}`);
         for (const r of report.reported) io.out(`attention: ${r}`);
         for (const r of report.failed) io.out(`failed: ${r}`);

@@ -122,6 +122,28 @@ export function containerConf(c: ContainerInstall): string {
   ].join("\n");
 }
 
+/**
+ * The conf keys the container@ template reads (src/host/container-template.ts) that voxnix
+ * writes, and those it leaves unset on purpose, with what unset means there (nixpkgs 24.11
+ * nixos-containers.nix). AUTO_START is written for nixos-container(1), which the template
+ * does not read. A template reading a key in neither list is one voxnix was not written for.
+ */
+export const CONF_KEYS_WRITTEN = [
+  "SYSTEM_PATH",
+  "PRIVATE_NETWORK",
+  "HOST_ADDRESS",
+  "LOCAL_ADDRESS",
+  "INTERFACES",
+  "MACVLANS",
+  "EXTRA_NSPAWN_FLAGS",
+] as const;
+export const CONF_KEYS_UNSET: Readonly<Record<string, string>> = {
+  HOST_BRIDGE: "routed to its own link, not bridged",
+  HOST_ADDRESS6: "no IPv6 on its link",
+  LOCAL_ADDRESS6: "no IPv6 on its link",
+  HOST_PORT: "no ports forwarded from the host",
+};
+
 /** A container's cgroup limits as systemd unit settings: the drop-in's, and set-property's. */
 export const limitAssignments = (limits: ContainerInstall["limits"]) => [
   `CPUQuota=${Math.round(limits.cpus * 100)}%`,

@@ -7,6 +7,7 @@ import {
   containerDropIn,
   type ContainerInstall,
 } from "./container-files.js";
+import { TEMPLATE_UNIT } from "./container-template.js";
 import { ForeignContainer } from "./errors.js";
 import type { Runner } from "./run.js";
 
@@ -20,9 +21,6 @@ export interface ContainerInstallerOptions {
   /** Where the template keeps each container's root file system (/var/lib/nixos-containers). */
   readonly stateDir: string;
 }
-
-/** The template boot.enableContainers installs; the boot-time wants links point at it. */
-const TEMPLATE_UNIT = "/etc/systemd/system/container@.service";
 
 /**
  * Installs containers the way NixOS runs imperative ones: nixpkgs' `container@.service` template
@@ -68,6 +66,33 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
       else await replaceLink(TEMPLATE_UNIT, wantsLink(name));
       await runner.run(["systemctl", "daemon-reload"]);
       await writeAtomically(confPath(name), containerConf(container), 0o644);
+    },
+
+    /**
+     * Brings an installed container's conf and drop-in to what this voxnix writes for
+     * `container`, rewriting (atomically) only what differs and leaving its wants link and
+     * system root alone: keys a newer voxnix writes, or a host template needs, reach containers
+     * installed before. A running container reads them at its next start. Says what changed:
+     * the conf keys and the drop-in settings, none when both were already so.
+     */
+    async refresh(container: ContainerInstall): Promise<{ conf: string[]; dropIn: string[] }> {
+      const { name } = container;
+      if (!ours(name)) return { conf: [], dropIn: [] };
+      const conf = containerConf(container);
+      const dropIn = containerDropIn(container, options.confDir);
+      const [confBefore, dropInBefore] = await Promise.all(
+        [confPath(name), dropInPath(name)].map((path) => readFile(path, "utf8").catch(() => "")),
+      );
+      const changed = {
+        conf: changedKeys(confBefore ?? "", conf),
+        dropIn: changedKeys(dropInBefore ?? "", dropIn),
+      };
+      if (changed.dropIn.length > 0) {
+        await writeAtomically(dropInPath(name), dropIn, 0o644);
+        await runner.run(["systemctl", "daemon-reload"]);
+      }
+      if (changed.conf.length > 0) await writeAtomically(confPath(name), conf, 0o644);
+      return changed;
     },
 
     /**
@@ -147,6 +172,26 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
       return [...names].sort();
     },
   };
+}
+
+/**
+ * The keys (`KEY=value` lines of a conf, or a unit file's settings) whose values differ between
+ * two texts, in the order they first appear; a unit setting given twice counts as one list.
+ */
+function changedKeys(before: string, after: string): string[] {
+  const settings = (text: string) => {
+    const map = new Map<string, string[]>();
+    for (const line of text.split("\n")) {
+      const key = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(line)?.[1];
+      if (key) map.set(key, [...(map.get(key) ?? []), line]);
+    }
+    return map;
+  };
+  const [old, now] = [settings(before), settings(after)];
+  const keys = new Set([...now.keys(), ...old.keys()]);
+  return [...keys].filter(
+    (key) => (old.get(key) ?? []).join("\n") !== (now.get(key) ?? []).join("\n"),
+  );
 }
 
 /** Whether anything is at `path`, a dangling symlink too (a declarative conf on a host being built). */

@@ -1,5 +1,6 @@
 import { dirStorage } from "./dir-storage.js";
 import { containerInstaller } from "./container-install.js";
+import { templateConfKeys } from "./container-template.js";
 import { containerSystems } from "./container-systems.js";
 import { containerProcesses } from "./container-processes.js";
 import { journalctl } from "./journalctl.js";
@@ -30,6 +31,8 @@ export {
   UnsafeHostPath,
 } from "./errors.js";
 export {
+  CONF_KEYS_UNSET,
+  CONF_KEYS_WRITTEN,
   containerConf,
   containerDropIn,
   FIRST_UID_BASE,
@@ -132,6 +135,8 @@ export function createHost(runner: Runner, options: HostOptions) {
       buildTimeoutMs: options.buildTimeoutMs ?? 30 * 60_000,
     }),
     installer,
+    /** The conf keys the host's container@.service template reads; undefined without one. */
+    templateConfKeys: () => templateConfKeys(options.hostRoot),
     machines: machinectl(runner),
     processes: containerProcesses(options.hostRoot),
     containers,

@@ -283,7 +283,12 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
       const rendered = (storage: "zfs" | "dir") =>
         evaluate(
           `import ${EVAL}/service.nix ${inputs.slice(0, -1)} show = "confinement"; config = { services.voxnix = { enable = true; botTokenFile = "/run/x"; llmApiKeyFile = "/run/y"; settings = { VOXNIX_ADMINS = [ 1 ]; VOXNIX_STORAGE = "${storage}"; ZFS_POOL = "tank"; }; }; boot.supportedFilesystems.zfs = true; networking.hostId = "8425e349"; }; }`,
-        ) as Promise<{ unit: string; tmpfiles: string[] }>;
+        ) as Promise<{
+          unit: string;
+          tmpfiles: string[];
+          restartTriggers: string[];
+          containerTemplate: string;
+        }>;
       const [zfs, dir] = await Promise.all([rendered("zfs"), rendered("dir")]);
       /** Each key of the unit's [Service] section with every value it is given, in order. */
       const service = (unit: string) => {
@@ -296,6 +301,8 @@ describe.skipIf(!hasTree)(`real nixpkgs evaluation (${SKIP})`, () => {
         return keys;
       };
       const unit = service(zfs.unit);
+      // A new container@ template restarts the daemon, which holds every conf to it.
+      expect(zfs.restartTriggers).toEqual([zfs.containerTemplate]);
       // Devices: only /dev/zfs beyond systemd's pseudo devices, in a /dev of its own.
       expect(unit.DevicePolicy).toEqual(["closed"]);
       expect(unit.DeviceAllow).toEqual(["/dev/zfs rw"]);

@@ -6,6 +6,7 @@ import { notify } from "../primitives/notify.js";
 import { auditTrail, failureOf } from "../primitives/audit.js";
 import type { WorkloadDeps } from "../primitives/deps.js";
 import { beginOperation, isLive, leaseFor, type Lease } from "../primitives/lease.js";
+import { checkHostFiles } from "./host-files.js";
 import { repairOperation } from "./repair.js";
 import { forgetStaleDevices } from "../primitives/tailnet.js";
 
@@ -18,6 +19,8 @@ export interface ReconcileReport {
   readonly inProgress: readonly string[];
   /** Repairs or host checks that failed this time, with the host's error; tried again later. */
   readonly failed: readonly string[];
+  /** Containers whose host files were rewritten for this voxnix and host (host-files.ts). */
+  readonly updated: readonly string[];
 }
 
 /**
@@ -32,7 +35,9 @@ export interface ReconcileReport {
  * - running/stopped states follow machinectl;
  * - staged files without a container are removed;
  * - containers, workspaces and trash on the host that the registry does not know, and trash
- *   entries whose workspace is missing, are reported.
+ *   entries whose workspace is missing, are reported;
+ * - each container's conf and drop-in are held to what this voxnix writes, and the host's
+ *   container@ template to the keys it knows (host-files.ts).
  *
  * Never throws for a host failure: each one is in `failed`, and the rest still runs.
  */
@@ -43,6 +48,7 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
     reported: [] as string[],
     inProgress: [] as string[],
     failed: [] as string[],
+    updated: [] as string[],
   };
 
   const operations = store.operations.listAll();
@@ -169,6 +175,10 @@ export async function reconcile(deps: WorkloadDeps): Promise<ReconcileReport> {
       report.failed.push(`${name}: could not remove staged files: ${messageOf(error)}`);
     }
   }
+  const files = await checkHostFiles(deps, after.rows.values());
+  report.updated.push(...files.updated);
+  report.reported.push(...files.reported);
+  report.failed.push(...files.failed);
   try {
     report.repaired.push(...(await forgetStaleDevices(deps)));
   } catch (error) {

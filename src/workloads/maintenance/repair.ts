@@ -4,6 +4,7 @@ import { finishDestroy } from "../primitives/destroy-steps.js";
 import type { Lease } from "../primitives/lease.js";
 import { putBackInTrash } from "../primitives/provision.js";
 import { finishChange } from "../operations/reconfigure.js";
+import { HOST_FILES_STEP } from "./host-files.js";
 import { finishRollback } from "../operations/rollback.js";
 import { purgeSteps } from "../operations/trash.js";
 
@@ -125,6 +126,11 @@ export async function repairOperation(
           };
     }
     case "reconfigure": {
+      if (operation.made.includes(HOST_FILES_STEP)) {
+        // Rewrites files in place, atomically, from the registry: the next pass does it again.
+        lease.end();
+        return { line: `${name}: its host files check was interrupted; checked again`, notice: "" };
+      }
       if (!row) {
         lease.end();
         return { line: `${name}: change had not begun; nothing to undo`, notice: "" };

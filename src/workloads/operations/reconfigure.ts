@@ -321,14 +321,7 @@ async function systemFor(deps: WorkloadDeps, spec: ContainerSpec, options: Opera
 }
 
 const install = (deps: WorkloadDeps, spec: ContainerSpec, systemPath: string) =>
-  installContainer(deps, {
-    name: spec.name,
-    systemPath,
-    workspace: spec.workspace.hostPath,
-    tailscaleKeyFile: spec.tailscale?.authKeyFile,
-    uidBase: spec.privateUsers?.base ?? undefined,
-    limits: spec.limits,
-  });
+  installContainer(deps, spec, systemPath);
 
 /**
  * Makes the host run `spec`: staged and, once the change was committed (it may have reached the

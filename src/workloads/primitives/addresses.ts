@@ -6,28 +6,47 @@ import {
 } from "../../container-network.js";
 import type { ContainerInstall } from "../../host/index.js";
 import type { WorkloadDeps } from "./deps.js";
+import type { ContainerSpec } from "./spec.js";
 import { Refusal } from "./refusal.js";
 
 const DEFAULT_NETWORK = parseContainerNetwork(DEFAULT_CONTAINER_NETWORK) as ContainerNetwork;
 
 /**
- * Installs a container's files with its address on the containers' network. Every install goes
- * through here (create, restore, fork, change in place, and their repairs), so each conf names
- * the address the registry holds for that container: one assigned now if it has none yet (a
+ * Installs the container of `spec` running `systemPath`. Every install goes through here
+ * (create, restore, fork, change in place, and their repairs).
+ */
+export async function installContainer(
+  deps: WorkloadDeps,
+  spec: ContainerSpec,
+  systemPath: string,
+): Promise<void> {
+  await deps.host.installer.install(await hostSideOf(deps, spec, systemPath));
+}
+
+/**
+ * What the host gives the container of `spec` running `systemPath`: what an install writes, and
+ * what a host-files check holds installed containers to (maintenance/host-files.ts). Its conf
+ * names the address the registry holds for it: one assigned now if it has none yet (a
  * container installed before addresses existed gets one at its next install) or if the network
  * changed. The address is released only with the container's registry row, which a destroy
  * deletes after the container is stopped and uninstalled (store/addresses.ts).
  */
-export async function installContainer(
+export async function hostSideOf(
   deps: WorkloadDeps,
-  container: Omit<ContainerInstall, "address" | "startsAtBoot">,
-): Promise<void> {
-  await deps.host.installer.install({
-    ...container,
-    address: addressOf(deps, container.name),
+  spec: ContainerSpec,
+  systemPath: string,
+): Promise<ContainerInstall> {
+  return {
+    name: spec.name,
+    systemPath,
+    workspace: spec.workspace.hostPath,
+    tailscaleKeyFile: spec.tailscale?.authKeyFile,
+    uidBase: spec.privateUsers?.base ?? undefined,
+    limits: spec.limits,
+    address: addressOf(deps, spec.name),
     // One stopped on purpose stays stopped at boot, whatever reinstalls it (a change in place).
-    startsAtBoot: deps.store.containers.find(container.name)?.state !== "stopped",
-  });
+    startsAtBoot: deps.store.containers.find(spec.name)?.state !== "stopped",
+  };
 }
 
 /** `name`'s address, and the host's on its link, assigned if needed. */

@@ -226,14 +226,7 @@ async function provisionContainer(
     }
     // Marked before the first file is written; uninstall removes whatever of it there is.
     undo.push("container files", () => host.installer.uninstall(spec.name));
-    await installContainer(deps, {
-      name: spec.name,
-      systemPath,
-      workspace: hostPath,
-      tailscaleKeyFile: finalSpec.tailscale?.authKeyFile,
-      uidBase: finalSpec.privateUsers?.base,
-      limits: finalSpec.limits,
-    });
+    await installContainer(deps, finalSpec, systemPath);
     options.onProgress?.("starting");
     await host.containers.start(spec.name);
   } catch (error) {

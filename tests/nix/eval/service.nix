@@ -23,6 +23,9 @@ else if show == "confinement" then
   {
     unit = c.systemd.units."voxnix.service".text;
     tmpfiles = c.systemd.tmpfiles.rules;
+    # 24.11 hashes the triggers into one file: compared as paths instead.
+    restartTriggers = map toString c.systemd.services.voxnix.restartTriggers;
+    containerTemplate = toString c.systemd.units."container@.service".unit;
   }
 else
   map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions)
