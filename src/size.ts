@@ -17,11 +17,14 @@ export function parseSize(text: string): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
-/** Formats bytes with the largest unit that keeps at least 1, at most one decimal: `1.5G`. */
+/**
+ * Formats bytes with the largest unit that keeps at least 1, at most one decimal: `1.5G`; under
+ * 1K in bytes, `0B`, as `zfs list` prints them (a bare "0" reads as a missing figure).
+ */
 export function formatSize(bytes: number): string {
   let exponent = 0;
   while (exponent < UNITS.length - 1 && Math.abs(bytes) >= 1024 ** (exponent + 1)) exponent++;
   const amount = bytes / 1024 ** exponent;
   const text = Number.isInteger(amount) ? String(amount) : amount.toFixed(1).replace(/\.0$/, "");
-  return `${text}${UNITS[exponent]}`;
+  return `${text}${UNITS[exponent] || "B"}`;
 }

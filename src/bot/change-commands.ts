@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import { formatSize } from "../size.js";
-import { isChangeable, type ChangeInput, type ChangeResult } from "../workloads/index.js";
+import { cpuText, isChangeable, type ChangeInput, type ChangeResult } from "../workloads/index.js";
 import { offerContainers } from "./actions.js";
 import { commandArgs } from "./command-args.js";
 import type { BotContext } from "./context.js";
@@ -22,7 +22,7 @@ export const changeLine = (result: ChangeResult) =>
     rich(
       "🔧 ",
       bold(result.name),
-      `: ${result.modules.join(", ")}; ${result.limits.cpus} CPU, ${formatSize(result.limits.memoryBytes)}.`,
+      `: ${result.modules.join(", ")}; ${cpuText(result.limits.cpus)}, ${formatSize(result.limits.memoryBytes)}.`,
     ),
     `${HOW[result.applied]}; it is ${result.state}.`,
   );
@@ -90,7 +90,7 @@ export function changeCommands(deps: BotDeps) {
         rich(
           bold(name),
           limits
-            ? ` has ${limits.cpus} CPU and ${formatSize(limits.memoryBytes)} of memory. `
+            ? ` has ${cpuText(limits.cpus)} and ${formatSize(limits.memoryBytes)} of memory. `
             : " has no limits on record. ",
           code(`/limits ${name} 2 4G`),
           " changes them.",

@@ -1,6 +1,7 @@
 import { formatDuration } from "../duration.js";
 import { formatSize } from "../size.js";
 import {
+  cpuText,
   STALE_NOTE,
   unpushedLines,
   type ConfirmationRequest,
@@ -60,7 +61,7 @@ export function containerDetails(info: ContainerInfo, viewerId: number): Rich {
     ),
     info.ownerId !== viewerId ? rich("Owner: user ", code(info.ownerId)) : undefined,
     rich("Modules: ", info.modules.join(", ")),
-    rich("Limits: ", `${info.limits.cpus} CPU, ${formatSize(info.limits.memoryBytes)} memory`),
+    rich("Limits: ", `${cpuText(info.limits.cpus)}, ${formatSize(info.limits.memoryBytes)} memory`),
     info.workspaceBytes !== undefined
       ? rich("Workspace: ", formatSize(info.workspaceBytes))
       : undefined,

@@ -5,6 +5,7 @@ import {
   STALE_NOTE,
   unpushedLines,
   computeText,
+  cpuText,
   cpuHistoryText,
   idlePolicyText,
   overviewLine,
@@ -318,7 +319,7 @@ export function registerAdminCommands(program: Command, io: Io = processIo): voi
           ...(opts.clear ? { clear: true } : {}),
         });
         io.out(
-          `${id}: ${quota.cpus} CPUs and ${bytes(quota.memoryBytes)} for running containers${quota.own ? "" : " (the defaults)"}`,
+          `${id}: ${cpuText(quota.cpus)} and ${bytes(quota.memoryBytes)} for running containers${quota.own ? "" : " (the defaults)"}`,
         );
       }),
     );

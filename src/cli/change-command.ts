@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { ChangeResult } from "../workloads/index.js";
+import { cpuText, type ChangeResult } from "../workloads/index.js";
 import { commaList, limitsInput, withLimitOptions } from "./arguments.js";
 import { bytes } from "./output.js";
 import { processIo, UsageError, withWorkloads, type Io } from "./verb-runtime.js";
@@ -37,7 +37,7 @@ export function registerChangeCommand(program: Command, io: Io = processIo): voi
           );
           if (opts.json) return io.out(JSON.stringify(result, null, 2));
           io.out(
-            `${name}: ${result.modules.join(", ")}; ${result.limits.cpus} CPU, ${bytes(result.limits.memoryBytes)} (${HOW[result.applied]}); ${result.state}`,
+            `${name}: ${result.modules.join(", ")}; ${cpuText(result.limits.cpus)}, ${bytes(result.limits.memoryBytes)} (${HOW[result.applied]}); ${result.state}`,
           );
         }),
     );

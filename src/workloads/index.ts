@@ -49,6 +49,7 @@ export { auditName, SYSTEM_ACTOR, type Actor } from "./primitives/actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./operations/audit-events.js";
 export { unpushedLines } from "./primitives/unpushed-text.js";
 export { computeText, cpuHistoryText, overviewLine, resourcesText } from "./usage-text.js";
+export { cpuText } from "./primitives/compute-quota.js";
 export type { AuditEntry } from "../store/index.js";
 export type { ContainerInfo } from "./operations/container-info.js";
 export { HISTORY_MAX_AGE_MS, HISTORY_TURNS } from "./operations/conversation.js";

@@ -59,7 +59,7 @@ describe("change in place from chat", () => {
     api.sendText(ALICE, "/limits dev");
     await api.waitFor(ALICE, (m) => m.text.startsWith("dev has 1 CPU and 2G of memory."));
     api.sendText(ALICE, "/limits dev 2 4G");
-    await api.waitFor(ALICE, (m) => m.text.startsWith("🔧 dev: fish, workspace; 2 CPU, 4G."));
+    await api.waitFor(ALICE, (m) => m.text.startsWith("🔧 dev: fish, workspace; 2 CPUs, 4G."));
     expect(host.unitProperties("container@dev.service")).toMatchObject({ CPUQuota: "200%" });
     api.sendText(ALICE, "/limits dev 64");
     await api.waitFor(ALICE, (m) => m.text.includes("At most 4 CPUs per container"));

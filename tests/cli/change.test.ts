@@ -17,7 +17,7 @@ describe("voxnix set", { timeout: 120_000 }, () => {
     const changed = await run("set", "dev", "--add", "fish", "--cpu", "2", "--memory", "3G");
     expect(changed).toMatchObject({
       exitCode: 0,
-      stdout: "dev: fish, git, workspace; 2 CPU, 3G (active now, without a restart); running\n",
+      stdout: "dev: fish, git, workspace; 2 CPUs, 3G (active now, without a restart); running\n",
     });
     const json = await run("set", "dev", "--remove", "fish", "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({

@@ -23,7 +23,8 @@ describe("formatSize", () => {
   it("uses the largest unit and at most one decimal", () => {
     expect(formatSize(10 * 1024 ** 3)).toBe("10G");
     expect(formatSize(1536)).toBe("1.5K");
-    expect(formatSize(500)).toBe("500");
+    expect(formatSize(500)).toBe("500B");
+    expect(formatSize(0)).toBe("0B");
   });
 
   it("gives text that parseSize reads back within rounding (one decimal: under 5%)", () => {

@@ -38,7 +38,11 @@ async function setPower(
     const container = authorize(actor, name, store.containers.find(name));
     const reason = stillWanted();
     if (reason !== undefined) throw new Refusal("conflict", reason, { name });
-    if (action !== "stop") assertComputeFits(deps, container.spec);
+    if (action !== "stop")
+      assertComputeFits(deps, container.spec, {
+        actor,
+        ...(container.state === "running" ? { running: container.spec.limits } : {}),
+      });
     const lease = beginOperation(deps, {
       kind: action,
       container: name,

@@ -6,7 +6,7 @@ import type { Actor } from "../primitives/actor.js";
 import { installContainer } from "../primitives/addresses.js";
 import { auditTrail, failureOf, outcomeOf } from "../primitives/audit.js";
 import { buildSpec } from "../primitives/build-spec.js";
-import { assertComputeFits } from "../primitives/compute-quota.js";
+import { assertComputeFits, cpuText } from "../primitives/compute-quota.js";
 import type { OperationOptions, WorkloadDeps } from "../primitives/deps.js";
 import { beginOperation, type Lease } from "../primitives/lease.js";
 import { tellOwner } from "../primitives/notify.js";
@@ -130,7 +130,8 @@ export function checkChange(deps: WorkloadDeps, actor: Actor, input: ChangeInput
   const { name } = parseOrRefuse(ChangeInput, input);
   const container = settled(deps, actor, name);
   const next = planChange(deps, container, input);
-  if (container.state === "running") assertComputeFits(deps, next);
+  if (container.state === "running")
+    assertComputeFits(deps, next, { actor, running: container.spec.limits });
   return { container, next };
 }
 
@@ -222,7 +223,8 @@ export async function reconfigureContainer(
         ? (await host.staging.writeSpec(name, next), previousSystem)
         : await systemFor(deps, next, options);
     store.transaction(() => {
-      if (container.state === "running") assertComputeFits(deps, next);
+      if (container.state === "running")
+        assertComputeFits(deps, next, { actor, running: container.spec.limits });
       store.containers.setSpec(name, next);
       lease.made(STEP.committed);
     });
@@ -273,7 +275,7 @@ export async function reconfigureContainer(
     deps,
     actor,
     container.ownerId,
-    (who) => `🔧 ${who} changed ${name}: ${next.modules.join(", ")}; ${next.limits.cpus} CPU.`,
+    (who) => `🔧 ${who} changed ${name}: ${next.modules.join(", ")}; ${cpuText(next.limits.cpus)}.`,
   );
   return result(state, state === "running" ? "switched" : "next-start");
 }
@@ -409,6 +411,6 @@ export class NotChanged extends VoxnixError {
   constructor(name: string, kept: ContainerSpec, cause: unknown) {
     super(`${name}: change not made, previous system kept: ${String(cause)}`, { cause });
     const why = isVoxnixError(cause) ? cause.userMessage : "the host could not do it";
-    this.userMessage = `${name} was not changed: ${why} It keeps its previous system (${kept.modules.join(", ")}), with ${kept.limits.cpus} CPU and ${formatSize(kept.limits.memoryBytes)}.`;
+    this.userMessage = `${name} was not changed: ${why} It keeps its previous system (${kept.modules.join(", ")}), with ${cpuText(kept.limits.cpus)} and ${formatSize(kept.limits.memoryBytes)}.`;
   }
 }

@@ -1,4 +1,5 @@
 import type { Config } from "../../config.js";
+import { formatSize } from "../../size.js";
 import type { ContainerModule } from "../../host/index.js";
 import { Refusal } from "./refusal.js";
 import { ContainerSpec, DEFAULT_TASKS_MAX, IMPLICIT_MODULES, type CreateInput } from "./spec.js";
@@ -43,7 +44,7 @@ export function buildSpec(options: BuildSpecOptions): ContainerSpec {
   if (memoryBytes > limits.maxMemoryBytes) {
     throw new Refusal(
       "limit",
-      `At most ${formatGiB(limits.maxMemoryBytes)} of memory per container; ask for less.`,
+      `At most ${formatSize(limits.maxMemoryBytes)} of memory per container; ask for less.`,
     );
   }
   const wantsTailscale = request.modules.includes("tailscale");
@@ -64,5 +65,3 @@ export function buildSpec(options: BuildSpecOptions): ContainerSpec {
     tailscale: wantsTailscale ? { authKeyFile: options.tailscaleKeyPath } : null,
   });
 }
-
-const formatGiB = (bytes: number) => `${Math.round((bytes / 1024 ** 3) * 10) / 10} GiB`;

@@ -41,8 +41,22 @@ export const cpuText = (n: number) => `${Number(n.toFixed(2))} CPU${n === 1 ? ""
  * Refuses to bring `spec` up when the owner's running containers and it would pass the owner's
  * compute quota, naming what uses it. Call inside the transaction that leases the change: the
  * containers on their way up count, so two starts at once cannot pass the quota together.
+ * `running`: the limits it runs with now; what adds nothing to them (a restart, a change that
+ * lowers its limits) is never refused, even over a quota an admin has just lowered: that is
+ * how a user gets back under it. `actor` words the refusal for whoever asked.
  */
-export function assertComputeFits(deps: WorkloadDeps, spec: ContainerSpec) {
+export function assertComputeFits(
+  deps: WorkloadDeps,
+  spec: ContainerSpec,
+  options: { actor?: Actor; running?: ContainerSpec["limits"] } = {},
+) {
+  const { running } = options;
+  if (
+    running &&
+    spec.limits.cpus <= running.cpus + 1e-9 &&
+    spec.limits.memoryBytes <= running.memoryBytes
+  )
+    return;
   const quota = computeQuotaOf(deps, spec.owner);
   const others = runningOf(deps, spec.owner).filter((c) => c.name !== spec.name);
   const cpus = others.reduce((sum, c) => sum + c.spec.limits.cpus, spec.limits.cpus);
@@ -56,9 +70,13 @@ export function assertComputeFits(deps: WorkloadDeps, spec: ContainerSpec) {
       (c) => `${c.name} (${cpuText(c.spec.limits.cpus)}, ${formatSize(c.spec.limits.memoryBytes)})`,
     )
     .join(", ");
+  const whose =
+    options.actor === undefined || options.actor.userId === spec.owner
+      ? "your share"
+      : `the share of its owner (${spec.owner})`;
   throw new Refusal(
     "quota",
-    `Running ${spec.name} (${cpuText(spec.limits.cpus)}, ${formatSize(spec.limits.memoryBytes)}) would pass your share of ${cpuText(quota.cpus)} and ${formatSize(quota.memoryBytes)}` +
+    `Running ${spec.name} (${cpuText(spec.limits.cpus)}, ${formatSize(spec.limits.memoryBytes)}) would pass ${whose} of ${cpuText(quota.cpus)} and ${formatSize(quota.memoryBytes)}` +
       (using ? `; running now: ${using}. Stop one first (/down NAME).` : "."),
     { cpus, memoryBytes: memory },
   );

@@ -29,6 +29,28 @@ describe("compute quota", () => {
     expect(await t.workloads.restart(alice, { name: "a" })).toMatchObject({ state: "running" });
   });
 
+  it("never refuses what adds nothing, over a quota the admin just lowered; words an admin's refusal", async () => {
+    const t = await testWorkloads({ limits: { userCpus: 4, maxCpus: 2 } });
+    await t.workloads.create(alice, { name: "a", modules: [], cpus: 2, memory: 4 * G });
+    await t.workloads.create(alice, { name: "b", modules: [], cpus: 2 });
+    t.workloads.setQuota(admin, { userId: alice.userId, cpus: 2 });
+    // Alice is over her new share: lowering a container, or restarting one, is how she gets back.
+    expect(await t.workloads.change(alice, { name: "a", cpus: 1, memory: 2 * G })).toMatchObject({
+      limits: { cpus: 1, memoryBytes: 2 * G },
+    });
+    expect(await t.workloads.restart(alice, { name: "b" })).toMatchObject({ state: "running" });
+    // Raising one is still refused, and an admin doing it hears whose share it is.
+    await expect(t.workloads.change(alice, { name: "a", cpus: 2 })).rejects.toMatchObject({
+      reason: "quota",
+      userMessage: expect.stringContaining("would pass your share of 2 CPUs"),
+    });
+    await expect(t.workloads.change(admin, { name: "a", cpus: 2 })).rejects.toMatchObject({
+      reason: "quota",
+      userMessage: expect.stringContaining("would pass the share of its owner (1001) of 2 CPUs"),
+    });
+    expect(t.store.containers.find("a")?.spec.limits.cpus).toBe(1);
+  });
+
   it("counts memory as well as CPUs", async () => {
     const t = await testWorkloads({ limits: { userMemoryBytes: 8 * G } });
     await t.workloads.create(alice, { name: "a", modules: [], memory: 6 * G });

@@ -261,7 +261,7 @@ describe("create", () => {
     ["too little memory", { name: "dev", modules: [], memory: 1 }, /at least 64M of memory/],
     ["a long name", { name: "averylongname", modules: [] }, /1 to 11 characters/],
     ["too many CPUs", { name: "dev", modules: [], cpus: 16 }, /At most 4 CPUs/],
-    ["too much memory", { name: "dev", modules: [], memory: "64G" }, /At most 8 GiB of memory/],
+    ["too much memory", { name: "dev", modules: [], memory: "64G" }, /At most 8G of memory/],
   ])("refuses %s and changes nothing", async (_, input, message) => {
     const t = await testWorkloads();
     await expect(t.workloads.create(alice, input)).rejects.toThrow(message);
