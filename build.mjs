@@ -3,7 +3,8 @@
 // of the daemon's start-up. Types are checked by `npm run typecheck`, not here. The tests run
 // the same bundle (tests/support/bundle.ts), so its options live here once.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -18,8 +19,9 @@ export const bundleOptions = {
   platform: "node",
   target: "node20.19",
   sourcemap: true,
-  // A native addon: it stays in node_modules, loaded by Node itself.
-  external: ["better-sqlite3"],
+  // Native addons: they stay in node_modules, loaded by Node itself. ws only tries the optional
+  // two (in a try), which voxnix does not install.
+  external: ["better-sqlite3", "node-pty", "bufferutil", "utf-8-validate"],
   // Bundled CommonJS dependencies call require(); give the ES module output one.
   banner: {
     js: 'import { createRequire as voxnixRequire } from "node:module"; const require = voxnixRequire(import.meta.url);',
@@ -27,7 +29,32 @@ export const bundleOptions = {
   logLevel: "warning",
 };
 
+const CLIENT = fileURLToPath(new URL("src/web/client/", import.meta.url));
+
+/**
+ * The Mini App's page (src/web/): index.html, app.js and app.css in `outdir`, which the daemon
+ * serves from memory. Preact, xterm.js and uPlot are bundled in; nothing is fetched elsewhere.
+ * @param {string} outdir
+ */
+export async function buildWebClient(outdir) {
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    entryPoints: { app: join(CLIENT, "main.tsx") },
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: ["chrome109", "safari15", "firefox115"],
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    minify: true,
+    outdir,
+    logLevel: "warning",
+  });
+  copyFileSync(join(CLIENT, "index.html"), join(outdir, "index.html"));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   rmSync("dist", { recursive: true, force: true });
   await build({ ...bundleOptions, outdir: "dist" });
+  await buildWebClient("dist/web");
 }

@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", ".test-dist/", ".lab/", "node_modules/", "coverage/"] },
+  { ignores: ["dist/", ".test-dist/", ".lab/", "node_modules/", "coverage/", "test-artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -29,9 +29,33 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["**/workloads/**", "**/agent/**", "**/bot/**", "**/cli/**"],
+              group: [
+                "**/workloads/**",
+                "**/agent/**",
+                "**/bot/**",
+                "**/cli/**",
+                "**/web/**",
+                "**/egress/**",
+              ],
               message:
                 "host/ and store/ sit below workloads/, agent/, bot/ and cli/ (design.md, Layout).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The egress proxy is a transport, as the bot is: it asks workloads/, never the store or host.
+    files: ["src/egress/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/store/**", "**/host/**", "**/cli/**", "**/bot/**", "**/agent/**"],
+              message: "egress/ is a transport: it goes through workloads/ (docs/architecture.md).",
             },
           ],
         },
@@ -54,6 +78,42 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ["src/web/**"],
+    ignores: ["src/web/client/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/store/**", "**/host/**", "**/cli/**", "**/bot/**", "**/agent/**"],
+              message: "web/ is a transport: it goes through workloads/ (design.md, Layout).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The Mini App's page runs in a browser and reaches the daemon only through its API; of
+    // the daemon's code it shares only the pure leaf that writes sizes as every transport does.
+    files: ["src/web/client/**"],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./(?!\\.\\./size\\.js$)",
+              message: "the page imports nothing of the daemon but src/size.ts.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   ...workloadsFloors(),
 );
 
@@ -65,8 +125,8 @@ export default tseslint.config(
  */
 function workloadsFloors() {
   const above = {
-    group: ["**/agent/**", "**/bot/**", "**/cli/**"],
-    message: "workloads/ sits below agent/, bot/ and cli/ (design.md, Layout).",
+    group: ["**/agent/**", "**/bot/**", "**/cli/**", "**/web/**", "**/egress/**"],
+    message: "workloads/ sits below agent/, bot/, cli/, web/ and egress/ (design.md, Layout).",
   };
   /** @param {string[]} files @param {{ group: string[]; message: string }[]} patterns */
   const restrict = (files, patterns) => ({

@@ -33,6 +33,18 @@
     '';
   };
 
+  # Secrets used, never read (docs/security.md): the host binds /run/voxnix/egress read-only
+  # into the container and rewrites `env` there whenever its secret uses change. Login shells
+  # read it as they start, so an agent started afterwards gets the egress proxy's URL and a
+  # placeholder key without a rebuild; nothing in it is a secret. Absent on hosts without secrets.
+  environment.extraInit = ''
+    if [ -r /run/voxnix/egress/env ]; then
+      set -a
+      . /run/voxnix/egress/env
+      set +a
+    fi
+  '';
+
   # Tenants own their container; the host firewall (nix/host/network.nix) guards the host.
   networking.firewall.enable = false;
 

@@ -23,7 +23,7 @@ let
   # Each setting is named once, as the daemon reads it; this is its environment (RFC 42).
   render = value: if builtins.isList value then lib.concatMapStringsSep "," toString value else toString value;
   environment =
-    lib.mapAttrs (_: render) settings
+    lib.mapAttrs (_: render) (lib.filterAttrs (_: value: value != null) settings)
     // {
       TELEGRAM_BOT_TOKEN_FILE = "%d/bot-token";
       VOXNIX_STATE_DIR = "/var/lib/voxnix";
@@ -36,7 +36,8 @@ let
     }
     // lib.optionalAttrs (cfg.tailscaleOAuthClientSecretFile != null) {
       TAILSCALE_OAUTH_CLIENT_SECRET_FILE = "%d/tailscale-oauth-client-secret";
-    };
+    }
+    // lib.optionalAttrs (cfg.secretsKeyFile != null) { VOXNIX_SECRETS_KEY_FILE = "%d/secrets-key"; };
 
   # The same settings for the admin's `voxnix` at a root shell. Credentials are systemd's (%d)
   # only inside the unit, so the CLI reads the agenix files directly (root may read them).
@@ -46,13 +47,15 @@ let
       "LLM_API_KEY_FILE"
       "TAILSCALE_AUTH_KEY_FILE"
       "TAILSCALE_OAUTH_CLIENT_SECRET_FILE"
+      "VOXNIX_SECRETS_KEY_FILE"
     ]
     // lib.optionalAttrs (cfg.tailscaleAuthKeyFile != null) {
       TAILSCALE_AUTH_KEY_FILE = cfg.tailscaleAuthKeyFile;
     }
     // lib.optionalAttrs (cfg.tailscaleOAuthClientSecretFile != null) {
       TAILSCALE_OAUTH_CLIENT_SECRET_FILE = cfg.tailscaleOAuthClientSecretFile;
-    };
+    }
+    // lib.optionalAttrs (cfg.secretsKeyFile != null) { VOXNIX_SECRETS_KEY_FILE = cfg.secretsKeyFile; };
   adminCli = pkgs.writeShellScriptBin "voxnix" ''
     set -a
     ${lib.toShellVars cliEnvironment}
@@ -88,6 +91,10 @@ let
       "/${settings.ZFS_POOL}" = "-";
     };
   writablePaths = builtins.attrNames writableDirectories;
+
+  # The Mini App (src/web/): the daemon's loopback port, published on the tailnet over HTTPS.
+  web = cfg.webApp;
+  webListen = settings.VOXNIX_WEB_LISTEN;
 
   renamed = to: from: lib.mkRenamedOptionModule ([ "services" "voxnix" ] ++ from) [ "services" "voxnix" "settings" to ];
 in
@@ -153,6 +160,25 @@ in
       '';
     };
 
+    secretsKeyFile = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "/run/agenix/voxnix-secrets-key";
+      description = ''
+        File holding the 32-byte key (64 hex digits: `openssl rand -hex 32`) that seals the
+        secrets people store with /secret add. With it the daemon runs the egress proxy
+        (settings.VOXNIX_EGRESS_PORT) through which containers use them without reading them;
+        null: no secrets. Losing the key loses every stored secret (people add them again).
+      '';
+    };
+
+    webApp.enable = lib.mkEnableOption ''
+      the Mini App: a terminal into their containers and a dashboard, opened from the bot's
+      buttons inside Telegram. The daemon serves it on loopback (settings.VOXNIX_WEB_LISTEN) and
+      `tailscale serve` publishes it at settings.VOXNIX_WEB_URL with the tailnet's certificate:
+      reachable from devices on the tailnet only (docs/operations.md, The Mini App)
+    '';
+
     settings = mkOption {
       description = ''
         The daemon's environment, keyed by the variables it reads (design.md, Configuration;
@@ -209,6 +235,14 @@ in
           VOXNIX_IDLE_WARN_HOURS = setting types.ints.positive 24 "Hours before an idle stop that its owner is warned, with Keep alive and Stop now.";
           VOXNIX_KEEPALIVE_PROCESSES = setting types.str "tmux,screen,zellij,claude,codex,aider,gemini,opencode,goose,cursor-agent" "Process names whose presence alone counts as use (an agent waiting in tmux).";
           VOXNIX_TRASH_DAYS = setting types.ints.unsigned 7 "Days a destroyed container's workspace stays restorable.";
+          VOXNIX_EGRESS_PORT = setting types.port 3129 "TCP port of the egress proxy on the host's address on the containers' network (with secretsKeyFile); the appliance's tenant firewall opens it to containers alone.";
+          VOXNIX_WEB_URL = mkOption {
+            type = types.nullOr (types.strMatching "https://[^/]+/?");
+            default = null;
+            example = "https://voxnix.tail1234.ts.net";
+            description = "The Mini App's address: this host's name on the tailnet (MagicDNS, with HTTPS certificates enabled). The bot's buttons open it; null: no Mini App.";
+          };
+          VOXNIX_WEB_LISTEN = setting (types.strMatching "(127\\.0\\.0\\.1|localhost):[0-9]+") "127.0.0.1:8470" "Where the daemon serves the Mini App: loopback only, for `tailscale serve` to publish.";
           VOXNIX_CONTAINER_NETWORK = setting (types.strMatching "[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+/[0-9]+") "10.100.0.0/24" "The containers' IPv4 network: the host answers DNS on its first address, and each container gets one of the others, routed to it alone. The host's network must match (the appliance: settings.nix containerNetwork).";
         };
       };
@@ -228,6 +262,14 @@ in
       {
         assertion = cfg.llmApiKeyFile != null || settings.LLM_BASE_URL != "https://openrouter.ai/api/v1";
         message = "services.voxnix.llmApiKeyFile: OpenRouter (the default LLM_BASE_URL) needs an API key file.";
+      }
+      {
+        assertion = !web.enable || settings.VOXNIX_WEB_URL != null;
+        message = "services.voxnix.webApp.enable needs services.voxnix.settings.VOXNIX_WEB_URL: this host's https:// name on the tailnet (e.g. https://voxnix.tail1234.ts.net).";
+      }
+      {
+        assertion = !web.enable || config.services.tailscale.enable;
+        message = "services.voxnix.webApp.enable publishes the Mini App with `tailscale serve`: enable services.tailscale too.";
       }
       {
         assertion = !(settings ? TELEGRAM_BOT_TOKEN || settings ? LLM_API_KEY || settings ? TAILSCALE_AUTH_KEY || settings ? TAILSCALE_OAUTH_CLIENT_SECRET);
@@ -250,6 +292,25 @@ in
       # Every tenant's workspace is under it (src/host/zfs-storage.ts), and so would be open to
       # every host user: containers reach theirs through a bind that root's nspawn makes.
       ++ lib.optional usesZfs "d /${settings.ZFS_POOL}/users 0700 root root - -";
+
+    # `tailscale serve` keeps its configuration in tailscaled: set at start, removed at stop.
+    # HTTPS on 443 with the tailnet's certificate for this host's name, proxied to loopback.
+    systemd.services.voxnix-web = lib.mkIf web.enable {
+      description = "voxnix Mini App on the tailnet (tailscale serve)";
+      wantedBy = [ "multi-user.target" ];
+      after = [
+        "tailscaled.service"
+        "voxnix.service"
+      ];
+      wants = [ "tailscaled.service" ];
+      bindsTo = [ "voxnix.service" ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "${lib.getExe config.services.tailscale.package} serve --bg --https=443 http://${webListen}";
+        ExecStop = "${lib.getExe config.services.tailscale.package} serve --https=443 off";
+      };
+    };
 
     systemd.services.voxnix = {
       description = "voxnix Telegram container host";
@@ -290,7 +351,8 @@ in
           ++ lib.optional (cfg.tailscaleAuthKeyFile != null) "tailscale-auth-key:${cfg.tailscaleAuthKeyFile}"
           ++ lib.optional (
             cfg.tailscaleOAuthClientSecretFile != null
-          ) "tailscale-oauth-client-secret:${cfg.tailscaleOAuthClientSecretFile}";
+          ) "tailscale-oauth-client-secret:${cfg.tailscaleOAuthClientSecretFile}"
+          ++ lib.optional (cfg.secretsKeyFile != null) "secrets-key:${cfg.secretsKeyFile}";
         StateDirectory = "voxnix";
         StateDirectoryMode = "0700";
         CacheDirectory = "voxnix";

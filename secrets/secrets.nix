@@ -13,6 +13,8 @@ in
   "voxnix-bot-token.age".publicKeys = everyone;
   "voxnix-llm-api-key.age".publicKeys = everyone;
   "voxnix-tailscale-auth-key.age".publicKeys = everyone;
+  # The key that seals people's secrets for the egress proxy (openssl rand -hex 32).
+  "voxnix-secrets-key.age".publicKeys = everyone;
   # The host's own tailnet identity (nix/host/tailnet-admin.nix).
   "voxnix-host-tailscale-auth-key.age".publicKeys = everyone;
 }

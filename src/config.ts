@@ -92,6 +92,31 @@ export interface Config {
     /** Processes whose presence alone makes a container active (an agent in tmux). */
     readonly keepAliveProcesses: readonly string[];
   };
+  /**
+   * Secrets a container's agent uses through the host's egress proxy and never reads (src/egress):
+   * undefined without VOXNIX_SECRETS_KEY_FILE, and then there is no proxy and no /secret.
+   */
+  readonly secrets:
+    | {
+        /** The 32-byte AES-256-GCM key that seals every stored value. */
+        readonly key: Secret;
+        /** The proxy's TCP port on the host's address on the containers' network. */
+        readonly egressPort: number;
+        /**
+         * PEM certificates trusted for upstreams besides Node's own roots (a private CA's host
+         * for a generic secret; the tests' loopback upstream); verification is never turned off.
+         */
+        readonly extraCaFile: string | undefined;
+      }
+    | undefined;
+  /**
+   * The Mini App (src/web/): served on `listen` (loopback), reached at `url` through
+   * `tailscale serve`. Off unless `url` is set; the bot's web_app buttons open `url`.
+   */
+  readonly web: {
+    readonly url: string | undefined;
+    readonly listen: { readonly host: string; readonly port: number };
+  };
   readonly log: { readonly level: LogLevel };
   readonly telemetry: { readonly otlpEndpoint: string | undefined };
 }
@@ -284,6 +309,26 @@ const EnvironmentSchema = z
       .refine((names) => names.every((name) => /^[\w.+-]{1,15}$/.test(name)), {
         message: "expected process names (at most 15 characters each), comma-separated",
       }),
+    VOXNIX_SECRETS_KEY_FILE: absolutePath.optional(),
+    VOXNIX_EGRESS_PORT: whole(3129, 1, 65_535),
+    VOXNIX_EGRESS_CA_FILE: absolutePath.optional(),
+    VOXNIX_WEB_URL: z
+      .string()
+      .refine((text) => /^https:\/\//.test(text) && URL.canParse(text), {
+        message: "expected the web app's https URL (Telegram opens only https Mini Apps)",
+      })
+      .transform((text) => text.replace(/\/+$/, ""))
+      .optional(),
+    VOXNIX_WEB_LISTEN: z
+      .string()
+      .regex(
+        /^(127\.0\.0\.1|\[::1\]|localhost):\d{1,5}$/,
+        "expected a loopback address and port such as 127.0.0.1:8470 (tailscale serve publishes it)",
+      )
+      .refine((text) => Number(text.slice(text.lastIndexOf(":") + 1)) <= 65_535, {
+        message: "expected a port from 0 to 65535",
+      })
+      .default("127.0.0.1:8470"),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
       .default("info"),
@@ -358,6 +403,13 @@ export function loadConfig(
   const keyFile = present.TAILSCALE_AUTH_KEY_FILE;
   if (parsed.success && keyFile !== undefined) {
     tailscaleKey = readSecretFile(keyFile, readFile, "TAILSCALE_AUTH_KEY_FILE", problems);
+  }
+
+  let secretsKey: Secret | undefined;
+  const secretsKeyFile = present.VOXNIX_SECRETS_KEY_FILE;
+  // Read even when other variables are invalid (the schema checks the path): one pass lists all.
+  if (secretsKeyFile?.startsWith("/")) {
+    secretsKey = readSecretsKey(secretsKeyFile, readFile, problems);
   }
 
   // Checked on the raw environment, so they are reported even when other variables are invalid.
@@ -446,6 +498,12 @@ export function loadConfig(
       trashDays: e.VOXNIX_TRASH_DAYS,
       snapshotsPerContainer: e.VOXNIX_SNAPSHOTS_PER_CONTAINER,
     },
+    secrets: secretsKey && {
+      key: secretsKey,
+      egressPort: e.VOXNIX_EGRESS_PORT,
+      extraCaFile: e.VOXNIX_EGRESS_CA_FILE,
+    },
+    web: { url: e.VOXNIX_WEB_URL, listen: parseListen(e.VOXNIX_WEB_LISTEN) },
     log: { level: e.LOG_LEVEL },
     telemetry: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   };
@@ -458,6 +516,7 @@ export function secretValues(config: Config): string[] {
     config.llm.apiKey,
     config.tailscale.authKey,
     config.tailscale.oauth?.clientSecret,
+    config.secrets?.key,
   ]
     .filter((secret): secret is Secret => secret !== undefined)
     .map((secret) => secret.reveal());
@@ -513,6 +572,11 @@ export function describeConfig(config: Config): Record<string, string> {
     VOXNIX_KEEPALIVE_PROCESSES: l.keepAliveProcesses.join(","),
     VOXNIX_TRASH_DAYS: String(l.trashDays),
     VOXNIX_SNAPSHOTS_PER_CONTAINER: String(l.snapshotsPerContainer),
+    VOXNIX_SECRETS_KEY_FILE: config.secrets ? "(set, hidden)" : "(unset: no /secret, no proxy)",
+    VOXNIX_EGRESS_PORT: config.secrets ? String(config.secrets.egressPort) : "(unused)",
+    VOXNIX_EGRESS_CA_FILE: config.secrets?.extraCaFile ?? "(unset: the system's roots)",
+    VOXNIX_WEB_URL: config.web.url ?? "(unset: no web app)",
+    VOXNIX_WEB_LISTEN: `${config.web.listen.host}:${config.web.listen.port}`,
     LOG_LEVEL: config.log.level,
     OTEL_EXPORTER_OTLP_ENDPOINT: config.telemetry.otlpEndpoint ?? "(unset: tracing off)",
   };
@@ -571,6 +635,44 @@ function readSecretFile(
     return undefined;
   }
   return new Secret(content);
+}
+
+/**
+ * The secrets key: 32 random bytes, written as 64 hex digits or in base64 (`openssl rand -hex
+ * 32`). Kept as its text in a {@link Secret}; the box decodes it (workloads/primitives/secret-box.ts).
+ */
+function readSecretsKey(
+  path: string,
+  readFile: (path: string) => string,
+  problems: ConfigProblem[],
+): Secret | undefined {
+  const key = readSecretFile(path, readFile, "VOXNIX_SECRETS_KEY_FILE", problems);
+  if (key === undefined) return undefined;
+  if (secretsKeyBytes(key) === undefined) {
+    problems.push({
+      variable: "VOXNIX_SECRETS_KEY_FILE",
+      problem: `${path} does not hold a 32-byte key (64 hex digits or base64; openssl rand -hex 32)`,
+    });
+    return undefined;
+  }
+  return key;
+}
+
+/** The 32 bytes of a secrets key written as hex or base64; undefined for anything else. */
+export function secretsKeyBytes(key: Secret): Buffer | undefined {
+  const text = key.reveal().trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(text)) {
+    const bytes = Buffer.from(text, "base64");
+    if (bytes.length === 32) return bytes;
+  }
+  return undefined;
+}
+
+/** "127.0.0.1:8470" → its host (brackets dropped) and port. */
+function parseListen(text: string) {
+  const at = text.lastIndexOf(":");
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(text.slice(at + 1)) };
 }
 
 /** Adds the offending value to a problem. Secrets are read apart from the schema, so none is echoed. */

@@ -1,5 +1,6 @@
 import { run } from "@grammyjs/runner";
 import { GrammyError, HttpError } from "grammy";
+import { fileURLToPath } from "node:url";
 import { ConfigError, type Config } from "./config.js";
 import { createBackgroundTasks } from "./bot/background.js";
 import { publishCommands } from "./bot/commands.js";
@@ -7,9 +8,12 @@ import { deferredAgent } from "./agent/deferred.js";
 import { createBot } from "./bot/create-bot.js";
 import type { Logger } from "./log.js";
 import { createNotifier } from "./bot/notifier.js";
+import { readFile } from "node:fs/promises";
+import { startEgressProxy, type EgressProxy } from "./egress/proxy.js";
 import { startMaintenance, type Maintenance } from "./maintenance.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { startTracing } from "./tracing.js";
+import type { WebApp } from "./web/server.js";
 
 export interface Daemon {
   readonly runtime: Runtime;
@@ -48,6 +52,15 @@ export async function startDaemon(
     await stopTracing();
     throw error;
   }
+  // Containers reach secrets only through the proxy, so it listens before anyone is served.
+  let egress: EgressProxy | undefined;
+  try {
+    egress = config.secrets && (await startEgress(config, runtime, log));
+  } catch (error) {
+    runtime.close();
+    await stopTracing();
+    throw error;
+  }
   const tasks = createBackgroundTasks(log);
   const agent =
     options.withAgent === false
@@ -62,6 +75,7 @@ export async function startDaemon(
     tasks,
     log,
     allowGroups: config.telegram.allowGroups,
+    webAppUrl: config.web.url,
     ...(agent ? { agent } : {}),
   });
   try {
@@ -71,6 +85,7 @@ export async function startDaemon(
       await bot.api.deleteWebhook({ drop_pending_updates: false });
     });
   } catch (error) {
+    await egress?.close();
     runtime.close();
     await stopTracing();
     throw rejectedToken(error) ?? error;
@@ -83,6 +98,11 @@ export async function startDaemon(
     runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true },
   });
   log.info({ bot: bot.botInfo.username }, "serving");
+  const web = await startWeb(config, runtime, log).catch((error: unknown) => {
+    // The chat works without the page: a port in use must not take the bot down with it.
+    log.error({ err: error }, "the web app could not start; serving the chat only");
+    return undefined;
+  });
   // Neither is needed to answer: command menus are cosmetic, the agent loads on demand anyway.
   void publishCommands(bot.api, config.access.admins, log);
   agent?.preload();
@@ -96,6 +116,7 @@ export async function startDaemon(
       if (stopped) return;
       stopped = true;
       await runner.stop();
+      await web?.close();
       const unfinished = await tasks.drain(graceMs);
       if (unfinished > 0)
         log.warn(
@@ -103,10 +124,50 @@ export async function startDaemon(
           "stopping with work in progress; start-up reconciliation will settle it",
         );
       await maintenance.stop();
+      await egress?.close();
       runtime.close();
       await stopTracing();
     },
   };
+}
+
+/** The egress proxy on the host's address on the containers' network (src/egress). */
+async function startEgress(
+  config: Config,
+  runtime: Runtime,
+  log: Logger,
+): Promise<EgressProxy | undefined> {
+  const secrets = config.secrets;
+  if (!secrets) return undefined;
+  return startEgressProxy({
+    workloads: runtime.workloads,
+    log: log.child({ component: "egress" }),
+    host: config.containerNetwork.hostAddress,
+    port: secrets.egressPort,
+    extraCa: secrets.extraCaFile ? await readFile(secrets.extraCaFile, "utf8") : undefined,
+  });
+}
+
+/**
+ * The Mini App (src/web/), when VOXNIX_WEB_URL is set: loaded only then. Its page is built
+ * beside the bundle (dist/web/, build.mjs).
+ */
+async function startWeb(
+  config: Config,
+  runtime: Runtime,
+  log: Logger,
+): Promise<WebApp | undefined> {
+  const { url, listen } = config.web;
+  if (url === undefined || config.telegram.botToken === undefined) return undefined;
+  const { startWebApp } = await import("./web/server.js");
+  return startWebApp({
+    workloads: runtime.workloads,
+    botToken: config.telegram.botToken,
+    log: log.child({ component: "web" }),
+    assetsDir: fileURLToPath(new URL("web/", import.meta.url)),
+    publicUrl: url,
+    listen,
+  });
 }
 
 /**

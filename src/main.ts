@@ -7,6 +7,7 @@ import { inCliTerms } from "./cli/chat-to-cli.js";
 import { registerChangeCommand } from "./cli/change-command.js";
 import { configCheck } from "./cli/config-check.js";
 import { registerSnapshotCommands } from "./cli/snapshot-commands.js";
+import { registerSecretCommands } from "./cli/secret-commands.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { UsageError } from "./cli/verb-runtime.js";
 import { ConfigError, readDotEnv } from "./config.js";
@@ -52,6 +53,7 @@ program
 
 registerAdminCommands(program);
 registerSnapshotCommands(program);
+registerSecretCommands(program);
 registerChangeCommand(program);
 
 readDotEnv();

@@ -1,6 +1,7 @@
 import { tailscaleApi } from "./host/tailscale-api.js";
+import { egressEnvFiles } from "./host/egress-env.js";
 import { join } from "node:path";
-import type { Config } from "./config.js";
+import { secretsKeyBytes, type Config } from "./config.js";
 import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
 import type { Logger } from "./log.js";
 import { openStore } from "./store/index.js";
@@ -8,6 +9,7 @@ import {
   ContainerSpec,
   createSemaphore,
   createWorkloads,
+  secretBox,
   type Workloads,
 } from "./workloads/index.js";
 
@@ -53,6 +55,11 @@ export async function createRuntime(
       tailnet: config.tailscale.oauth && {
         api: tailscaleApi(config.tailscale.oauth),
         tags: config.tailscale.oauth.tags,
+      },
+      secrets: config.secrets && {
+        box: secretBox(secretsKeyBytes(config.secrets.key) as Buffer),
+        proxyUrl: `http://${config.containerNetwork.hostAddress}:${config.secrets.egressPort}`,
+        envFiles: egressEnvFiles(join(config.stateDir, "egress")),
       },
       buildSlots: createSemaphore(config.limits.buildSlots),
       now: Date.now,

@@ -9,12 +9,16 @@
 # container's address to it (postStartScript), the container's address on its eth0 and a default
 # route via the host (containerInit). A route names one interface, so nothing one container
 # sends (ARP, NDP, a forged MAC or source address) makes the host take it for another.
-{ ... }:
+{ config, ... }:
 let
   settings = import ./settings.nix;
   network = import ./container-network.nix settings.containerNetwork;
+  voxnix = config.services.voxnix;
   tenantFirewall = import ./tenant-firewall.nix {
     inherit (settings) uplink lanAllowlist containerNetwork;
+    # The egress proxy, only while there are secrets to use through it.
+    egressPort =
+      if voxnix.secretsKeyFile != null then voxnix.settings.VOXNIX_EGRESS_PORT else null;
   };
 in
 {

@@ -10,6 +10,8 @@ let
     "voxnix-bot-token"
     "voxnix-llm-api-key"
     "voxnix-tailscale-auth-key"
+    # Seals what people store with /secret add (the egress proxy's secrets): openssl rand -hex 32.
+    "voxnix-secrets-key"
     # The host's own Tailscale identity (tailnet-admin.nix), not the containers'.
     "voxnix-host-tailscale-auth-key"
   ];

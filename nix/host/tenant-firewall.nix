@@ -17,7 +17,8 @@
 #   what lets a service on the host take source address X for container X. NixOS's own rpfilter
 #   checks the same but lets DHCP ports through with any source; this check has no exception.
 #   No IPv6 (NDP, router solicitations, link-local traffic) from a container at all.
-# - input: of the host, containers reach DNS on the host's address and ping it; replies to what
+# - input: of the host, containers reach DNS on the host's address and ping it, and, with
+#   `egressPort`, the egress proxy there (src/egress: secrets used, never read); replies to what
 #   the host opened come back. Nothing else of the host (SSH on another address, the tailnet).
 # - forward: out over the uplink only, never to another container, never to a private IPv4
 #   range (the LAN, CGNAT space other tailnets use) unless allow-listed.
@@ -27,6 +28,8 @@
   uplink,
   containerNetwork ? "10.100.0.0/24",
   lanAllowlist ? [ ],
+  # The daemon's egress proxy (VOXNIX_EGRESS_PORT), when secrets are on; null: none.
+  egressPort ? null,
 }:
 let
   network = import ./container-network.nix containerNetwork;
@@ -41,6 +44,11 @@ let
   ];
   # nspawn names a container's host-side veth ve-NAME (--network-veth), cut to 15 characters.
   containers = ''iifname "ve-*"'';
+  egress =
+    if egressPort == null then
+      ""
+    else
+      ''${containers} ip daddr ${host} tcp dport ${toString egressPort} accept'';
 in
 {
   tables = {
@@ -57,6 +65,7 @@ in
           ${containers} ct state established,related accept
           ${containers} ip daddr ${host} meta l4proto { tcp, udp } th dport 53 accept
           ${containers} ip daddr ${host} icmp type echo-request accept
+          ${egress}
           ${containers} drop
         }
         chain forward {
@@ -73,6 +82,7 @@ in
 
   inputAllow = ''
     ${containers} ip daddr ${host} meta l4proto { tcp, udp } th dport 53 accept
+    ${egress}
   '';
 
   forwardAllow = ''

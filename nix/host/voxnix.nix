@@ -15,6 +15,8 @@ in
     botTokenFile = secretPath "voxnix-bot-token";
     llmApiKeyFile = secretPath "voxnix-llm-api-key";
     tailscaleAuthKeyFile = optionalSecret "voxnix-tailscale-auth-key";
+    # With it, /secret and the egress proxy (network.nix opens its port to containers).
+    secretsKeyFile = optionalSecret "voxnix-secrets-key";
     settings = {
       VOXNIX_ADMINS = settings.admins;
       VOXNIX_USERS = settings.users;

@@ -2,7 +2,7 @@ import type { ConfirmationRequest, RollbackRequest } from "../workloads/index.js
 import type { BotContext } from "./context.js";
 import type { BotDeps } from "./deps.js";
 import { bold, code, italic, lines, pre, rich, type Rich } from "./format.js";
-import { confirmKeyboard, pickerKeyboard } from "./keyboards.js";
+import { confirmKeyboard, pickerKeyboard, webAppKeyboard } from "./keyboards.js";
 import { answerOrFailure, say } from "./reply.js";
 import { replySoonOrLater } from "./reply-soon-or-later.js";
 import {
@@ -45,10 +45,23 @@ export async function runVerb(
   if (!name) return offerContainers(ctx, deps, verb);
   const w = deps.workloads;
   switch (verb) {
-    case "info":
-      return replySoonOrLater(ctx, deps, rich("Looking up ", bold(name), "…"), async () =>
-        containerDetails(await w.info(ctx.actor, { name }), ctx.actor.userId),
+    case "info": {
+      let shown: { name: string; running: boolean } | undefined;
+      return replySoonOrLater(
+        ctx,
+        deps,
+        rich("Looking up ", bold(name), "…"),
+        async () => {
+          const info = await w.info(ctx.actor, { name });
+          shown = { name: info.name, running: info.state === "running" };
+          return containerDetails(info, ctx.actor.userId);
+        },
+        () =>
+          deps.webAppUrl && shown && ctx.chat?.type === "private"
+            ? webAppKeyboard(deps.webAppUrl, shown.name, shown.running)
+            : undefined,
       );
+    }
     case "up":
     case "down":
     case "restart": {

@@ -23,6 +23,7 @@ import { say } from "./reply.js";
 import { commandArgs } from "./command-args.js";
 import { snapshotCommands } from "./snapshot-commands.js";
 import { changeCommands } from "./change-commands.js";
+import { secretCommands } from "./secret-commands.js";
 
 export const USER_COMMANDS: readonly BotCommand[] = [
   { command: "list", description: "your containers" },
@@ -49,6 +50,8 @@ export const USER_COMMANDS: readonly BotCommand[] = [
     description: "a copy of a container and its workspace: /fork NAME NEW [SNAPSHOT]",
   },
   { command: "deletesnapshot", description: "delete a snapshot: /deletesnapshot NAME SNAPSHOT" },
+  { command: "secrets", description: "API keys your containers use, never see" },
+  { command: "secret", description: "/secret add|rm NAME, /secret use|unuse NAME CONTAINER" },
   { command: "notify", description: "news unasked (crashes, quota, trash): /notify on|off" },
   { command: "reset", description: "forget our conversation" },
   { command: "help", description: "what I can do" },
@@ -94,6 +97,9 @@ export async function publishCommands(api: Api, admins: readonly number[], log: 
 export function commands(deps: BotDeps) {
   const composer = new Composer<BotContext>();
   const w = deps.workloads;
+
+  // First: the message after /secret add is a value, for no other handler to see.
+  composer.use(secretCommands(deps));
 
   // The CLI says start and stop; people type them here too. A bare /start is Telegram's own
   // first message, answered with the welcome.

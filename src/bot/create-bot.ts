@@ -27,6 +27,8 @@ export interface CreateBotOptions {
   readonly agent?: Agent;
   /** Who the bot is, when it is not to ask Telegram (the console transport). */
   readonly botInfo?: UserFromGetMe;
+  /** The Mini App's URL: /info cards get buttons that open it (VOXNIX_WEB_URL). */
+  readonly webAppUrl?: string | undefined;
   /** The transport its actors act through, for the audit: Telegram unless told. */
   readonly via?: Actor["via"];
 }
@@ -59,7 +61,12 @@ export function createBot(options: CreateBotOptions): Bot<BotContext> {
       throw error;
     }
   });
-  const deps = { workloads: options.workloads, tasks: options.tasks, log };
+  const deps = {
+    workloads: options.workloads,
+    tasks: options.tasks,
+    log,
+    webAppUrl: options.webAppUrl,
+  };
 
   // One operation id per update, in every log line it causes, and one span, the root of its
   // trace: ids only, never the text (tracing.ts).

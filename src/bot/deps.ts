@@ -7,4 +7,6 @@ export interface BotDeps {
   readonly workloads: Workloads;
   readonly tasks: BackgroundTasks;
   readonly log: Logger;
+  /** The Mini App's URL (VOXNIX_WEB_URL): cards get buttons that open it, when it is set. */
+  readonly webAppUrl?: string | undefined;
 }

@@ -112,6 +112,16 @@ export function decodePress(data: string): Press | undefined {
   }
 }
 
+/**
+ * Buttons that open the Mini App (src/web/) inside Telegram: the container's terminal while it
+ * runs, and the dashboard. Telegram allows web_app buttons in private chats only.
+ */
+export function webAppKeyboard(url: string, name: string, running: boolean) {
+  const keyboard = new InlineKeyboard();
+  if (running) keyboard.webApp("Terminal", `${url}/?terminal=${encodeURIComponent(name)}`);
+  return keyboard.webApp("Dashboard", `${url}/`);
+}
+
 export function confirmKeyboard(id: string, yes = "Yes, destroy", no = "No") {
   return new InlineKeyboard()
     .text(yes, encodePress({ kind: "confirm", id }))

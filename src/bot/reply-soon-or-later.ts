@@ -1,3 +1,4 @@
+import type { InlineKeyboardMarkup } from "grammy/types";
 import { within } from "../within.js";
 import type { BotDeps } from "./deps.js";
 import type { BotContext } from "./context.js";
@@ -20,17 +21,20 @@ export async function replySoonOrLater(
   deps: Pick<BotDeps, "tasks" | "log">,
   pending: Rich,
   work: () => Promise<Rich>,
+  /** Buttons under the answer, asked once `work` has succeeded (none under a failure). */
+  keyboard: () => InlineKeyboardMarkup | undefined = () => undefined,
 ) {
   const answer = answerOrFailure(work(), deps.log);
   const soon = await within(answer, QUICK_ANSWER_MS);
-  if (soon) return void (await say(ctx, soon));
+  if (soon) return void (await say(ctx, soon, keyboard()));
 
   const placeholder = await startProgress(ctx, pending, deps.log);
   deps.tasks.run("slow reply", async () => {
     const late = await answer;
-    if (split(late).length === 1) return placeholder.finish(late);
+    const buttons = keyboard();
+    if (split(late).length === 1 && !buttons) return placeholder.finish(late);
     // Too long to fit the placeholder: it points down to the answer.
     await placeholder.finish(rich(pending, " ↓"));
-    await say(ctx, late);
+    await say(ctx, late, buttons);
   });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { HostCommandError, tail, UnsafeHostPath } from "./errors.js";
+import { HostCommandError, HostToolMissing, tail, UnsafeHostPath } from "./errors.js";
+import { locateOnPath } from "./locate.js";
 import type { CommandResult, Runner } from "./run.js";
 
 /**
@@ -41,8 +42,15 @@ const REPORT = /^Main processes terminated with: code=(\w+)(?:\/|, )status=(\w+)
  * of ours: systemd-run passes none of its caller's. systemd expands `$` in a command line, so
  * each is doubled (`--expand-environment=no` exists only since v254).
  */
-export function containerExec(runner: Runner) {
-  return {
+export function containerExec(
+  runner: Runner,
+  options: {
+    /** What a terminal runs in the container: a NixOS system's unless told (tests). */
+    terminal?: TerminalPrograms;
+  } = {},
+) {
+  const terminal = options.terminal ?? NIXOS_TERMINAL;
+  const exec = {
     /**
      * Runs `command` in container `name`. `unit` names the transient unit for a command that
      * must never run twice at once in a container (the container's systemd refuses a second
@@ -89,7 +97,119 @@ export function containerExec(runner: Runner) {
         });
       return result;
     },
+
+    /**
+     * A shell in container `name` on a terminal, the same way in as `run`: the container's own
+     * systemd starts it as the container's root in its user namespace. node-pty gives
+     * systemd-run a terminal here, which --pipe hands to the command as its stdin and stdout;
+     * the command is util-linux's `script`, which makes the shell a terminal of its own inside
+     * the container (its controlling terminal, for job control) and copies between the two,
+     * raw. A resize sets ours, then has the container's systemd signal `script` (SIGWINCH,
+     * through `systemctl kill`, in the container too), which copies the new size inward.
+     * (`systemd-run --pty` would have the host's machined open the terminal, OpenMachinePTY:
+     * a second way in, through another daemon.) Closing ours hangs up the shell; RuntimeMaxSec
+     * bounds a session whose holder vanished.
+     */
+    async terminal(
+      name: string,
+      size: { cols: number; rows: number },
+      maxMs = 12 * 3_600_000,
+    ): Promise<ContainerTerminal> {
+      const systemdRun = locateOnPath("systemd-run", runner.path);
+      if (!systemdRun)
+        throw new HostToolMissing({ argv: ["systemd-run"], searchedPath: runner.path });
+      const { spawn } = await import("node-pty");
+      const unit = `voxnix-terminal-${randomBytes(6).toString("hex")}`;
+      const pty = spawn(
+        systemdRun,
+        [
+          `--machine=${name}`,
+          `--unit=${unit}`,
+          "--pipe",
+          "--quiet",
+          "--collect",
+          "--no-ask-password",
+          "--service-type=exec",
+          `--property=RuntimeMaxSec=${Math.ceil(maxMs / 1000)}`,
+          "--property=TimeoutStopSec=5",
+          "--",
+          terminal.script,
+          "--quiet",
+          "--command",
+          terminal.shell.replaceAll("$", () => "$$"),
+          "/dev/null",
+        ],
+        {
+          name: "xterm-256color",
+          cols: size.cols,
+          rows: size.rows,
+          cwd: "/",
+          // systemd-run passes none of it on: the shell gets the container's environment.
+          env: { PATH: runner.path },
+        },
+      );
+      let signal: NodeJS.Timeout | undefined;
+      return {
+        pid: pty.pid,
+        onData: (listener) => pty.onData(listener),
+        onExit: (listener) => pty.onExit(listener),
+        write: (data) => pty.write(data),
+        pause: () => pty.pause(),
+        resume: () => pty.resume(),
+        kill: () => {
+          clearTimeout(signal);
+          pty.kill();
+        },
+        resize(cols, rows) {
+          pty.resize(cols, rows);
+          // Once a drag of the window settles, not for every step of it.
+          clearTimeout(signal);
+          signal = setTimeout(() => {
+            const argv = ["kill", "--kill-whom=main", "--signal=SIGWINCH", unit] as const;
+            exec.run(name, [terminal.systemctl, ...argv], 10_000).catch(() => {
+              // The shell may have just ended; its size no longer matters.
+            });
+          }, RESIZE_SETTLE_MS);
+        },
+      };
+    },
   };
+  return exec;
+}
+
+/** A resize is passed into the container once no other came for this long. */
+const RESIZE_SETTLE_MS = 150;
+
+/**
+ * The programs a terminal runs in a container: a NixOS system's, by absolute path. Through
+ * /run/current-system, which the container's root may repoint: unlike the daemon's own
+ * commands, whatever runs here is the tenant's shell, with no more than the tenant's rights.
+ */
+export interface TerminalPrograms {
+  /** util-linux's script. */
+  readonly script: string;
+  /** The shell's command line (script runs it with /bin/sh -c). */
+  readonly shell: string;
+  readonly systemctl: string;
+}
+
+const NIXOS_TERMINAL: TerminalPrograms = {
+  script: "/run/current-system/sw/bin/script",
+  shell: "exec /run/current-system/sw/bin/bash --login",
+  systemctl: "/run/current-system/sw/bin/systemctl",
+};
+
+/** The host side of a container's terminal. */
+export interface ContainerTerminal {
+  readonly pid: number;
+  onData(listener: (data: string) => void): { dispose(): void };
+  onExit(listener: (event: { exitCode: number; signal?: number }) => void): { dispose(): void };
+  write(data: string): void;
+  /** Columns and rows, each from 1. */
+  resize(cols: number, rows: number): void;
+  pause(): void;
+  resume(): void;
+  kill(): void;
 }
 
 export type ContainerExec = ReturnType<typeof containerExec>;

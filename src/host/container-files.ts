@@ -9,6 +9,11 @@ export interface ContainerInstall {
   readonly workspace: string;
   /** A root-only key file for the tailscale module; with it, /dev/net/tun is passed in too. */
   readonly tailscaleKeyFile?: string | undefined;
+  /**
+   * The host directory holding its egress environment (host/egress-env.ts), bound read-only at
+   * /run/voxnix/egress; undefined on a host without secrets (no VOXNIX_SECRETS_KEY_FILE).
+   */
+  readonly egressDir?: string | undefined;
   /** The first host uid of the container's user namespace; undefined: none (made before them). */
   readonly uidBase?: number | undefined;
   /**
@@ -30,6 +35,8 @@ export interface ContainerInstall {
 
 /** Where modules/tailscale.nix reads the enrolment key, inside the container. */
 export const TAILSCALE_KEY_INSIDE = "/run/voxnix/tailscale-auth-key";
+/** Where a container reads its egress environment (host/egress-env.ts binds its directory). */
+export const EGRESS_INSIDE = "/run/voxnix/egress";
 /** The first line of every conf voxnix writes: how `list` tells its containers from others. */
 export const CONF_MARKER = "# Installed by voxnix; removed by its destroy.";
 
@@ -79,6 +86,12 @@ function bindsOf(c: ContainerInstall): Bind[] {
       { host: "/dev/net/tun", inside: "/dev/net/tun", readOnly: false },
     );
   }
+  if (c.egressDir !== undefined)
+    binds.push({
+      host: safe(c.egressDir, "egress directory"),
+      inside: EGRESS_INSIDE,
+      readOnly: true,
+    });
   // In mount-point order, as nixos-containers.nix lists bindMounts (attribute order).
   return binds.sort((a, b) => (a.inside < b.inside ? -1 : 1));
 }

@@ -15,6 +15,7 @@ import { JSON_SPEC, type SpecCodec } from "./spec-codec.js";
 import { trashRepository } from "./trash.js";
 import { usageHistoryRepository } from "./usage-history.js";
 import { usersRepository } from "./users.js";
+import { secretsRepository } from "./secrets.js";
 
 export type { AddressRange } from "./addresses.js";
 export type { AuditEntry, AuditOutcome } from "./audit.js";
@@ -39,6 +40,7 @@ export type { Role, UserRecord } from "./users.js";
 export type { UserQuota } from "./user-quotas.js";
 export type { ActivityRecord } from "./activity.js";
 export type { UsageSample } from "./usage-history.js";
+export type { SecretRecord, SecretUse } from "./secrets.js";
 
 export interface StoreOptions<Spec> {
   /** The clock every timestamp comes from, in epoch ms (tests pass a fake one). */
@@ -67,6 +69,7 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     activity: activityRepository(db, now),
     usageHistory: usageHistoryRepository(db, now),
     tailnetBindings: tailnetBindingsRepository(db, now),
+    secrets: secretsRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

@@ -327,4 +327,36 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE trash ADD COLUMN kept TEXT CHECK (kept IS NULL OR json_valid(kept));
     `,
   },
+  {
+    version: 14,
+    name: "secrets",
+    sql: `
+      -- A person's secrets (API keys) for the egress proxy (src/egress): the value only sealed
+      -- with the host's key (AES-256-GCM, a nonce per value, the owner and name bound in as
+      -- additional data: workloads/primitives/secret-box.ts), never in clear. kind says which
+      -- upstream it is for and how it is injected; host and header only for the generic kinds.
+      CREATE TABLE secrets (
+        id          INTEGER PRIMARY KEY,
+        owner_id    INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        host        TEXT NOT NULL,
+        header      TEXT,
+        sealed      BLOB NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (owner_id, name)
+      ) STRICT;
+      -- Which containers may use a secret through the proxy, and how often they did. A
+      -- container's uses go with its row (destroy), a secret's with the secret.
+      CREATE TABLE secret_uses (
+        secret_id     INTEGER NOT NULL REFERENCES secrets (id) ON DELETE CASCADE,
+        container     TEXT NOT NULL REFERENCES containers (name) ON DELETE CASCADE,
+        granted_at    INTEGER NOT NULL,
+        requests      INTEGER NOT NULL DEFAULT 0,
+        last_used_at  INTEGER,
+        PRIMARY KEY (secret_id, container)
+      ) STRICT;
+      CREATE INDEX secret_uses_container ON secret_uses (container);
+    `,
+  },
 ];

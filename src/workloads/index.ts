@@ -31,6 +31,8 @@ import type { CreateInput, NameInput } from "./primitives/spec.js";
 import { traced } from "./primitives/traced.js";
 import { admitRestore, listTrash, purgeTrash } from "./operations/trash.js";
 import { usage, usageOverview } from "./operations/usage.js";
+import { usageSeries } from "./operations/usage-series.js";
+import { openTerminal, type TerminalInput } from "./operations/terminal.js";
 import { watch } from "./policy/watch.js";
 import {
   deleteSnapshot,
@@ -44,6 +46,18 @@ import { checkChange, reconfigureContainer, type ChangeInput } from "./operation
 import { admitFork, type ForkInput } from "./operations/fork-container.js";
 import { idlePass, idlePolicy, keepAlive, setIdlePeriod, setPinned } from "./policy/idle.js";
 import { accessOf, grantUser, listUsers, revokeUser } from "./primitives/users.js";
+import {
+  addSecret,
+  checkSecretAdd,
+  countEgressUse,
+  egressCredential,
+  listSecrets,
+  removeSecret,
+  setSecretUse,
+  type EgressCredential,
+  type SecretAddInput,
+} from "./operations/secrets.js";
+import type { Secret } from "../secret.js";
 
 export { auditName, SYSTEM_ACTOR, type Actor } from "./primitives/actor.js";
 export { AUDIT_MAX_ENTRIES, auditDetailText, type AuditQuery } from "./operations/audit-events.js";
@@ -97,10 +111,21 @@ export { SAFETY_PREFIX } from "./primitives/workspace-snapshots.js";
 /** Whether `text` is a snapshot name a person may give (a picker's button carries one). */
 export const isSnapshotName = (text: string) => SNAPSHOT_NAME.test(text);
 export type { ContainerUsage, Usage } from "./operations/usage.js";
+export type { UsageSeries } from "./operations/usage-series.js";
+export type { TerminalGrant, TerminalInput } from "./operations/terminal.js";
+export type { ContainerTerminal } from "../host/container-exec.js";
 export type { ComputeQuota } from "./primitives/compute-quota.js";
 export { IDLE_PERIOD_RANGE_MS, type IdlePolicy } from "./policy/idle.js";
 export { idlePolicyText, parseIdlePeriod } from "./idle-text.js";
 export type { UserAccess } from "./primitives/users.js";
+export {
+  SECRET_VALUE_MAX_CHARS,
+  type EgressCredential,
+  type SecretAddInput,
+  type SecretSummary,
+} from "./operations/secrets.js";
+export { SECRET_KINDS, STRIPPED_REQUEST_HEADERS } from "./primitives/secret-kinds.js";
+export { secretBox } from "./primitives/secret-box.js";
 
 type RestoreInput = { id: string; name?: string; modules?: string[] };
 
@@ -208,6 +233,10 @@ export function createWorkloads(deps: WorkloadDeps) {
     logs: (actor: Actor, input: { name: string; lines?: number }) =>
       containerLogs(deps, actor, input),
     usage: (actor: Actor, options?: { userId?: number }) => usage(deps, actor, options),
+    /** The usage history's samples of the last week, for charts (the web app). */
+    usageSeries: (actor: Actor, options?: { userId?: number }) => usageSeries(deps, actor, options),
+    /** A shell in a running container (the web app's terminal); an admin's into another's is explicit. */
+    openTerminal: (actor: Actor, input: TerminalInput) => openTerminal(deps, actor, input),
     /** /snapshots NAME: oldest first, with the space each holds on its own. */
     snapshots: (actor: Actor, input: NameInput) => listSnapshots(deps, actor, input),
     /** /snapshot NAME [label]: the workspace as it is now (ZFS only). */
@@ -279,6 +308,30 @@ export function createWorkloads(deps: WorkloadDeps) {
       actor: Actor,
       input: { userId: number; cpus?: number; memoryBytes?: number; clear?: boolean },
     ) => setComputeQuota(deps, actor, input),
+    /**
+     * Secrets a container's agent uses through the egress proxy and never reads: add (the
+     * value sealed at once), list (names, kinds, uses; never a value), remove, use and unuse
+     * (one's own secret on one's own container).
+     */
+    secrets: {
+      available: () => deps.secrets !== undefined,
+      checkAdd: (actor: Actor, input: SecretAddInput) => void checkSecretAdd(deps, actor, input),
+      add: (actor: Actor, input: SecretAddInput & { value: Secret }) =>
+        addSecret(deps, actor, input),
+      list: (actor: Actor, options?: { all?: boolean }) => listSecrets(deps, actor, options),
+      remove: (actor: Actor, input: { secret: string }) => removeSecret(deps, actor, input),
+      use: (actor: Actor, input: { secret: string; container: string }) =>
+        setSecretUse(deps, actor, input, true),
+      unuse: (actor: Actor, input: { secret: string; container: string }) =>
+        setSecretUse(deps, actor, input, false),
+    },
+    /** The egress proxy's questions: whose request is this, with which credential; count it. */
+    egress: {
+      credential: (input: { address: string; route: string }): EgressCredential =>
+        egressCredential(deps, input),
+      used: (credential: Pick<EgressCredential, "secretId" | "container">) =>
+        countEgressUse(deps, credential),
+    },
     doctor: (actor: Actor) => doctor(deps, actor),
     /** Admins: the audit trail, filtered; oldest first. */
     audit: (actor: Actor, query?: AuditQuery) => auditEvents(deps, actor, query),

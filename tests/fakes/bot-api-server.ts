@@ -11,6 +11,11 @@ import type { AddressInfo } from "node:net";
  * to whoever polls next, as they would to a bot restarted before it confirmed them. Tests act as users (`sendText`,
  * `pressButton`) and assert on what the bot sent.
  *
+ * deleteMessage removes a user's message or the bot's own and answers true; a message that is
+ * not there (never sent, or deleted already) is 400 "Bad Request: message to delete not found",
+ * as Telegram answers (core.telegram.org/bots/api#deletemessage; the text as grammY users
+ * report it).
+ *
  * Not modelled: Telegram refuses answerCallbackQuery for a press more than a few seconds old
  * (400 "query is too old and response timeout expired or query ID is invalid", as bots' issue
  * trackers report), so the bot answers presses before any slow work.
@@ -44,12 +49,14 @@ type Fault = { method: string; status: number; retryAfter?: number; times: numbe
 export interface BotApiServer {
   readonly url: string;
   readonly token: string;
-  /** A user sends a text message (private chat unless `chatId` names a group). */
+  /** A user sends a text message (private chat unless `chatId` names a group); its id. */
   sendText(
     from: number,
     text: string,
     options?: { chatId?: number; chatType?: "private" | "group" },
-  ): void;
+  ): number;
+  /** Ids of the messages the bot deleted in `chatId` (deleteMessage), in order. */
+  deleted(chatId: number): number[];
   /** A user presses an inline button under one of the bot's messages. */
   pressButton(from: number, message: SentMessage, data: string): string;
   messages(chatId: number): SentMessage[];
@@ -73,6 +80,9 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
   let nextMessageId = 1;
   let nextCallbackId = 1;
   const sent = new Map<number, SentMessage[]>();
+  // What users sent, by chat (ids only: deleteMessage needs to know a message exists).
+  const received = new Map<number, Set<number>>();
+  const deletedIds = new Map<number, number[]>();
   const calls: ApiCall[] = [];
   const faults: Fault[] = [];
   const pollers = new Set<() => void>();
@@ -176,6 +186,17 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
         text: message.text,
       };
     },
+    // As Telegram: a message that is not there (never sent, or deleted already) is a 400.
+    deleteMessage(p) {
+      const chatId = Number(p.chat_id);
+      const id = Number(p.message_id);
+      const own = sent.get(chatId)?.findIndex((m) => m.message_id === id) ?? -1;
+      if (own >= 0) sent.get(chatId)?.splice(own, 1);
+      else if (!received.get(chatId)?.delete(id))
+        throw new ApiError(400, "Bad Request: message to delete not found");
+      deletedIds.set(chatId, [...(deletedIds.get(chatId) ?? []), id]);
+      return true;
+    },
     editMessageReplyMarkup(p) {
       withinLimits(p);
       const message = find(Number(p.chat_id), Number(p.message_id));
@@ -234,9 +255,11 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
     sendText(from, text, options = {}) {
       const chatId = options.chatId ?? from;
       const command = /^\/\w+/.exec(text)?.[0];
+      const messageId = nextMessageId++;
+      received.set(chatId, (received.get(chatId) ?? new Set()).add(messageId));
       push({
         message: {
-          message_id: nextMessageId++,
+          message_id: messageId,
           date: now(),
           from: user(from),
           chat:
@@ -249,7 +272,9 @@ export async function startBotApiServer(token = DEFAULT_BOT_TOKEN): Promise<BotA
             : {}),
         },
       });
+      return messageId;
     },
+    deleted: (chatId) => deletedIds.get(chatId) ?? [],
     pressButton(from, message, data) {
       const id = String(nextCallbackId++);
       push({

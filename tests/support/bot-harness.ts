@@ -76,7 +76,12 @@ export async function startBotHarness(
   onTestFinished(async () => {
     await daemon.stop(5_000);
     try {
-      assertNoSecretLeaked({ api, logs, host }, [api.token, LLM_KEY, TAILSCALE_KEY]);
+      assertNoSecretLeaked({ api, logs, host }, [
+        api.token,
+        LLM_KEY,
+        TAILSCALE_KEY,
+        TEST_SECRETS.upstreamKey,
+      ]);
     } finally {
       // A reused API and host belong to the test that made them.
       await Promise.all(options.reuse ? [llm.close()] : [api.close(), llm.close(), host.cleanup()]);

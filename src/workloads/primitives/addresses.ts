@@ -7,6 +7,7 @@ import {
 import type { ContainerInstall } from "../../host/index.js";
 import type { WorkloadDeps } from "./deps.js";
 import type { ContainerSpec } from "./spec.js";
+import { writeEgressEnvironment } from "./egress-env.js";
 import { Refusal } from "./refusal.js";
 
 const DEFAULT_NETWORK = parseContainerNetwork(DEFAULT_CONTAINER_NETWORK) as ContainerNetwork;
@@ -36,6 +37,9 @@ export async function hostSideOf(
   spec: ContainerSpec,
   systemPath: string,
 ): Promise<ContainerInstall> {
+  // Its egress environment exists before nspawn binds its directory, and says what the
+  // registry says now (a name used before by a destroyed container starts from nothing).
+  await writeEgressEnvironment(deps, spec.name);
   return {
     name: spec.name,
     systemPath,
@@ -43,6 +47,7 @@ export async function hostSideOf(
     tailscaleKeyFile: spec.tailscale?.authKeyFile,
     uidBase: spec.privateUsers?.base ?? undefined,
     limits: spec.limits,
+    egressDir: deps.secrets?.envFiles.dirOf(spec.name),
     address: addressOf(deps, spec.name),
     // One stopped on purpose stays stopped at boot, whatever reinstalls it (a change in place).
     startsAtBoot: deps.store.containers.find(spec.name)?.state !== "stopped",

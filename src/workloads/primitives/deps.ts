@@ -1,10 +1,12 @@
 import type { Config } from "../../config.js";
 import type { ContainerNetwork } from "../../container-network.js";
 import type { ContainerModule, Host } from "../../host/index.js";
+import type { EgressEnvFiles } from "../../host/egress-env.js";
 import type { TailscaleApi } from "../../host/tailscale-api.js";
 import type { Logger } from "../../log.js";
 import type { Secret } from "../../secret.js";
 import type { ReportTarget, Store } from "../../store/index.js";
+import type { SecretBox } from "./secret-box.js";
 import type { Semaphore } from "./semaphore.js";
 import type { ContainerSpec } from "./spec.js";
 
@@ -28,6 +30,18 @@ export interface WorkloadDeps {
    * key, the tailscale module is refused.
    */
   readonly tailnet?: { readonly api: TailscaleApi; readonly tags: readonly string[] } | undefined;
+  /**
+   * Secrets used through the egress proxy (workloads/operations/secrets.ts): the box that seals
+   * them, the proxy's URL as containers reach it (http://HOST:PORT) and each container's egress
+   * environment on the host. Undefined without VOXNIX_SECRETS_KEY_FILE: /secret is refused.
+   */
+  readonly secrets?:
+    | {
+        readonly box: SecretBox;
+        readonly proxyUrl: string;
+        readonly envFiles: EgressEnvFiles;
+      }
+    | undefined;
   /** Bounds concurrent Nix builds host-wide. */
   readonly buildSlots: Semaphore;
   readonly now: () => number;

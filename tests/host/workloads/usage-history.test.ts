@@ -61,10 +61,10 @@ describe("usage history", () => {
     const { overviewLine } = await import("../../../src/workloads/index.js");
     expect(all.map(overviewLine)).toEqual([
       expect.stringMatching(
-        /^user 1001: 1 of 1 running \(1 of 8 CPUs, 2G of 16G memory\); 512M memory in use; storage 0 of 10G; CPU 0s in the last day, 0s in 7 days$/,
+        /^user 1001: 1 of 1 running \(1 of 8 CPUs, 2G of 16G memory\); 512M memory in use; storage 0B of 10G; CPU 0s in the last day, 0s in 7 days$/,
       ),
       expect.stringMatching(
-        /^user 2002: 0 of 1 running \(0 of 8 CPUs, 0 of 16G memory\); 0 memory in use;/,
+        /^user 2002: 0 of 1 running \(0 of 8 CPUs, 0B of 16G memory\); 0B memory in use;/,
       ),
     ]);
     await expect(t.workloads.usageOverview(alice)).rejects.toMatchObject({ reason: "not-allowed" });

@@ -62,6 +62,8 @@ describe("openDatabase", () => {
       "notified",
       "operations",
       "pending_actions",
+      "secret_uses",
+      "secrets",
       "tailnet_bindings",
       "trash",
       "usage_samples",
