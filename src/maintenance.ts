@@ -85,8 +85,12 @@ export function startMaintenance(
       if (!notifier) return;
       for (const notice of workloads.notices.pending()) {
         if (stopped) return;
+        if (!workloads.notices.take(notice.id)) continue; // a console is showing it
         if (await notifier.deliver(notice)) workloads.notices.delivered(notice.id);
-        else return; // Telegram is unreachable: the rest wait for the next round
+        else {
+          workloads.notices.giveBack(notice.id);
+          return; // Telegram is unreachable: the rest wait for the next round
+        }
       }
     }, "notice delivery").finally(() => (delivering = undefined)));
 

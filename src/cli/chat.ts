@@ -66,7 +66,9 @@ export async function chat(
         for (const notice of workloads.notices.pending()) {
           if ((notice.chatId ?? notice.userId) !== userId) continue;
           // Taken before it is shown, so that it is shown once, here or by the daemon.
-          if (workloads.notices.delivered(notice.id)) await notifier.deliver(notice);
+          if (!workloads.notices.take(notice.id)) continue;
+          await notifier.deliver(notice);
+          workloads.notices.delivered(notice.id);
         }
       })().finally(() => (showing = undefined)));
 

@@ -359,4 +359,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX secret_uses_container ON secret_uses (container);
     `,
   },
+  {
+    version: 15,
+    name: "notice claims",
+    sql: `
+      -- When a process took a notice to deliver it (src/store/notices.ts): the daemon and a
+      -- console both deliver from the outbox, and a claim keeps one from showing what the other
+      -- is showing. Null: free to take; an old claim is a deliverer that died, and lapses.
+      ALTER TABLE notices ADD COLUMN claimed_at INTEGER;
+    `,
+  },
 ];

@@ -53,8 +53,13 @@ const fromRow = (row: Row): NoticeRecord => ({
 /**
  * An outbox of things people must be told that no request in flight will tell them, such as a
  * repair after a crash. Any process may add one (the CLI's doctor too); the daemon delivers
- * them and deletes each once delivered, so a restart in between loses none.
+ * them and deletes each once delivered, so a restart in between loses none. A notice is claimed
+ * before it is delivered, so that two processes (the daemon, a `voxnix chat` console) never
+ * both deliver it; a claim older than CLAIM_STALE_MS is a deliverer that died, and lapses.
  */
+/** How long a claim holds: longer than any delivery takes (a Bot API call times out sooner). */
+export const CLAIM_STALE_MS = 10 * 60_000;
+
 export function noticesRepository(db: Db, now: () => number) {
   const insert = db.prepare<[number, number | null, number | null, string, string | null, number]>(
     `INSERT INTO notices (user_id, chat_id, message_id, text, buttons, created_at)
@@ -62,6 +67,11 @@ export function noticesRepository(db: Db, now: () => number) {
   );
   const all = db.prepare<[], Row>(`SELECT * FROM notices ORDER BY id`);
   const remove = db.prepare<[number]>(`DELETE FROM notices WHERE id = ?`);
+  const claim = db.prepare<[{ id: number; at: number; staleBefore: number }]>(
+    `UPDATE notices SET claimed_at = @at
+     WHERE id = @id AND (claimed_at IS NULL OR claimed_at < @staleBefore)`,
+  );
+  const release = db.prepare<[number]>(`UPDATE notices SET claimed_at = NULL WHERE id = ?`);
 
   return {
     add(input: {
@@ -82,6 +92,13 @@ export function noticesRepository(db: Db, now: () => number) {
     },
     listAll: (): NoticeRecord[] => all.all().map(fromRow),
     remove: (id: number): boolean => remove.run(id).changes === 1,
+    /** Takes `id` for delivery: false when it is gone or another process is delivering it. */
+    claim: (id: number): boolean => {
+      const at = now();
+      return claim.run({ id, at, staleBefore: at - CLAIM_STALE_MS }).changes === 1;
+    },
+    /** Gives a claimed notice back, undelivered (Telegram could not be reached). */
+    release: (id: number): void => void release.run(id),
   };
 }
 

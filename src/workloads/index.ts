@@ -288,12 +288,15 @@ export function createWorkloads(deps: WorkloadDeps) {
       },
     },
     /**
-     * The notices outbox: what waits, taking one out once delivered (true for the one process
-     * that took it), and a message for someone to be told by whichever process delivers.
+     * The notices outbox: what waits; `take` claims one for delivery (false: another process
+     * has it), then `delivered` removes it or `giveBack` returns it undelivered; and a message
+     * for someone to be told by whichever process delivers.
      */
     notices: {
       pending: () => deps.store.notices.listAll(),
-      delivered: (id: number) => deps.store.notices.remove(id),
+      take: (id: number) => deps.store.notices.claim(id),
+      delivered: (id: number) => void deps.store.notices.remove(id),
+      giveBack: (id: number) => deps.store.notices.release(id),
       send: (notice: { userId: number; text: string; buttons?: readonly NoticeButton[] }) =>
         deps.store.notices.add(notice),
     },
