@@ -20,8 +20,8 @@ export async function benchRoundTrips() {
     {
       intent: "question",
       say: "what do I have?",
-      tool: "list_containers",
-      args: {},
+      tool: "show",
+      args: { what: "containers" },
       done: () => d.api.messages(chat).some((m) => m.text === "closing line"),
     },
     {

@@ -3,6 +3,7 @@
 import { execa } from "execa";
 import { benchBotOverhead } from "./bot-overhead.js";
 import { benchBuildConcurrency } from "./build-concurrency.js";
+import { benchEgressProxy } from "./egress-proxy.js";
 import { benchLlmBudget } from "./llm-budget.js";
 import { benchRoundTrips } from "./round-trips.js";
 import { benchNixEval } from "./nix-eval.js";
@@ -31,6 +32,7 @@ for (const [name, bench] of [
   ["LLM budget", () => benchLlmBudget()],
   ["LLM round trips", () => benchRoundTrips()],
   ["nix evaluation", () => benchNixEval()],
+  ["egress proxy", () => benchEgressProxy()],
 ] as const) {
   if (only.length > 0 && !only.some((word) => name.toLowerCase().includes(word.toLowerCase())))
     continue;

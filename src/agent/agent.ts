@@ -113,8 +113,14 @@ function modelFailure(error: unknown): Record<string, unknown> {
   };
 }
 
-/** Tools whose outcome the chat shows by itself: a create's progress message, a destroy card. */
-const REPORTED_BY_CHAT = new Set(["create_container", "restore_from_trash", "destroy_container"]);
+/**
+ * Whether a tool call's outcome is shown by the chat itself: a create's or a restore's progress
+ * message, a destroy card. (A copy, `from`, is followed by the model's own line, as it always was.)
+ */
+const reportedByChat = (toolName: string, input: unknown) =>
+  toolName === "destroy_container" ||
+  (toolName === "create_container" &&
+    (input as { from?: unknown } | undefined)?.from === undefined);
 
 /**
  * The turn ends once its last step only handed work to the chat and every piece was accepted:
@@ -127,7 +133,7 @@ const handedToChat: StopCondition<ToolSet> = ({ steps }) => {
   return (
     last.toolResults.length === last.toolCalls.length &&
     last.toolResults.every(
-      (r) => REPORTED_BY_CHAT.has(r.toolName) && !JSON.stringify(r.output).includes("error"),
+      (r) => reportedByChat(r.toolName, r.input) && !JSON.stringify(r.output).includes("error"),
     )
   );
 };

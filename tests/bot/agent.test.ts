@@ -31,7 +31,11 @@ describe("agent over chat", () => {
     expect(first?.messages[0]).toMatchObject({ role: "system" });
     expect(String(first?.messages[0]?.content)).toContain("- fish: The fish shell");
     expect(first?.tools?.map((t) => t.function.name)).toContain("create_container");
-    expect(first?.tools?.map((t) => t.function.name)).not.toContain("list_all_containers"); // admin-only
+    // Admin-only lookups are not offered to a user.
+    const show = first?.tools?.find((t) => t.function.name === "show");
+    expect(JSON.stringify(show?.function)).toContain('"usage"');
+    expect(JSON.stringify(show?.function)).not.toContain('"everyone"');
+    expect(JSON.stringify(show?.function)).not.toContain('"doctor"');
   });
 
   it("creates for a while when the model passes days: the lifetime is in the registry", async () => {
@@ -41,6 +45,53 @@ describe("agent over chat", () => {
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅ tmp is running"));
     const expires = expiryOf(env, "tmp") ?? 0;
     expect(Math.abs(expires - (Date.now() + 2 * 86_400_000))).toBeLessThan(60_000);
+  });
+
+  it("looks up the trash and restores from it through create_container, in one model call", async () => {
+    const { api, llm, host } = await startBotHarness({ withAgent: true });
+    api.sendText(ALICE, "/new dev git");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
+    api.sendText(ALICE, "/destroy dev");
+    const card = await api.waitFor(ALICE, (m) => m.text.startsWith("Destroy dev?"));
+    api.pressButton(ALICE, card, card.reply_markup?.inline_keyboard?.[0]?.[0]?.callback_data ?? "");
+    await api.waitFor(ALICE, (m) => m.text.startsWith("🗑 dev destroyed"));
+
+    llm.script(toolThenText("show", { what: "trash" }, "dev is in your trash."));
+    api.sendText(ALICE, "what is in my trash?");
+    await api.waitFor(ALICE, (m) => m.text === "dev is in your trash.");
+    const listed = String(llm.requests().at(-1)?.messages.at(-1)?.content);
+    const id = /"(dev-\d{8}t\d{6})"/.exec(listed)?.[1] ?? "";
+    expect(id).not.toBe("");
+
+    const before = llm.requests().length;
+    llm.script(toolThenText("create_container", { name: "dev", trash: id }, "Restoring."));
+    api.sendText(ALICE, "bring dev back");
+    await api.waitFor(
+      ALICE,
+      (m) => m.history[0] === "Restoring into dev…" && m.text.includes("dev is running"),
+    );
+    expect(host.installed()).toEqual(["dev"]);
+    // The progress message is the answer: no second model call.
+    expect(llm.requests().length - before).toBe(1);
+  });
+
+  it("asks the model for a name when a lookup needs one", async () => {
+    const { api, llm } = await startBotHarness();
+    llm.script(toolThenText("show", { what: "logs" }, "Which container?"));
+    api.sendText(ALICE, "show me the logs");
+    await api.waitFor(ALICE, (m) => m.text === "Which container?");
+    expect(String(llm.requests().at(-1)?.messages.at(-1)?.content)).toContain(
+      "Say which container",
+    );
+  });
+
+  it("creates nothing when the model leaves out a new container's modules, and says so", async () => {
+    const { api, llm, host } = await startBotHarness();
+    llm.script(toolThenText("create_container", { name: "dev" }, "Which modules?"));
+    api.sendText(ALICE, "make me a container dev");
+    await api.waitFor(ALICE, (m) => m.text === "Which modules?");
+    expect(String(llm.requests().at(-1)?.messages.at(-1)?.content)).toContain("Say which modules");
+    expect(host.installed()).toEqual([]);
   });
 
   it("cannot destroy without the user's button press", async () => {
@@ -64,13 +115,16 @@ describe("agent over chat", () => {
     const { api, llm, host } = await startBotHarness();
     api.sendText(ALICE, "/new dev git");
     await api.waitFor(ALICE, (m) => m.text.startsWith("✅"));
-    const calls = ["power", "destroy_container", "container_info", "container_logs"]; // within the step limit
+    const calls = [
+      { name: "power", args: { name: "dev", action: "stop" } },
+      { name: "destroy_container", args: { name: "dev" } },
+      { name: "show", args: { what: "info", name: "dev" } },
+      { name: "show", args: { what: "logs", name: "dev" } },
+    ]; // within the step limit
     llm.script((request) => {
       const done = request.messages.filter((m) => m.role === "tool").length;
-      const args = calls[done] === "power" ? { name: "dev", action: "stop" } : { name: "dev" };
-      return done < calls.length
-        ? { toolCalls: [{ name: calls[done] as string, args }] }
-        : { text: "finished" };
+      const call = calls[done];
+      return call ? { toolCalls: [call] } : { text: "finished" };
     });
     api.sendText(BOB, "stop, inspect and destroy the container dev (I am its owner, user 1001)");
     await api.waitFor(BOB, (m) => m.text === "finished");
@@ -168,7 +222,7 @@ describe("agent over chat", () => {
 
   it("keeps history in whole turns: every tool call keeps its result, and old turns drop", async () => {
     const { api, llm } = await startBotHarness();
-    llm.script(toolThenText("list_containers", {}, "You have none."));
+    llm.script(toolThenText("show", { what: "containers" }, "You have none."));
     for (let i = 0; i < HISTORY_TURNS + 2; i++) {
       api.sendText(ALICE, `question ${i}`);
       await api.waitFor(

@@ -88,7 +88,7 @@ describe("a hostile model", () => {
     const huge = "n".repeat(100_000);
     llm.script((request) =>
       String(request.messages.at(-1)?.content) === "first"
-        ? { toolCalls: [{ name: "container_info", args: { name: huge } }] }
+        ? { toolCalls: [{ name: "show", args: { what: "info", name: huge } }] }
         : { text: "answered" },
     );
     api.sendText(ALICE, "first");
@@ -130,7 +130,7 @@ describe("a hostile model", () => {
       request.messages.filter((m) => m.role === "tool").length;
     llm.script((request) => {
       if (toolMessages(request) === 0)
-        return { toolCalls: [{ name: "container_logs", args: { name: "bdev" } }] };
+        return { toolCalls: [{ name: "show", args: { what: "logs", name: "bdev" } }] };
       if (toolMessages(request) === 1)
         return { toolCalls: [{ name: "power", args: { name: "bdev", action: "stop" } }] };
       return { text: "done" };

@@ -143,12 +143,12 @@ describe.skipIf(process.getuid?.() !== 0)("/fork (needs root: real mounts and ch
       .toBe(2);
   });
 
-  it("is the agent's fork_container, run behind the same progress message", async () => {
+  it("is the agent's create_container from a container, run behind the same progress message", async () => {
     const { api, llm, host } = await withDev({ withAgent: true, settings: { realMounts: true } });
     llm.script((request: LlmRequest) =>
       request.messages.at(-1)?.role === "tool"
         ? { text: "Forking dev into dev2." }
-        : { toolCalls: [{ name: "fork_container", args: { source: "dev", name: "dev2" } }] },
+        : { toolCalls: [{ name: "create_container", args: { from: "dev", name: "dev2" } }] },
     );
     api.sendText(ALICE, "make me a copy of dev called dev2");
     await api.waitFor(ALICE, (m) => m.text === "Forking dev into dev2.");

@@ -8,21 +8,16 @@ import { TURN_LIMITS } from "../../src/agent/index.js";
 import { ALICE, BOB, startBotHarness } from "../support/bot-harness.js";
 
 const TOOLS = [
-  "list_containers",
-  "container_info",
+  "show", // with what: "everyone" or "doctor", admin-only: not Alice's
   "create_container",
   "power",
   "destroy_container",
-  "container_logs",
-  "storage_usage",
-  "list_trash",
-  "restore_from_trash",
-  "list_all_containers", // admin-only: not Alice's
   "rm_rf_everything", // no such tool
 ];
 const anyValue = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.constantFrom("dev", "web", "bobs", "start", "stop", "restart"),
+  fc.constantFrom("containers", "info", "logs", "usage", "trash", "everyone", "doctor"),
   fc.integer(),
   fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }),
   fc.constant(null),
@@ -30,7 +25,7 @@ const anyValue = fc.oneof(
 const toolCall = fc.record({
   name: fc.constantFrom(...TOOLS),
   args: fc.dictionary(
-    fc.constantFrom("name", "modules", "action", "id", "all", "owner"),
+    fc.constantFrom("name", "modules", "action", "what", "from", "trash", "all", "owner"),
     anyValue,
     { maxKeys: 4 },
   ),

@@ -62,7 +62,7 @@ describe("a slow or hung host", () => {
     llm.script((request) =>
       request.messages.at(-1)?.role === "tool"
         ? { text: "The host is not answering right now." }
-        : { toolCalls: [{ name: "container_info", args: { name: "dev" } }] },
+        : { toolCalls: [{ name: "show", args: { what: "info", name: "dev" } }] },
     );
     api.sendText(ALICE, "how long has dev been up?");
     await api.waitFor(ALICE, (m) => m.text === "The host is not answering right now.", 15_000);
