@@ -9,11 +9,12 @@
 import { execa } from "execa";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { locateOnPath } from "../../src/host/locate.js";
 import { hasNix } from "../support/nix.js";
 import { rulesFor, ruleset } from "../support/tenant-rules.js";
 import { REPO_ROOT } from "../support/test-workloads.js";
+import { PYTHON3 } from "../support/python.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const TOOLS = ["ip", "nft", "ping", "python3"];
@@ -51,7 +52,10 @@ const address6 = (c: Container) => `fd00:100::${CONTAINERS[c]}`;
  * (this design) or `bridged` (br-vox, the design it replaced).
  */
 let topologies = 0;
-async function topology(design: "routed" | "bridged") {
+async function topology(
+  design: "routed" | "bridged",
+  onTestFinished: TestContext["onTestFinished"],
+) {
   const tag = `vx${process.pid % 100000}${String.fromCharCode(97 + (topologies++ % 26))}`;
   const ns = { H: `${tag}h`, W: `${tag}w`, c1: `${tag}c1`, c2: `${tag}c2` };
   /** Stops each server a test started. */
@@ -155,10 +159,10 @@ async function topology(design: "routed" | "bridged") {
     execa("ip", ["netns", "exec", ns.H, "nft", "-f", "-"], { input: rules });
   /** Runs packets.py in `name`'s namespace. */
   const packets = (name: string, ...argv: string[]) =>
-    sh(["ip", "netns", "exec", name, "python3", PACKETS, ...argv]);
+    sh(["ip", "netns", "exec", name, PYTHON3, PACKETS, ...argv]);
   /** Starts one of packets.py's servers in `name`'s namespace; resolves once it listens. */
   const serve = (name: string, ...argv: string[]) =>
-    daemon(name, ["python3", PACKETS, ...argv], "stdout");
+    daemon(name, [PYTHON3, PACKETS, ...argv], "stdout");
   /** Starts `argv` in `name`'s namespace; resolves once it writes its first line to `stream`. */
   const daemon = async (name: string, argv: string[], stream: "stdout" | "stderr") => {
     const child = execa("ip", ["netns", "exec", name, ...argv], { reject: false, buffer: false });
@@ -173,7 +177,7 @@ async function topology(design: "routed" | "bridged") {
   };
   /** Who answers the host's UDP question to `to` (each container's echo server says its name). */
   const whoAnswers = async (to: string) => {
-    const result = await execa("ip", ["netns", "exec", ns.H, "python3", PACKETS, "ask", to, "7"], {
+    const result = await execa("ip", ["netns", "exec", ns.H, PYTHON3, PACKETS, "ask", to, "7"], {
       reject: false,
       timeout: 30_000,
     });
@@ -273,9 +277,11 @@ async function claimByNdp(net: Network) {
 }
 
 describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SKIP})`, () => {
-  it("keeps containers from each other, the LAN, the host's other addresses and IPv6, and lets them reach the host and the internet", async () => {
+  it("keeps containers from each other, the LAN, the host's other addresses and IPv6, and lets them reach the host and the internet", async ({
+    onTestFinished,
+  }) => {
     const rules = await rulesFor();
-    const net = await topology("routed");
+    const net = await topology("routed", onTestFinished);
 
     // Without the rules every path works: the topology is sound.
     expect(await reachable(net)).toEqual(
@@ -294,20 +300,26 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
     });
   }, 120_000);
 
-  it("lets a container reach an allow-listed LAN address, and no other", async () => {
+  it("lets a container reach an allow-listed LAN address, and no other", async ({
+    onTestFinished,
+  }) => {
     const rules = await rulesFor(`lanAllowlist = [ "192.168.1.1/32" ];`);
-    const net = await topology("routed");
+    const net = await topology("routed", onTestFinished);
     await net.load(ruleset(rules));
     expect(await net.pings(net.ns.c1, "192.168.1.1", 5)).toBe(true);
     expect(await net.pings(net.ns.c1, address("c2"), 3)).toBe(false);
   }, 120_000);
 
-  describe("a container cannot take another's address", () => {
+  // Each builds namespaces of its own and spends its time waiting on packets: run side by side.
+  describe.concurrent("a container cannot take another's address", () => {
     const attacks = { "by ARP": claimByArp, "with a forged MAC": forgeMac } as const;
 
     for (const [how, attack] of Object.entries(attacks)) {
-      it(`${how}: on the bridge it could; routed, the host's traffic for c2 still reaches c2`, async () => {
-        const bridged = await topology("bridged");
+      it(`${how}: on the bridge it could; routed, the host's traffic for c2 still reaches c2`, async ({
+        expect,
+        onTestFinished,
+      }) => {
+        const bridged = await topology("bridged", onTestFinished);
         await bridged.load(BRIDGE_ISOLATION);
         await echoServers(bridged);
         const strikeBridged = await attack(bridged);
@@ -318,7 +330,7 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
           ),
         ).toBe(true);
 
-        const routed = await topology("routed");
+        const routed = await topology("routed", onTestFinished);
         await routed.load(ruleset(await rulesFor()));
         await echoServers(routed);
         const c1Mac = await routed.macOf("c1");
@@ -335,8 +347,11 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
       }, 120_000);
     }
 
-    it("by NDP: on the bridge it could; routed, the host never takes c2's IPv6 address for c1's", async () => {
-      const bridged = await topology("bridged");
+    it("by NDP: on the bridge it could; routed, the host never takes c2's IPv6 address for c1's", async ({
+      expect,
+      onTestFinished,
+    }) => {
+      const bridged = await topology("bridged", onTestFinished);
       await bridged.load(BRIDGE_ISOLATION);
       expect(await bridged.pings(bridged.ns.H, address6("c2"), 5)).toBe(true);
       const c1Mac = await bridged.macOf("c1");
@@ -347,7 +362,7 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
         ),
       ).toBe(true);
 
-      const routed = await topology("routed");
+      const routed = await topology("routed", onTestFinished);
       await routed.load(ruleset(await rulesFor()));
       await echoServers(routed);
       const strike = await claimByNdp(routed);
@@ -364,8 +379,8 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
 
   it.skipIf(!DNSMASQ)(
     `answers every container's DNS on the host's address as containers come and go (${DNSMASQ ? "with dnsmasq" : "needs dnsmasq (Debian: dnsmasq-base)"})`,
-    async () => {
-      const net = await topology("routed");
+    async ({ onTestFinished }) => {
+      const net = await topology("routed", onTestFinished);
       await net.load(ruleset(await rulesFor()));
       await net.detach("c1");
       await net.detach("c2");
@@ -404,13 +419,15 @@ describe.skipIf(!canRun)(`tenant network policy in real network namespaces (${SK
     120_000,
   );
 
-  it("a container's packets carry its own address: forged IPv4 and IPv6 sources never reach the host", async () => {
+  it("a container's packets carry its own address: forged IPv4 and IPv6 sources never reach the host", async ({
+    onTestFinished,
+  }) => {
     const dir = tempDir();
     const seen = join(dir, "seen");
     const seen6 = join(dir, "seen6");
     const lines = async (path: string) =>
       (await readFile(path, "utf8").catch(() => "")).split("\n").filter(Boolean);
-    const net = await topology("routed");
+    const net = await topology("routed", onTestFinished);
     await net.serve(net.ns.H, "listen", HOST, "53", seen);
     await net.serve(net.ns.H, "listen", HOST6, "53", seen6);
     const send = (source: string, text: string) =>

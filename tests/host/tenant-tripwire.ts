@@ -6,13 +6,14 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { onTestFinished } from "vitest";
+import { PYTHON3 } from "../support/python.js";
 
 const CHECK = "import ctypes; libc = ctypes.CDLL(None); libc.renameat2; libc.inotify_init1";
 
 /** python3 with ctypes, and a C library that has renameat2 (glibc 2.28) and inotify. */
 export const hasPythonCtypes = (() => {
   try {
-    execFileSync("python3", ["-c", CHECK], { stdio: "ignore" });
+    execFileSync(PYTHON3, ["-c", CHECK], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -82,7 +83,7 @@ while True:
 
 /** A python3 process whose stdout lines can be awaited; killed when the test ends. */
 function python(script: string, args: string[]) {
-  const child: ChildProcess = spawn("python3", ["-c", script, ...args], {
+  const child: ChildProcess = spawn(PYTHON3, ["-c", script, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   onTestFinished(() => {

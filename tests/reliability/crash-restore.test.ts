@@ -3,22 +3,20 @@ import {
   cases,
   consistentAfterRestart,
   hostWithContainer,
+  KILLS,
   killDuring,
   RESTORE_STEPS,
 } from "../support/crash.js";
 import { alice, testWorkloads } from "../support/test-workloads.js";
 
 describe("a kill of", () => {
-  it.each([
-    ...cases(RESTORE_STEPS).map((c) => ({ ...c, signal: "SIGKILL" as const })),
-    // SIGTERM: the CLI stops its host commands and exits (a daemon past its stop timeout too).
-    ...RESTORE_STEPS.map((step) => ({
-      ...step,
-      variant: "the CLI (SIGTERM)",
-      hostCommandToo: true,
-      signal: "SIGTERM" as const,
-    })),
-  ])(
+  it.each(
+    cases(RESTORE_STEPS, [
+      ...KILLS.map((kill) => ({ ...kill, signal: "SIGKILL" as const })),
+      // SIGTERM: the CLI stops its host commands and exits (a daemon past its stop timeout too).
+      { variant: "the CLI (SIGTERM)", hostCommandToo: true, signal: "SIGTERM" as const },
+    ]),
+  )(
     "$variant during restore ($label) puts the workspace back in trash, restorable again",
     async ({ fault, hostCommandToo, signal }) => {
       const { host, env, stateDir, setup } = await hostWithContainer("old", ["git"]);
