@@ -70,19 +70,9 @@ export function containerExec(
         );
       const argv = [
         "systemd-run",
-        `--machine=${name}`,
-        `--unit=${unit}`,
-        "--pipe",
-        "--wait",
-        "--collect",
-        "--no-ask-password",
-        "--service-type=exec",
-        `--property=RuntimeMaxSec=${Math.ceil(timeoutMs / 1000)}`,
-        "--property=TimeoutStopSec=5",
-        "--",
+        ...wayIn(name, unit, timeoutMs, "--wait"),
         program,
-        // A function, not "$$": in a replacement string that means one "$".
-        ...args.map((arg) => arg.replaceAll("$", () => "$$")),
+        ...args.map(unexpanded),
       ] as const;
       const result = await runner.run(argv, { timeoutMs: timeoutMs + REPORT_MARGIN_MS });
       const last = [...result.stderr.matchAll(REPORT)].at(-1);
@@ -123,20 +113,11 @@ export function containerExec(
       const pty = spawn(
         systemdRun,
         [
-          `--machine=${name}`,
-          `--unit=${unit}`,
-          "--pipe",
-          "--quiet",
-          "--collect",
-          "--no-ask-password",
-          "--service-type=exec",
-          `--property=RuntimeMaxSec=${Math.ceil(maxMs / 1000)}`,
-          "--property=TimeoutStopSec=5",
-          "--",
+          ...wayIn(name, unit, maxMs, "--quiet"),
           terminal.script,
           "--quiet",
           "--command",
-          terminal.shell.replaceAll("$", () => "$$"),
+          unexpanded(terminal.shell),
           "/dev/null",
         ],
         {
@@ -176,6 +157,30 @@ export function containerExec(
   };
   return exec;
 }
+
+/**
+ * systemd-run's arguments for the one way in (see containerExec), up to the command: the
+ * container's own systemd runs it as a transient unit named `unit`, with our stdio, unloaded
+ * whatever its result, ended by the container's systemd after `maxMs`. `mode`: --wait for a
+ * command whose end is reported; --quiet for a terminal, whose output is the session.
+ */
+function wayIn(name: string, unit: string, maxMs: number, mode: "--wait" | "--quiet") {
+  return [
+    `--machine=${name}`,
+    `--unit=${unit}`,
+    "--pipe",
+    mode,
+    "--collect",
+    "--no-ask-password",
+    "--service-type=exec",
+    `--property=RuntimeMaxSec=${Math.ceil(maxMs / 1000)}`,
+    "--property=TimeoutStopSec=5",
+    "--",
+  ];
+}
+
+/** systemd expands `$` in a command line: each is doubled (a function: in a replacement string "$$" is one "$"). */
+const unexpanded = (arg: string) => arg.replaceAll("$", () => "$$");
 
 /** A resize is passed into the container once no other came for this long. */
 const RESIZE_SETTLE_MS = 150;
