@@ -73,9 +73,13 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
      * `container`, rewriting (atomically) only what differs and leaving its wants link and
      * system root alone: keys a newer voxnix writes, or a host template needs, reach containers
      * installed before. A running container reads them at its next start. Says what changed:
-     * the conf keys and the drop-in settings, none when both were already so.
+     * the conf keys and the drop-in settings, none when both were already so. With `write`
+     * false it only says what it would change.
      */
-    async refresh(container: ContainerInstall): Promise<{ conf: string[]; dropIn: string[] }> {
+    async refresh(
+      container: ContainerInstall,
+      { write = true }: { write?: boolean } = {},
+    ): Promise<{ conf: string[]; dropIn: string[] }> {
       const { name } = container;
       if (!ours(name)) return { conf: [], dropIn: [] };
       const conf = containerConf(container);
@@ -87,6 +91,7 @@ export function containerInstaller(runner: Runner, options: ContainerInstallerOp
         conf: changedKeys(confBefore ?? "", conf),
         dropIn: changedKeys(dropInBefore ?? "", dropIn),
       };
+      if (!write) return changed;
       if (changed.dropIn.length > 0) {
         await writeAtomically(dropInPath(name), dropIn, 0o644);
         await runner.run(["systemctl", "daemon-reload"]);

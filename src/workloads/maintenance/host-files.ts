@@ -61,6 +61,12 @@ export async function checkHostFiles(
     // One without an address is reported by reconcile: it needs a new system, not new files.
     if (systemPath === undefined || host.installer.installedAddress(row.name) === undefined)
       continue;
+    // A look first, without the lease: a pass over files that are up to date, as nearly every
+    // one is, never makes a person's operation on the container wait or be refused as busy.
+    const stale = await host.installer
+      .refresh(await hostSideOf(deps, row.spec, systemPath), { write: false })
+      .catch(() => undefined);
+    if (stale && stale.conf.length + stale.dropIn.length === 0) continue;
     let lease: Lease;
     try {
       lease = beginOperation(deps, {
