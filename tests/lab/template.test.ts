@@ -1,8 +1,9 @@
 // The lab's container@.service stand-in (tests/lab/files) held to the real template, which
 // boot.enableContainers renders from nixpkgs' nixos-containers.nix: its scripts line by line and
 // its service settings, with the store paths and the differences the stand-in's header names
-// taken out. Needs a laid-out nixpkgs tree (VOXNIX_NIXPKGS, as tests/nix/nixpkgs-eval.test.ts);
-// the lab itself is not booted.
+// taken out; and the lab's voxnix.service stand-in held to the unit nix/module.nix renders.
+// Needs a laid-out nixpkgs tree (VOXNIX_NIXPKGS, as tests/nix/nixpkgs-eval.test.ts); the lab
+// itself is not booted.
 import { execa } from "execa";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -98,5 +99,53 @@ describe.skipIf(!hasTree)(`the lab's container@ template stand-in (${SKIP})`, ()
       ]),
     );
     expect(setting("RequiresMountsFor")).toEqual([real.unitConfig.RequiresMountsFor]);
+  }, 180_000);
+});
+
+describe.skipIf(!hasTree)(`the lab's voxnix.service stand-in (${SKIP})`, () => {
+  it("is the unit nix/module.nix renders, but for what its header names; its tmpfiles the module's", async () => {
+    // The settings the stand-in's header says it was written for.
+    const config = `{ services.voxnix = { enable = true; botTokenFile = "/etc/voxnix/bot-token";
+      settings = { VOXNIX_ADMINS = [ 1001 ]; VOXNIX_STORAGE = "dir";
+        LLM_BASE_URL = "http://127.0.0.1:9/v1"; TELEGRAM_API_ROOT = "http://127.0.0.1:8081"; }; }; }`;
+    const { stdout } = await execa(
+      "nix-instantiate",
+      [
+        "--eval",
+        "--strict",
+        "--json",
+        "-E",
+        `import ${REPO_ROOT}/tests/nix/eval/service.nix {
+           repo = ${REPO_ROOT}; tree = ${TREE}; show = "confinement"; config = ${config}; }`,
+      ],
+      { timeout: 180_000 },
+    );
+    const real = JSON.parse(stdout) as { unit: string; tmpfiles: string[] };
+    /** Its lines but comments, blank lines and the differences the header names. */
+    const comparable = (unit: string) =>
+      unit
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"))
+        .filter(
+          (line) =>
+            !/^Environment="(PATH|NIX_PATH|LOCALE_ARCHIVE|TZDIR)=/.test(line) &&
+            !/^(ExecStart|X-Restart-Triggers)=/.test(line),
+        );
+    const standIn = readFileSync(join(FILES, "voxnix.service"), "utf8");
+    expect(comparable(standIn)).toEqual(comparable(real.unit));
+
+    // The tmpfiles rules that make what the unit writes: the module's, for those paths.
+    const writable = standIn
+      .split("\n")
+      .filter((line) => line.startsWith("ReadWritePaths="))
+      .map((line) => line.slice("ReadWritePaths=".length));
+    const rules = (lines: string[]) =>
+      lines.filter(
+        (line) => line.startsWith("d ") && writable.includes(line.split(/\s+/)[1] ?? ""),
+      );
+    expect(rules(readFileSync(join(FILES, "voxnix.tmpfiles"), "utf8").split("\n"))).toEqual(
+      rules(real.tmpfiles),
+    );
+    expect(rules(real.tmpfiles)).toHaveLength(writable.length);
   }, 180_000);
 });

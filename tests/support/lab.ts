@@ -34,6 +34,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import {
@@ -59,7 +60,11 @@ export const STORE = {
   busybox: "/nix/store/00000000000000000000000000lab-busybox",
   container: "/nix/store/00000000000000000000000000lab-container",
   usr: "/nix/store/00000000000000000000000000lab-usr",
-  tenantSystem: "/nix/store/00000000000000000000000000lab-tenant-system",
+  // The systems nix-build gives voxnix have a hash of 32 characters, as Nix's do: the daemon
+  // takes nothing else for an out path (src/host/container-systems.ts).
+  tenantSystem: "/nix/store/00000000000000000000000000000lab-tenant-system",
+  // What NIX_PATH's nixpkgs names in voxnix.service (tests/lab/files).
+  nixpkgs: "/nix/store/00000000000000000000000000000lab-nixpkgs",
 } as const;
 
 /** Where the image for the current build script is (built or not): .lab/image-KEY. */
@@ -493,4 +498,58 @@ export async function until(check: () => Promise<boolean>, ms = 30_000): Promise
     await new Promise((resolve) => setTimeout(resolve, 200));
   } while (Date.now() < deadline);
   return false;
+}
+
+/** Where host-relay.service (tests/lab/files) finds the test process: a unix socket in the lab. */
+const RELAY_SOCKET = "/srv/host-relay/host.sock";
+
+export interface LabRelay {
+  /** The relayed port's address inside the lab (its loopback). */
+  readonly url: string;
+  /** Stops relaying. Before the lab's dispose: the listening socket keeps its overlay busy. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes TCP `port` on this machine's loopback (the Bot API emulator's) reachable inside `lab`,
+ * whose network is private, at 127.0.0.1:8081 there, and so after a reboot of the lab too. In
+ * the lab, host-relay.socket listens on its loopback and systemd-socket-proxyd carries each
+ * connection to a unix socket in the lab's file system, on which this process listens and which
+ * it forwards to `port`. Traffic goes from loopback to loopback only: no interface, address or
+ * route is made in either network namespace.
+ */
+export async function relayIntoLab(lab: Lab, port: number): Promise<LabRelay> {
+  mkdirSync(lab.path(dirname(RELAY_SOCKET)), { recursive: true });
+  rmSync(lab.path(RELAY_SOCKET), { force: true });
+  const open = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect(port, "127.0.0.1");
+    for (const socket of [inbound, outbound]) {
+      open.add(socket);
+      // Either side ending or failing ends both, as a proxy's connection does.
+      socket.on("error", () => undefined);
+      socket.on("close", () => {
+        open.delete(socket);
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(lab.path(RELAY_SOCKET), resolve);
+  });
+  for (const unit of ["host-relay.socket", "host-relay.service"])
+    writeFileSync(lab.path(`/etc/systemd/system/${unit}`), readFileSync(join(FILES, unit)));
+  await lab.run(["systemctl", "daemon-reload"]);
+  await lab.run(["systemctl", "enable", "--now", "host-relay.socket"]);
+  return {
+    url: "http://127.0.0.1:8081",
+    async close() {
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(lab.path(RELAY_SOCKET), { force: true });
+    },
+  };
 }
