@@ -4,6 +4,7 @@ import { execa } from "execa";
 import { benchBotOverhead } from "./bot-overhead.js";
 import { benchBuildConcurrency } from "./build-concurrency.js";
 import { benchEgressProxy } from "./egress-proxy.js";
+import { benchHostCalls } from "./host-calls.js";
 import { benchLlmBudget } from "./llm-budget.js";
 import { benchRoundTrips } from "./round-trips.js";
 import { benchNixEval } from "./nix-eval.js";
@@ -33,6 +34,7 @@ for (const [name, bench] of [
   ["LLM round trips", () => benchRoundTrips()],
   ["nix evaluation", () => benchNixEval()],
   ["egress proxy", () => benchEgressProxy()],
+  ["host calls", () => benchHostCalls()],
 ] as const) {
   if (only.length > 0 && !only.some((word) => name.toLowerCase().includes(word.toLowerCase())))
     continue;

@@ -1,8 +1,8 @@
-import { execa, type Result } from "execa";
 import { basename } from "node:path";
 import type { Logger } from "../log.js";
 import { currentProcess, HOLDER_VARIABLE, holderMark } from "../process-identity.js";
 import { inSpan } from "../tracing.js";
+import { startCommand, type Ended } from "./child-process.js";
 import {
   HostCommandError,
   HostCommandTimeout,
@@ -113,57 +113,39 @@ export function createRunner(options: RunnerOptions): Runner {
     const maxOutputBytes = runOptions.maxOutputBytes ?? defaultMaxOutputBytes;
     const started = performance.now();
 
-    const subprocess = execa(binary, args, {
-      env: { ...options.env, [HOLDER_VARIABLE]: holderMark(currentProcess()) },
-      extendEnv: false,
-      // Its own process group, so a timeout can kill the tool's children too (nix-build,
-      // systemctl, a shell's pipeline) and not just the process we started.
-      detached: true,
-      ...(runOptions.input === undefined
-        ? { stdin: "ignore" as const }
-        : { input: runOptions.input }),
-      stripFinalNewline: false,
-      maxBuffer: maxOutputBytes,
-      reject: false,
-    });
-
-    const group = subprocess.pid === undefined ? undefined : trackGroup(subprocess.pid);
     let stopReason: "timeout" | "abort" | "output" | undefined;
     let forceKill: NodeJS.Timeout | undefined;
-    const stop = (reason: NonNullable<typeof stopReason>) => {
+    // Stopped as soon as either stream passes the cap: a child still holding the pipe would
+    // keep us waiting otherwise.
+    const command = startCommand(binary, args, {
+      env: { ...options.env, [HOLDER_VARIABLE]: holderMark(currentProcess()) },
+      ...(runOptions.input === undefined ? {} : { input: runOptions.input }),
+      maxOutputBytes,
+      onOverflow: () => stop("output"),
+    });
+    const group = command.pid === undefined ? undefined : trackGroup(command.pid);
+    function stop(reason: NonNullable<typeof stopReason>) {
       if (stopReason !== undefined || group === undefined) return;
       stopReason = reason;
       group.signal("SIGTERM");
       forceKill = setTimeout(() => group.signal("SIGKILL"), killGraceMs);
-    };
-    // execa's maxBuffer only truncates; a child still holding the pipe would keep us waiting,
-    // so the group is stopped as soon as either stream passes the cap.
-    for (const stream of [subprocess.stdout, subprocess.stderr]) {
-      let bytes = 0;
-      stream?.on("data", (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > maxOutputBytes) stop("output");
-      });
     }
     // Its output ends when every holder of its pipes has closed them, and a process outside its
     // group may hold them for good: one a tenant leaves running in its container, whose systemd
     // was handed our pipes (container-exec.ts), or a tool's daemonised child. The command's
     // exit is what counts: what it printed by then, and shortly after, is its output.
     let drain: NodeJS.Timeout | undefined;
-    subprocess.once("exit", () => {
-      drain = setTimeout(() => {
-        subprocess.stdout?.destroy();
-        subprocess.stderr?.destroy();
-      }, OUTPUT_GRACE_MS);
+    command.onExit(() => {
+      drain = setTimeout(() => command.closeOutput(), OUTPUT_GRACE_MS);
     });
     const deadline = setTimeout(() => stop("timeout"), timeoutMs);
     const onAbort = () => stop("abort");
     runOptions.signal?.addEventListener("abort", onAbort, { once: true });
     if (runOptions.signal?.aborted) stop("abort");
 
-    let result: Result;
+    let result: Ended;
     try {
-      result = (await subprocess) as Result;
+      result = await command.ended;
     } finally {
       clearTimeout(deadline);
       clearTimeout(forceKill);
@@ -176,15 +158,13 @@ export function createRunner(options: RunnerOptions): Runner {
     }
 
     const durationMs = Math.round(performance.now() - started);
-    const stdout = String(result.stdout ?? "");
-    const stderr = String(result.stderr ?? "");
-    const exitCode = result.exitCode ?? null;
+    const { stdout, stderr, exitCode } = result;
     log.debug({ argv, exitCode, signal: result.signal, durationMs }, "host command");
 
-    if (isMissingBinary(result))
+    if (result.spawnError?.code === "ENOENT")
       throw new HostToolMissing({ argv, searchedPath: options.env.PATH ?? "" });
     const output = { stdoutTail: tail(stdout), stderrTail: tail(stderr) };
-    if (stopReason === "output" || result.isMaxBuffer) {
+    if (stopReason === "output") {
       throw new HostOutputTooLarge({ argv, maxOutputBytes, ...output });
     }
     if (stopReason !== undefined) {
@@ -202,6 +182,7 @@ export function createRunner(options: RunnerOptions): Runner {
       exitCode,
       ...output,
       ...(result.signal ? { cause: new Error(`killed by ${result.signal}`) } : {}),
+      ...(result.spawnError ? { cause: result.spawnError } : {}),
     });
   }
 
@@ -222,11 +203,6 @@ function commandOf(argv: Argv): { command: string; verb: string | undefined } {
     command: basename(binary ?? argv[0]),
     verb: next !== undefined && /^-{0,2}[a-z][a-z-]*$/.test(next) ? next : undefined,
   };
-}
-
-function isMissingBinary(result: Result): boolean {
-  const cause = (result as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
-  return result.failed && result.exitCode === undefined && cause?.code === "ENOENT";
 }
 
 // ---------------------------------------------------------------------------------------------

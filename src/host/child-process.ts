@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import type { Readable } from "node:stream";
+
+/** How a command ended, with what it printed (up to the cap) on each stream. */
+export interface Ended {
+  /** Its exit code, or null when a signal ended it or it never started. */
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Why it never started (ENOENT for a binary not on PATH), when it did not. */
+  readonly spawnError?: NodeJS.ErrnoException;
+}
+
+export interface Started {
+  /** Also its process group's id: the command leads a group of its own. */
+  readonly pid: number | undefined;
+  /** Settles once the command has exited and its output is closed (see `closeOutput`). */
+  readonly ended: Promise<Ended>;
+  /** Called once, on its exit (before `ended`, which may wait for its pipes). */
+  onExit(listener: () => void): void;
+  /** Stops waiting for output: what the pipes gave so far is the output. */
+  closeOutput(): void;
+}
+
+export interface StartOptions {
+  /** The complete environment: nothing of this process's is inherited. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Written to stdin, which is then closed; stdin is /dev/null otherwise. */
+  readonly input?: string;
+  /** Bytes kept of each stream; `onOverflow` is called once when either passes it. */
+  readonly maxOutputBytes: number;
+  readonly onOverflow: () => void;
+}
+
+/**
+ * Starts `binary` (looked up on the environment's PATH, no shell) as the leader of a new
+ * process group, and collects its output. The runner (run.ts) decides deadlines, kills and
+ * errors; this is only Node's child_process, without a library's per-call stream plumbing,
+ * which cost more CPU than the fork itself on every host command (bench/host-calls.ts).
+ */
+export function startCommand(
+  binary: string,
+  args: readonly string[],
+  options: StartOptions,
+): Started {
+  const child = spawn(binary, args, {
+    env: options.env,
+    // Its own process group, so a timeout can kill the tool's children too (nix-build,
+    // systemctl, a shell's pipeline) and not just the process we started.
+    detached: true,
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
+  let overflowed = false;
+  const collect = (stream: Readable | null) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream?.on("data", (chunk: Buffer) => {
+      if (bytes < options.maxOutputBytes)
+        chunks.push(chunk.subarray(0, options.maxOutputBytes - bytes));
+      bytes += chunk.length;
+      if (bytes > options.maxOutputBytes && !overflowed) {
+        overflowed = true;
+        options.onOverflow();
+      }
+    });
+    // Decoded once, whole: a character split across two chunks stays one character.
+    return () => Buffer.concat(chunks).toString("utf8");
+  };
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  if (options.input !== undefined) {
+    // A command that exits without reading its input closes the pipe first: not our failure.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(options.input);
+  }
+
+  const ended = new Promise<Ended>((resolve) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      // Only a failed start (or kill) reports here; a started command always closes.
+      if (child.pid === undefined)
+        resolve({ exitCode: null, signal: null, stdout: "", stderr: "", spawnError: error });
+    });
+    child.once("close", (exitCode, signal) =>
+      resolve({ exitCode, signal, stdout: stdout(), stderr: stderr() }),
+    );
+  });
+  return {
+    pid: child.pid,
+    ended,
+    onExit: (listener) => child.once("exit", listener),
+    closeOutput() {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    },
+  };
+}
