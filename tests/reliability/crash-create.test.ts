@@ -1,9 +1,15 @@
 import { describe, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
-import { CREATE_STEPS, cases, consistentAfterRestart, killDuring } from "../support/crash.js";
+import {
+  CRASH_CASE,
+  CREATE_STEPS,
+  cases,
+  consistentAfterRestart,
+  killDuring,
+} from "../support/crash.js";
 import { fakeHostEnv } from "../support/voxnix-process.js";
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(CREATE_STEPS))(
     "$variant during create ($label) leaves no orphan once restarted",
     async ({ fault, hostCommandToo }) => {

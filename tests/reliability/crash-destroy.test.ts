@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   DESTROY_STEPS,
   hostWithContainer,
   killDuring,
 } from "../support/crash.js";
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(DESTROY_STEPS))(
     "$variant during destroy ($label) loses no workspace once restarted",
     async ({ fault, hostCommandToo }) => {

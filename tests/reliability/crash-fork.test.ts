@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   FORK_STEPS,
   hostWithContainer,
@@ -12,6 +13,7 @@ const asRoot = process.getuid?.() === 0;
 
 describe.skipIf(!asRoot)(
   "SIGKILL of (needs root: the fork's files are really given to its range)",
+  CRASH_CASE,
   () => {
     it.each(cases(FORK_STEPS))(
       "$variant during a fork ($label) leaves the fork whole or gone, and its source untouched",

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   DESTROY_STEPS,
   hostWithContainer,
@@ -30,7 +31,7 @@ const STOP_STEPS = [
   },
 ];
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(STOP_STEPS))(
     "$variant during an idle stop ($label) leaves the container with its real state",
     async ({ fault, hostCommandToo }) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   hostWithContainer,
   killDuring,
@@ -9,7 +10,7 @@ import {
 } from "../support/crash.js";
 import { alice } from "../support/test-workloads.js";
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(RESTART_STEPS))(
     "$variant during restart ($label) leaves the container with its real state once restarted",
     async ({ fault, hostCommandToo }) => {

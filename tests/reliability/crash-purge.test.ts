@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   FORKED_PURGE_STEPS,
   hostWithContainer,
@@ -13,6 +14,7 @@ const WS = (name: string) => `tank/users/1001/containers/${name}`;
 
 describe.skipIf(!asRoot)(
   "SIGKILL of (needs root: forks' files are really given to their ranges)",
+  CRASH_CASE,
   () => {
     it.each(cases(FORKED_PURGE_STEPS))(
       "$variant during the purge of a forked workspace ($label) keeps every fork and what it inherited",

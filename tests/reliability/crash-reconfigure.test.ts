@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   hostWithContainer,
   killDuring,
@@ -11,7 +12,7 @@ import {
 } from "../support/crash.js";
 import { alice } from "../support/test-workloads.js";
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(RECONFIGURE_STEPS))(
     "$variant during a change in place ($label) ends all before or all after, and running",
     async ({ fault, hostCommandToo }) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   hostWithContainer,
   KILLS,
@@ -9,7 +10,7 @@ import {
 } from "../support/crash.js";
 import { alice, testWorkloads } from "../support/test-workloads.js";
 
-describe("a kill of", () => {
+describe("a kill of", CRASH_CASE, () => {
   it.each(
     cases(RESTORE_STEPS, [
       ...KILLS.map((kill) => ({ ...kill, signal: "SIGKILL" as const })),

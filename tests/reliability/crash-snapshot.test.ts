@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cases,
+  CRASH_CASE,
   consistentAfterRestart,
   hostWithContainer,
   killDuring,
@@ -11,7 +12,7 @@ import { alice } from "../support/test-workloads.js";
 
 const WS = "tank/users/1001/containers/dev";
 
-describe("SIGKILL of", () => {
+describe("SIGKILL of", CRASH_CASE, () => {
   it.each(cases(SNAPSHOT_STEPS))(
     "$variant during a snapshot ($label) leaves it taken or not, and the container as it was",
     async ({ fault, hostCommandToo }) => {

@@ -12,6 +12,13 @@ import { fakeHostEnv, voxnixCommand } from "./voxnix-process.js";
 import { tempDir } from "./temp-dir.js";
 
 type Step = { readonly label: string; readonly fault: FaultRule };
+
+/**
+ * A crash case starts a voxnix process, waits for it to reach its step, kills it, and looks at
+ * the host again in this process: 1–3 s on an idle 2-core machine, and over 20 s was seen with
+ * every core kept busy by other work. Wide, since a case that hangs fails on its own waits.
+ */
+export const CRASH_CASE = { timeout: 90_000 } as const;
 /** Holds the step at a gate: the process is killed while the step is exactly there. */
 const pause = (command: string, extra: Partial<FaultRule> = {}): FaultRule => ({
   command,
