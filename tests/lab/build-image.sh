@@ -38,9 +38,17 @@ started=$SECONDS
 # and systemd-run --machine talk over it. nftables, iproute2, iputils-ping, python3-minimal: the
 # tenant firewall and its probes (tests/support/packets.py). busybox-static: the shell the
 # tenants' stand-in system starts from (tests/support/lab.ts).
+# From the Debian archive apt already uses here (its deb822 sources, else sources.list; the
+# security archive has no trixie of its own); debootstrap's default where apt names none.
+mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+  grep -v -- -security | head -n 1 || true)
+if [ -z "$mirror" ] && [ -e /etc/apt/sources.list ]; then
+  mirror=$(sed -n 's/\[[^]]*\]//; s/^deb[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list |
+    grep -v -- -security | head -n 1 || true)
+fi
 debootstrap --variant=minbase \
   --include=systemd,systemd-container,dbus,nftables,iproute2,iputils-ping,busybox-static,python3-minimal \
-  trixie "$partial" http://deb.debian.org/debian >"$partial.log" 2>&1 || {
+  trixie "$partial" ${mirror:+"$mirror"} >"$partial.log" 2>&1 || {
   tail -20 "$partial.log" >&2
   exit 1
 }
