@@ -5,7 +5,8 @@
 // Protocol, one connection per call:
 //   client → server   "<argc>\0<pid>\0<tool>\0<arg1>\0…<argN>\0"   pid: the client's own, so a
 //                     fake that really mounts can do it in its caller's mount namespace
-//   server → client   "done <exit code> <id>\n"   output in io/<id>.out and io/<id>.err
+//   server → client   "done <exit code> <id>\n"   output in io/<id>.out and io/<id>.err (no
+//                                               file for a stream that printed nothing)
 //                     "hang <0|1>\n"              the client blocks (1: with a grandchild) until killed
 // When the client goes away first (killed, timed out), the call stops at its next checkpoint or
 // sleep, having done no more: as a killed tool would.
@@ -80,6 +81,7 @@ export async function startToolServer(dir) {
         ["out", result.stdout],
         ["err", result.stderr],
       ]) {
+        if (!text) continue; // the client prints a stream only when its file has something
         const file = join(io, `${id}.${extension}`);
         writeFileSync(file, text);
         files.push(file);
