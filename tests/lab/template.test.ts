@@ -4,11 +4,10 @@
 // taken out; and the lab's voxnix.service stand-in held to the unit nix/module.nix renders.
 // Needs a laid-out nixpkgs tree (VOXNIX_NIXPKGS, as tests/nix/nixpkgs-eval.test.ts); the lab
 // itself is not booted.
-import { execa } from "execa";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasNix } from "../support/nix.js";
+import { hasNix, nixEval } from "../support/nix.js";
 import { REPO_ROOT } from "../support/test-workloads.js";
 import { STORE } from "../support/lab.js";
 
@@ -45,22 +44,14 @@ const standIn = (name: string) =>
 
 describe.skipIf(!hasTree)(`the lab's container@ template stand-in (${SKIP})`, () => {
   it("runs the template's scripts and has its service settings", async () => {
-    const { stdout } = await execa(
-      "nix-instantiate",
-      [
-        "--eval",
-        "--strict",
-        "--json",
-        "-E",
-        `let c = (import ${TREE}/extra-container/eval-config.nix {
+    const real = (await nixEval(
+      `let c = (import ${TREE}/extra-container/eval-config.nix {
            nixosPath = ${NIXPKGS}/nixos; legacyInstallDirs = false; system = "x86_64-linux";
            systemConfig = { boot.enableContainers = true; };
          }).config.systemd.services."container@";
          in { inherit (c) script preStart postStart serviceConfig environment unitConfig; }`,
-      ],
-      { timeout: 120_000 },
-    );
-    const real = JSON.parse(stdout) as Template;
+      120_000,
+    )) as Template;
 
     expect(standIn("container-pre-start.sh")).toEqual(commands(real.preStart));
     expect(standIn("container-post-start.sh")).toEqual(commands(real.postStart));
@@ -108,19 +99,11 @@ describe.skipIf(!hasTree)(`the lab's voxnix.service stand-in (${SKIP})`, () => {
     const config = `{ services.voxnix = { enable = true; botTokenFile = "/etc/voxnix/bot-token";
       settings = { VOXNIX_ADMINS = [ 1001 ]; VOXNIX_STORAGE = "dir";
         LLM_BASE_URL = "http://127.0.0.1:9/v1"; TELEGRAM_API_ROOT = "http://127.0.0.1:8081"; }; }; }`;
-    const { stdout } = await execa(
-      "nix-instantiate",
-      [
-        "--eval",
-        "--strict",
-        "--json",
-        "-E",
-        `import ${REPO_ROOT}/tests/nix/eval/service.nix {
+    const real = (await nixEval(
+      `import ${REPO_ROOT}/tests/nix/eval/service.nix {
            repo = ${REPO_ROOT}; tree = ${TREE}; show = "confinement"; config = ${config}; }`,
-      ],
-      { timeout: 180_000 },
-    );
-    const real = JSON.parse(stdout) as { unit: string; tmpfiles: string[] };
+      180_000,
+    )) as { unit: string; tmpfiles: string[] };
     /** Its lines but comments, blank lines and the differences the header names. */
     const comparable = (unit: string) =>
       unit

@@ -14,11 +14,11 @@ export const NIX_SKIP_REASON =
   "needs nix-instantiate that can evaluate here: apt-get install nix-bin, as root (CI does both)";
 
 /** Evaluates `expression` strictly to JSON with the real evaluator. */
-export async function nixEval(expression: string): Promise<unknown> {
+export async function nixEval(expression: string, timeoutMs = 60_000): Promise<unknown> {
   const { stdout } = await execa(
     "nix-instantiate",
     ["--eval", "--strict", "--json", "-E", expression],
-    { timeout: 60_000 },
+    { timeout: timeoutMs },
   );
   return JSON.parse(stdout);
 }
