@@ -165,9 +165,40 @@ export const limitAssignments = (limits: ContainerInstall["limits"]) => [
 ];
 
 /**
+ * The drop-in's clean-up after a crash of nspawn itself (a SIGKILL: the OOM killer, a stop that
+ * timed out, a person). A killed nspawn skips what its exit path does (nspawn.c, run(), v256 and
+ * v257): tell machined the machine is gone (UnregisterMachine) and unmount
+ * /run/systemd/nspawn/unix-export/NAME. Restart= then cannot bring the container back: machined
+ * keeps a machine while its unit's ActiveState is anything but inactive or failed
+ * (machine_may_gc, manager_unit_is_active), and a unit in auto-restart is `activating`, so each
+ * restart's nspawn is refused ("Machine 'NAME' already exists", and the first's before that
+ * "Mount point … exists already, refusing.") until the start limit fails the unit. The
+ * template's pre-start `machinectl terminate` cannot help: machined answers it by stopping the
+ * unit, which PID 1 refuses while the restart's start job is queued. nspawn's own `--cleanup`
+ * (systemd PR 34776) is not in 257. Measured in tests/lab/nspawn-crash.test.ts.
+ *
+ * It acts only when machined's record of NAME was registered from this unit: ExecStopPost runs
+ * once every process of the unit is gone, the leader and nspawn with them, and no other start of
+ * the unit can run meanwhile, so that record and the mount are left over. A machine of that name
+ * registered from elsewhere, or none (nspawn exited and cleaned up itself), is left alone.
+ * UnregisterMachine is what nspawn sends on its way out: machined drops the machine and leaves
+ * the unit alone (`machinectl terminate` would stop it, and with it the restart).
+ * systemd-umount stops the mount's unit. Only /bin/sh and what the template's PATH has on
+ * NixOS (systemd, coreutils, no util-linux); `$$` is systemd's escape for `$`.
+ */
+const CLEAN_UP_AFTER_NSPAWN =
+  "ExecStopPost=-/bin/sh -c '" +
+  'if [ "$$(machinectl show %i --property=Unit --value 2>/dev/null)" = "%n" ]; then ' +
+  "busctl call org.freedesktop.machine1 /org/freedesktop/machine1" +
+  " org.freedesktop.machine1.Manager UnregisterMachine s %i; " +
+  "systemd-umount /run/systemd/nspawn/unix-export/%i; rmdir /run/systemd/nspawn/unix-export/%i; " +
+  "fi'";
+
+/**
  * The drop-in for `container@<name>.service`: what a declarative container's own unit has
- * beyond the template (bind sources mounted first, the network up, the tun device) and the
- * container's limits, which systemd enforces on the unit's cgroup.
+ * beyond the template (bind sources mounted first, the network up, the tun device), the
+ * container's limits, which systemd enforces on the unit's cgroup, and the clean-up after a
+ * crash of nspawn (CLEAN_UP_AFTER_NSPAWN), which NixOS's own units lack.
  *
  * /dev/net/tun is allowed for tailscale, and for every container with a user namespace: nspawn
  * makes /dev/net/tun in every container, and since systemd PR 34259 (in 256.x) a failed mknod
@@ -195,6 +226,7 @@ export function containerDropIn(c: ContainerInstall, confDir = "/etc/nixos-conta
     // login files. voxnix activates a change itself (container-activation.ts); a reload of a
     // voxnix container does nothing.
     "ExecReload=",
+    CLEAN_UP_AFTER_NSPAWN,
     ...limitAssignments(c.limits),
     ...(tun ? ["DeviceAllow=/dev/net/tun rwm"] : []),
     "",
