@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
 
 /** How a command ended, with what it printed (up to the cap) on each stream. */
@@ -44,13 +44,20 @@ export function startCommand(
   args: readonly string[],
   options: StartOptions,
 ): Started {
-  const child = spawn(binary, args, {
-    env: options.env,
-    // Its own process group, so a timeout can kill the tool's children too (nix-build,
-    // systemctl, a shell's pipeline) and not just the process we started.
-    detached: true,
-    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, args, {
+      env: options.env,
+      // Its own process group, so a timeout can kill the tool's children too (nix-build,
+      // systemctl, a shell's pipeline) and not just the process we started.
+      detached: true,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+  } catch (error) {
+    // Node reports ENOENT, EACCES and a few more as an 'error' event, and throws the rest
+    // (ENOTDIR, E2BIG, a NUL byte in an argument or a variable): a failed start either way.
+    return notStarted(error as NodeJS.ErrnoException);
+  }
   let overflowed = false;
   const collect = (stream: Readable | null) => {
     const chunks: Buffer[] = [];
@@ -93,5 +100,14 @@ export function startCommand(
       child.stdout?.destroy();
       child.stderr?.destroy();
     },
+  };
+}
+
+function notStarted(spawnError: NodeJS.ErrnoException): Started {
+  return {
+    pid: undefined,
+    ended: Promise.resolve({ exitCode: null, signal: null, stdout: "", stderr: "", spawnError }),
+    onExit: () => undefined,
+    closeOutput: () => undefined,
   };
 }

@@ -107,6 +107,16 @@ describe("createRunner", () => {
     expect((error as Error).message).toBe(`definitely-not-a-tool not found on PATH (${host.path})`);
   });
 
+  it("rejects with a host command error when a command cannot even be started", async () => {
+    // Node throws these rather than reporting them as an 'error' event: a path through a file
+    // (ENOTDIR), and a NUL byte in an argument. Both are failed host commands, with the cause.
+    for (const argv of [["/etc/passwd/x"], ["echo", "a\0b"]] as const) {
+      const error = await runner.run(argv).catch((e: unknown) => e);
+      expect(error, argv.join(" ")).toBeInstanceOf(HostCommandError);
+      expect((error as HostCommandError).cause).toBeInstanceOf(Error);
+    }
+  });
+
   it("stops a command, children included, as soon as it prints more than the cap", async () => {
     const started = Date.now();
     const error = await runner
