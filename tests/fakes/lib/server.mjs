@@ -43,6 +43,9 @@ const TOOLS = new Map(
 /** Serves the fake tools of the host in `dir`; writes the port to `dir/port`. */
 export async function startToolServer(dir) {
   const io = join(dir, "io");
+  // A server before this one may have died with calls in flight: their files are not ours, and
+  // ids start again at 1 (the client prints a file that is there, and none when a stream was empty).
+  rmSync(io, { recursive: true, force: true });
   mkdirSync(io, { recursive: true });
   let nextId = 1;
   const sockets = new Set();
