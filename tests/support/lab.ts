@@ -524,14 +524,17 @@ export async function relayIntoLab(lab: Lab, port: number): Promise<LabRelay> {
   const open = new Set<Socket>();
   const server = createServer((inbound) => {
     const outbound = connect(port, "127.0.0.1");
-    for (const socket of [inbound, outbound]) {
+    for (const [socket, other] of [
+      [inbound, outbound],
+      [outbound, inbound],
+    ] as const) {
       open.add(socket);
-      // Either side ending or failing ends both, as a proxy's connection does.
-      socket.on("error", () => undefined);
+      // A side that fails ends the other at once; one that closes ends it once what it sent
+      // is through (pipe() ends the other on a clean end; a reset has none).
+      socket.on("error", () => other.destroy());
       socket.on("close", () => {
         open.delete(socket);
-        inbound.destroy();
-        outbound.destroy();
+        other.end();
       });
     }
     inbound.pipe(outbound).pipe(inbound);
