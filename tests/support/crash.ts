@@ -1,7 +1,7 @@
 // The SIGKILL reliability cases (tests/reliability/crash-*.test.ts), split in two files so
 // that they run in parallel.
 import { execa } from "execa";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it, onTestFinished } from "vitest";
 import { createFakeHost } from "../fakes/fake-host.js";
@@ -193,13 +193,18 @@ export async function killDuring(
   expect(await eventually(() => fakeToolPids(host).length === 0, 30_000)).toBe(true);
 }
 
-/** Pids of the fake tool clients of `host` still running: each is `bash <host>/bin/<tool> …`. */
+/**
+ * Pids of the fake tool clients of `host` still running: the compiled client started as
+ * `<host>/bin/<tool>`, or the bash one as `bash <host>/bin/<tool> …`.
+ */
 export function fakeToolPids(host: FakeHost): number[] {
+  const ours = (path: string | undefined) => path?.startsWith(`${host.bin}/`) === true;
   const pids: number[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const [, script] = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (script?.startsWith(`${host.bin}/`) && isRunning(Number(pid))) pids.push(Number(pid));
+      if ((ours(readlinkSync(`/proc/${pid}/exe`)) || ours(script)) && isRunning(Number(pid)))
+        pids.push(Number(pid));
     } catch {
       // gone already, or not ours to read
     }

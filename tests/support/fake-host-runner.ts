@@ -1,7 +1,7 @@
 import { onTestFinished } from "vitest";
 import { createRunner } from "../../src/host/run.js";
 import { createLogger } from "../../src/log.js";
-import { createFakeHost, type FakeHost, type FakeHostSettings } from "../fakes/fake-host.js";
+import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
 
 const ANY_EXIT_CODE = Array.from({ length: 256 }, (_, code) => code);
 
@@ -16,7 +16,7 @@ export interface ToolOutput {
  * real runner and returns its exit code and output whatever they are.
  */
 export async function fakeHostShell(
-  options: { settings?: FakeHostSettings; tools?: string[] } = {},
+  options: Parameters<typeof createFakeHost>[0] = {},
 ): Promise<{ host: FakeHost; sh: (...argv: [string, ...string[]]) => Promise<ToolOutput> }> {
   const host = await createFakeHost(options);
   onTestFinished(() => host.cleanup());

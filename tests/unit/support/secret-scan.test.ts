@@ -28,4 +28,15 @@ describe("the secret scan at the end of every test", () => {
     writeFileSync(join(d, "spec.json"), `{"tailscale":{"authKeyFile":"/run/x"}}`);
     expect(() => assertNoSecretsIn(d)).not.toThrow();
   });
+
+  it("skips only the paths it is told the harness wrote", () => {
+    const d = dir();
+    mkdirSync(join(d, "bin"));
+    writeFileSync(join(d, "bin/zfs"), `token=${TEST_SECRETS.botToken}`);
+    writeFileSync(join(d, "binary.log"), `token=${TEST_SECRETS.botToken}`);
+    expect(() => assertNoSecretsIn(d, [join(d, "bin")])).toThrow(
+      /binary\.log contains the botToken/,
+    );
+    expect(() => assertNoSecretsIn(d, [join(d, "bin"), join(d, "binary.log")])).not.toThrow();
+  });
 });
