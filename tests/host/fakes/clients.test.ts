@@ -53,6 +53,7 @@ describe.each(["compiled", "bash"] as const)("the %s fake tool client", (client)
     expect(await sh("journalctl", "-u", "x")).toEqual({ exitCode: 0, stdout, stderr: "e\n" });
   });
 
+  // The runner's abort too: it kills the whole group, the fake's grandchild included.
   it("hangs, with a child in its process group, until the caller kills the group", async () => {
     const { host } = await fakeHostShell({ client });
     const runner = createRunner({
