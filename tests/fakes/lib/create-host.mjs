@@ -51,6 +51,8 @@ function locate(program) {
 }
 
 const CLIENT_SOURCE = new URL("./client.c", import.meta.url);
+/** This process's compiledClient(): its path, "" when it cannot be built, unset before. */
+let compiled;
 
 /**
  * client.c compiled, where this machine has a C compiler: its path, or undefined. Built once per
@@ -80,7 +82,6 @@ function compiledClient() {
   compiled = binary;
   return binary;
 }
-let compiled;
 
 /** Puts the compiled client at `path`: a hard link on the same file system, else a copy. */
 function installCompiled(binary, path) {
