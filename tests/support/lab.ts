@@ -167,6 +167,43 @@ function removeCgroup(dir: string) {
   }
 }
 
+/**
+ * What Debian's systemd starts at every boot that a NixOS host has no counterpart of and the
+ * lab's tests do not look at: first-boot upkeep of /usr and /etc, kernel modules, debug and huge
+ * page file systems, login prompts. Each boot of a lab runs none of it (tenants mask the same
+ * upkeep in tests/lab/files/tenant-init.sh).
+ */
+const LAB_MASKED_UNITS = [
+  "ldconfig.service",
+  "systemd-journal-catalog-update.service",
+  "systemd-update-done.service",
+  "systemd-user-sessions.service",
+  "systemd-tmpfiles-setup-dev-early.service",
+  "systemd-modules-load.service",
+  "modprobe@.service",
+  "sys-kernel-debug.mount",
+  "sys-kernel-tracing.mount",
+  "dev-hugepages.mount",
+];
+/**
+ * Generators for what no lab or tenant has (SysV scripts, TPMs, hibernation, GPT auto-mounts,
+ * kernel command-line units, getty, sshd sockets), which systemd would otherwise run at every
+ * boot and every daemon-reload: voxnix reloads on each install. Masked in tenants too.
+ */
+const LAB_MASKED_GENERATORS = [
+  "debug",
+  "getty",
+  "gpt-auto",
+  "hibernate-resume",
+  "import",
+  "rc-local",
+  "run",
+  "ssh",
+  "system-update",
+  "sysv",
+  "tpm2",
+].map((name) => `systemd-${name}-generator`);
+
 /** Writes what every lab has beside its image (see the header) into `root`. */
 function writeLabFiles(root: string) {
   const put = (path: string, content: string | Buffer, mode = 0o644) => {
@@ -176,6 +213,12 @@ function writeLabFiles(root: string) {
   };
   const file = (name: string) => readFileSync(join(FILES, name));
   put("/usr/local/sbin/lab-init", file("lab-init"), 0o755);
+  const mask = (dir: string, name: string) => {
+    mkdirSync(join(root, dir), { recursive: true });
+    symlinkSync("/dev/null", join(root, dir, name));
+  };
+  for (const unit of LAB_MASKED_UNITS) mask("/etc/systemd/system", unit);
+  for (const generator of LAB_MASKED_GENERATORS) mask("/etc/systemd/system-generators", generator);
   put("/etc/systemd/system/container@.service", file("container@.service"));
   for (const script of ["pre-start", "start", "post-start", "init"])
     put(`${STORE.container}/${script}`, file(`container-${script}.sh`), 0o755);
