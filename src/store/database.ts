@@ -69,7 +69,11 @@ function toWal(db: Db, attempts = 100): void {
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number {
   const version = () => db.pragma("user_version", { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
-  if (version() > latest) throw new SchemaTooNewError(version(), latest);
+  const found = version();
+  if (found > latest) throw new SchemaTooNewError(found, latest);
+  // Up to date, as every start but an upgrade's finds it: no write transaction, so a CLI verb
+  // or a restart opens the registry at once while the daemon is writing to it.
+  if (found === latest) return 0;
   let applied = 0;
   for (const migration of migrations) {
     db.transaction(() => {

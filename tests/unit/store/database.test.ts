@@ -73,6 +73,23 @@ describe("openDatabase", () => {
     db.close();
   });
 
+  it("opens an up-to-date database while another connection is writing to it", () => {
+    const path = join(tempDir(), "voxnix.sqlite");
+    openDatabase(path).close();
+    const daemon = new Database(path);
+    daemon.prepare("BEGIN IMMEDIATE").run();
+    daemon.prepare("INSERT INTO users (id, role, approved_at) VALUES (7, 'user', 0)").run();
+    try {
+      // Taking a write lock here would wait out the busy timeout (5 s), then fail: locked.
+      const cli = openDatabase(path);
+      expect(cli.prepare("SELECT count(*) FROM users").pluck().get()).toBe(0);
+      cli.close();
+    } finally {
+      daemon.prepare("COMMIT").run();
+      daemon.close();
+    }
+  });
+
   it("rolls back a failing migration whole and keeps the version", () => {
     const db = openDatabase(":memory:");
     const broken = [
