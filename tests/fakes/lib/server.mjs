@@ -1,6 +1,7 @@
-// The tool server of a fake host. The fakes in bin/ are tiny bash clients (create-host.mjs) that
-// send their argv here over loopback TCP and print what comes back, so a fake call costs a few
-// milliseconds, as a real host tool does, rather than a Node start-up (~150 ms) per call.
+// The tool server of a fake host. The fakes in bin/ are small clients (lib/client.c compiled, or
+// a few lines of bash where nothing compiles it: create-host.mjs) that send their argv here over
+// loopback TCP and print what comes back, so a fake call costs a few milliseconds, as a real host
+// tool does, rather than a Node start-up (~150 ms) per call.
 //
 // Protocol, one connection per call:
 //   client → server   "<argc>\0<pid>\0<tool>\0<arg1>\0…<argN>\0"   pid: the client's own, so a
