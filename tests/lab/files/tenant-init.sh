@@ -8,9 +8,10 @@ mount --bind /nix/store/00000000000000000000000000lab-usr /usr
 for link in bin sbin lib lib64; do
   [ -e "/$link" ] || ln -s "usr/$link" "/$link"
 done
-# What the lab masks in itself, masked here too (MASKED in tests/support/lab.ts says what and why).
+# What the lab masks in itself, masked here too (MASKED in tests/support/lab.ts says what and
+# why), from the list beside this init: sourced, it still has the container init's $1, its path.
 while read -r path; do
   mkdir -p "/etc/systemd/${path%/*}"
   ln -sf /dev/null "/etc/systemd/$path"
-done </nix/store/00000000000000000000000000000lab-tenant-system/masked
+done <"${1%/*}/masked"
 exec /usr/lib/systemd/systemd systemd.firstboot=off
