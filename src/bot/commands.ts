@@ -102,7 +102,8 @@ export function commands(deps: BotDeps) {
   composer.use(secretCommands(deps));
   // Below, only slash commands: any other message (free text for the agent, mostly) passes them
   // all in one step. grammY tries handlers one after another, and walking ~45 of them cost each
-  // free-text turn 0.2–0.3 ms of the bot's CPU, 5–8% of the whole turn (bench/bot-overhead.ts).
+  // free-text turn 0.2–0.3 ms of the bot's CPU, 5–8% of the whole turn (measured with the set-up
+  // of bench/bot-overhead.ts).
   const slash = composer.on("::bot_command");
 
   // The CLI says start and stop; people type them here too. A bare /start is Telegram's own
