@@ -4,6 +4,7 @@ import { auditTrail, failureOf, outcomeOf } from "../primitives/audit.js";
 import { sameContainer } from "../primitives/confirmations.js";
 import type { OperationOptions, WorkloadDeps } from "../primitives/deps.js";
 import { freeTrashId } from "../primitives/destroy-steps.js";
+import { firstUnused } from "../primitives/free-name.js";
 import { beginOperation, type Lease } from "../primitives/lease.js";
 import { tellOwner } from "../primitives/notify.js";
 import { Refusal } from "../primitives/refusal.js";
@@ -19,8 +20,12 @@ export interface RollbackResult {
   readonly state: "running" | "stopped";
 }
 
-/** What a rollback's lease remembers for whoever finishes it: whether to start it again. */
+/**
+ * What a rollback's lease remembers for whoever finishes it: whether to start it again, and
+ * the name its safety snapshot took.
+ */
 const WAS_RUNNING = "was-running";
+const SAFETY_TAKEN = "safety:";
 
 /**
  * Rolls a container's workspace back to one of its snapshots, losing nothing: the state it
@@ -66,8 +71,11 @@ export async function rollbackContainer(
     if (!all.some((s) => s.name === snapshot))
       throw new Refusal("not-found", `${name} has no snapshot named ${snapshot}.`);
     // The state being replaced, fixed as it is now: its trash entry could be restored and
-    // changed, this stays.
-    await snapshots.take(uid, name, safetySnapshot(name, trashId));
+    // changed, this stays. Named after the trash entry, unless a rollback in the same second
+    // whose entry has since been purged left its own under that name.
+    const safety = firstUnused(safetySnapshot(name, trashId), (n) => all.some((s) => s.name === n));
+    lease.made(`${SAFETY_TAKEN}${safety}`);
+    await snapshots.take(uid, name, safety);
     const running = await host.machines.isRunning(name);
     if (running) lease.made(WAS_RUNNING);
     if (running) await host.containers.stop(name);
@@ -165,15 +173,17 @@ export async function finishRollback(
       spec: container.spec,
       kept: keptOf(deps, name),
     });
+  // What the lease recorded since it began is in the registry, not in the record it began with.
+  const made = store.operations.forContainer(name)?.made ?? lease.operation.made;
   // Undone: the state it would have replaced is still the workspace and needs no safety
-  // snapshot, which would stay outside the cap and on the quota, one more per retry.
+  // snapshot, which would stay outside the cap and on the quota, one more per retry. (A lease
+  // begun before the name was recorded had the name its trash entry gives.)
   if (!seen.inTrash && seen.workspace) {
-    const safety = safetySnapshot(name, trashId);
+    const taken = made.find((step) => step.startsWith(SAFETY_TAKEN));
+    const safety = taken?.slice(SAFETY_TAKEN.length) ?? safetySnapshot(name, trashId);
     if ((await snapshots.list(uid, name)).some((s) => s.name === safety))
       await snapshots.remove(uid, name, safety);
   }
-  // What the lease recorded since it began is in the registry, not in the record it began with.
-  const made = store.operations.forContainer(name)?.made ?? lease.operation.made;
   if (made.includes(WAS_RUNNING)) {
     await host.storage.ensureMounted(uid, name);
     await host.containers.start(name);

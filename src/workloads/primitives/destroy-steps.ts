@@ -2,6 +2,7 @@ import { trashIdFor } from "../../host/index.js";
 import type { Container } from "./records.js";
 import type { WorkloadDeps } from "./deps.js";
 import type { Lease } from "./lease.js";
+import { firstUnused } from "./free-name.js";
 import { forgetDevice } from "./tailnet.js";
 import { keptOf } from "./trash-record.js";
 
@@ -78,8 +79,5 @@ async function leaveTailnet(deps: WorkloadDeps, name: string) {
  * destroyed, created and destroyed again within one (a fixed id would then collide forever).
  */
 export function freeTrashId(deps: WorkloadDeps, name: string): string {
-  const base = trashIdFor(name, new Date(deps.now()));
-  let id = base;
-  for (let n = 2; deps.store.trash.find(id); n++) id = `${base}-${n}`;
-  return id;
+  return firstUnused(trashIdFor(name, new Date(deps.now())), (id) => !!deps.store.trash.find(id));
 }

@@ -7,3 +7,10 @@ export function suggestFreeName(name: string, isTaken: (candidate: string) => bo
   }
   return `${name.slice(0, 6)}-${Date.now().toString(36).slice(-4)}`;
 }
+
+/** `wanted`, or else the first of `wanted-2`, `wanted-3`, … that is not taken. */
+export function firstUnused(wanted: string, isTaken: (candidate: string) => boolean): string {
+  let candidate = wanted;
+  for (let n = 2; isTaken(candidate); n++) candidate = `${wanted}-${n}`;
+  return candidate;
+}

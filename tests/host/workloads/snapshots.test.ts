@@ -5,8 +5,8 @@ import { admin, alice, bob, testWorkloads } from "../../support/test-workloads.j
 
 const WS = "tank/users/1001/containers/dev";
 
-async function withDev() {
-  const t = await testWorkloads();
+async function withDev(now?: () => number) {
+  const t = await testWorkloads(now ? { now } : {});
   await t.workloads.create(alice, { name: "dev", modules: [] });
   return t;
 }
@@ -217,7 +217,9 @@ describe("rollback", () => {
   it("purges the state a rollback replaced, restored and snapshotted under the target's name", async () => {
     // Issue 25, item 2: the restored state is a clone of dev@good; a snapshot of its own named
     // good made zfs refuse the promote when dev's trash was purged, every hour, for good.
-    const t = await withDev();
+    // In one second, as a fast host can: old's rollback then names its safety snapshot as dev's
+    // was named, which old holds by then.
+    const t = await withDev(() => Date.parse("2026-12-08T00:11:24Z"));
     const { before, destroyed: devTrash } = await rolledBackThenDestroyed(t);
     await t.workloads.restore(alice, { id: before, name: "old" });
     const OLD = "tank/users/1001/containers/old";
@@ -241,6 +243,7 @@ describe("rollback", () => {
     };
     expect(await back("good")).toBe("old's own good");
     expect(await back(`good.${devTrash}`)).toBe("good work");
+
     // A name with a dot is one a purge gave: nobody can take one.
     await expect(t.workloads.snapshot(alice, { name: "old", snapshot: "good.x" })).rejects.toThrow(
       "A snapshot name is 1 to 32 lowercase letters",
