@@ -3,7 +3,8 @@
 // of the daemon's start-up. Types are checked by `npm run typecheck`, not here. The tests run
 // the same bundle (tests/support/bundle.ts), so its options live here once.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,6 +29,30 @@ export const bundleOptions = {
   },
   logLevel: "warning",
 };
+
+const SPAWN_HELPER = fileURLToPath(new URL("src/host/spawn-helper.c", import.meta.url));
+
+/**
+ * voxnix-spawn (src/host/spawn-helper.c) compiled to `path`, where the daemon's bundle looks for
+ * it: false when this machine has no C compiler (the daemon then forks for each host command,
+ * and says so). A compiler that fails is an error: the source is ours.
+ * @param {string} path
+ */
+export function buildSpawnHelper(path) {
+  const cc = process.env.CC || "cc";
+  const partial = `${path}.${process.pid}.partial`;
+  try {
+    execFileSync(cc, ["-O2", "-Wall", "-Wextra", "-o", partial, SPAWN_HELPER], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+  } catch (error) {
+    rmSync(partial, { force: true });
+    if (error.code === "ENOENT") return false;
+    throw error;
+  }
+  renameSync(partial, path);
+  return true;
+}
 
 const CLIENT = fileURLToPath(new URL("src/web/client/", import.meta.url));
 
@@ -56,5 +81,9 @@ export async function buildWebClient(outdir) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   rmSync("dist", { recursive: true, force: true });
   await build({ ...bundleOptions, outdir: "dist" });
+  if (!buildSpawnHelper("dist/voxnix-spawn"))
+    console.warn(
+      "build: no C compiler (cc): dist/ has no voxnix-spawn, so the daemon forks for host commands",
+    );
   await buildWebClient("dist/web");
 }

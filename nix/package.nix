@@ -68,8 +68,11 @@ buildNpmPackage {
   nativeBuildInputs = [ python3 ];
 
   # The module list the daemon serves, evaluated by Nix here rather than read from the files.
+  # `npm run build` compiled voxnix-spawn (src/host/spawn-helper.c) with stdenv's cc; without
+  # it the daemon would fork its heap for every host command, so its absence fails the build.
   postInstall = ''
     cp ${moduleIndex} $out/lib/node_modules/${packageJson.name}/module-index.json
+    test -x $out/lib/node_modules/${packageJson.name}/dist/voxnix-spawn
   '';
 
   meta = {

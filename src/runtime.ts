@@ -2,7 +2,13 @@ import { tailscaleApi } from "./host/tailscale-api.js";
 import { egressEnvFiles } from "./host/egress-env.js";
 import { join } from "node:path";
 import { secretsKeyBytes, type Config } from "./config.js";
-import { createHost, createRunner, hostToolEnvironment, readModuleLibrary } from "./host/index.js";
+import {
+  bundledSpawnHelper,
+  createHost,
+  createRunner,
+  hostToolEnvironment,
+  readModuleLibrary,
+} from "./host/index.js";
 import type { Logger } from "./log.js";
 import { openStore } from "./store/index.js";
 import {
@@ -35,6 +41,7 @@ export async function createRuntime(
     const runner = createRunner({
       log: log.child({ component: "host" }),
       env: hostToolEnvironment(env),
+      spawnHelper: bundledSpawnHelper(),
     });
     const host = createHost(runner, {
       stateDir: config.stateDir,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
+import { trackGroup } from "./process-groups.js";
 
 /** How a command ended, with what it printed (up to the cap) on each stream. */
 export interface Ended {
@@ -13,14 +14,17 @@ export interface Ended {
 }
 
 export interface Started {
-  /** Also its process group's id: the command leads a group of its own. */
-  readonly pid: number | undefined;
   /** Settles once the command has exited and its output is closed (see `closeOutput`). */
   readonly ended: Promise<Ended>;
   /** Called once, on its exit (before `ended`, which may wait for its pipes). */
   onExit(listener: () => void): void;
   /** Stops waiting for output: what the pipes gave so far is the output. */
   closeOutput(): void;
+  /**
+   * Signals its whole process group (the command leads one of its own): now, or as soon as it
+   * has started. Nothing when it never started.
+   */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface StartOptions {
@@ -35,21 +39,51 @@ export interface StartOptions {
 
 /**
  * Starts `binary` (looked up on the environment's PATH, no shell) as the leader of a new
- * process group, and collects its output. The runner (run.ts) decides deadlines, kills and
- * errors; this is only Node's child_process, without a library's per-call stream plumbing,
- * which cost more CPU than the fork itself on every host command (bench/host-calls.ts).
+ * session and process group, and collects its output. The runner (run.ts) decides deadlines,
+ * kills and errors.
  */
-export function startCommand(
+export type StartCommand = (
   binary: string,
   args: readonly string[],
   options: StartOptions,
-): Started {
+) => Started;
+
+/**
+ * A command's output as it arrives, kept up to the cap. Decoded once, whole, at the end: a
+ * character split across two chunks stays one character.
+ */
+export function outputCollector(options: StartOptions) {
+  let overflowed = false;
+  return () => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    return {
+      add(chunk: Buffer) {
+        if (bytes < options.maxOutputBytes)
+          chunks.push(chunk.subarray(0, options.maxOutputBytes - bytes));
+        bytes += chunk.length;
+        if (bytes > options.maxOutputBytes && !overflowed) {
+          overflowed = true;
+          options.onOverflow();
+        }
+      },
+      text: () => Buffer.concat(chunks).toString("utf8"),
+    };
+  };
+}
+
+/**
+ * StartCommand with Node's own child_process, which forks this process: where the spawn
+ * helper (spawn-helper.ts) is not built. Without a library's per-call stream plumbing, which
+ * cost more CPU than the fork itself on every host command (bench/host-calls.ts).
+ */
+export const startWithFork: StartCommand = (binary, args, options) => {
   let child: ChildProcess;
   try {
     child = spawn(binary, args, {
       env: options.env,
-      // Its own process group, so a timeout can kill the tool's children too (nix-build,
-      // systemctl, a shell's pipeline) and not just the process we started.
+      // Its own session and process group, so a timeout can kill the tool's children too
+      // (nix-build, systemctl, a shell's pipeline) and not just the process we started.
       detached: true,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
@@ -58,21 +92,11 @@ export function startCommand(
     // (ENOTDIR, E2BIG, a NUL byte in an argument or a variable): a failed start either way.
     return notStarted(error as NodeJS.ErrnoException);
   }
-  let overflowed = false;
-  const collect = (stream: Readable | null) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream?.on("data", (chunk: Buffer) => {
-      if (bytes < options.maxOutputBytes)
-        chunks.push(chunk.subarray(0, options.maxOutputBytes - bytes));
-      bytes += chunk.length;
-      if (bytes > options.maxOutputBytes && !overflowed) {
-        overflowed = true;
-        options.onOverflow();
-      }
-    });
-    // Decoded once, whole: a character split across two chunks stays one character.
-    return () => Buffer.concat(chunks).toString("utf8");
+  const stream = outputCollector(options);
+  const collect = (readable: Readable | null) => {
+    const output = stream();
+    readable?.on("data", output.add);
+    return output.text;
   };
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
@@ -81,6 +105,7 @@ export function startCommand(
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(options.input);
   }
+  const group = child.pid === undefined ? undefined : trackGroup(child.pid);
 
   const ended = new Promise<Ended>((resolve) => {
     child.on("error", (error: NodeJS.ErrnoException) => {
@@ -88,26 +113,28 @@ export function startCommand(
       if (child.pid === undefined)
         resolve({ exitCode: null, signal: null, stdout: "", stderr: "", spawnError: error });
     });
-    child.once("close", (exitCode, signal) =>
-      resolve({ exitCode, signal, stdout: stdout(), stderr: stderr() }),
-    );
+    child.once("close", (exitCode, signal) => {
+      group?.release();
+      resolve({ exitCode, signal, stdout: stdout(), stderr: stderr() });
+    });
   });
   return {
-    pid: child.pid,
     ended,
     onExit: (listener) => child.once("exit", listener),
     closeOutput() {
       child.stdout?.destroy();
       child.stderr?.destroy();
     },
+    signal: (signal) => group?.signal(signal),
   };
-}
+};
 
-function notStarted(spawnError: NodeJS.ErrnoException): Started {
+/** A command that failed to start, for either way of starting one. */
+export function notStarted(spawnError: NodeJS.ErrnoException): Started {
   return {
-    pid: undefined,
     ended: Promise.resolve({ exitCode: null, signal: null, stdout: "", stderr: "", spawnError }),
     onExit: () => undefined,
     closeOutput: () => undefined,
+    signal: () => undefined,
   };
 }

@@ -42,7 +42,9 @@ export {
 } from "./container-files.js";
 export { buildExpression } from "./container-systems.js";
 export { readModuleLibrary, type ContainerModule } from "./module-library.js";
-export { createRunner, hostToolEnvironment, killAllHostCommands, type Runner } from "./run.js";
+export { killAllHostCommands } from "./process-groups.js";
+export { createRunner, hostToolEnvironment, type Runner } from "./run.js";
+export { bundledSpawnHelper } from "./spawn-helper.js";
 export {
   FORK_SNAPSHOT_PREFIX,
   trashIdFor,

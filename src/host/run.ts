@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import type { Logger } from "../log.js";
 import { currentProcess, HOLDER_VARIABLE, holderMark } from "../process-identity.js";
 import { inSpan } from "../tracing.js";
-import { startCommand, type Ended } from "./child-process.js";
+import type { Ended } from "./child-process.js";
 import {
   HostCommandError,
   HostCommandTimeout,
@@ -10,6 +10,7 @@ import {
   HostToolMissing,
   tail,
 } from "./errors.js";
+import { commandStarter } from "./spawn-helper.js";
 
 /** A command line: the binary (looked up on PATH) and its arguments. Never a shell string. */
 export type Argv = readonly [binary: string, ...args: string[]];
@@ -61,6 +62,11 @@ export interface RunnerOptions {
   readonly killGraceMs?: number;
   /** Default cap on each output stream, in bytes (default 4 MiB). */
   readonly maxOutputBytes?: number;
+  /**
+   * voxnix-spawn, which starts commands without forking this process (spawn-helper.ts);
+   * commands fork this process when it is undefined or unusable.
+   */
+  readonly spawnHelper?: string | undefined;
 }
 
 /**
@@ -90,6 +96,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
   const killGraceMs = options.killGraceMs ?? 2_000;
   const defaultMaxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
+  const startCommand = commandStarter(options.spawnHelper, log);
 
   function run(argv: Argv, runOptions: RunOptions = {}): Promise<CommandResult> {
     const { command, verb } = commandOf(argv);
@@ -123,12 +130,11 @@ export function createRunner(options: RunnerOptions): Runner {
       maxOutputBytes,
       onOverflow: () => stop("output"),
     });
-    const group = command.pid === undefined ? undefined : trackGroup(command.pid);
     function stop(reason: NonNullable<typeof stopReason>) {
-      if (stopReason !== undefined || group === undefined) return;
+      if (stopReason !== undefined) return;
       stopReason = reason;
-      group.signal("SIGTERM");
-      forceKill = setTimeout(() => group.signal("SIGKILL"), killGraceMs);
+      command.signal("SIGTERM");
+      forceKill = setTimeout(() => command.signal("SIGKILL"), killGraceMs);
     }
     // Its output ends when every holder of its pipes has closed them, and a process outside its
     // group may hold them for good: one a tenant leaves running in its container, whose systemd
@@ -153,8 +159,7 @@ export function createRunner(options: RunnerOptions): Runner {
       runOptions.signal?.removeEventListener("abort", onAbort);
       // Stragglers of a stopped command die with it; a command that ended on its own keeps
       // nothing running in its group either way, so this is a no-op then.
-      if (stopReason !== undefined) group?.signal("SIGKILL");
-      group?.release();
+      if (stopReason !== undefined) command.signal("SIGKILL");
     }
 
     const durationMs = Math.round(performance.now() - started);
@@ -203,41 +208,4 @@ function commandOf(argv: Argv): { command: string; verb: string | undefined } {
     command: basename(binary ?? argv[0]),
     verb: next !== undefined && /^-{0,2}[a-z][a-z-]*$/.test(next) ? next : undefined,
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process groups still running. When the daemon exits (even on an uncaught error), they are
-// killed with it rather than left running detached.
-
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function trackGroup(pid: number) {
-  liveGroups.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once("exit", killAllHostCommands);
-  }
-  return {
-    signal(signal: NodeJS.Signals) {
-      signalGroup(pid, signal);
-    },
-    release() {
-      liveGroups.delete(pid);
-    },
-  };
-}
-
-/** Kills every host command still running, with its children. For shutdown. */
-export function killAllHostCommands(): void {
-  for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
-  liveGroups.clear();
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is already gone, which is what we wanted.
-  }
 }

@@ -12,19 +12,34 @@ import { currentProcess, holderMark } from "../../src/process-identity.js";
 import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
 import { captureLog } from "../support/capture-log.js";
 import { eventually, isRunning } from "../support/processes.js";
+import { testSpawnHelper } from "../support/spawn-helper.js";
 import { tempDir } from "../support/temp-dir.js";
 
-describe("createRunner", () => {
+// The same contract whichever way commands start: forked from this process, as Node does, or by
+// voxnix-spawn (spawn-helper.c), as the daemon does where it was built.
+const ways = [
+  { way: "forked by Node", spawnHelper: undefined, skip: false },
+  { way: "started by voxnix-spawn", spawnHelper: testSpawnHelper(), skip: !testSpawnHelper() },
+];
+
+describe.each(ways)("createRunner, commands $way", ({ spawnHelper, skip }) => {
   let host: FakeHost;
   let runner: Runner;
   let logs: ReturnType<typeof captureLog>;
 
-  beforeEach(async () => {
+  beforeEach(async ({ skip: skipTest }) => {
+    // Without a C compiler there is no helper: the daemon forks, and so do these tests.
+    if (skip) skipTest("no C compiler here: voxnix-spawn was not built (tests/support/bundle.ts)");
     host = await createFakeHost();
     logs = captureLog({ level: "debug" });
-    runner = createRunner({ log: logs.log, env: { PATH: host.path }, killGraceMs: 200 });
+    runner = createRunner({
+      log: logs.log,
+      env: { PATH: host.path },
+      killGraceMs: 200,
+      spawnHelper,
+    });
   });
-  afterEach(() => host.cleanup());
+  afterEach(() => host?.cleanup());
 
   it("returns stdout exactly as printed, blank lines and final newline included", async () => {
     const result = await runner.run(["sh", "-c", "printf '\\nInstalling containers:\\ndev\\n\\n'"]);
@@ -104,6 +119,40 @@ describe("createRunner", () => {
     }
   });
 
+  it("searches the command's PATH as execvp does, past a file it may not execute", async () => {
+    const [denied, allowed] = [tempDir(), tempDir()];
+    writeFileSync(join(denied, "tool"), "#!/bin/sh\necho denied\n", { mode: 0o644 });
+    writeFileSync(join(allowed, "tool"), "#!/bin/sh\necho allowed\n", { mode: 0o755 });
+    const on = (path: string) =>
+      createRunner({ log: logs.log, env: { PATH: path }, spawnHelper }).run(["tool"]);
+    expect((await on(`${denied}:${allowed}`)).stdout).toBe("allowed\n");
+    // Found but not executable is not "missing": the admin needs to hear which it was.
+    const error = await on(denied).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandError);
+    expect(error).not.toBeInstanceOf(HostToolMissing);
+    expect((error as HostCommandError).cause).toMatchObject({ code: "EACCES" });
+  });
+
+  it("stops a command at once when its signal was aborted before it started", async () => {
+    const pidFile = join(tempDir(), "sleeper");
+    const error = await runner
+      .run(["sh", "-c", `sleep 30 & echo $! > ${pidFile}; wait`], {
+        signal: AbortSignal.abort(),
+        timeoutMs: 60_000, // past the test's own: a stop that never comes fails the test
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostCommandTimeout);
+    // The shell may have died before it wrote the file: then nothing of it is left either.
+    let sleeper = NaN;
+    try {
+      sleeper = Number(readFileSync(pidFile, "utf8"));
+    } catch {
+      // never got that far
+    }
+    if (!Number.isNaN(sleeper))
+      expect(await eventually(() => !isRunning(sleeper), 5_000)).toBe(true);
+  });
+
   it("stops a command, children included, as soon as it prints more than the cap", async () => {
     const started = Date.now();
     const error = await runner
@@ -125,7 +174,7 @@ describe("createRunner", () => {
       LLM_API_KEY: "sk-secret",
       VOXNIX_STATE_DIR: "/var/lib/voxnix",
     });
-    const isolated = createRunner({ log: logs.log, env });
+    const isolated = createRunner({ log: logs.log, env, spawnHelper });
     const { stdout } = await isolated.run(["sh", "-c", "env | cut -d= -f1 | sort"]);
     expect(
       stdout.split("\n").filter((name) => name && !["PWD", "SHLVL", "_"].includes(name)),

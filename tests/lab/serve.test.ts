@@ -127,6 +127,14 @@ describe.skipIf(cannot)(`voxnix serve as a unit of systemd 257 (lab: ${cannot ??
       `SYSTEM_PATH=${STORE.tenantSystem}\n`,
     );
     expect(lstatSync(lab.path(WANTS)).isSymbolicLink()).toBe(true);
+    // Its host commands start from voxnix-spawn (src/host/spawn-helper.c), its child under the
+    // same confinement, rather than forked from its heap.
+    const helpers = await lab.run([
+      "sh",
+      "-c",
+      `grep -l '^PPid:[[:space:]]*${MainPID}$' /proc/[0-9]*/status | xargs grep -h '^Name:'`,
+    ]);
+    expect(helpers.stdout).toContain("voxnix-spawn");
     // The way in from the confined daemon: /logs reads the container's journal through its
     // own systemd (systemd-run --machine, src/host/container-exec.ts).
     const logs = await ask("/logs dev", (text) => !text.startsWith("Reading the logs"));

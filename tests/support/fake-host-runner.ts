@@ -2,6 +2,7 @@ import { onTestFinished } from "vitest";
 import { createRunner } from "../../src/host/run.js";
 import { createLogger } from "../../src/log.js";
 import { createFakeHost, type FakeHost } from "../fakes/fake-host.js";
+import { testSpawnHelper } from "./spawn-helper.js";
 
 const ANY_EXIT_CODE = Array.from({ length: 256 }, (_, code) => code);
 
@@ -20,7 +21,11 @@ export async function fakeHostShell(
 ): Promise<{ host: FakeHost; sh: (...argv: [string, ...string[]]) => Promise<ToolOutput> }> {
   const host = await createFakeHost(options);
   onTestFinished(() => host.cleanup());
-  const runner = createRunner({ log: createLogger({ level: "silent" }), env: { PATH: host.path } });
+  const runner = createRunner({
+    log: createLogger({ level: "silent" }),
+    env: { PATH: host.path },
+    spawnHelper: testSpawnHelper(),
+  });
   const sh = async (...argv: [string, ...string[]]) => {
     const { exitCode, stdout, stderr } = await runner.run(argv, { allowExitCodes: ANY_EXIT_CODE });
     return { exitCode, stdout, stderr };

@@ -17,6 +17,7 @@ import {
 import { createFakeHost, type FakeHost, type FakeHostSettings } from "../fakes/fake-host.js";
 import { captureLog } from "./capture-log.js";
 import { TEST_SECRETS } from "./secrets.js";
+import { testSpawnHelper } from "./spawn-helper.js";
 import { tempDir } from "./temp-dir.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -74,7 +75,11 @@ export async function testWorkloads(
   });
   onTestFinished(() => store.close());
   const logs = captureLog({ level: "debug", secrets: [TAILSCALE_KEY] });
-  const runner = createRunner({ log: logs.log, env: { PATH: host.path } });
+  const runner = createRunner({
+    log: logs.log,
+    env: { PATH: host.path },
+    spawnHelper: testSpawnHelper(),
+  });
   const hostAdapters = createHost(runner, {
     stateDir,
     nixDir: REPO_ROOT,

@@ -1,0 +1,420 @@
+/*
+ * voxnix-spawn: starts the daemon's host commands on its behalf, with posix_spawn.
+ *
+ * Node starts a child with fork(): the kernel copies the page tables of the daemon's whole heap,
+ * and every page the daemon writes afterwards faults once to be made writable again. That is
+ * milliseconds of CPU per host call from a large heap, spent on the event loop that answers the
+ * chats, and the child pays again tearing its copy down in execve. This process is small, and
+ * glibc's posix_spawn shares its memory with the child until execve (CLONE_VFORK), so a command
+ * costs neither. The daemon keeps one of these running (spawn-helper.ts) and talks to it over
+ * its stdin and stdout.
+ *
+ * Frames, both ways: u32 size of the rest, u32 call id, u8 type, payload; integers
+ * little-endian.
+ *   daemon → helper
+ *     'S' start   u32 argc, u32 envc, u8 has_input, then argc + envc NUL-terminated strings
+ *                 (argv[0] is the binary, looked up on the PATH among the env strings, as
+ *                 execvpe does), then the input (the rest of the frame) when has_input
+ *     'C' close   stop reading the call's output: what came so far is all of it
+ *   helper → daemon
+ *     'P' started i32 pid: the leader of a new session and process group
+ *     'F' failed  i32 errno: it never started, and nothing more comes for this call
+ *     'O' / 'E'   bytes the command wrote to stdout / stderr
+ *     'X' exited  i32 exit code (-1 when a signal ended it), i32 signal (0 when none)
+ *     'D' drained both output streams closed (or 'C' came): no more 'O' or 'E'
+ * A started call ends with both 'X' and 'D', in either order. `voxnix-spawn --protocol` prints
+ * the version of this protocol, which the daemon checks before it starts one for good.
+ *
+ * A command runs as Node's detached spawn would run it: its own session, default signal
+ * dispositions, nothing blocked, stdin the input or /dev/null, no descriptor of ours. When the
+ * daemon goes away (its end of stdin closes), this process exits and leaves its commands
+ * running, as a forked command outlives a daemon killed outright: a daemon that exits kills its
+ * commands itself, and reconcile tells a dead holder's running commands from finished ones.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROTOCOL_VERSION 1
+/* A request larger than this is a bug on the other side, not a command line. */
+#define MAX_REQUEST (64u << 20)
+#define CHUNK 65536
+
+extern char **environ;
+
+struct call {
+  uint32_t id;
+  pid_t pid;
+  int out, err, in; /* our ends of its pipes, -1 once closed */
+  char *input;      /* what is left to write to its stdin */
+  size_t input_left;
+  bool exited, drained;
+};
+
+static struct call *calls;
+static size_t call_count, call_capacity;
+
+static void die(const char *what) {
+  dprintf(STDERR_FILENO, "voxnix-spawn: %s: %s\n", what, strerror(errno));
+  exit(70);
+}
+
+static void *grow(void *memory, size_t size) {
+  void *grown = realloc(memory, size);
+  if (grown == NULL && size > 0) die("out of memory");
+  return grown;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void put_u32(unsigned char *at, uint32_t value) {
+  for (int i = 0; i < 4; i++) at[i] = (unsigned char)(value >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *at) {
+  return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+}
+
+static void write_all(const unsigned char *data, size_t length) {
+  while (length > 0) {
+    ssize_t n = write(STDOUT_FILENO, data, length);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) exit(0); /* the daemon is gone */
+    data += n;
+    length -= (size_t)n;
+  }
+}
+
+static void send_event(uint32_t id, char type, const void *payload, size_t size) {
+  unsigned char head[9];
+  put_u32(head, (uint32_t)(5 + size));
+  put_u32(head + 4, id);
+  head[8] = (unsigned char)type;
+  write_all(head, sizeof head);
+  if (size > 0) write_all(payload, size);
+}
+
+static void send_ints(uint32_t id, char type, int32_t first, int32_t second, int count) {
+  unsigned char payload[8];
+  put_u32(payload, (uint32_t)first);
+  put_u32(payload + 4, (uint32_t)second);
+  send_event(id, type, payload, (size_t)count * 4);
+}
+
+/* ---- calls -------------------------------------------------------------------------------- */
+
+static void close_fd(int *fd) {
+  if (*fd >= 0) close(*fd);
+  *fd = -1;
+}
+
+static void finish_if_done(size_t index) {
+  struct call *call = &calls[index];
+  if (!call->exited || !call->drained) return;
+  close_fd(&call->in);
+  free(call->input);
+  calls[index] = calls[--call_count];
+}
+
+static void drain(size_t index) {
+  struct call *call = &calls[index];
+  close_fd(&call->out);
+  close_fd(&call->err);
+  if (!call->drained) {
+    call->drained = true;
+    send_event(call->id, 'D', NULL, 0);
+  }
+  finish_if_done(index);
+}
+
+/* ---- starting a command ------------------------------------------------------------------- */
+
+static bool retry_next_directory(int error) {
+  /* As glibc's execvpe: these mean "not here", anything else is the answer. */
+  return error == ENOENT || error == ENOTDIR || error == EACCES || error == ESTALE ||
+         error == ENODEV || error == ETIMEDOUT;
+}
+
+/* posix_spawn with execvpe's search of the command's own PATH (not ours). */
+static int spawn_on_path(pid_t *pid, char *const argv[], char *const envp[],
+                         const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr) {
+  const char *file = argv[0];
+  if (strchr(file, '/') != NULL) return posix_spawn(pid, file, actions, attr, argv, envp);
+  const char *path = "/usr/local/bin:/usr/bin:/bin";
+  for (char *const *entry = envp; *entry != NULL; entry++)
+    if (strncmp(*entry, "PATH=", 5) == 0) path = *entry + 5;
+  size_t file_length = strlen(file);
+  bool denied = false;
+  int error = ENOENT;
+  for (const char *start = path;; start++) {
+    const char *end = strchrnul(start, ':');
+    size_t dir_length = (size_t)(end - start);
+    char *candidate = grow(NULL, dir_length + file_length + 3);
+    /* An empty entry is the current directory, as it is for execvpe. */
+    if (dir_length == 0)
+      memcpy(candidate, ".", (dir_length = 1));
+    else
+      memcpy(candidate, start, dir_length);
+    candidate[dir_length] = '/';
+    memcpy(candidate + dir_length + 1, file, file_length + 1);
+    error = posix_spawn(pid, candidate, actions, attr, argv, envp);
+    free(candidate);
+    if (error == 0 || !retry_next_directory(error)) return error;
+    if (error == EACCES) denied = true;
+    if (*end == '\0') break;
+    start = end;
+  }
+  return denied ? EACCES : error;
+}
+
+static void set_nonblocking(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void start(uint32_t id, const unsigned char *payload, size_t size) {
+  if (size < 9) {
+    errno = EPROTO;
+    die("short start request");
+  }
+  uint32_t argc = get_u32(payload), envc = get_u32(payload + 4);
+  bool has_input = payload[8] != 0;
+  const char *cursor = (const char *)payload + 9, *limit = (const char *)payload + size;
+  if (argc == 0 || argc > size || envc > size) {
+    errno = EPROTO;
+    die("bad start request");
+  }
+  char **strings = grow(NULL, (argc + envc + 2) * sizeof *strings);
+  char **argv = strings, **envp = strings + argc + 1;
+  for (uint32_t i = 0; i < argc + envc; i++) {
+    const char *nul = memchr(cursor, '\0', (size_t)(limit - cursor));
+    if (nul == NULL) {
+      errno = EPROTO;
+      die("unterminated string in a start request");
+    }
+    /* argv, its NULL, then envp: pointers into the request, which outlives the spawn. */
+    strings[i < argc ? i : i + 1] = (char *)cursor;
+    cursor = nul + 1;
+  }
+  argv[argc] = NULL;
+  envp[envc] = NULL;
+
+  int out[2], err[2], in[2] = {-1, -1};
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+      (has_input && pipe2(in, O_CLOEXEC) < 0))
+    die("pipe2");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (has_input)
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+
+  pid_t pid = 0;
+  int error = spawn_on_path(&pid, argv, envp, &actions, &attr);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  close(err[1]);
+  if (has_input) close(in[0]);
+  if (error != 0) {
+    close(out[0]);
+    close(err[0]);
+    if (has_input) close(in[1]);
+    free(strings);
+    send_ints(id, 'F', error, 0, 1);
+    return;
+  }
+  if (call_count == call_capacity) {
+    call_capacity = call_capacity ? call_capacity * 2 : 16;
+    calls = grow(calls, call_capacity * sizeof *calls);
+  }
+  struct call *call = &calls[call_count++];
+  *call = (struct call){.id = id, .pid = pid, .out = out[0], .err = err[0], .in = in[1]};
+  set_nonblocking(call->out);
+  set_nonblocking(call->err);
+  if (has_input) {
+    size_t input_size = (size_t)(limit - cursor);
+    call->input = grow(NULL, input_size + 1);
+    memcpy(call->input, cursor, input_size);
+    call->input_left = input_size;
+    set_nonblocking(call->in);
+    if (input_size == 0) close_fd(&call->in);
+  }
+  free(strings);
+  send_ints(id, 'P', pid, 0, 1);
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static unsigned char *request;
+static size_t request_length, request_capacity;
+
+static void handle_request(uint32_t id, char type, const unsigned char *payload, size_t size) {
+  if (type == 'S') {
+    start(id, payload, size);
+    return;
+  }
+  if (type == 'C') {
+    for (size_t i = 0; i < call_count; i++)
+      if (calls[i].id == id) {
+        drain(i);
+        break;
+      }
+    return; /* not found: it had finished already */
+  }
+  errno = EPROTO;
+  die("unknown request");
+}
+
+static void read_requests(void) {
+  if (request_capacity - request_length < CHUNK) {
+    request_capacity = request_capacity ? request_capacity * 2 : 2 * CHUNK;
+    request = grow(request, request_capacity);
+  }
+  ssize_t n = read(STDIN_FILENO, request + request_length, request_capacity - request_length);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) exit(0); /* the daemon closed its end or died */
+  request_length += (size_t)n;
+  size_t used = 0;
+  while (request_length - used >= 4) {
+    uint32_t size = get_u32(request + used);
+    if (size < 5 || size > MAX_REQUEST) {
+      errno = EPROTO;
+      die("bad request size");
+    }
+    if (request_length - used - 4 < size) {
+      if (used + 4 + size > request_capacity) {
+        request_capacity = used + 4 + size;
+        request = grow(request, request_capacity);
+      }
+      break;
+    }
+    const unsigned char *frame = request + used + 4;
+    handle_request(get_u32(frame), (char)frame[4], frame + 5, size - 5);
+    used += 4 + size;
+  }
+  memmove(request, request + used, request_length - used);
+  request_length -= used;
+}
+
+static void reap(int signals) {
+  struct signalfd_siginfo info;
+  while (read(signals, &info, sizeof info) == sizeof info) {
+  }
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (size_t i = 0; i < call_count; i++) {
+      if (calls[i].pid != pid) continue;
+      calls[i].exited = true;
+      if (WIFSIGNALED(status))
+        send_ints(calls[i].id, 'X', -1, WTERMSIG(status), 2);
+      else
+        send_ints(calls[i].id, 'X', WEXITSTATUS(status), 0, 2);
+      finish_if_done(i);
+      break;
+    }
+  }
+}
+
+static void read_output(size_t index, int *fd, char type) {
+  static unsigned char buffer[CHUNK];
+  ssize_t n = read(*fd, buffer, sizeof buffer);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n > 0) {
+    send_event(calls[index].id, type, buffer, (size_t)n);
+    return;
+  }
+  close_fd(fd);
+  if (calls[index].out < 0 && calls[index].err < 0) drain(index);
+}
+
+static void write_input(size_t index) {
+  struct call *call = &calls[index];
+  ssize_t n = write(call->in, call->input, call->input_left);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n < 0) {
+    /* It exited without reading its input (EPIPE): not a failure of ours. */
+    call->input_left = 0;
+  } else {
+    memmove(call->input, call->input + n, call->input_left - (size_t)n);
+    call->input_left -= (size_t)n;
+  }
+  if (call->input_left == 0) close_fd(&call->in);
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--protocol") == 0) {
+    printf("%d\n", PROTOCOL_VERSION);
+    return 0;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t child;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &child, NULL);
+  int signals = signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signals < 0) die("signalfd");
+  set_nonblocking(STDIN_FILENO);
+
+  struct pollfd *fds = NULL;
+  size_t fds_capacity = 0;
+  for (;;) {
+    size_t wanted = 2 + 3 * call_count;
+    if (wanted > fds_capacity) fds = grow(fds, (fds_capacity = 2 * wanted) * sizeof *fds);
+    size_t count = 0;
+    fds[count++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    fds[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
+    for (size_t i = 0; i < call_count; i++) {
+      /* A closed descriptor (-1) is skipped by poll and keeps the slots in step with calls. */
+      fds[count++] = (struct pollfd){.fd = calls[i].out, .events = POLLIN};
+      fds[count++] = (struct pollfd){.fd = calls[i].err, .events = POLLIN};
+      fds[count++] = (struct pollfd){.fd = calls[i].in, .events = POLLOUT};
+    }
+    if (poll(fds, count, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    /* Calls move when one finishes, so each is found again by its id before it is served. */
+    size_t served = call_count;
+    uint32_t *ids = grow(NULL, (served + 1) * sizeof *ids);
+    for (size_t i = 0; i < served; i++) ids[i] = calls[i].id;
+    for (size_t slot = 0; slot < served; slot++) {
+      struct pollfd *ready = &fds[2 + 3 * slot];
+      for (int stream = 0; stream < 3; stream++) {
+        if (ready[stream].fd < 0 || ready[stream].revents == 0) continue;
+        size_t index = 0;
+        while (index < call_count && calls[index].id != ids[slot]) index++;
+        if (index == call_count) break;
+        if (stream == 0 && calls[index].out >= 0) read_output(index, &calls[index].out, 'O');
+        if (stream == 1 && calls[index].err >= 0) read_output(index, &calls[index].err, 'E');
+        if (stream == 2 && calls[index].in >= 0) write_input(index);
+      }
+    }
+    free(ids);
+    /* Output first, then exits, then new requests: 'X' tends to follow the output before it. */
+    if (fds[1].revents) reap(signals);
+    if (fds[0].revents) read_requests();
+  }
+}

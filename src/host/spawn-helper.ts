@@ -1,0 +1,257 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "../log.js";
+import {
+  notStarted,
+  outputCollector,
+  startWithFork,
+  type Ended,
+  type StartCommand,
+  type Started,
+  type StartOptions,
+} from "./child-process.js";
+import { trackGroup, type ProcessGroup } from "./process-groups.js";
+
+// The daemon's side of voxnix-spawn (spawn-helper.c, which describes the protocol): host
+// commands started by a small process of our own with posix_spawn, so the daemon never forks
+// its heap. One helper per process serves every runner in it.
+
+const PROTOCOL_VERSION = 1;
+const HELPER_NAME = "voxnix-spawn";
+
+/**
+ * The helper beside the daemon's bundle (build.mjs compiles it into dist/), or undefined where
+ * it was not built: a machine without a C compiler, or the sources run by tsx.
+ */
+export function bundledSpawnHelper(): string | undefined {
+  const path = fileURLToPath(new URL(`./${HELPER_NAME}`, import.meta.url));
+  return existsSync(path) ? path : undefined;
+}
+
+const helpers = new Map<string, StartCommand>();
+
+/**
+ * How this process starts host commands: through the helper at `helperPath` when it is there
+ * and speaks our protocol, by forking otherwise (saying why, once).
+ */
+export function commandStarter(helperPath: string | undefined, log: Logger): StartCommand {
+  if (helperPath === undefined) return startWithFork;
+  let starter = helpers.get(helperPath);
+  if (starter === undefined) {
+    const problem = checkHelper(helperPath);
+    if (problem !== undefined)
+      log.warn({ helper: helperPath, problem }, "spawn helper unusable: host commands fork");
+    starter = problem === undefined ? helperConnection(helperPath) : startWithFork;
+    helpers.set(helperPath, starter);
+  }
+  return starter;
+}
+
+function checkHelper(path: string): string | undefined {
+  const answer = spawnSync(path, ["--protocol"], { encoding: "utf8", timeout: 10_000 });
+  if (answer.error) return answer.error.message;
+  if (answer.stdout.trim() !== String(PROTOCOL_VERSION))
+    return `it speaks protocol ${JSON.stringify(answer.stdout.trim())}, not ${PROTOCOL_VERSION}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One command in flight through the helper. */
+interface Call {
+  readonly binary: string;
+  readonly stdout: ReturnType<ReturnType<typeof outputCollector>>;
+  readonly stderr: ReturnType<ReturnType<typeof outputCollector>>;
+  readonly exitListeners: (() => void)[];
+  readonly signalsBeforeStart: NodeJS.Signals[];
+  group?: ProcessGroup;
+  exit?: { exitCode: number | null; signal: NodeJS.Signals | null };
+  drained: boolean;
+  readonly resolve: (ended: Ended) => void;
+}
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const SIGNAL_NAMES = new Map(
+  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
+);
+
+function helperConnection(path: string): StartCommand {
+  let helper: ChildProcess | undefined;
+  const calls = new Map<number, Call>();
+  let lastId = 0;
+  // Frames arrive in chunks of any size; `pending` holds a frame begun but not yet complete.
+  let pending: Buffer = Buffer.alloc(0);
+
+  function connect(): ChildProcess {
+    // Its own session: a Ctrl-C at the terminal of `voxnix chat` is the daemon's to handle.
+    const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit"], detached: true });
+    child.unref();
+    (child.stdin as Socket | null)?.unref();
+    child.stdin?.on("error", () => undefined); // it died: 'exit' below says so
+    child.stdout?.on("data", readEvents);
+    child.once("exit", (code, signal) => lost(child, `exited (${signal ?? `code ${code}`})`));
+    child.once("error", (error) => lost(child, error.message));
+    return child;
+  }
+
+  /** The helper is gone: its commands still running are killed, their calls fail. */
+  function lost(child: ChildProcess, how: string) {
+    if (helper !== child) return;
+    helper = undefined;
+    pending = Buffer.alloc(0);
+    for (const [id, call] of calls) {
+      call.group?.signal("SIGKILL");
+      call.group?.release();
+      calls.delete(id);
+      const spawnError = new Error(`the spawn helper ${how} before the command ended`);
+      call.resolve({
+        exitCode: null,
+        signal: null,
+        stdout: call.stdout.text(),
+        stderr: call.stderr.text(),
+        spawnError,
+      });
+    }
+  }
+
+  function readEvents(chunk: Buffer) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let at = 0;
+    while (pending.length - at >= 4) {
+      const size = pending.readUInt32LE(at);
+      if (pending.length - at - 4 < size) break;
+      const id = pending.readUInt32LE(at + 4);
+      const type = pending.toString("latin1", at + 8, at + 9);
+      const call = calls.get(id);
+      if (call) onEvent(id, call, type, pending.subarray(at + 9, at + 4 + size));
+      at += 4 + size;
+    }
+    pending = pending.subarray(at);
+  }
+
+  function onEvent(id: number, call: Call, type: string, payload: Buffer) {
+    switch (type) {
+      case "P": {
+        call.group = trackGroup(payload.readInt32LE(0));
+        for (const signal of call.signalsBeforeStart) call.group.signal(signal);
+        return;
+      }
+      case "F":
+        return finish(id, call, { spawnError: spawnError(call.binary, payload.readInt32LE(0)) });
+      case "O":
+        return call.stdout.add(payload);
+      case "E":
+        return call.stderr.add(payload);
+      case "X": {
+        const code = payload.readInt32LE(0);
+        const signal = SIGNAL_NAMES.get(payload.readInt32LE(4)) ?? null;
+        call.exit = code < 0 ? { exitCode: null, signal } : { exitCode: code, signal: null };
+        for (const listener of call.exitListeners.splice(0)) listener();
+        break;
+      }
+      case "D":
+        call.drained = true;
+        break;
+    }
+    if (call.exit && call.drained) finish(id, call, call.exit);
+  }
+
+  function finish(id: number, call: Call, how: Partial<Ended>) {
+    calls.delete(id);
+    call.group?.release();
+    if (calls.size === 0) unrefPipes();
+    call.resolve({
+      exitCode: null,
+      signal: null,
+      ...how,
+      stdout: call.stdout.text(),
+      stderr: call.stderr.text(),
+    });
+  }
+
+  function send(id: number, type: string, payload: Buffer) {
+    const head = Buffer.alloc(9);
+    head.writeUInt32LE(5 + payload.length, 0);
+    head.writeUInt32LE(id, 4);
+    head.write(type, 8, "latin1");
+    helper?.stdin?.write(Buffer.concat([head, payload]));
+  }
+
+  // An idle helper keeps nothing alive: a CLI verb exits when its work is done.
+  // (The pipes to a child are sockets: Node's types say only Readable and Writable.)
+  function refPipes() {
+    (helper?.stdout as Socket | null | undefined)?.ref();
+  }
+  function unrefPipes() {
+    (helper?.stdout as Socket | null | undefined)?.unref();
+    (helper?.stdin as Socket | null | undefined)?.unref();
+  }
+
+  return function startThroughHelper(binary, args, options): Started {
+    const strings = [binary, ...args, ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)];
+    // Node's spawn refuses these too: a C string ends at the first NUL.
+    if (strings.some((s) => s.includes("\0")))
+      return notStarted(
+        Object.assign(new TypeError(`a NUL byte in the command line of ${binary}`), {
+          code: "ERR_INVALID_ARG_VALUE",
+        }),
+      );
+    helper ??= connect();
+    if (calls.size === 0) refPipes();
+    lastId = lastId >= 0xffff_ffff ? 1 : lastId + 1;
+    const id = lastId;
+
+    let resolve!: (ended: Ended) => void;
+    const ended = new Promise<Ended>((r) => (resolve = r));
+    const stream = outputCollector(options);
+    const call: Call = {
+      binary,
+      stdout: stream(),
+      stderr: stream(),
+      exitListeners: [],
+      signalsBeforeStart: [],
+      drained: false,
+      resolve,
+    };
+    calls.set(id, call);
+    send(id, "S", startRequest(args.length + 1, strings, options));
+
+    return {
+      ended,
+      onExit(listener) {
+        if (call.exit) listener();
+        else call.exitListeners.push(listener);
+      },
+      closeOutput() {
+        if (!call.drained && calls.has(id)) send(id, "C", Buffer.alloc(0));
+      },
+      signal(signal) {
+        if (call.group) call.group.signal(signal);
+        else if (calls.has(id)) call.signalsBeforeStart.push(signal);
+      },
+    };
+  };
+}
+
+function startRequest(argc: number, strings: string[], options: StartOptions): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUInt32LE(argc, 0);
+  head.writeUInt32LE(strings.length - argc, 4);
+  head[8] = options.input === undefined ? 0 : 1;
+  const body = Buffer.from(`${strings.join("\0")}\0${options.input ?? ""}`, "utf8");
+  return Buffer.concat([head, body]);
+}
+
+/** The error Node's spawn gives for a command that could not start. */
+function spawnError(binary: string, errno: number): NodeJS.ErrnoException {
+  const code = ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  return Object.assign(new Error(`spawn ${binary} ${code}`), {
+    errno: -errno,
+    code,
+    syscall: `spawn ${binary}`,
+    path: binary,
+  });
+}

@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { HostCommandError } from "../../src/host/errors.js";
+import { createRunner } from "../../src/host/run.js";
+import { captureLog } from "../support/capture-log.js";
+import { eventually, isRunning } from "../support/processes.js";
+import { testSpawnHelper } from "../support/spawn-helper.js";
+import { tempDir } from "../support/temp-dir.js";
+
+// voxnix-spawn itself (src/host/spawn-helper.c) and the daemon's side of it (spawn-helper.ts):
+// what only a helper can get wrong. tests/host/run.test.ts holds the runner to one contract with
+// and without it.
+
+const helper = testSpawnHelper() ?? "";
+const env = { PATH: "/usr/local/bin:/usr/bin:/bin" };
+
+/** The parent of the commands a runner starts: this process when it forks. */
+async function parentOf(runner: ReturnType<typeof createRunner>): Promise<number> {
+  return Number((await runner.run(["sh", "-c", "echo $PPID"])).stdout);
+}
+
+describe.skipIf(!helper)("voxnix-spawn", () => {
+  const runnerWith = () => createRunner({ log: captureLog().log, env, spawnHelper: helper });
+
+  it("starts the daemon's commands, so the daemon never forks its heap", async () => {
+    const parent = await parentOf(runnerWith());
+    expect(parent).not.toBe(process.pid);
+    expect(realpathSync(`/proc/${parent}/exe`)).toBe(realpathSync(helper));
+  });
+
+  it("keeps the output of each of 300 commands at once apart", async () => {
+    const runner = runnerWith();
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        runner.run(["sh", "-c", `echo out ${i}; echo err ${i} >&2; exit ${i % 3}`], {
+          allowExitCodes: [1, 2],
+        }),
+      ),
+    );
+    results.forEach((result, i) =>
+      expect(result).toMatchObject({
+        stdout: `out ${i}\n`,
+        stderr: `err ${i}\n`,
+        exitCode: i % 3,
+      }),
+    );
+  });
+
+  it("carries output and input larger than a pipe's buffer and a frame, byte for byte", async () => {
+    const runner = runnerWith();
+    const numbers = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join("");
+    const both = await runner.run(["sh", "-c", "seq 1 100000; seq 1 60000 >&2"]);
+    expect(both.stdout).toBe(numbers(100_000));
+    expect(both.stderr).toBe(numbers(60_000));
+    const input = "ünïcode ".repeat(200_000); // 1.8 MB, characters split across chunks
+    expect((await runner.run(["cat"], { input })).stdout).toBe(input);
+  });
+
+  it("fails the calls of a helper that dies, kills their commands, and starts a new one", async () => {
+    const runner = runnerWith();
+    const first = await parentOf(runner);
+    const pidFile = join(tempDir(), "sleeper");
+    const call = runner
+      .run(["sh", "-c", `sleep 60 & echo $! > ${pidFile}; wait`], { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    expect(
+      await eventually(() => existsSync(pidFile) && readFileSync(pidFile, "utf8") !== ""),
+    ).toBe(true);
+    const sleeper = Number(readFileSync(pidFile, "utf8"));
+    process.kill(first, "SIGKILL");
+
+    const error = await call;
+    expect(error).toBeInstanceOf(HostCommandError);
+    expect((error as HostCommandError).cause).toMatchObject({
+      message: expect.stringMatching(/spawn helper exited \(SIGKILL\) before the command ended/),
+    });
+    expect(await eventually(() => !isRunning(sleeper))).toBe(true);
+    const second = await parentOf(runner);
+    expect(second).not.toBe(first);
+    expect(second).not.toBe(process.pid);
+  });
+
+  it("exits when the daemon goes away, leaving its commands running as forked ones would", async () => {
+    // Spoken to directly, as a daemon would, so the daemon's end can close without this process
+    // exiting: a SIGKILLed daemon's pipe closes just the same. Reconcile tells a dead holder's
+    // commands that still run from finished ones (tests/reliability/orphans.test.ts).
+    const child = spawn(helper, [], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const strings = ["sh", "-c", "sleep 60 & echo $!; wait", "PATH=/usr/bin:/bin"];
+    const body = Buffer.from(`${strings.join("\0")}\0`);
+    const frame = Buffer.alloc(18);
+    frame.writeUInt32LE(5 + 9 + body.length, 0);
+    frame.writeUInt32LE(7, 4); // the call's id
+    frame.write("S", 8, "latin1");
+    frame.writeUInt32LE(3, 9); // argc
+    frame.writeUInt32LE(1, 13); // envc
+    frame[17] = 0; // no input
+    child.stdin.write(Buffer.concat([frame, body]));
+
+    // Its 'O' frame carries the sleep's pid: u32 size, u32 id, 'O', "<pid>\n".
+    const sleeper = await new Promise<number>((resolve) => {
+      let seen = Buffer.alloc(0);
+      child.stdout.on("data", (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        for (let at = 0; seen.length - at >= 9; at += 4 + seen.readUInt32LE(at)) {
+          const end = at + 4 + seen.readUInt32LE(at);
+          if (seen.length < end) break;
+          if (seen[at + 8] === "O".charCodeAt(0))
+            resolve(Number(seen.subarray(at + 9, end).toString()));
+        }
+      });
+    });
+    expect(isRunning(sleeper)).toBe(true);
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    try {
+      expect(isRunning(sleeper)).toBe(true);
+    } finally {
+      process.kill(sleeper, "SIGKILL"); // its shell, waiting on it, ends with it
+    }
+  });
+
+  it("is passed over, saying why, when it is missing or speaks another protocol", async () => {
+    const other = join(tempDir(), "voxnix-spawn");
+    writeFileSync(other, "#!/bin/sh\necho 2\n", { mode: 0o755 });
+    for (const [path, problem] of [
+      [other, 'it speaks protocol "2", not 1'],
+      [join(tempDir(), "missing"), expect.stringContaining("ENOENT")],
+    ] as const) {
+      const logs = captureLog();
+      const runner = createRunner({ log: logs.log, env, spawnHelper: path });
+      expect(await parentOf(runner)).toBe(process.pid);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({ msg: "spawn helper unusable: host commands fork", problem }),
+      );
+    }
+  });
+});
