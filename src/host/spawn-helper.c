@@ -10,12 +10,14 @@
  * its stdin and stdout.
  *
  * Frames, both ways: u32 size of the rest, u32 call id, u8 type, payload; integers
- * little-endian.
+ * little-endian. No frame is larger than MAX_FRAME.
  *   daemon → helper
  *     'S' start   u32 argc, u32 envc, u8 has_input, then argc + envc NUL-terminated strings
  *                 (argv[0] is the binary, looked up on the PATH among the env strings, as
- *                 execvpe does), then the input (the rest of the frame) when has_input
+ *                 execvpe does)
+ *     'I' input   the next bytes of its stdin, when has_input; an empty one closes it
  *     'C' close   stop reading the call's output: what came so far is all of it
+ *     'K' kill    (call id 0) the daemon is exiting: SIGKILL every command's process group
  *   helper → daemon
  *     'P' started i32 pid: the leader of a new session and process group
  *     'F' failed  i32 errno: it never started, and nothing more comes for this call
@@ -29,7 +31,7 @@
  * dispositions, nothing blocked, stdin the input or /dev/null, no descriptor of ours. When the
  * daemon goes away (its end of stdin closes), this process exits and leaves its commands
  * running, as a forked command outlives a daemon killed outright: a daemon that exits kills its
- * commands itself, and reconcile tells a dead holder's running commands from finished ones.
+ * commands itself ('K'), and reconcile tells a dead holder's running commands from finished ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,19 +48,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 1
-/* A request larger than this is a bug on the other side, not a command line. */
-#define MAX_REQUEST (64u << 20)
+#define PROTOCOL_VERSION 2
+/* Larger is a bug on the other side: a command line is at most a few MiB (ARG_MAX). */
+#define MAX_FRAME (64u << 20)
 #define CHUNK 65536
-
-extern char **environ;
 
 struct call {
   uint32_t id;
   pid_t pid;
   int out, err, in; /* our ends of its pipes, -1 once closed */
-  char *input;      /* what is left to write to its stdin */
-  size_t input_left;
+  /* Input received and not yet written: input[input_at, input_end). */
+  char *input;
+  size_t input_at, input_end, input_capacity;
+  bool input_ended; /* its empty 'I' came: close stdin once the rest is written */
   bool exited, drained;
 };
 
@@ -68,6 +70,11 @@ static size_t call_count, call_capacity;
 static void die(const char *what) {
   dprintf(STDERR_FILENO, "voxnix-spawn: %s: %s\n", what, strerror(errno));
   exit(70);
+}
+
+static void protocol_error(const char *what) {
+  errno = EPROTO;
+  die(what);
 }
 
 static void *grow(void *memory, size_t size) {
@@ -119,23 +126,27 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
-static void finish_if_done(size_t index) {
-  struct call *call = &calls[index];
+static struct call *find(uint32_t id) {
+  for (size_t i = 0; i < call_count; i++)
+    if (calls[i].id == id) return &calls[i];
+  return NULL;
+}
+
+static void finish_if_done(struct call *call) {
   if (!call->exited || !call->drained) return;
   close_fd(&call->in);
   free(call->input);
-  calls[index] = calls[--call_count];
+  *call = calls[--call_count];
 }
 
-static void drain(size_t index) {
-  struct call *call = &calls[index];
+static void drain(struct call *call) {
   close_fd(&call->out);
   close_fd(&call->err);
   if (!call->drained) {
     call->drained = true;
     send_event(call->id, 'D', NULL, 0);
   }
-  finish_if_done(index);
+  finish_if_done(call);
 }
 
 /* ---- starting a command ------------------------------------------------------------------- */
@@ -146,11 +157,28 @@ static bool retry_next_directory(int error) {
          error == ENODEV || error == ETIMEDOUT;
 }
 
+/* posix_spawn of `path`, and as execvpe does for a file the kernel will not run (a script
+ * without #!), of /bin/sh with it. */
+static int spawn_file(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                      const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr) {
+  int error = posix_spawn(pid, path, actions, attr, argv, envp);
+  if (error != ENOEXEC) return error;
+  size_t argc = 0;
+  while (argv[argc] != NULL) argc++;
+  char **shell = grow(NULL, (argc + 2) * sizeof *shell);
+  shell[0] = "/bin/sh";
+  shell[1] = (char *)path;
+  memcpy(shell + 2, argv + 1, argc * sizeof *shell); /* argv[1..], and its NULL */
+  error = posix_spawn(pid, "/bin/sh", actions, attr, shell, envp);
+  free(shell);
+  return error;
+}
+
 /* posix_spawn with execvpe's search of the command's own PATH (not ours). */
 static int spawn_on_path(pid_t *pid, char *const argv[], char *const envp[],
                          const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr) {
   const char *file = argv[0];
-  if (strchr(file, '/') != NULL) return posix_spawn(pid, file, actions, attr, argv, envp);
+  if (strchr(file, '/') != NULL) return spawn_file(pid, file, argv, envp, actions, attr);
   const char *path = "/usr/local/bin:/usr/bin:/bin";
   for (char *const *entry = envp; *entry != NULL; entry++)
     if (strncmp(*entry, "PATH=", 5) == 0) path = *entry + 5;
@@ -168,7 +196,7 @@ static int spawn_on_path(pid_t *pid, char *const argv[], char *const envp[],
       memcpy(candidate, start, dir_length);
     candidate[dir_length] = '/';
     memcpy(candidate + dir_length + 1, file, file_length + 1);
-    error = posix_spawn(pid, candidate, actions, attr, argv, envp);
+    error = spawn_file(pid, candidate, argv, envp, actions, attr);
     free(candidate);
     if (error == 0 || !retry_next_directory(error)) return error;
     if (error == EACCES) denied = true;
@@ -182,26 +210,33 @@ static void set_nonblocking(int fd) {
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-static void start(uint32_t id, const unsigned char *payload, size_t size) {
-  if (size < 9) {
-    errno = EPROTO;
-    die("short start request");
+/* Pipes for a command's stdout, stderr and (with input) stdin; an errno when it cannot have
+ * them (EMFILE: too many calls at once), which fails only this call. */
+static int make_pipes(int out[2], int err[2], int in[2], bool has_input) {
+  out[0] = out[1] = err[0] = err[1] = in[0] = in[1] = -1;
+  if (pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0 &&
+      (!has_input || pipe2(in, O_CLOEXEC) == 0))
+    return 0;
+  int error = errno;
+  for (int i = 0; i < 2; i++) {
+    close_fd(&out[i]);
+    close_fd(&err[i]);
+    close_fd(&in[i]);
   }
+  return error;
+}
+
+static void start(uint32_t id, const unsigned char *payload, size_t size) {
+  if (size < 9) protocol_error("short start request");
   uint32_t argc = get_u32(payload), envc = get_u32(payload + 4);
   bool has_input = payload[8] != 0;
   const char *cursor = (const char *)payload + 9, *limit = (const char *)payload + size;
-  if (argc == 0 || argc > size || envc > size) {
-    errno = EPROTO;
-    die("bad start request");
-  }
+  if (argc == 0 || argc > size || envc > size) protocol_error("bad start request");
   char **strings = grow(NULL, (argc + envc + 2) * sizeof *strings);
   char **argv = strings, **envp = strings + argc + 1;
   for (uint32_t i = 0; i < argc + envc; i++) {
     const char *nul = memchr(cursor, '\0', (size_t)(limit - cursor));
-    if (nul == NULL) {
-      errno = EPROTO;
-      die("unterminated string in a start request");
-    }
+    if (nul == NULL) protocol_error("unterminated string in a start request");
     /* argv, its NULL, then envp: pointers into the request, which outlives the spawn. */
     strings[i < argc ? i : i + 1] = (char *)cursor;
     cursor = nul + 1;
@@ -209,39 +244,39 @@ static void start(uint32_t id, const unsigned char *payload, size_t size) {
   argv[argc] = NULL;
   envp[envc] = NULL;
 
-  int out[2], err[2], in[2] = {-1, -1};
-  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-      (has_input && pipe2(in, O_CLOEXEC) < 0))
-    die("pipe2");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (has_input)
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  else
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-
+  int out[2], err[2], in[2];
+  int error = make_pipes(out, err, in, has_input);
   pid_t pid = 0;
-  int error = spawn_on_path(&pid, argv, envp, &actions, &attr);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  close(err[1]);
-  if (has_input) close(in[0]);
+  if (error == 0) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (has_input)
+      posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    else
+      posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    error = spawn_on_path(&pid, argv, envp, &actions, &attr);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    close_fd(&out[1]);
+    close_fd(&err[1]);
+    close_fd(&in[0]);
+  }
+  free(strings);
   if (error != 0) {
-    close(out[0]);
-    close(err[0]);
-    if (has_input) close(in[1]);
-    free(strings);
+    close_fd(&out[0]);
+    close_fd(&err[0]);
+    close_fd(&in[1]);
     send_ints(id, 'F', error, 0, 1);
     return;
   }
@@ -249,20 +284,53 @@ static void start(uint32_t id, const unsigned char *payload, size_t size) {
     call_capacity = call_capacity ? call_capacity * 2 : 16;
     calls = grow(calls, call_capacity * sizeof *calls);
   }
-  struct call *call = &calls[call_count++];
-  *call = (struct call){.id = id, .pid = pid, .out = out[0], .err = err[0], .in = in[1]};
-  set_nonblocking(call->out);
-  set_nonblocking(call->err);
-  if (has_input) {
-    size_t input_size = (size_t)(limit - cursor);
-    call->input = grow(NULL, input_size + 1);
-    memcpy(call->input, cursor, input_size);
-    call->input_left = input_size;
-    set_nonblocking(call->in);
-    if (input_size == 0) close_fd(&call->in);
-  }
-  free(strings);
+  calls[call_count++] = (struct call){.id = id, .pid = pid, .out = out[0], .err = err[0], .in = in[1]};
+  set_nonblocking(out[0]);
+  set_nonblocking(err[0]);
+  if (has_input) set_nonblocking(in[1]);
   send_ints(id, 'P', pid, 0, 1);
+}
+
+/* ---- input -------------------------------------------------------------------------------- */
+
+static void write_input(struct call *call) {
+  size_t pending = call->input_end - call->input_at;
+  if (pending > 0) {
+    ssize_t n = write(call->in, call->input + call->input_at, pending);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n < 0) {
+      /* It exited without reading its input (EPIPE): not a failure of ours. */
+      close_fd(&call->in);
+      return;
+    }
+    call->input_at += (size_t)n;
+  }
+  if (call->input_at == call->input_end) {
+    call->input_at = call->input_end = 0;
+    if (call->input_ended) close_fd(&call->in);
+  }
+}
+
+static void add_input(uint32_t id, const unsigned char *bytes, size_t size) {
+  struct call *call = find(id);
+  if (call == NULL || call->in < 0) return; /* it never started, or stopped reading */
+  if (size == 0) {
+    call->input_ended = true;
+  } else {
+    /* Moved to the front before it grows, so the buffer holds at most what is unwritten. */
+    if (call->input_at > 0) {
+      memmove(call->input, call->input + call->input_at, call->input_end - call->input_at);
+      call->input_end -= call->input_at;
+      call->input_at = 0;
+    }
+    if (call->input_end + size > call->input_capacity) {
+      call->input_capacity = call->input_end + size;
+      call->input = grow(call->input, call->input_capacity);
+    }
+    memcpy(call->input + call->input_end, bytes, size);
+    call->input_end += size;
+  }
+  write_input(call);
 }
 
 /* ---- the loop ----------------------------------------------------------------------------- */
@@ -271,20 +339,24 @@ static unsigned char *request;
 static size_t request_length, request_capacity;
 
 static void handle_request(uint32_t id, char type, const unsigned char *payload, size_t size) {
-  if (type == 'S') {
+  struct call *call;
+  switch (type) {
+  case 'S':
     start(id, payload, size);
     return;
-  }
-  if (type == 'C') {
-    for (size_t i = 0; i < call_count; i++)
-      if (calls[i].id == id) {
-        drain(i);
-        break;
-      }
+  case 'I':
+    add_input(id, payload, size);
+    return;
+  case 'C':
+    if ((call = find(id)) != NULL) drain(call);
     return; /* not found: it had finished already */
+  case 'K':
+    for (size_t i = 0; i < call_count; i++)
+      if (calls[i].pid > 0) kill(-calls[i].pid, SIGKILL);
+    return;
+  default:
+    protocol_error("unknown request");
   }
-  errno = EPROTO;
-  die("unknown request");
 }
 
 static void read_requests(void) {
@@ -299,23 +371,22 @@ static void read_requests(void) {
   size_t used = 0;
   while (request_length - used >= 4) {
     uint32_t size = get_u32(request + used);
-    if (size < 5 || size > MAX_REQUEST) {
-      errno = EPROTO;
-      die("bad request size");
-    }
-    if (request_length - used - 4 < size) {
-      if (used + 4 + size > request_capacity) {
-        request_capacity = used + 4 + size;
-        request = grow(request, request_capacity);
-      }
-      break;
-    }
+    if (size < 5 || size > MAX_FRAME) protocol_error("bad request size");
+    if (request_length - used - 4 < size) break;
     const unsigned char *frame = request + used + 4;
     handle_request(get_u32(frame), (char)frame[4], frame + 5, size - 5);
     used += 4 + size;
   }
   memmove(request, request + used, request_length - used);
   request_length -= used;
+  if (request_length >= 4 && 4 + get_u32(request) > request_capacity) {
+    request_capacity = 4 + get_u32(request);
+    request = grow(request, request_capacity);
+  } else if (request_capacity > 4 * CHUNK && request_length < CHUNK) {
+    /* A large frame passed: give its room back. */
+    request_capacity = 2 * CHUNK;
+    request = grow(request, request_capacity);
+  }
 }
 
 static void reap(int signals) {
@@ -326,43 +397,36 @@ static void reap(int signals) {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (size_t i = 0; i < call_count; i++) {
-      if (calls[i].pid != pid) continue;
-      calls[i].exited = true;
+      struct call *call = &calls[i];
+      if (call->pid != pid) continue;
+      call->exited = true;
       if (WIFSIGNALED(status))
-        send_ints(calls[i].id, 'X', -1, WTERMSIG(status), 2);
+        send_ints(call->id, 'X', -1, WTERMSIG(status), 2);
       else
-        send_ints(calls[i].id, 'X', WEXITSTATUS(status), 0, 2);
-      finish_if_done(i);
+        send_ints(call->id, 'X', WEXITSTATUS(status), 0, 2);
+      finish_if_done(call);
       break;
     }
   }
 }
 
-static void read_output(size_t index, int *fd, char type) {
+static void read_output(struct call *call, int *fd, char type) {
   static unsigned char buffer[CHUNK];
   ssize_t n = read(*fd, buffer, sizeof buffer);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n > 0) {
-    send_event(calls[index].id, type, buffer, (size_t)n);
+    send_event(call->id, type, buffer, (size_t)n);
     return;
   }
   close_fd(fd);
-  if (calls[index].out < 0 && calls[index].err < 0) drain(index);
+  if (call->out < 0 && call->err < 0) drain(call);
 }
 
-static void write_input(size_t index) {
-  struct call *call = &calls[index];
-  ssize_t n = write(call->in, call->input, call->input_left);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  if (n < 0) {
-    /* It exited without reading its input (EPIPE): not a failure of ours. */
-    call->input_left = 0;
-  } else {
-    memmove(call->input, call->input + n, call->input_left - (size_t)n);
-    call->input_left -= (size_t)n;
-  }
-  if (call->input_left == 0) close_fd(&call->in);
-}
+/* Which call and which of its pipes a poll entry watches. */
+struct watch {
+  uint32_t id;
+  int stream; /* 0 stdout, 1 stderr, 2 stdin */
+};
 
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--protocol") == 0) {
@@ -379,40 +443,40 @@ int main(int argc, char **argv) {
   set_nonblocking(STDIN_FILENO);
 
   struct pollfd *fds = NULL;
-  size_t fds_capacity = 0;
+  struct watch *watches = NULL;
+  size_t capacity = 0;
   for (;;) {
-    size_t wanted = 2 + 3 * call_count;
-    if (wanted > fds_capacity) fds = grow(fds, (fds_capacity = 2 * wanted) * sizeof *fds);
+    if (2 + 3 * call_count > capacity) {
+      capacity = 2 * (2 + 3 * call_count);
+      fds = grow(fds, capacity * sizeof *fds);
+      watches = grow(watches, capacity * sizeof *watches);
+    }
+    /* Only open descriptors: poll counts every entry against RLIMIT_NOFILE, closed or not. */
     size_t count = 0;
     fds[count++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     fds[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
     for (size_t i = 0; i < call_count; i++) {
-      /* A closed descriptor (-1) is skipped by poll and keeps the slots in step with calls. */
-      fds[count++] = (struct pollfd){.fd = calls[i].out, .events = POLLIN};
-      fds[count++] = (struct pollfd){.fd = calls[i].err, .events = POLLIN};
-      fds[count++] = (struct pollfd){.fd = calls[i].in, .events = POLLOUT};
+      const struct call *call = &calls[i];
+      int streams[3] = {call->out, call->err, call->input_at < call->input_end ? call->in : -1};
+      for (int stream = 0; stream < 3; stream++) {
+        if (streams[stream] < 0) continue;
+        watches[count] = (struct watch){.id = call->id, .stream = stream};
+        fds[count++] = (struct pollfd){.fd = streams[stream], .events = stream == 2 ? POLLOUT : POLLIN};
+      }
     }
     if (poll(fds, count, -1) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
     /* Calls move when one finishes, so each is found again by its id before it is served. */
-    size_t served = call_count;
-    uint32_t *ids = grow(NULL, (served + 1) * sizeof *ids);
-    for (size_t i = 0; i < served; i++) ids[i] = calls[i].id;
-    for (size_t slot = 0; slot < served; slot++) {
-      struct pollfd *ready = &fds[2 + 3 * slot];
-      for (int stream = 0; stream < 3; stream++) {
-        if (ready[stream].fd < 0 || ready[stream].revents == 0) continue;
-        size_t index = 0;
-        while (index < call_count && calls[index].id != ids[slot]) index++;
-        if (index == call_count) break;
-        if (stream == 0 && calls[index].out >= 0) read_output(index, &calls[index].out, 'O');
-        if (stream == 1 && calls[index].err >= 0) read_output(index, &calls[index].err, 'E');
-        if (stream == 2 && calls[index].in >= 0) write_input(index);
-      }
+    for (size_t i = 2; i < count; i++) {
+      if (fds[i].revents == 0) continue;
+      struct call *call = find(watches[i].id);
+      if (call == NULL) continue;
+      if (watches[i].stream == 0 && call->out >= 0) read_output(call, &call->out, 'O');
+      if (watches[i].stream == 1 && call->err >= 0) read_output(call, &call->err, 'E');
+      if (watches[i].stream == 2 && call->in >= 0) write_input(call);
     }
-    free(ids);
     /* Output first, then exits, then new requests: 'X' tends to follow the output before it. */
     if (fds[1].revents) reap(signals);
     if (fds[0].revents) read_requests();

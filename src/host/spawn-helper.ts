@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -13,13 +13,13 @@ import {
   type Started,
   type StartOptions,
 } from "./child-process.js";
-import { trackGroup, type ProcessGroup } from "./process-groups.js";
+import { alsoKillAll, trackGroup, type ProcessGroup } from "./process-groups.js";
 
 // The daemon's side of voxnix-spawn (spawn-helper.c, which describes the protocol): host
 // commands started by a small process of our own with posix_spawn, so the daemon never forks
 // its heap. One helper per process serves every runner in it.
 
-const PROTOCOL_VERSION = 1;
+const PROTOCOL_VERSION = 2;
 const HELPER_NAME = "voxnix-spawn";
 
 /**
@@ -44,7 +44,7 @@ export function commandStarter(helperPath: string | undefined, log: Logger): Sta
     const problem = checkHelper(helperPath);
     if (problem !== undefined)
       log.warn({ helper: helperPath, problem }, "spawn helper unusable: host commands fork");
-    starter = problem === undefined ? helperConnection(helperPath) : startWithFork;
+    starter = problem === undefined ? helperConnection(helperPath, log) : startWithFork;
     helpers.set(helperPath, starter);
   }
   return starter;
@@ -73,35 +73,55 @@ interface Call {
   readonly resolve: (ended: Ended) => void;
 }
 
-const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-const SIGNAL_NAMES = new Map(
-  Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
-);
+/** Its frames' limit (MAX_FRAME in spawn-helper.c); input goes in pieces well under it. */
+const MAX_FRAME = 64 * 2 ** 20;
+const INPUT_PIECE = 2 ** 20;
 
-function helperConnection(path: string): StartCommand {
-  let helper: ChildProcess | undefined;
+/** Names by number, the first Node lists for each (SIGABRT, not its alias SIGIOT). */
+const firstNames = <T extends string>(table: Record<string, number>) => {
+  const names = new Map<number, T>();
+  for (const [name, n] of Object.entries(table)) if (!names.has(n)) names.set(n, name as T);
+  return names;
+};
+const ERRNO_NAMES = firstNames<string>(constants.errno);
+const SIGNAL_NAMES = firstNames<NodeJS.Signals>(constants.signals);
+
+/** The helper process and what it has sent that is not yet a whole frame. */
+interface Connection {
+  readonly child: ChildProcess;
+  pending: Buffer;
+}
+
+function helperConnection(path: string, log: Logger): StartCommand {
+  let connection: Connection | undefined;
+  /** Why a helper could not even be started: then commands fork, as without one. */
+  let broken: string | undefined;
   const calls = new Map<number, Call>();
   let lastId = 0;
-  // Frames arrive in chunks of any size; `pending` holds a frame begun but not yet complete.
-  let pending: Buffer = Buffer.alloc(0);
 
-  function connect(): ChildProcess {
+  function connect(): Connection {
     // Its own session: a Ctrl-C at the terminal of `voxnix chat` is the daemon's to handle.
     const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit"], detached: true });
+    const started: Connection = { child, pending: Buffer.alloc(0) };
     child.unref();
     (child.stdin as Socket | null)?.unref();
     child.stdin?.on("error", () => undefined); // it died: 'exit' below says so
-    child.stdout?.on("data", readEvents);
-    child.once("exit", (code, signal) => lost(child, `exited (${signal ?? `code ${code}`})`));
-    child.once("error", (error) => lost(child, error.message));
-    return child;
+    child.stdout?.on("data", (chunk: Buffer) => readEvents(started, chunk));
+    child.once("exit", (code, signal) => lost(started, `exited (${signal ?? `code ${code}`})`));
+    child.once("error", (error) => {
+      if (child.pid === undefined) {
+        broken = error.message;
+        log.warn({ helper: path, problem: broken }, "spawn helper unusable: host commands fork");
+      }
+      lost(started, `failed (${error.message})`);
+    });
+    return started;
   }
 
   /** The helper is gone: its commands still running are killed, their calls fail. */
-  function lost(child: ChildProcess, how: string) {
-    if (helper !== child) return;
-    helper = undefined;
-    pending = Buffer.alloc(0);
+  function lost(gone: Connection, how: string) {
+    if (connection !== gone) return;
+    connection = undefined;
     for (const [id, call] of calls) {
       call.group?.signal("SIGKILL");
       call.group?.release();
@@ -117,8 +137,10 @@ function helperConnection(path: string): StartCommand {
     }
   }
 
-  function readEvents(chunk: Buffer) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+  // Frames arrive in chunks of any size; `pending` holds a frame begun but not yet complete.
+  function readEvents(from: Connection, chunk: Buffer) {
+    if (connection !== from) return; // a dead helper's last words
+    let pending = from.pending.length === 0 ? chunk : Buffer.concat([from.pending, chunk]);
     let at = 0;
     while (pending.length - at >= 4) {
       const size = pending.readUInt32LE(at);
@@ -130,6 +152,7 @@ function helperConnection(path: string): StartCommand {
       at += 4 + size;
     }
     pending = pending.subarray(at);
+    from.pending = pending;
   }
 
   function onEvent(id: number, call: Call, type: string, payload: Buffer) {
@@ -172,34 +195,54 @@ function helperConnection(path: string): StartCommand {
     });
   }
 
-  function send(id: number, type: string, payload: Buffer) {
+  const frame = (id: number, type: string, payload: Buffer) => {
     const head = Buffer.alloc(9);
     head.writeUInt32LE(5 + payload.length, 0);
     head.writeUInt32LE(id, 4);
     head.write(type, 8, "latin1");
-    helper?.stdin?.write(Buffer.concat([head, payload]));
-  }
+    return Buffer.concat([head, payload]);
+  };
+  const send = (id: number, type: string, payload: Buffer) =>
+    connection?.child.stdin?.write(frame(id, type, payload));
+
+  // At exit (killAllHostCommands), commands whose 'P' has not arrived are on no list here: the
+  // helper kills every group it started. Written at once, as an exit handler must: a pipe's
+  // descriptor, which Node's types do not show.
+  alsoKillAll(() => {
+    const fd = (connection?.child.stdin as { _handle?: { fd?: number } } | null | undefined)
+      ?._handle?.fd;
+    if (fd === undefined || fd < 0) return;
+    try {
+      writeSync(fd, frame(0, "K", Buffer.alloc(0)));
+    } catch {
+      // A full pipe (EAGAIN) or a dead helper: the groups it reported are killed regardless.
+    }
+  });
 
   // An idle helper keeps nothing alive: a CLI verb exits when its work is done.
   // (The pipes to a child are sockets: Node's types say only Readable and Writable.)
   function refPipes() {
-    (helper?.stdout as Socket | null | undefined)?.ref();
+    (connection?.child.stdout as Socket | null | undefined)?.ref();
   }
   function unrefPipes() {
-    (helper?.stdout as Socket | null | undefined)?.unref();
-    (helper?.stdin as Socket | null | undefined)?.unref();
+    (connection?.child.stdout as Socket | null | undefined)?.unref();
   }
 
   return function startThroughHelper(binary, args, options): Started {
+    if (broken !== undefined) return startWithFork(binary, args, options);
     const strings = [binary, ...args, ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)];
-    // Node's spawn refuses these too: a C string ends at the first NUL.
-    if (strings.some((s) => s.includes("\0")))
+    // Node's spawn refuses these too: no file to look up, and a C string ends at its first NUL.
+    if (binary === "" || strings.some((s) => s.includes("\0")))
       return notStarted(
-        Object.assign(new TypeError(`a NUL byte in the command line of ${binary}`), {
+        Object.assign(new TypeError("an empty binary or a NUL byte in a command line"), {
           code: "ERR_INVALID_ARG_VALUE",
         }),
       );
-    helper ??= connect();
+    const request = startRequest(args.length + 1, strings, options);
+    // What execve would refuse anyway, refused before it could break the helper's frames.
+    if (request.length + 5 > MAX_FRAME)
+      return notStarted(spawnError(binary, constants.errno.E2BIG));
+    connection ??= connect();
     if (calls.size === 0) refPipes();
     lastId = lastId >= 0xffff_ffff ? 1 : lastId + 1;
     const id = lastId;
@@ -217,7 +260,13 @@ function helperConnection(path: string): StartCommand {
       resolve,
     };
     calls.set(id, call);
-    send(id, "S", startRequest(args.length + 1, strings, options));
+    send(id, "S", request);
+    if (options.input !== undefined) {
+      const input = Buffer.from(options.input, "utf8");
+      for (let at = 0; at < input.length; at += INPUT_PIECE)
+        send(id, "I", input.subarray(at, at + INPUT_PIECE));
+      send(id, "I", Buffer.alloc(0)); // the end of its input
+    }
 
     return {
       ended,
@@ -241,7 +290,7 @@ function startRequest(argc: number, strings: string[], options: StartOptions): B
   head.writeUInt32LE(argc, 0);
   head.writeUInt32LE(strings.length - argc, 4);
   head[8] = options.input === undefined ? 0 : 1;
-  const body = Buffer.from(`${strings.join("\0")}\0${options.input ?? ""}`, "utf8");
+  const body = Buffer.from(`${strings.join("\0")}\0`, "utf8");
   return Buffer.concat([head, body]);
 }
 

@@ -133,6 +133,23 @@ describe.each(ways)("createRunner, commands $way", ({ spawnHelper, skip }) => {
     expect((error as HostCommandError).cause).toMatchObject({ code: "EACCES" });
   });
 
+  it("runs a script without #! through /bin/sh, as execvp does", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "plain"), 'echo "ran with $1"\n', { mode: 0o755 });
+    const on = createRunner({ log: logs.log, env: { PATH: `${dir}:/usr/bin:/bin` }, spawnHelper });
+    expect((await on.run(["plain", "one"])).stdout).toBe("ran with one\n");
+    expect((await on.run([join(dir, "plain"), "two"])).stdout).toBe("ran with two\n");
+  });
+
+  it("names the signal that ended a command as Node does", async () => {
+    for (const signal of ["ABRT", "IO"]) {
+      const error = await runner.run(["sh", "-c", `kill -${signal} $$`]).catch((e: unknown) => e);
+      expect((error as HostCommandError).cause).toMatchObject({
+        message: `killed by SIG${signal}`,
+      });
+    }
+  });
+
   it("stops a command at once when its signal was aborted before it started", async () => {
     const pidFile = join(tempDir(), "sleeper");
     const error = await runner

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HostCommandError } from "../../src/host/errors.js";
+import { killAllHostCommands } from "../../src/host/process-groups.js";
 import { createRunner } from "../../src/host/run.js";
 import { captureLog } from "../support/capture-log.js";
 import { eventually, isRunning } from "../support/processes.js";
@@ -122,11 +123,45 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
     }
   });
 
+  it("fails only the calls it has no descriptors for, and goes on", async () => {
+    // A helper allowed 64 descriptors: 60 commands at once need three pipes' ends each.
+    const limited = join(tempDir(), "voxnix-spawn");
+    writeFileSync(limited, `#!/bin/sh\nulimit -n 64\nexec ${helper} "$@"\n`, { mode: 0o755 });
+    const runner = createRunner({ log: captureLog().log, env, spawnHelper: limited });
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        runner.run(["sleep", "0.5"]).then(
+          () => "ok",
+          (error: HostCommandError) => (error.cause as NodeJS.ErrnoException).code,
+        ),
+      ),
+    );
+    expect(new Set(outcomes)).toEqual(new Set(["ok", "EMFILE"]));
+    expect((await runner.run(["echo", "still here"])).stdout).toBe("still here\n");
+  });
+
+  it("kills, when the daemon exits, a command whose start it has not yet reported", async () => {
+    const runner = runnerWith();
+    await parentOf(runner); // the helper is up
+    const pidFile = join(tempDir(), "sleeper");
+    const call = runner
+      .run(["sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`], { timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
+    // As the exit handler does, before this process has read the helper's 'P'.
+    killAllHostCommands();
+    const error = await call;
+    expect(error).toBeInstanceOf(HostCommandError);
+    // The shell may have been killed before it wrote its pid: then nothing of it runs either.
+    const written = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
+    if (written !== "") expect(await eventually(() => !isRunning(Number(written)))).toBe(true);
+    expect((error as HostCommandError).cause).toMatchObject({ message: "killed by SIGKILL" });
+  });
+
   it("is passed over, saying why, when it is missing or speaks another protocol", async () => {
     const other = join(tempDir(), "voxnix-spawn");
-    writeFileSync(other, "#!/bin/sh\necho 2\n", { mode: 0o755 });
+    writeFileSync(other, "#!/bin/sh\necho 1\n", { mode: 0o755 });
     for (const [path, problem] of [
-      [other, 'it speaks protocol "2", not 1'],
+      [other, 'it speaks protocol "1", not 2'],
       [join(tempDir(), "missing"), expect.stringContaining("ENOENT")],
     ] as const) {
       const logs = captureLog();
