@@ -17,7 +17,6 @@
  *                 execvpe does)
  *     'I' input   the next bytes of its stdin, when has_input; an empty one closes it
  *     'C' close   stop reading the call's output: what came so far is all of it
- *     'K' kill    (call id 0) the daemon is exiting: SIGKILL every command's process group
  *   helper → daemon
  *     'P' started i32 pid: the leader of a new session and process group
  *     'F' failed  i32 errno: it never started, and nothing more comes for this call
@@ -27,11 +26,18 @@
  * A started call ends with both 'X' and 'D', in either order. `voxnix-spawn --protocol` prints
  * the version of this protocol, which the daemon checks before it starts one for good.
  *
+ * Descriptor 3 is the daemon's "kill them all", as it exits: a u32, the id of the last call it
+ * has sent, written synchronously by its exit handler on a pipe nothing else writes to (so it
+ * can neither land inside a frame nor find the pipe full). It SIGKILLs the process group of
+ * every command running, including those whose 'P' the daemon has not read yet, and fails
+ * ('F' ECANCELED) the starts up to that id still to be read from stdin, which may come after.
+ *
  * A command runs as Node's detached spawn would run it: its own session, default signal
  * dispositions, nothing blocked, stdin the input or /dev/null, no descriptor of ours. When the
  * daemon goes away (its end of stdin closes), this process exits and leaves its commands
  * running, as a forked command outlives a daemon killed outright: a daemon that exits kills its
- * commands itself ('K'), and reconcile tells a dead holder's running commands from finished ones.
+ * commands itself (descriptor 3), and reconcile tells a dead holder's running commands from
+ * finished ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +54,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
+/* Where the daemon's exit is announced (see above). */
+#define EXIT_FD 3
 /* Larger is a bug on the other side: a command line is at most a few MiB (ARG_MAX). */
 #define MAX_FRAME (64u << 20)
 #define CHUNK 65536
@@ -66,6 +74,8 @@ struct call {
 
 static struct call *calls;
 static size_t call_count, call_capacity;
+/* Calls up to this id were sent before the daemon killed them all: none of them starts. */
+static uint32_t cancelled_through;
 
 static void die(const char *what) {
   dprintf(STDERR_FILENO, "voxnix-spawn: %s: %s\n", what, strerror(errno));
@@ -97,7 +107,7 @@ static void write_all(const unsigned char *data, size_t length) {
   while (length > 0) {
     ssize_t n = write(STDOUT_FILENO, data, length);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) exit(0); /* the daemon is gone */
+    if (n <= 0) exit(0); /* the daemon is gone (its exit byte, if any, waits on EXIT_FD) */
     data += n;
     length -= (size_t)n;
   }
@@ -179,7 +189,7 @@ static int spawn_on_path(pid_t *pid, char *const argv[], char *const envp[],
                          const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr) {
   const char *file = argv[0];
   if (strchr(file, '/') != NULL) return spawn_file(pid, file, argv, envp, actions, attr);
-  const char *path = "/usr/local/bin:/usr/bin:/bin";
+  const char *path = "/bin:/usr/bin"; /* execvpe's, when the environment has no PATH */
   for (char *const *entry = envp; *entry != NULL; entry++)
     if (strncmp(*entry, "PATH=", 5) == 0) path = *entry + 5;
   size_t file_length = strlen(file);
@@ -204,6 +214,19 @@ static int spawn_on_path(pid_t *pid, char *const argv[], char *const envp[],
     start = end;
   }
   return denied ? EACCES : error;
+}
+
+/*
+ * Every signal, glibc's own two included. sigfillset leaves out the signals glibc keeps for
+ * itself (32 and 33, below SIGRTMIN), and its posix_spawn then sets those to ignored in the
+ * child, an ignore that every descendant inherits through execve; Node's fork leaves them at
+ * their defaults, and so does this (sigset_t is glibc's bit array: signal n is bit n - 1).
+ */
+static void every_signal(sigset_t *set) {
+  sigfillset(set);
+  const size_t word = 8 * sizeof(unsigned long);
+  for (int sig = 32; sig < SIGRTMIN; sig++)
+    ((unsigned long *)set)[(sig - 1) / word] |= 1UL << ((sig - 1) % word);
 }
 
 static void set_nonblocking(int fd) {
@@ -245,7 +268,7 @@ static void start(uint32_t id, const unsigned char *payload, size_t size) {
   envp[envc] = NULL;
 
   int out[2], err[2], in[2];
-  int error = make_pipes(out, err, in, has_input);
+  int error = id <= cancelled_through ? ECANCELED : make_pipes(out, err, in, has_input);
   pid_t pid = 0;
   if (error == 0) {
     posix_spawn_file_actions_t actions;
@@ -260,7 +283,7 @@ static void start(uint32_t id, const unsigned char *payload, size_t size) {
     posix_spawnattr_init(&attr);
     sigset_t none, all;
     sigemptyset(&none);
-    sigfillset(&all);
+    every_signal(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr,
@@ -350,13 +373,32 @@ static void handle_request(uint32_t id, char type, const unsigned char *payload,
   case 'C':
     if ((call = find(id)) != NULL) drain(call);
     return; /* not found: it had finished already */
-  case 'K':
-    for (size_t i = 0; i < call_count; i++)
-      if (calls[i].pid > 0) kill(-calls[i].pid, SIGKILL);
-    return;
   default:
     protocol_error("unknown request");
   }
+}
+
+/* The daemon kills them all (a u32 on EXIT_FD). An EOF there, from a daemon killed outright,
+ * kills nothing; the helper then stops watching it. */
+static int exit_fd = -1;
+
+static void daemon_exit(void) {
+  static unsigned char last[4];
+  static size_t have;
+  if (exit_fd < 0) return;
+  ssize_t n = read(exit_fd, last + have, sizeof last - have);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    exit_fd = -1;
+    return;
+  }
+  have += (size_t)n;
+  if (have < sizeof last) return;
+  have = 0;
+  uint32_t through = get_u32(last);
+  if (through > cancelled_through) cancelled_through = through;
+  for (size_t i = 0; i < call_count; i++)
+    if (calls[i].pid > 0) kill(-calls[i].pid, SIGKILL);
 }
 
 static void read_requests(void) {
@@ -366,7 +408,10 @@ static void read_requests(void) {
   }
   ssize_t n = read(STDIN_FILENO, request + request_length, request_capacity - request_length);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  if (n <= 0) exit(0); /* the daemon closed its end or died */
+  if (n <= 0) {
+    daemon_exit(); /* it may have said so on its way out, before this end closed */
+    exit(0);       /* the daemon closed its end or died */
+  }
   request_length += (size_t)n;
   size_t used = 0;
   while (request_length - used >= 4) {
@@ -441,13 +486,19 @@ int main(int argc, char **argv) {
   int signals = signalfd(-1, &child, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signals < 0) die("signalfd");
   set_nonblocking(STDIN_FILENO);
+  /* Started by hand (without descriptor 3), it simply has no exit to watch. */
+  exit_fd = fcntl(EXIT_FD, F_GETFD) < 0 ? -1 : EXIT_FD;
+  if (exit_fd >= 0) {
+    fcntl(exit_fd, F_SETFD, FD_CLOEXEC); /* none of a command's business */
+    set_nonblocking(exit_fd);
+  }
 
   struct pollfd *fds = NULL;
   struct watch *watches = NULL;
   size_t capacity = 0;
   for (;;) {
-    if (2 + 3 * call_count > capacity) {
-      capacity = 2 * (2 + 3 * call_count);
+    if (3 + 3 * call_count > capacity) {
+      capacity = 2 * (3 + 3 * call_count);
       fds = grow(fds, capacity * sizeof *fds);
       watches = grow(watches, capacity * sizeof *watches);
     }
@@ -455,6 +506,7 @@ int main(int argc, char **argv) {
     size_t count = 0;
     fds[count++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
     fds[count++] = (struct pollfd){.fd = signals, .events = POLLIN};
+    fds[count++] = (struct pollfd){.fd = exit_fd, .events = POLLIN};
     for (size_t i = 0; i < call_count; i++) {
       const struct call *call = &calls[i];
       int streams[3] = {call->out, call->err, call->input_at < call->input_end ? call->in : -1};
@@ -469,7 +521,7 @@ int main(int argc, char **argv) {
       die("poll");
     }
     /* Calls move when one finishes, so each is found again by its id before it is served. */
-    for (size_t i = 2; i < count; i++) {
+    for (size_t i = 3; i < count; i++) {
       if (fds[i].revents == 0) continue;
       struct call *call = find(watches[i].id);
       if (call == NULL) continue;
@@ -477,7 +529,9 @@ int main(int argc, char **argv) {
       if (watches[i].stream == 1 && call->err >= 0) read_output(call, &call->err, 'E');
       if (watches[i].stream == 2 && call->in >= 0) write_input(call);
     }
-    /* Output first, then exits, then new requests: 'X' tends to follow the output before it. */
+    /* Output first, then the daemon's exit, then exits, then new requests: 'X' tends to follow
+     * the output before it. */
+    if (fds[2].revents) daemon_exit();
     if (fds[1].revents) reap(signals);
     if (fds[0].revents) read_requests();
   }

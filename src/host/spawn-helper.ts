@@ -19,7 +19,7 @@ import { alsoKillAll, trackGroup, type ProcessGroup } from "./process-groups.js"
 // commands started by a small process of our own with posix_spawn, so the daemon never forks
 // its heap. One helper per process serves every runner in it.
 
-const PROTOCOL_VERSION = 2;
+const PROTOCOL_VERSION = 3;
 const HELPER_NAME = "voxnix-spawn";
 
 /**
@@ -99,22 +99,29 @@ function helperConnection(path: string, log: Logger): StartCommand {
   const calls = new Map<number, Call>();
   let lastId = 0;
 
-  function connect(): Connection {
+  /** A new helper, or undefined when it cannot even be started (then commands fork). */
+  function connect(): Connection | undefined {
     // Its own session: a Ctrl-C at the terminal of `voxnix chat` is the daemon's to handle.
-    const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit"], detached: true });
+    // Descriptor 3 carries only the daemon's exit (alsoKillAll below).
+    const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit", "pipe"], detached: true });
+    if (child.pid === undefined) {
+      // Node reports why in an 'error' event, after this call: the binary went away since the
+      // check, say. Nothing was sent to it, so this call and the ones after it fork.
+      child.once("error", (error) => {
+        broken = error.message;
+        log.warn({ helper: path, problem: broken }, "spawn helper unusable: host commands fork");
+      });
+      broken = "it could not be started";
+      return undefined;
+    }
     const started: Connection = { child, pending: Buffer.alloc(0) };
     child.unref();
     (child.stdin as Socket | null)?.unref();
+    (child.stdio[3] as Socket | null)?.unref();
     child.stdin?.on("error", () => undefined); // it died: 'exit' below says so
     child.stdout?.on("data", (chunk: Buffer) => readEvents(started, chunk));
     child.once("exit", (code, signal) => lost(started, `exited (${signal ?? `code ${code}`})`));
-    child.once("error", (error) => {
-      if (child.pid === undefined) {
-        broken = error.message;
-        log.warn({ helper: path, problem: broken }, "spawn helper unusable: host commands fork");
-      }
-      lost(started, `failed (${error.message})`);
-    });
+    child.once("error", (error) => lost(started, `failed (${error.message})`));
     return started;
   }
 
@@ -170,7 +177,9 @@ function helperConnection(path: string, log: Logger): StartCommand {
         return call.stderr.add(payload);
       case "X": {
         const code = payload.readInt32LE(0);
-        const signal = SIGNAL_NAMES.get(payload.readInt32LE(4)) ?? null;
+        const number = payload.readInt32LE(4);
+        // A real-time signal has no name in Node: its number, then, rather than nothing.
+        const signal = SIGNAL_NAMES.get(number) ?? (`SIG${number}` as NodeJS.Signals);
         call.exit = code < 0 ? { exitCode: null, signal } : { exitCode: code, signal: null };
         for (const listener of call.exitListeners.splice(0)) listener();
         break;
@@ -206,16 +215,20 @@ function helperConnection(path: string, log: Logger): StartCommand {
     connection?.child.stdin?.write(frame(id, type, payload));
 
   // At exit (killAllHostCommands), commands whose 'P' has not arrived are on no list here: the
-  // helper kills every group it started. Written at once, as an exit handler must: a pipe's
-  // descriptor, which Node's types do not show.
+  // last id sent, on the helper's descriptor 3, has it kill every group it started and start
+  // none of the calls up to that id it has yet to read. Written at once, as an exit handler
+  // must, to the pipe's descriptor, which Node's types do not show; nothing else is written
+  // there, so it can neither split a frame nor find the pipe full.
   alsoKillAll(() => {
-    const fd = (connection?.child.stdin as { _handle?: { fd?: number } } | null | undefined)
-      ?._handle?.fd;
+    const exitPipe = connection?.child.stdio[3] as { _handle?: { fd?: number } } | undefined;
+    const fd = exitPipe?._handle?.fd;
     if (fd === undefined || fd < 0) return;
     try {
-      writeSync(fd, frame(0, "K", Buffer.alloc(0)));
+      const last = Buffer.alloc(4);
+      last.writeUInt32LE(lastId);
+      writeSync(fd, last);
     } catch {
-      // A full pipe (EAGAIN) or a dead helper: the groups it reported are killed regardless.
+      // A dead helper: the groups it reported are killed regardless.
     }
   });
 
@@ -243,6 +256,7 @@ function helperConnection(path: string, log: Logger): StartCommand {
     if (request.length + 5 > MAX_FRAME)
       return notStarted(spawnError(binary, constants.errno.E2BIG));
     connection ??= connect();
+    if (connection === undefined) return startWithFork(binary, args, options);
     if (calls.size === 0) refPipes();
     lastId = lastId >= 0xffff_ffff ? 1 : lastId + 1;
     const id = lastId;

@@ -150,6 +150,11 @@ describe.each(ways)("createRunner, commands $way", ({ spawnHelper, skip }) => {
     }
   });
 
+  it("starts a command with no signal ignored or blocked, whatever this process ignores", async () => {
+    const { stdout } = await runner.run(["sh", "-c", "grep -E '^Sig(Ign|Blk):' /proc/$$/status"]);
+    expect(stdout).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+  });
+
   it("stops a command at once when its signal was aborted before it started", async () => {
     const pidFile = join(tempDir(), "sleeper");
     const error = await runner

@@ -1,5 +1,12 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HostCommandError } from "../../src/host/errors.js";
@@ -144,24 +151,53 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
     const runner = runnerWith();
     await parentOf(runner); // the helper is up
     const pidFile = join(tempDir(), "sleeper");
+    // With megabytes of input still queued on the helper's stdin, as a frame in flight would be.
     const call = runner
-      .run(["sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`], { timeoutMs: 60_000 })
+      .run(["sh", "-c", `echo $$ > ${pidFile}; exec sleep 60`], {
+        input: "x".repeat(3_000_000),
+        timeoutMs: 60_000,
+      })
       .catch((e: unknown) => e);
     // As the exit handler does, before this process has read the helper's 'P'.
     killAllHostCommands();
     const error = await call;
     expect(error).toBeInstanceOf(HostCommandError);
-    // The shell may have been killed before it wrote its pid: then nothing of it runs either.
+    // Killed, or never started (read after the kill): either way nothing of it runs.
     const written = existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "";
     if (written !== "") expect(await eventually(() => !isRunning(Number(written)))).toBe(true);
-    expect((error as HostCommandError).cause).toMatchObject({ message: "killed by SIGKILL" });
+    expect(String((error as HostCommandError).cause)).toMatch(/killed by SIGKILL|ECANCELED/);
+    // A process that goes on after it (these tests do) starts new commands as before.
+    expect((await runner.run(["echo", "after"])).stdout).toBe("after\n");
+  });
+
+  it("names a real-time signal by its number, which Node has no name for", async () => {
+    const error = await runnerWith()
+      .run(["sh", "-c", "kill -35 $$"])
+      .catch((e: unknown) => e);
+    expect((error as HostCommandError).cause).toMatchObject({ message: "killed by SIG35" });
+  });
+
+  it("forks, saying why, when a helper that passed its check can no longer be started", async () => {
+    const copy = join(tempDir(), "voxnix-spawn");
+    copyFileSync(helper, copy);
+    const logs = captureLog();
+    const runner = createRunner({ log: logs.log, env, spawnHelper: copy });
+    rmSync(copy); // after the check, before the first command
+    const parents = await Promise.all([parentOf(runner), parentOf(runner)]);
+    expect(parents).toEqual([process.pid, process.pid]);
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        msg: "spawn helper unusable: host commands fork",
+        problem: expect.stringContaining("ENOENT"),
+      }),
+    );
   });
 
   it("is passed over, saying why, when it is missing or speaks another protocol", async () => {
     const other = join(tempDir(), "voxnix-spawn");
     writeFileSync(other, "#!/bin/sh\necho 1\n", { mode: 0o755 });
     for (const [path, problem] of [
-      [other, 'it speaks protocol "1", not 2'],
+      [other, 'it speaks protocol "1", not 3'],
       [join(tempDir(), "missing"), expect.stringContaining("ENOENT")],
     ] as const) {
       const logs = captureLog();
