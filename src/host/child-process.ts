@@ -48,11 +48,18 @@ export type StartCommand = (
   options: StartOptions,
 ) => Started;
 
+/** One of a command's output streams as it is collected (outputCollector). */
+export interface CollectedStream {
+  add(chunk: Buffer): void;
+  /** What was kept, decoded. */
+  text(): string;
+}
+
 /**
  * A command's output as it arrives, kept up to the cap. Decoded once, whole, at the end: a
  * character split across two chunks stays one character.
  */
-export function outputCollector(options: StartOptions) {
+export function outputCollector(options: StartOptions): () => CollectedStream {
   let overflowed = false;
   return () => {
     const chunks: Buffer[] = [];

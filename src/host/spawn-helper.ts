@@ -8,6 +8,7 @@ import {
   notStarted,
   outputCollector,
   startWithFork,
+  type CollectedStream,
   type Ended,
   type StartCommand,
   type Started,
@@ -63,8 +64,8 @@ function checkHelper(path: string): string | undefined {
 /** One command in flight through the helper. */
 interface Call {
   readonly binary: string;
-  readonly stdout: ReturnType<ReturnType<typeof outputCollector>>;
-  readonly stderr: ReturnType<ReturnType<typeof outputCollector>>;
+  readonly stdout: CollectedStream;
+  readonly stderr: CollectedStream;
   readonly exitListeners: (() => void)[];
   readonly signalsBeforeStart: NodeJS.Signals[];
   group?: ProcessGroup;
@@ -103,15 +104,22 @@ function helperConnection(path: string, log: Logger): StartCommand {
   function connect(): Connection | undefined {
     // Its own session: a Ctrl-C at the terminal of `voxnix chat` is the daemon's to handle.
     // Descriptor 3 carries only the daemon's exit (alsoKillAll below).
-    const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit", "pipe"], detached: true });
+    const unusable = (problem: string) => {
+      broken = problem;
+      log.warn({ helper: path, problem }, "spawn helper unusable: host commands fork");
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit", "pipe"], detached: true });
+    } catch (error) {
+      unusable((error as Error).message); // Node throws some failed starts (ENOTDIR, …)
+      return undefined;
+    }
     if (child.pid === undefined) {
       // Node reports why in an 'error' event, after this call: the binary went away since the
       // check, say. Nothing was sent to it, so this call and the ones after it fork.
-      child.once("error", (error) => {
-        broken = error.message;
-        log.warn({ helper: path, problem: broken }, "spawn helper unusable: host commands fork");
-      });
       broken = "it could not be started";
+      child.once("error", (error) => unusable(error.message));
       return undefined;
     }
     const started: Connection = { child, pending: Buffer.alloc(0) };

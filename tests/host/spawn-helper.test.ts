@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -178,19 +179,33 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
   });
 
   it("forks, saying why, when a helper that passed its check can no longer be started", async () => {
-    const copy = join(tempDir(), "voxnix-spawn");
-    copyFileSync(helper, copy);
-    const logs = captureLog();
-    const runner = createRunner({ log: logs.log, env, spawnHelper: copy });
-    rmSync(copy); // after the check, before the first command
-    const parents = await Promise.all([parentOf(runner), parentOf(runner)]);
-    expect(parents).toEqual([process.pid, process.pid]);
-    expect(logs.entries()).toContainEqual(
-      expect.objectContaining({
-        msg: "spawn helper unusable: host commands fork",
-        problem: expect.stringContaining("ENOENT"),
-      }),
-    );
+    // Gone (Node reports ENOENT in an event), or under a path that is now a file (ENOTDIR,
+    // which Node throws).
+    for (const [vanish, problem] of [
+      [(dir: string) => rmSync(join(dir, "voxnix-spawn")), "ENOENT"],
+      [
+        (dir: string) => {
+          rmSync(dir, { recursive: true });
+          writeFileSync(dir, "");
+        },
+        "ENOTDIR",
+      ],
+    ] as const) {
+      const dir = join(tempDir(), "helper");
+      mkdirSync(dir);
+      copyFileSync(helper, join(dir, "voxnix-spawn"));
+      const logs = captureLog();
+      const runner = createRunner({ log: logs.log, env, spawnHelper: join(dir, "voxnix-spawn") });
+      vanish(dir); // after the check, before the first command
+      const parents = await Promise.all([parentOf(runner), parentOf(runner)]);
+      expect(parents).toEqual([process.pid, process.pid]);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          msg: "spawn helper unusable: host commands fork",
+          problem: expect.stringContaining(problem),
+        }),
+      );
+    }
   });
 
   it("is passed over, saying why, when it is missing or speaks another protocol", async () => {
