@@ -11,6 +11,7 @@ import { inSpan } from "../tracing.js";
 import type { Logger } from "../log.js";
 import type { Actor, Json, Workloads } from "../workloads/index.js";
 import { BOUNDS, boundForHistory, boundReply } from "./bounds.js";
+import { warmMessageValidation } from "./message-validation.js";
 import { systemPrompt } from "./prompt.js";
 import type { TurnEffects } from "./effects.js";
 import { createTools, tenantTextIn } from "./tools.js";
@@ -37,6 +38,7 @@ export class AgentUnavailable extends VoxnixError {
  */
 export function createAgent(options: AgentOptions) {
   const { workloads, log } = options;
+  warmMessageValidation();
   const modelId = typeof options.model === "string" ? options.model : options.model.modelId;
   return {
     /** One turn in a span, `agent turn`: the user, the model, steps and tokens; never words. */
