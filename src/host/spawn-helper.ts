@@ -91,38 +91,57 @@ const SIGNAL_NAMES = firstNames<NodeJS.Signals>(constants.signals);
 interface Connection {
   readonly child: ChildProcess;
   pending: Buffer;
+  /** Whether it has answered a call yet (started a command or said why it could not). */
+  answered: boolean;
 }
+
+/**
+ * How long commands fork after the helper could not be used before it is tried again: doubling
+ * from the first to the last, and back to the first once it works. A start that failed for a
+ * passing reason (EAGAIN at the process limit, a package swapped under the daemon) costs
+ * seconds of forking, not the rest of the daemon's life; one that keeps failing is tried, and
+ * logged, at most every ten minutes.
+ */
+export const HELPER_RETRY_MS = { first: 10_000, last: 600_000 } as const;
 
 function helperConnection(path: string, log: Logger): StartCommand {
   let connection: Connection | undefined;
-  /** Why a helper could not even be started: then commands fork, as without one. */
-  let broken: string | undefined;
+  /** Until when commands fork after the helper could not be used; the next call then tries it. */
+  let forkUntil: number | undefined;
+  let retryMs: number = HELPER_RETRY_MS.first;
   const calls = new Map<number, Call>();
   let lastId = 0;
+
+  /** Commands fork from now until the retry, which is returned, in ms from now. */
+  function holdOff(): number {
+    const waitMs = retryMs;
+    forkUntil = Date.now() + waitMs;
+    retryMs = Math.min(retryMs * 2, HELPER_RETRY_MS.last);
+    return waitMs;
+  }
+  const unusable = (problem: string, retryInMs: number) =>
+    log.warn({ helper: path, problem, retryInMs }, "spawn helper unusable: host commands fork");
 
   /** A new helper, or undefined when it cannot even be started (then commands fork). */
   function connect(): Connection | undefined {
     // Its own session: a Ctrl-C at the terminal of `voxnix chat` is the daemon's to handle.
     // Descriptor 3 carries only the daemon's exit (alsoKillAll below).
-    const unusable = (problem: string) => {
-      broken = problem;
-      log.warn({ helper: path, problem }, "spawn helper unusable: host commands fork");
-    };
     let child: ChildProcess;
     try {
       child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit", "pipe"], detached: true });
     } catch (error) {
-      unusable((error as Error).message); // Node throws some failed starts (ENOTDIR, …)
+      // Node throws some failed starts (ENOTDIR, …).
+      unusable((error as Error).message, holdOff());
       return undefined;
     }
     if (child.pid === undefined) {
       // Node reports why in an 'error' event, after this call: the binary went away since the
-      // check, say. Nothing was sent to it, so this call and the ones after it fork.
-      broken = "it could not be started";
-      child.once("error", (error) => unusable(error.message));
+      // check, say. Nothing was sent to it, so this call and the ones until the retry fork.
+      const retryInMs = holdOff();
+      child.once("error", (error) => unusable(error.message, retryInMs));
       return undefined;
     }
-    const started: Connection = { child, pending: Buffer.alloc(0) };
+    const started: Connection = { child, pending: Buffer.alloc(0), answered: false };
     child.unref();
     (child.stdin as Socket | null)?.unref();
     (child.stdio[3] as Socket | null)?.unref();
@@ -133,10 +152,15 @@ function helperConnection(path: string, log: Logger): StartCommand {
     return started;
   }
 
-  /** The helper is gone: its commands still running are killed, their calls fail. */
+  /**
+   * The helper is gone: its commands still running are killed, their calls fail. One that went
+   * before answering anything is not started again at once: a helper that dies as it starts (a
+   * system call filter, a broken build) would otherwise fail every command, one new helper each.
+   */
   function lost(gone: Connection, how: string) {
     if (connection !== gone) return;
     connection = undefined;
+    if (!gone.answered) unusable(`it ${how} before answering`, holdOff());
     for (const [id, call] of calls) {
       call.group?.signal("SIGKILL");
       call.group?.release();
@@ -162,12 +186,21 @@ function helperConnection(path: string, log: Logger): StartCommand {
       if (pending.length - at - 4 < size) break;
       const id = pending.readUInt32LE(at + 4);
       const type = pending.toString("latin1", at + 8, at + 9);
+      if (!from.answered) answered(from);
       const call = calls.get(id);
       if (call) onEvent(id, call, type, pending.subarray(at + 9, at + 4 + size));
       at += 4 + size;
     }
     pending = pending.subarray(at);
     from.pending = pending;
+  }
+
+  /** A helper works: after a time of forking the log says so, and a next failure waits little. */
+  function answered(from: Connection) {
+    from.answered = true;
+    if (retryMs === HELPER_RETRY_MS.first) return;
+    retryMs = HELPER_RETRY_MS.first;
+    log.info({ helper: path }, "spawn helper usable again: host commands go through it");
   }
 
   function onEvent(id: number, call: Call, type: string, payload: Buffer) {
@@ -250,7 +283,8 @@ function helperConnection(path: string, log: Logger): StartCommand {
   }
 
   return function startThroughHelper(binary, args, options): Started {
-    if (broken !== undefined) return startWithFork(binary, args, options);
+    if (forkUntil !== undefined && Date.now() < forkUntil)
+      return startWithFork(binary, args, options);
     const strings = [binary, ...args, ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)];
     // Node's spawn refuses these too: no file to look up, and a C string ends at its first NUL.
     if (binary === "" || strings.some((s) => s.includes("\0")))

@@ -9,10 +9,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { HostCommandError } from "../../src/host/errors.js";
 import { killAllHostCommands } from "../../src/host/process-groups.js";
 import { createRunner } from "../../src/host/run.js";
+import { HELPER_RETRY_MS } from "../../src/host/spawn-helper.js";
 import { captureLog } from "../support/capture-log.js";
 import { eventually, isRunning } from "../support/processes.js";
 import { testSpawnHelper } from "../support/spawn-helper.js";
@@ -206,6 +207,80 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
         }),
       );
     }
+  });
+
+  describe("after it could not be used", () => {
+    // Only Date is faked: the retry is a time to compare with, and the commands are real.
+    afterEach(() => void vi.useRealTimers());
+    const unusable = "spawn helper unusable: host commands fork";
+    const usableAgain = "spawn helper usable again: host commands go through it";
+
+    /** A runner whose helper passed its check and was then removed. */
+    function helperGoneAfterCheck() {
+      const dir = join(tempDir(), "helper");
+      mkdirSync(dir);
+      const path = join(dir, "voxnix-spawn");
+      copyFileSync(helper, path);
+      const logs = captureLog();
+      const runner = createRunner({ log: logs.log, env, spawnHelper: path });
+      rmSync(path); // a package swapped under the daemon, say
+      const warnings = () => logs.entries().filter((e) => e.msg === unusable);
+      return { path, logs, runner, warnings };
+    }
+
+    it("forks until its retry, then goes through a helper that can be started again", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const { path, logs, runner, warnings } = helperGoneAfterCheck();
+      expect(await parentOf(runner)).toBe(process.pid);
+      await eventually(() => warnings().length === 1);
+      expect(warnings()[0]).toMatchObject({ retryInMs: HELPER_RETRY_MS.first });
+
+      copyFileSync(helper, path);
+      vi.advanceTimersByTime(HELPER_RETRY_MS.first - 1_000);
+      expect(await parentOf(runner)).toBe(process.pid); // not tried again yet
+      vi.advanceTimersByTime(1_000);
+      const parent = await parentOf(runner);
+      expect(realpathSync(`/proc/${parent}/exe`)).toBe(realpathSync(path));
+      expect(logs.entries()).toContainEqual(expect.objectContaining({ msg: usableAgain }));
+      expect(warnings()).toHaveLength(1);
+    });
+
+    it("is tried less often while it keeps failing, at most every ten minutes", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const { runner, warnings } = helperGoneAfterCheck();
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        expect(await parentOf(runner)).toBe(process.pid);
+        // Node reports this failure in an event after the call: its warning comes after.
+        await eventually(() => warnings().length === attempt);
+        vi.advanceTimersByTime(Number(warnings().at(-1)?.retryInMs));
+      }
+      expect(warnings().map((w) => w.retryInMs)).toEqual(
+        [10, 20, 40, 80, 160, 320, 600, 600].map((s) => s * 1_000),
+      );
+    });
+
+    it("is held off when it dies before answering, instead of failing every command", async () => {
+      // Passes the check, then exits at once: as a helper a system call filter kills would.
+      const dies = join(tempDir(), "voxnix-spawn");
+      writeFileSync(dies, '#!/bin/sh\n[ "$1" = --protocol ] && echo 3 && exit 0\nexit 1\n', {
+        mode: 0o755,
+      });
+      const logs = captureLog();
+      const runner = createRunner({ log: logs.log, env, spawnHelper: dies });
+      // Sent to it before it died: whether it started is not known, so it fails, and says so.
+      const first = await runner.run(["true"]).catch((e: unknown) => e);
+      expect((first as HostCommandError).cause).toMatchObject({
+        message: expect.stringContaining("the spawn helper exited"),
+      });
+      expect(await parentOf(runner)).toBe(process.pid);
+      expect(await parentOf(runner)).toBe(process.pid);
+      expect(logs.entries().filter((e) => e.msg === unusable)).toEqual([
+        expect.objectContaining({
+          problem: "it exited (code 1) before answering",
+          retryInMs: HELPER_RETRY_MS.first,
+        }),
+      ]);
+    });
   });
 
   it("is passed over, saying why, when it is missing or speaks another protocol", async () => {
