@@ -54,13 +54,14 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
   const now = options.now ?? Date.now;
   const codec = options.spec ?? (JSON_SPEC as unknown as SpecCodec<Spec>);
   const db: Db = openDatabase(path);
+  const chatHistory = chatHistoryRepository(db, now);
   return {
     containers: containersRepository(db, now, codec),
     addresses: addressesRepository(db, now),
     users: usersRepository(db, now),
     userQuotas: userQuotasRepository(db, now),
     audit: auditRepository(db, now),
-    chatHistory: chatHistoryRepository(db, now),
+    chatHistory,
     pendingActions: pendingActionsRepository(db, now),
     trash: trashRepository(db, now, codec),
     operations: operationsRepository(db, now),
@@ -75,7 +76,11 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
       return db.transaction(fn).immediate();
     },
     close(): void {
-      db.close();
+      try {
+        chatHistory.flush();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../../src/store/index.js";
 import { tempDir } from "../../support/temp-dir.js";
@@ -104,6 +105,64 @@ describe("chat history repository", () => {
     const turns = store.chatHistory.load(1);
     expect(turns.map((t) => t.turn)).toEqual([4, 5]);
     for (const turn of turns) expect(turn.messages).toHaveLength(3);
+  });
+
+  describe("written together after the event-loop turn that handed them over", () => {
+    const afterThisTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const openBoth = () => {
+      const path = join(tempDir(), "voxnix.sqlite");
+      const store = openStore(path);
+      // Another process's view: the CLI, or this one after a crash.
+      const other = new Database(path, { readonly: true });
+      const rows = () =>
+        other.prepare("SELECT user_id, turn, message FROM chat_history ORDER BY id").all();
+      return { path, store, rows };
+    };
+    const hi = (n: number) => [{ role: "user", content: `hi ${n}` }];
+
+    it("commits one event-loop turn's exchanges at its end; this process reads them at once", async () => {
+      const { store, rows } = openBoth();
+      store.chatHistory.appendTurn(1, hi(1));
+      store.chatHistory.appendTurn(2, hi(2));
+      store.chatHistory.appendTurn(1, hi(3), { keepTurns: 1 });
+      expect(rows()).toEqual([]); // still this turn: nothing committed yet
+      await afterThisTurn();
+      expect(rows()).toEqual([
+        { user_id: 2, turn: 1, message: JSON.stringify(hi(2)[0]) },
+        { user_id: 1, turn: 2, message: JSON.stringify(hi(3)[0]) },
+      ]);
+
+      store.chatHistory.appendTurn(1, hi(4));
+      expect(store.chatHistory.load(1).map((t) => t.turn)).toEqual([2, 3]);
+      expect(rows()).toHaveLength(3); // the read wrote it first
+    });
+
+    it("writes what is waiting before a reset or an expiry, and at close", () => {
+      const { path, store } = openBoth();
+      store.chatHistory.appendTurn(1, hi(1));
+      store.chatHistory.clear(1);
+      store.chatHistory.appendTurn(2, hi(2));
+      expect(store.chatHistory.purgeOlderThan(Date.now() + 1)).toBe(1);
+      store.chatHistory.appendTurn(3, hi(3));
+      store.close();
+      const reopened = openStore(path);
+      expect([1, 2, 3].map((user) => reopened.chatHistory.load(user).length)).toEqual([0, 0, 1]);
+    });
+
+    it("keeps the exchanges of a failed write, and reports the failure where history is next read", async () => {
+      const { path, store, rows } = openBoth();
+      const admin = new Database(path);
+      admin.exec(`CREATE TRIGGER full BEFORE INSERT ON chat_history
+                  BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+      store.chatHistory.appendTurn(1, hi(1));
+      await afterThisTurn(); // fails there, quietly: no one is waiting on it
+      store.chatHistory.appendTurn(1, hi(2));
+      expect(() => store.chatHistory.load(1)).toThrow("database or disk is full");
+      expect(rows()).toEqual([]);
+
+      admin.exec("DROP TRIGGER full");
+      expect(store.chatHistory.load(1).map((t) => t.messages)).toEqual([hi(1), hi(2)]);
+    });
   });
 
   it("forgets one user on reset and expires old messages for everyone", () => {
