@@ -94,8 +94,10 @@ const span = (values: number[], digits: number) => {
  * commands, then again), each a fresh process: other load on the machine then falls on every
  * bot alike. A ratio is taken within each round and the median of the rounds reported, with its
  * range; the bots' CPU time per message, which other load moves far less than latency, beside it.
+ * Five rounds: with three, one slow minute on a shared 2-core machine moved the median ratio by
+ * 0.1 from one run to the next.
  */
-export async function benchBotOverhead(chats = 20, perChat = 30, rounds = 3) {
+export async function benchBotOverhead(chats = 20, perChat = 30, rounds = 5) {
   const users = Array.from({ length: chats }, (_, i) => 10_000 + i);
   const llm = await startLlmServer();
   llm.script((request) => ({ text: `echo: ${String(request.messages.at(-1)?.content)}` }));
