@@ -76,7 +76,8 @@ export function createAgent(options: AgentOptions) {
           "gen_ai.usage.input_tokens": result.totalUsage.inputTokens,
           "gen_ai.usage.output_tokens": result.totalUsage.outputTokens,
         });
-        workloads.conversation.append(
+        // Stored before the reply is sent: what the user has read, the model will remember.
+        await workloads.conversation.append(
           actor,
           boundForHistory([user, ...result.response.messages]) as unknown as Json[],
         );

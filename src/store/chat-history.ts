@@ -52,27 +52,44 @@ export function chatHistoryRepository(db: Db, now: () => number) {
 
   // Group commit: the exchanges of one event-loop turn are written in one transaction, just
   // after it. A commit holds the event loop for its locks and WAL writes; one per exchange cost
-  // 20 chats at once 4–6% of their reply time. Anything that reads or clears history, and
-  // close, writes what is waiting first, so no reader here sees less; a failed write keeps its
-  // turns for the next one, which reports the failure. (docs/architecture.md, Store.)
-  let unwritten: Unwritten[] = [];
+  // 20 chats at once 4–6% of their reply time. Each append's promise settles with its batch's
+  // write, so a turn can wait for it before it replies, as when it wrote at once. Anything that
+  // reads or clears history, and close, writes what is waiting first, so no reader here sees
+  // less. (docs/architecture.md, Store.)
+  interface Batch {
+    readonly turns: Unwritten[];
+    readonly written: Promise<void>;
+    readonly settle: (error?: unknown) => void;
+  }
+  let waiting: Batch | undefined;
+  const newBatch = (): Batch => {
+    let settle!: (error?: unknown) => void;
+    const written = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // Handled here too: an append whose caller does not wait is no unhandled rejection.
+    written.catch(() => undefined);
+    return { turns: [], written, settle };
+  };
+  /** Writes the exchanges handed over and not yet written; a failure fails their appends too. */
   const flush = () => {
-    if (unwritten.length === 0) return;
-    const turns = unwritten;
-    unwritten = [];
+    const batch = waiting;
+    if (batch === undefined) return;
+    waiting = undefined;
     try {
-      write.immediate(turns);
+      write.immediate(batch.turns);
     } catch (error) {
-      unwritten = [...turns, ...unwritten];
+      batch.settle(error);
       throw error;
     }
+    batch.settle();
   };
   const flushSoon = () =>
     setImmediate(() => {
       try {
         flush();
       } catch {
-        // Kept: the next load, append's flush or close writes them again and throws there.
+        // Told to the appends that wait on it.
       }
     });
 
@@ -80,11 +97,20 @@ export function chatHistoryRepository(db: Db, now: () => number) {
     /**
      * Stores one exchange as a new turn, stamped now; with `keepTurns`, drops all but the newest
      * that many turns in the same transaction. Written with the others handed over in the same
-     * event-loop turn, right after it (see flush).
+     * event-loop turn, right after it; the promise settles when it is, and fails if it cannot
+     * be (the exchange is then not stored, as a failed write never was).
      */
-    appendTurn(userId: number, messages: readonly Json[], options: { keepTurns?: number } = {}) {
-      if (unwritten.length === 0) flushSoon();
-      unwritten.push({ userId, atMs: now(), messages, keepTurns: options.keepTurns });
+    appendTurn(
+      userId: number,
+      messages: readonly Json[],
+      options: { keepTurns?: number } = {},
+    ): Promise<void> {
+      if (waiting === undefined) {
+        waiting = newBatch();
+        flushSoon();
+      }
+      waiting.turns.push({ userId, atMs: now(), messages, keepTurns: options.keepTurns });
+      return waiting.written;
     },
     /** Writes the exchanges handed over and not yet written (close does too). */
     flush,

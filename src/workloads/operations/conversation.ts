@@ -18,9 +18,10 @@ export function conversation(deps: WorkloadDeps) {
         .load(actor.userId, { sinceMs: deps.now() - HISTORY_MAX_AGE_MS })
         .flatMap((turn) => turn.messages);
     },
-    append(actor: Actor, messages: readonly Json[]): void {
+    /** Settles once the exchange is stored (with the others of this event-loop turn). */
+    async append(actor: Actor, messages: readonly Json[]): Promise<void> {
       if (messages.length === 0) return;
-      history.appendTurn(actor.userId, messages, { keepTurns: HISTORY_TURNS });
+      await history.appendTurn(actor.userId, messages, { keepTurns: HISTORY_TURNS });
     },
     reset(actor: Actor): void {
       history.clear(actor.userId);

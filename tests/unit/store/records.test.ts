@@ -120,48 +120,58 @@ describe("chat history repository", () => {
     };
     const hi = (n: number) => [{ role: "user", content: `hi ${n}` }];
 
-    it("commits one event-loop turn's exchanges at its end; this process reads them at once", async () => {
+    it("commits one event-loop turn's exchanges together, and says when", async () => {
       const { store, rows } = openBoth();
-      store.chatHistory.appendTurn(1, hi(1));
-      store.chatHistory.appendTurn(2, hi(2));
-      store.chatHistory.appendTurn(1, hi(3), { keepTurns: 1 });
+      const written = [
+        store.chatHistory.appendTurn(1, hi(1)),
+        store.chatHistory.appendTurn(2, hi(2)),
+        store.chatHistory.appendTurn(1, hi(3), { keepTurns: 1 }),
+      ];
       expect(rows()).toEqual([]); // still this turn: nothing committed yet
-      await afterThisTurn();
+      await Promise.all(written);
       expect(rows()).toEqual([
         { user_id: 2, turn: 1, message: JSON.stringify(hi(2)[0]) },
         { user_id: 1, turn: 2, message: JSON.stringify(hi(3)[0]) },
       ]);
-
-      store.chatHistory.appendTurn(1, hi(4));
-      expect(store.chatHistory.load(1).map((t) => t.turn)).toEqual([2, 3]);
-      expect(rows()).toHaveLength(3); // the read wrote it first
     });
 
-    it("writes what is waiting before a reset or an expiry, and at close", () => {
-      const { path, store } = openBoth();
-      store.chatHistory.appendTurn(1, hi(1));
+    it("writes what is waiting before a read, a reset or an expiry, and at close", () => {
+      const { path, store, rows } = openBoth();
+      void store.chatHistory.appendTurn(1, hi(1));
+      expect(store.chatHistory.load(1).map((t) => t.messages)).toEqual([hi(1)]);
+      expect(rows()).toHaveLength(1);
+      void store.chatHistory.appendTurn(1, hi(2));
       store.chatHistory.clear(1);
-      store.chatHistory.appendTurn(2, hi(2));
+      void store.chatHistory.appendTurn(2, hi(3));
       expect(store.chatHistory.purgeOlderThan(Date.now() + 1)).toBe(1);
-      store.chatHistory.appendTurn(3, hi(3));
+      void store.chatHistory.appendTurn(3, hi(4));
       store.close();
       const reopened = openStore(path);
       expect([1, 2, 3].map((user) => reopened.chatHistory.load(user).length)).toEqual([0, 0, 1]);
     });
 
-    it("keeps the exchanges of a failed write, and reports the failure where history is next read", async () => {
+    it("fails the appends of a write that fails, and stores none of them", async () => {
       const { path, store, rows } = openBoth();
       const admin = new Database(path);
       admin.exec(`CREATE TRIGGER full BEFORE INSERT ON chat_history
                   BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
-      store.chatHistory.appendTurn(1, hi(1));
-      await afterThisTurn(); // fails there, quietly: no one is waiting on it
-      store.chatHistory.appendTurn(1, hi(2));
-      expect(() => store.chatHistory.load(1)).toThrow("database or disk is full");
+      const full = "database or disk is full";
+      // The turn that waits hears it; one that does not is no unhandled rejection.
+      await expect(store.chatHistory.appendTurn(1, hi(1))).rejects.toThrow(full);
+      void store.chatHistory.appendTurn(2, hi(2));
+      await afterThisTurn();
+      const readFirst = store.chatHistory.appendTurn(1, hi(3));
+      expect(() => store.chatHistory.load(1)).toThrow(full);
+      await expect(readFirst).rejects.toThrow(full);
+      await afterThisTurn();
       expect(rows()).toEqual([]);
 
       admin.exec("DROP TRIGGER full");
-      expect(store.chatHistory.load(1).map((t) => t.messages)).toEqual([hi(1), hi(2)]);
+      await store.chatHistory.appendTurn(1, hi(4));
+      expect([1, 2].map((user) => store.chatHistory.load(user).map((t) => t.messages))).toEqual([
+        [hi(4)],
+        [],
+      ]);
     });
   });
 
