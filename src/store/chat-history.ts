@@ -1,6 +1,9 @@
 import type { Db } from "./database.js";
 import type { Json } from "./json.js";
 
+/** SQLite's codes for a failure one row's values cause, not the database's state. */
+const ROW_FAILURE = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/;
+
 /** The messages of one exchange (user message, tool calls, tool results, reply), in order. */
 export interface Turn {
   readonly turn: number;
@@ -35,88 +38,95 @@ export function chatHistoryRepository(db: Db, now: () => number) {
   const clear = db.prepare<[number]>(`DELETE FROM chat_history WHERE user_id = ?`);
   const purge = db.prepare<[number]>(`DELETE FROM chat_history WHERE at < ?`);
 
-  /** An exchange handed over and not yet written. */
+  /** An exchange handed over and not yet written, and how its append hears the outcome. */
   interface Unwritten {
     readonly userId: number;
     readonly atMs: number;
     readonly messages: readonly Json[];
     readonly keepTurns: number | undefined;
+    readonly settle: (error?: unknown) => void;
   }
-  const write = db.transaction((turns: readonly Unwritten[]) => {
-    for (const { userId, atMs, messages, keepTurns } of turns) {
-      const turn = nextTurn.get(userId)?.next ?? 1;
-      for (const message of messages) insert.run(userId, turn, atMs, JSON.stringify(message));
-      if (keepTurns !== undefined) keepLast.run(userId, keepTurns, userId);
-    }
-  });
+  const writeTurn = ({ userId, atMs, messages, keepTurns }: Unwritten) => {
+    const turn = nextTurn.get(userId)?.next ?? 1;
+    for (const message of messages) insert.run(userId, turn, atMs, JSON.stringify(message));
+    if (keepTurns !== undefined) keepLast.run(userId, keepTurns, userId);
+  };
+  const writeAll = db.transaction((turns: readonly Unwritten[]) => turns.forEach(writeTurn));
 
   // Group commit: the exchanges of one event-loop turn are written in one transaction, just
   // after it. A commit holds the event loop for its locks and WAL writes; one per exchange cost
-  // 20 chats at once 4–6% of their reply time. Each append's promise settles with its batch's
-  // write, so a turn can wait for it before it replies, as when it wrote at once. Anything that
-  // reads or clears history, and close, writes what is waiting first, so no reader here sees
-  // less. (docs/architecture.md, Store.)
-  interface Batch {
-    readonly turns: Unwritten[];
-    readonly written: Promise<void>;
-    readonly settle: (error?: unknown) => void;
-  }
-  let waiting: Batch | undefined;
-  const newBatch = (): Batch => {
-    let settle!: (error?: unknown) => void;
-    const written = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    // Handled here too: an append whose caller does not wait is no unhandled rejection.
-    written.catch(() => undefined);
-    return { turns: [], written, settle };
-  };
-  /** Writes the exchanges handed over and not yet written; a failure fails their appends too. */
-  const flush = () => {
-    const batch = waiting;
-    if (batch === undefined) return;
-    waiting = undefined;
+  // 20 chats at once 4–6% of their reply time. Each append's promise settles with its own
+  // exchange's write, so a turn can wait for it before it replies, as when it wrote at once.
+  // A read or reset of a user with an exchange waiting, an expiry and close write first, so no
+  // reader here sees less. (docs/architecture.md, Store.)
+  let waiting: Unwritten[] = [];
+
+  /** Writes what is waiting; each append hears how its exchange fared, and nothing throws here. */
+  function flush(): void {
+    if (waiting.length === 0) return;
+    // Inside a store transaction they would share its fate: written after it (store.transaction
+    // writes them before it begins, so only a transaction begun some other way meets this).
+    if (db.inTransaction) return void setImmediate(flush);
+    const turns = waiting;
+    waiting = [];
     try {
-      write.immediate(batch.turns);
+      writeAll.immediate(turns);
     } catch (error) {
-      batch.settle(error);
-      throw error;
+      // What one exchange's rows caused fails it alone; a busy, full or broken database fails
+      // all of them at once, rather than once each.
+      if (turns.length === 1 || !ROW_FAILURE.test(String((error as { code?: unknown }).code)))
+        return turns.forEach((turn) => turn.settle(error));
+      return turns.forEach(writeAlone);
     }
-    batch.settle();
+    turns.forEach((turn) => turn.settle());
+  }
+  const writeOne = db.transaction(writeTurn);
+  function writeAlone(turn: Unwritten): void {
+    try {
+      writeOne.immediate(turn);
+    } catch (error) {
+      return turn.settle(error);
+    }
+    turn.settle();
+  }
+  /** Writes first when `userId` has an exchange waiting: a read never waits on someone else's. */
+  const flushFor = (userId: number) => {
+    if (waiting.some((turn) => turn.userId === userId)) flush();
   };
-  const flushSoon = () =>
-    setImmediate(() => {
-      try {
-        flush();
-      } catch {
-        // Told to the appends that wait on it.
-      }
-    });
 
   return {
     /**
      * Stores one exchange as a new turn, stamped now; with `keepTurns`, drops all but the newest
      * that many turns in the same transaction. Written with the others handed over in the same
      * event-loop turn, right after it; the promise settles when it is, and fails if it cannot
-     * be (the exchange is then not stored, as a failed write never was).
+     * be (the exchange is then not stored, as a failed write never was). Inside a store
+     * transaction it is written at once, as part of it, as every write there is.
      */
     appendTurn(
       userId: number,
       messages: readonly Json[],
       options: { keepTurns?: number } = {},
     ): Promise<void> {
-      if (waiting === undefined) {
-        waiting = newBatch();
-        flushSoon();
+      let settle!: (error?: unknown) => void;
+      const written = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+      });
+      // Handled here too: an append whose caller does not wait is no unhandled rejection.
+      written.catch(() => undefined);
+      const turn = { userId, atMs: now(), messages, keepTurns: options.keepTurns, settle };
+      if (db.inTransaction) {
+        writeTurn(turn);
+        return Promise.resolve();
       }
-      waiting.turns.push({ userId, atMs: now(), messages, keepTurns: options.keepTurns });
-      return waiting.written;
+      if (waiting.length === 0) setImmediate(flush);
+      waiting.push(turn);
+      return written;
     },
-    /** Writes the exchanges handed over and not yet written (close does too). */
+    /** Writes the exchanges handed over and not yet written (close and transactions do too). */
     flush,
     /** The user's turns, oldest first, optionally only those newer than `sinceMs`. */
     load(userId: number, options: { sinceMs?: number } = {}): Turn[] {
-      flush();
+      flushFor(userId);
       const turns: Turn[] = [];
       for (const row of load.all(userId, options.sinceMs ?? 0)) {
         const last = turns.at(-1);
@@ -128,7 +138,7 @@ export function chatHistoryRepository(db: Db, now: () => number) {
     },
     /** Forgets a user's whole conversation (`/reset`). */
     clear(userId: number): void {
-      flush();
+      flushFor(userId);
       clear.run(userId);
     },
     /** Deletes every message older than `beforeMs`; returns how many. */

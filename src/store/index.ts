@@ -73,14 +73,13 @@ export function openStore<Spec = JsonObject>(path: string, options: StoreOptions
     secrets: secretsRepository(db, now),
     /** Runs `fn` atomically; a throw rolls back every write made inside it. */
     transaction<T>(fn: () => T): T {
+      // Exchanges waiting to be written go first: its rollback is not theirs.
+      chatHistory.flush();
       return db.transaction(fn).immediate();
     },
     close(): void {
-      try {
-        chatHistory.flush();
-      } finally {
-        db.close();
-      }
+      chatHistory.flush();
+      db.close();
     },
   };
 }

@@ -160,10 +160,10 @@ describe("chat history repository", () => {
       await expect(store.chatHistory.appendTurn(1, hi(1))).rejects.toThrow(full);
       void store.chatHistory.appendTurn(2, hi(2));
       await afterThisTurn();
+      // A read that writes first is not failed by it: the failure went to the append.
       const readFirst = store.chatHistory.appendTurn(1, hi(3));
-      expect(() => store.chatHistory.load(1)).toThrow(full);
+      expect(store.chatHistory.load(1)).toEqual([]);
       await expect(readFirst).rejects.toThrow(full);
-      await afterThisTurn();
       expect(rows()).toEqual([]);
 
       admin.exec("DROP TRIGGER full");
@@ -172,6 +172,47 @@ describe("chat history repository", () => {
         [hi(4)],
         [],
       ]);
+    });
+
+    it("fails only the exchange whose rows were refused, not the rest of its batch", async () => {
+      const { path, store } = openBoth();
+      new Database(path).exec(`CREATE TRIGGER refuse BEFORE INSERT ON chat_history
+        WHEN NEW.user_id = 2 BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      const outcomes = await Promise.allSettled(
+        [1, 2, 3].map((u) => store.chatHistory.appendTurn(u, hi(u))),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect([1, 2, 3].map((user) => store.chatHistory.load(user).length)).toEqual([1, 0, 1]);
+    });
+
+    it("does not make a read wait on another user's exchange", async () => {
+      const { path, store } = openBoth();
+      await store.chatHistory.appendTurn(2, hi(2));
+      // Another process holds the write lock: writing user 1's exchange would wait on it for
+      // the busy timeout, 5 s; reading user 2's history needs no lock at all.
+      const writer = new Database(path);
+      writer.exec("BEGIN IMMEDIATE");
+      const waiting = store.chatHistory.appendTurn(1, hi(1));
+      expect(store.chatHistory.load(2)).toHaveLength(1);
+      writer.exec("COMMIT");
+      await waiting;
+      expect(store.chatHistory.load(1)).toHaveLength(1);
+    });
+
+    it("keeps history out of a store transaction's rollback, and appends inside one in it", async () => {
+      const { store } = openBoth();
+      const before = store.chatHistory.appendTurn(1, hi(1));
+      const rollback = new Error("something else in the transaction failed");
+      expect(() =>
+        store.transaction(() => {
+          store.chatHistory.load(1);
+          void store.chatHistory.appendTurn(2, hi(2));
+          throw rollback;
+        }),
+      ).toThrow(rollback);
+      await before;
+      await afterThisTurn();
+      expect([1, 2].map((user) => store.chatHistory.load(user).length)).toEqual([1, 0]);
     });
   });
 
