@@ -91,7 +91,7 @@ const SIGNAL_NAMES = firstNames<NodeJS.Signals>(constants.signals);
 interface Connection {
   readonly child: ChildProcess;
   pending: Buffer;
-  /** Whether it has answered a call yet (started a command or said why it could not). */
+  /** Whether it has served a call to its end yet (a command's exit, or why it could not start). */
   answered: boolean;
 }
 
@@ -115,7 +115,7 @@ function helperConnection(path: string, log: Logger): StartCommand {
   /** Commands fork from now until the retry, which is returned, in ms from now. */
   function holdOff(): number {
     const waitMs = retryMs;
-    forkUntil = Date.now() + waitMs;
+    forkUntil = performance.now() + waitMs;
     retryMs = Math.min(retryMs * 2, HELPER_RETRY_MS.last);
     return waitMs;
   }
@@ -154,13 +154,19 @@ function helperConnection(path: string, log: Logger): StartCommand {
 
   /**
    * The helper is gone: its commands still running are killed, their calls fail. One that went
-   * before answering anything is not started again at once: a helper that dies as it starts (a
-   * system call filter, a broken build) would otherwise fail every command, one new helper each.
+   * before it served any call to its end is not started again at once: a helper that dies as it
+   * starts or at its first command (a system call filter, a broken build) would otherwise fail
+   * every command, one new helper each.
    */
   function lost(gone: Connection, how: string) {
     if (connection !== gone) return;
     connection = undefined;
     if (!gone.answered) unusable(`it ${how} before answering`, holdOff());
+    else if (calls.size > 0)
+      log.warn(
+        { helper: path, problem: how, calls: calls.size },
+        "spawn helper lost: its calls fail",
+      );
     for (const [id, call] of calls) {
       call.group?.signal("SIGKILL");
       call.group?.release();
@@ -186,7 +192,6 @@ function helperConnection(path: string, log: Logger): StartCommand {
       if (pending.length - at - 4 < size) break;
       const id = pending.readUInt32LE(at + 4);
       const type = pending.toString("latin1", at + 8, at + 9);
-      if (!from.answered) answered(from);
       const call = calls.get(id);
       if (call) onEvent(id, call, type, pending.subarray(at + 9, at + 4 + size));
       at += 4 + size;
@@ -233,6 +238,7 @@ function helperConnection(path: string, log: Logger): StartCommand {
   }
 
   function finish(id: number, call: Call, how: Partial<Ended>) {
+    if (connection !== undefined && !connection.answered) answered(connection);
     calls.delete(id);
     call.group?.release();
     if (calls.size === 0) unrefPipes();
@@ -283,7 +289,8 @@ function helperConnection(path: string, log: Logger): StartCommand {
   }
 
   return function startThroughHelper(binary, args, options): Started {
-    if (forkUntil !== undefined && Date.now() < forkUntil)
+    // A monotonic clock: a wall clock set back (NTP at boot, a resumed VM) must not extend it.
+    if (forkUntil !== undefined && performance.now() < forkUntil)
       return startWithFork(binary, args, options);
     const strings = [binary, ...args, ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`)];
     // Node's spawn refuses these too: no file to look up, and a C string ends at its first NUL.

@@ -210,7 +210,8 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
   });
 
   describe("after it could not be used", () => {
-    // Only Date is faked: the retry is a time to compare with, and the commands are real.
+    // Only performance.now() is faked: the retry is a time to compare with, and the commands
+    // are real.
     afterEach(() => void vi.useRealTimers());
     const unusable = "spawn helper unusable: host commands fork";
     const usableAgain = "spawn helper usable again: host commands go through it";
@@ -229,7 +230,7 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
     }
 
     it("forks until its retry, then goes through a helper that can be started again", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.useFakeTimers({ toFake: ["performance"] });
       const { path, logs, runner, warnings } = helperGoneAfterCheck();
       expect(await parentOf(runner)).toBe(process.pid);
       await eventually(() => warnings().length === 1);
@@ -246,7 +247,7 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
     });
 
     it("is tried less often while it keeps failing, at most every ten minutes", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.useFakeTimers({ toFake: ["performance"] });
       const { runner, warnings } = helperGoneAfterCheck();
       for (let attempt = 1; attempt <= 8; attempt++) {
         expect(await parentOf(runner)).toBe(process.pid);
@@ -257,6 +258,39 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
       expect(warnings().map((w) => w.retryInMs)).toEqual(
         [10, 20, 40, 80, 160, 320, 600, 600].map((s) => s * 1_000),
       );
+    });
+
+    it("is held off when it dies at its first command, before that command ends", async () => {
+      // Passes the check, says its first command started, and dies: as one killed at its first
+      // wait would. Anything short of a command served to its end is not an answer.
+      const dies = join(tempDir(), "voxnix-spawn");
+      writeFileSync(
+        dies,
+        `#!${process.execPath}
+if (process.argv[2] === "--protocol") { console.log(3); process.exit(0); }
+let got = Buffer.alloc(0);
+process.stdin.on("data", (chunk) => {
+  got = Buffer.concat([got, chunk]);
+  if (got.length < 8) return;
+  const started = Buffer.alloc(13);
+  started.writeUInt32LE(9, 0);
+  got.copy(started, 4, 4, 8);
+  started.write("P", 8, "latin1");
+  started.writeInt32LE(process.pid, 9);
+  require("node:fs").writeSync(1, started);
+  process.exit(1);
+});
+`,
+        { mode: 0o755 },
+      );
+      const logs = captureLog();
+      const runner = createRunner({ log: logs.log, env, spawnHelper: dies });
+      await expect(runner.run(["true"])).rejects.toThrow();
+      expect(await parentOf(runner)).toBe(process.pid);
+      expect(await parentOf(runner)).toBe(process.pid);
+      expect(logs.entries().filter((e) => e.msg === unusable)).toEqual([
+        expect.objectContaining({ problem: "it exited (code 1) before answering" }),
+      ]);
     });
 
     it("is held off when it dies before answering, instead of failing every command", async () => {
