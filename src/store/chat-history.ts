@@ -46,7 +46,7 @@ export function chatHistoryRepository(db: Db, now: () => number) {
     readonly keepTurns: number | undefined;
     readonly settle: (error?: unknown) => void;
   }
-  const writeTurn = ({ userId, atMs, messages, keepTurns }: Unwritten) => {
+  const writeTurn = ({ userId, atMs, messages, keepTurns }: Omit<Unwritten, "settle">) => {
     const turn = nextTurn.get(userId)?.next ?? 1;
     for (const message of messages) insert.run(userId, turn, atMs, JSON.stringify(message));
     if (keepTurns !== undefined) keepLast.run(userId, keepTurns, userId);
@@ -107,19 +107,19 @@ export function chatHistoryRepository(db: Db, now: () => number) {
       messages: readonly Json[],
       options: { keepTurns?: number } = {},
     ): Promise<void> {
+      const exchange = { userId, atMs: now(), messages, keepTurns: options.keepTurns };
+      if (db.inTransaction) {
+        writeTurn(exchange);
+        return Promise.resolve();
+      }
       let settle!: (error?: unknown) => void;
       const written = new Promise<void>((resolve, reject) => {
         settle = (error) => (error === undefined ? resolve() : reject(error));
       });
       // Handled here too: an append whose caller does not wait is no unhandled rejection.
       written.catch(() => undefined);
-      const turn = { userId, atMs: now(), messages, keepTurns: options.keepTurns, settle };
-      if (db.inTransaction) {
-        writeTurn(turn);
-        return Promise.resolve();
-      }
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push(turn);
+      waiting.push({ ...exchange, settle });
       return written;
     },
     /** Writes the exchanges handed over and not yet written (close and transactions do too). */
