@@ -42,13 +42,14 @@ export function chatHistoryRepository(db: Db, now: () => number) {
   interface Unwritten {
     readonly userId: number;
     readonly atMs: number;
-    readonly messages: readonly Json[];
+    /** As JSON, taken when handed over: what the caller does with its objects after is theirs. */
+    readonly messages: readonly string[];
     readonly keepTurns: number | undefined;
     readonly settle: (error?: unknown) => void;
   }
   const writeTurn = ({ userId, atMs, messages, keepTurns }: Omit<Unwritten, "settle">) => {
     const turn = nextTurn.get(userId)?.next ?? 1;
-    for (const message of messages) insert.run(userId, turn, atMs, JSON.stringify(message));
+    for (const message of messages) insert.run(userId, turn, atMs, message);
     if (keepTurns !== undefined) keepLast.run(userId, keepTurns, userId);
   };
   const writeAll = db.transaction((turns: readonly Unwritten[]) => turns.forEach(writeTurn));
@@ -57,8 +58,8 @@ export function chatHistoryRepository(db: Db, now: () => number) {
   // after it. A commit holds the event loop for its locks and WAL writes; one per exchange cost
   // 20 chats at once 4–6% of their reply time. Each append's promise settles with its own
   // exchange's write, so a turn can wait for it before it replies, as when it wrote at once.
-  // A read or reset of a user with an exchange waiting, an expiry and close write first, so no
-  // reader here sees less. (docs/architecture.md, Store.)
+  // A read or reset of a user with an exchange waiting, an expiry, close and a store transaction
+  // write first, so no reader here sees less. (docs/architecture.md, Store.)
   let waiting: Unwritten[] = [];
 
   /** Writes what is waiting; each append hears how its exchange fared, and nothing throws here. */
@@ -89,7 +90,7 @@ export function chatHistoryRepository(db: Db, now: () => number) {
     }
     turn.settle();
   }
-  /** Writes first when `userId` has an exchange waiting: a read never waits on someone else's. */
+  /** Writes first when `userId` has an exchange waiting: a read of no one's waits on no write. */
   const flushFor = (userId: number) => {
     if (waiting.some((turn) => turn.userId === userId)) flush();
   };
@@ -107,7 +108,14 @@ export function chatHistoryRepository(db: Db, now: () => number) {
       messages: readonly Json[],
       options: { keepTurns?: number } = {},
     ): Promise<void> {
-      const exchange = { userId, atMs: now(), messages, keepTurns: options.keepTurns };
+      // Serialized here, where a value JSON cannot hold (a cycle, a BigInt) fails this append
+      // alone, at once, and the transaction holds the event loop for no more than its writes.
+      const exchange = {
+        userId,
+        atMs: now(),
+        messages: messages.map((message) => JSON.stringify(message)),
+        keepTurns: options.keepTurns,
+      };
       if (db.inTransaction) {
         writeTurn(exchange);
         return Promise.resolve();

@@ -185,6 +185,21 @@ describe("chat history repository", () => {
       expect([1, 2, 3].map((user) => store.chatHistory.load(user).length)).toEqual([1, 0, 1]);
     });
 
+    it("stores an exchange as handed over, and refuses one JSON cannot hold at once, alone", async () => {
+      const { store } = openBoth();
+      const messages = [{ role: "user", content: "before" }];
+      const written = store.chatHistory.appendTurn(1, messages);
+      messages[0] = { role: "user", content: "after" }; // the caller's, once handed over
+      const cycle: Record<string, unknown> = { role: "user" };
+      cycle.content = cycle;
+      expect(() => store.chatHistory.appendTurn(2, [cycle as never])).toThrow(/circular/);
+      await written;
+      expect([1, 2].map((user) => store.chatHistory.load(user).map((t) => t.messages))).toEqual([
+        [[{ role: "user", content: "before" }]],
+        [],
+      ]);
+    });
+
     it("does not make a read wait on another user's exchange", async () => {
       const { path, store } = openBoth();
       await store.chatHistory.appendTurn(2, hi(2));
