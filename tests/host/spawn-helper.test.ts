@@ -260,13 +260,11 @@ describe.skipIf(!helper)("voxnix-spawn", () => {
       );
     });
 
-    it("is held off when it dies at its first command, before that command ends", async () => {
-      // Passes the check, says its first command started, and dies: as one killed at its first
-      // wait would. Anything short of a command served to its end is not an answer.
-      const dies = join(tempDir(), "voxnix-spawn");
-      writeFileSync(
-        dies,
-        `#!${process.execPath}
+    // Each passes the check, then dies: at once, as one a system call filter kills would, or
+    // once it has said its first command started, as one killed at its first wait would.
+    // Anything short of a command served to its end is not an answer.
+    const diesAtOnce = '#!/bin/sh\n[ "$1" = --protocol ] && echo 3 && exit 0\nexit 1\n';
+    const diesAtFirstCommand = `#!${process.execPath}
 if (process.argv[2] === "--protocol") { console.log(3); process.exit(0); }
 let got = Buffer.alloc(0);
 process.stdin.on("data", (chunk) => {
@@ -280,25 +278,13 @@ process.stdin.on("data", (chunk) => {
   require("node:fs").writeSync(1, started);
   process.exit(1);
 });
-`,
-        { mode: 0o755 },
-      );
-      const logs = captureLog();
-      const runner = createRunner({ log: logs.log, env, spawnHelper: dies });
-      await expect(runner.run(["true"])).rejects.toThrow();
-      expect(await parentOf(runner)).toBe(process.pid);
-      expect(await parentOf(runner)).toBe(process.pid);
-      expect(logs.entries().filter((e) => e.msg === unusable)).toEqual([
-        expect.objectContaining({ problem: "it exited (code 1) before answering" }),
-      ]);
-    });
-
-    it("is held off when it dies before answering, instead of failing every command", async () => {
-      // Passes the check, then exits at once: as a helper a system call filter kills would.
+`;
+    it.each([
+      ["as it starts", diesAtOnce],
+      ["at its first command, before that command ends", diesAtFirstCommand],
+    ])("is held off when it dies %s, instead of failing every command", async (_, script) => {
       const dies = join(tempDir(), "voxnix-spawn");
-      writeFileSync(dies, '#!/bin/sh\n[ "$1" = --protocol ] && echo 3 && exit 0\nexit 1\n', {
-        mode: 0o755,
-      });
+      writeFileSync(dies, script, { mode: 0o755 });
       const logs = captureLog();
       const runner = createRunner({ log: logs.log, env, spawnHelper: dies });
       // Sent to it before it died: whether it started is not known, so it fails, and says so.
